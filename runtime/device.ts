@@ -1,0 +1,82 @@
+/**
+ * WebGPU adapter and device acquisition. The device asks for the adapter's own
+ * buffer limits (the defaults are far below what large models need) and for
+ * `shader-f16` and `timestamp-query` when the adapter has them.
+ */
+
+/** A device with the adapter facts that run records carry. */
+export interface Gpu {
+  device: GPUDevice;
+  /** e.g. "llvmpipe (LLVM 15.0.6, 256 bits)". */
+  description: string;
+  vendor: string;
+  architecture: string;
+  features: string[];
+  limits: {
+    maxStorageBufferBindingSize: number;
+    maxBufferSize: number;
+    maxComputeWorkgroupStorageSize: number;
+    maxComputeInvocationsPerWorkgroup: number;
+  };
+  hasTimestamps: boolean;
+  hasF16: boolean;
+}
+
+/** Raised when no WebGPU adapter can be found or a device cannot be created. */
+export class GpuUnavailableError extends Error {
+  override name = "GpuUnavailableError";
+}
+
+const OPTIONAL_FEATURES: GPUFeatureName[] = ["shader-f16", "timestamp-query"];
+
+/** Request an adapter and a device; throws `GpuUnavailableError` with a hint when there is none. */
+export async function acquireGpu(
+  options: { powerPreference?: GPUPowerPreference } = {},
+): Promise<Gpu> {
+  const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+  if (!gpu) {
+    throw new GpuUnavailableError(
+      "WebGPU is not available in this runtime (navigator.gpu is undefined)",
+    );
+  }
+  const adapter = await gpu.requestAdapter({
+    powerPreference: options.powerPreference ?? "high-performance",
+  });
+  if (!adapter) {
+    throw new GpuUnavailableError(
+      "No WebGPU adapter found: install a Vulkan driver (Debian: apt-get install mesa-vulkan-drivers) or run on a machine with a GPU",
+    );
+  }
+  const requiredFeatures = OPTIONAL_FEATURES.filter((f) => adapter.features.has(f));
+  const limits = adapter.limits;
+  const device = await adapter.requestDevice({
+    requiredFeatures,
+    requiredLimits: {
+      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+      maxBufferSize: limits.maxBufferSize,
+      maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
+      maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX,
+      maxComputeWorkgroupSizeY: limits.maxComputeWorkgroupSizeY,
+      maxStorageBuffersPerShaderStage: limits.maxStorageBuffersPerShaderStage,
+    },
+  }).catch((error: Error) => {
+    throw new GpuUnavailableError(`Cannot create a WebGPU device: ${error.message}`);
+  });
+  const info = adapter.info;
+  return {
+    device,
+    description: info.description || info.device || "unknown adapter",
+    vendor: info.vendor,
+    architecture: info.architecture,
+    features: [...adapter.features].sort(),
+    limits: {
+      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+      maxBufferSize: limits.maxBufferSize,
+      maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
+    },
+    hasTimestamps: requiredFeatures.includes("timestamp-query"),
+    hasF16: requiredFeatures.includes("shader-f16"),
+  };
+}
