@@ -131,7 +131,9 @@ export function parseConfig(json: unknown, source = "config.json"): ModelConfig 
   const numAttentionHeads = int("num_attention_heads");
   const hiddenActRaw = raw.hidden_act ?? (modelType === "albert" ? "gelu_new" : "gelu");
   if (hiddenActRaw !== "gelu" && hiddenActRaw !== "gelu_new") {
-    return fail(`unsupported hidden_act ${JSON.stringify(hiddenActRaw)} (use "gelu" or "gelu_new")`);
+    return fail(
+      `unsupported hidden_act ${JSON.stringify(hiddenActRaw)} (use "gelu" or "gelu_new")`,
+    );
   }
   const config: ModelConfig = {
     modelType,
@@ -173,13 +175,17 @@ export function parseConfig(json: unknown, source = "config.json"): ModelConfig 
 
   const sharing = raw.cross_layer_sharing ?? "all-shared";
   if (!SHARING_MODES.includes(sharing as CrossLayerSharing)) {
-    fail(`unknown cross_layer_sharing ${JSON.stringify(sharing)} (one of ${SHARING_MODES.join(", ")})`);
+    fail(
+      `unknown cross_layer_sharing ${JSON.stringify(sharing)} (one of ${SHARING_MODES.join(", ")})`,
+    );
   }
   config.crossLayerSharing = sharing as CrossLayerSharing;
   if (config.crossLayerSharing !== "all-shared") {
     if (modelType !== "albert") fail("cross_layer_sharing applies to ALBERT models only");
     if (config.numHiddenGroups !== 1 || config.innerGroupNum !== 1) {
-      fail("cross_layer_sharing other than all-shared needs num_hidden_groups = inner_group_num = 1");
+      fail(
+        "cross_layer_sharing other than all-shared needs num_hidden_groups = inner_group_num = 1",
+      );
     }
   }
 
@@ -212,9 +218,14 @@ function parseAdapter(
     return value as number;
   };
   const hiddenSizeAug = positive("hidden_size_aug", 204);
-  const numAttentionHeadsAug = positive("num_attention_heads_aug", kind === "top-projected" ? 12 : 6);
+  const numAttentionHeadsAug = positive(
+    "num_attention_heads_aug",
+    kind === "top-projected" ? 12 : 6,
+  );
   if (kind !== "low-rank" && hiddenSizeAug % numAttentionHeadsAug !== 0) {
-    fail(`hidden_size_aug ${hiddenSizeAug} is not a multiple of num_attention_heads_aug ${numAttentionHeadsAug}`);
+    fail(
+      `hidden_size_aug ${hiddenSizeAug} is not a multiple of num_attention_heads_aug ${numAttentionHeadsAug}`,
+    );
   }
   const layers = raw.adapter_layers ?? "all";
   if (layers !== "all" && layers !== "top-half") {

@@ -274,7 +274,9 @@ export function modelLayout(config: ModelConfig): ModelLayout {
   const head = config.head;
   const classifiers: LinearNames[] = [];
   let qaOutputs: LinearNames | undefined;
-  if (head.kind === "sequence-classification") classifiers.push(linear("classifier", H, head.numLabels));
+  if (head.kind === "sequence-classification") {
+    classifiers.push(linear("classifier", H, head.numLabels));
+  }
   if (head.kind === "multiple-choice") classifiers.push(linear("classifier", H, 1));
   if (head.kind === "multi-task") {
     head.taskNumLabels.forEach((n, t) => classifiers.push(linear(`classifier.${t}`, H, n)));

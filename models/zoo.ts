@@ -93,42 +93,57 @@ function entries(): ZooEntry[] {
     for (const [size, H, I, heads, L, paper] of ALBERT_SIZES) {
       // v1 configs use exact GELU and dropout 0.1; v2 uses gelu_new and no dropout.
       const v1 = version === "v1";
-      push(`albert-${size}-${version}`, {
-        ...albertBase,
-        hidden_size: H,
-        intermediate_size: I,
-        num_attention_heads: heads,
-        num_hidden_layers: L,
-        hidden_act: v1 ? "gelu" : "gelu_new",
-        hidden_dropout_prob: v1 ? 0.1 : 0,
-        attention_probs_dropout_prob: v1 ? 0.1 : 0,
-      }, "released", paper);
+      push(
+        `albert-${size}-${version}`,
+        {
+          ...albertBase,
+          hidden_size: H,
+          intermediate_size: I,
+          num_attention_heads: heads,
+          num_hidden_layers: L,
+          hidden_act: v1 ? "gelu" : "gelu_new",
+          hidden_dropout_prob: v1 ? 0.1 : 0,
+          attention_probs_dropout_prob: v1 ? 0.1 : 0,
+        },
+        "released",
+        paper,
+      );
     }
   }
   push("bert-base-uncased", bertBase, "released", "108M");
-  push("bert-large-uncased", {
-    ...bertBase,
-    hidden_size: 1024,
-    num_hidden_layers: 24,
-    num_attention_heads: 16,
-    intermediate_size: 4096,
-  }, "released", "334M");
+  push(
+    "bert-large-uncased",
+    {
+      ...bertBase,
+      hidden_size: 1024,
+      num_hidden_layers: 24,
+      num_attention_heads: 16,
+      intermediate_size: 4096,
+    },
+    "released",
+    "334M",
+  );
 
   for (const E of [64, 128, 256, 768]) {
     for (const sharing of ["all-shared", "shared-attention", "shared-FFN", "not-shared"]) {
       const notShared = sharing === "not-shared";
-      push(`albert-base-e${E}-${sharing.toLowerCase()}`, {
-        ...albertBase,
-        hidden_size: 768,
-        intermediate_size: 3072,
-        num_attention_heads: 12,
-        num_hidden_layers: 12,
-        hidden_act: "gelu_new",
-        embedding_size: E,
-        // Not-shared is Hugging Face's own layout: one group per layer.
-        num_hidden_groups: notShared ? 12 : 1,
-        cross_layer_sharing: notShared ? "all-shared" : sharing,
-      }, "ablation", ABLATION_PAPER_PARAMS[`${E}/${sharing}`]);
+      push(
+        `albert-base-e${E}-${sharing.toLowerCase()}`,
+        {
+          ...albertBase,
+          hidden_size: 768,
+          intermediate_size: 3072,
+          num_attention_heads: 12,
+          num_hidden_layers: 12,
+          hidden_act: "gelu_new",
+          embedding_size: E,
+          // Not-shared is Hugging Face's own layout: one group per layer.
+          num_hidden_groups: notShared ? 12 : 1,
+          cross_layer_sharing: notShared ? "all-shared" : sharing,
+        },
+        "ablation",
+        ABLATION_PAPER_PARAMS[`${E}/${sharing}`],
+      );
     }
   }
 

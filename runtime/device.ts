@@ -39,6 +39,10 @@ export async function acquireGpu(
       "WebGPU is not available in this runtime (navigator.gpu is undefined)",
     );
   }
+  // Mesa's Vulkan WSI warns on every start without a runtime dir; give it a private one.
+  if (!Deno.env.get("XDG_RUNTIME_DIR")) {
+    Deno.env.set("XDG_RUNTIME_DIR", Deno.makeTempDirSync({ prefix: "xdg-runtime-" }));
+  }
   const adapter = await gpu.requestAdapter({
     powerPreference: options.powerPreference ?? "high-performance",
   });

@@ -1,0 +1,227 @@
+/**
+ * The WebGPU engine: the project's own kernels behind the `Backend`
+ * interface. Weights are uploaded once; each (batch, sequence length, task)
+ * shape gets a recorded plan; a forward pass is one command buffer with one
+ * compute pass and no read-back until its outputs are copied at the end.
+ */
+import type { Backend, BackendInfo, EncoderInput, EncoderOutput, OutputName } from "../backend.ts";
+import type { Model } from "../../models/model.ts";
+import { acquireGpu, type Gpu } from "../../runtime/device.ts";
+import { encodeDispatches, KernelRuntime } from "../../runtime/kernel.ts";
+import { ActivationPool, buildPlan, type ForwardPlan, taskCount } from "./plan.ts";
+import { GpuWeights } from "./weights.ts";
+
+/** Plans kept per engine; evaluation pads per batch, so a few shapes recur. */
+const MAX_PLANS = 16;
+
+/** Options of `createWebGpuBackend`. */
+export interface WebGpuOptions {
+  /** Reuse an acquired device (tests share one); otherwise one is acquired and owned. */
+  gpu?: Gpu;
+  /** Measure GPU time of each forward pass with timestamp queries when available. */
+  timestamps?: boolean;
+}
+
+/** Upload a model and return a WebGPU backend for it. */
+export async function createWebGpuBackend(
+  model: Model,
+  options: WebGpuOptions = {},
+): Promise<WebGpuBackend> {
+  const gpu = options.gpu ?? await acquireGpu();
+  const backend = new WebGpuBackend(gpu, model, options.gpu === undefined, options.timestamps);
+  await backend.warmUp();
+  return backend;
+}
+
+/** A model loaded on a WebGPU device. */
+export class WebGpuBackend implements Backend {
+  readonly info: BackendInfo;
+  /** GPU milliseconds of the last forward pass (timestamp queries), when measured. */
+  lastGpuMs?: number;
+  #runtime: KernelRuntime;
+  #weights: GpuWeights;
+  #pool: ActivationPool;
+  #plans = new Map<string, ForwardPlan>();
+  #querySet?: GPUQuerySet;
+  #queryBuffer?: GPUBuffer;
+
+  constructor(
+    readonly gpu: Gpu,
+    readonly model: Model,
+    readonly ownsDevice: boolean,
+    timestamps = false,
+  ) {
+    this.info = { name: "webgpu", device: gpu.description, features: gpu.features };
+    this.#runtime = new KernelRuntime(gpu.device);
+    this.#weights = new GpuWeights(gpu.device, model);
+    this.#pool = new ActivationPool(gpu.device);
+    if (timestamps && gpu.hasTimestamps) {
+      this.#querySet = gpu.device.createQuerySet({ type: "timestamp", count: 2 });
+      this.#queryBuffer = gpu.device.createBuffer({
+        size: 16,
+        usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+      });
+    }
+  }
+
+  /** Upload every weight and compile the kernels of a one-token plan. */
+  async warmUp(): Promise<void> {
+    for (let task = 0; task < taskCount(this.model.config); task++) {
+      await this.#plan(1, 1, task);
+    }
+  }
+
+  /** Number of dispatches in the plan of a shape (for profiling output). */
+  async dispatchCount(batch: number, seqLen: number, task = 0): Promise<number> {
+    return (await this.#plan(batch, seqLen, task)).dispatches.length;
+  }
+
+  async run(
+    input: EncoderInput,
+    outputs: OutputName[] = ["lastHiddenState", "pooledOutput", "logits"],
+  ): Promise<EncoderOutput> {
+    const task = validateInput(this.model, input);
+    const plan = await this.#plan(input.batchSize, input.seqLen, task);
+    const device = this.gpu.device;
+    device.queue.writeBuffer(plan.inputs.ids, 0, new Uint32Array(input.inputIds));
+    device.queue.writeBuffer(plan.inputs.types, 0, new Uint32Array(input.tokenTypeIds));
+    device.queue.writeBuffer(plan.inputs.mask, 0, new Uint32Array(input.attentionMask));
+
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass(
+      this.#querySet
+        ? {
+          timestampWrites: {
+            querySet: this.#querySet,
+            beginningOfPassWriteIndex: 0,
+            endOfPassWriteIndex: 1,
+          },
+        }
+        : {},
+    );
+    encodeDispatches(pass, plan.dispatches);
+    pass.end();
+
+    const reads: [OutputName | "timestamps", GPUBuffer][] = [];
+    const copyOut = (name: OutputName | "timestamps", source: GPUBuffer, bytes: number) => {
+      const staging = device.createBuffer({
+        size: bytes,
+        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      });
+      encoder.copyBufferToBuffer(source, 0, staging, 0, bytes);
+      reads.push([name, staging]);
+    };
+    for (const name of outputs) {
+      const output = plan.outputs[name];
+      if (output) copyOut(name, output.buffer, output.floats * 4);
+    }
+    if (this.#querySet && this.#queryBuffer) {
+      encoder.resolveQuerySet(this.#querySet, 0, 2, this.#queryBuffer, 0);
+      copyOut("timestamps", this.#queryBuffer, 16);
+    }
+    device.queue.submit([encoder.finish()]);
+    if (reads.length === 0) await device.queue.onSubmittedWorkDone();
+
+    const result: EncoderOutput = {};
+    await Promise.all(reads.map(async ([name, staging]) => {
+      await staging.mapAsync(GPUMapMode.READ);
+      const range = staging.getMappedRange();
+      if (name === "timestamps") {
+        const [begin, end] = new BigUint64Array(range);
+        this.lastGpuMs = Number(end - begin) / 1e6;
+      } else {
+        result[name] = new Float32Array(range.slice(0));
+      }
+      staging.unmap();
+      staging.destroy();
+    }));
+    return result;
+  }
+
+  async #plan(batch: number, seqLen: number, task: number): Promise<ForwardPlan> {
+    const key = `${batch}x${seqLen}/${task}`;
+    let plan = this.#plans.get(key);
+    if (plan && plan.generation !== this.#pool.generation) {
+      destroyPlan(plan);
+      this.#plans.delete(key);
+      plan = undefined;
+    }
+    if (!plan) {
+      plan = await buildPlan(this.#runtime, this.#weights, this.#pool, { batch, seqLen, task });
+      if (this.#plans.size >= MAX_PLANS) {
+        const [oldestKey, oldest] = this.#plans.entries().next().value!;
+        destroyPlan(oldest);
+        this.#plans.delete(oldestKey);
+      }
+    } else {
+      this.#plans.delete(key); // re-insert below to keep least-recently-used order
+    }
+    this.#plans.set(key, plan);
+    return plan;
+  }
+
+  dispose(): void {
+    for (const plan of this.#plans.values()) destroyPlan(plan);
+    this.#plans.clear();
+    this.#pool.destroy();
+    this.#weights.destroy();
+    this.#querySet?.destroy();
+    this.#queryBuffer?.destroy();
+    if (this.ownsDevice) this.gpu.device.destroy();
+  }
+}
+
+function destroyPlan(plan: ForwardPlan): void {
+  for (const d of plan.dispatches) d.uniformBuffer?.destroy();
+}
+
+/** Check ids, types, mask and task against the config; returns the task index. */
+export function validateInput(model: Model, input: EncoderInput): number {
+  const { config } = model;
+  const { batchSize: B, seqLen: T } = input;
+  const rows = B * T;
+  if (!Number.isInteger(B) || !Number.isInteger(T) || B < 1 || T < 1) {
+    throw new Error(`Invalid batch shape [${B}, ${T}]`);
+  }
+  if (T > config.maxPositionEmbeddings) {
+    throw new Error(
+      `Sequence length ${T} exceeds max_position_embeddings ${config.maxPositionEmbeddings}`,
+    );
+  }
+  for (
+    const [name, array] of [
+      ["input_ids", input.inputIds],
+      ["token_type_ids", input.tokenTypeIds],
+      ["attention_mask", input.attentionMask],
+    ] as const
+  ) {
+    if (array.length !== rows) {
+      throw new Error(`Input "${name}" has ${array.length} values, expected ${B}×${T} = ${rows}`);
+    }
+  }
+  for (let i = 0; i < rows; i++) {
+    const id = input.inputIds[i];
+    if (id < 0 || id >= config.vocabSize) {
+      throw new Error(
+        `Token id ${id} at position ${i} is outside the vocabulary (size ${config.vocabSize})`,
+      );
+    }
+    const type = input.tokenTypeIds[i];
+    if (type < 0 || type >= config.typeVocabSize) {
+      throw new Error(
+        `Token type ${type} at position ${i} is outside type_vocab_size ${config.typeVocabSize}`,
+      );
+    }
+  }
+  for (let b = 0; b < B; b++) {
+    let tokens = 0;
+    for (let t = 0; t < T; t++) tokens += input.attentionMask[b * T + t] === 0 ? 0 : 1;
+    if (tokens === 0) throw new Error(`Sequence ${b} of the batch has no unmasked token`);
+  }
+  const task = input.task ?? 0;
+  const tasks = taskCount(config);
+  if (!Number.isInteger(task) || task < 0 || task >= tasks) {
+    throw new Error(`Task index ${task} is out of range: the model has ${tasks} task(s)`);
+  }
+  return task;
+}

@@ -1,0 +1,98 @@
+/**
+ * Embedding gather + sum + LayerNorm in one kernel:
+ * `out[b, t] = LN(word[ids[b, t]] + position[t] + tokenType[types[b, t]])`.
+ * Position ids are `0..T-1` for every sequence, as in Hugging Face's default.
+ * One workgroup per token; ids are validated on the CPU before upload.
+ */
+import { workgroupSumWgsl } from "./_reduce.ts";
+import { grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
+
+const WORKGROUP = 64;
+
+/** The embeddings kernel. */
+export function embeddingsKernel(): KernelSpec {
+  const value = "word[ids[row] * params.size + i] + position[t * params.size + i] + " +
+    "tokenType[types[row] * params.size + i]";
+  return {
+    name: "embeddings",
+    key: "embeddings",
+    storage: [
+      { name: "ids", element: "u32", access: "read" },
+      { name: "types", element: "u32", access: "read" },
+      { name: "word", element: "f32", access: "read" },
+      { name: "position", element: "f32", access: "read" },
+      { name: "tokenType", element: "f32", access: "read" },
+      { name: "gamma", element: "f32", access: "read" },
+      { name: "beta", element: "f32", access: "read" },
+      { name: "out", element: "f32", access: "read_write" },
+    ],
+    uniforms: [
+      { name: "rows", type: "u32" },
+      { name: "seqLen", type: "u32" },
+      { name: "size", type: "u32" },
+      { name: "eps", type: "f32" },
+    ],
+    workgroupSize: WORKGROUP,
+    body: `${workgroupSumWgsl(WORKGROUP)}
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let row = wg.x + wg.y * nwg.x;
+  if (row >= params.rows) { return; }
+  let t = row % params.seqLen;
+  let base = row * params.size;
+  var s = 0.0;
+  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) {
+    let v = ${value};
+    out[base + i] = v;
+    s += v;
+  }
+  let mean = workgroup_sum(s, lid) / f32(params.size);
+  var q = 0.0;
+  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) {
+    let d = out[base + i] - mean;
+    q += d * d;
+  }
+  let inv = inverseSqrt(workgroup_sum(q, lid) / f32(params.size) + params.eps);
+  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) {
+    out[base + i] = (out[base + i] - mean) * inv * gamma[i] + beta[i];
+  }
+}
+`,
+  };
+}
+
+/** Record the embeddings of `rows = batch × seqLen` tokens into `out [rows, size]`. */
+export function dispatchEmbeddings(
+  runtime: KernelRuntime,
+  args: {
+    ids: GPUBuffer;
+    types: GPUBuffer;
+    word: GPUBuffer;
+    position: GPUBuffer;
+    tokenType: GPUBuffer;
+    gamma: GPUBuffer;
+    beta: GPUBuffer;
+    out: GPUBuffer;
+    rows: number;
+    seqLen: number;
+    size: number;
+    eps: number;
+  },
+) {
+  return runtime.dispatch(
+    embeddingsKernel(),
+    [
+      args.ids,
+      args.types,
+      args.word,
+      args.position,
+      args.tokenType,
+      args.gamma,
+      args.beta,
+      args.out,
+    ],
+    [args.rows, args.seqLen, args.size, args.eps],
+    grid1d(args.rows),
+  );
+}

@@ -1,0 +1,80 @@
+/**
+ * LayerNorm with fused residual adds: `out = LN(x + r1 (+ r2)) * gamma + beta`
+ * over rows of `size` elements. One workgroup per row; mean first, then the
+ * variance of the centred values (more accurate than E[x²] - E[x]²).
+ * Used after attention (`LN(h + dense(ctx))`) and after the FFN
+ * (`LN(ffn + a (+ PAL(h)))`).
+ */
+import { workgroupSumWgsl } from "./_reduce.ts";
+import { grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
+
+const WORKGROUP = 64;
+
+/** Kernel variant by number of residual inputs (0, 1 or 2). */
+export function layerNormKernel(residuals: 0 | 1 | 2): KernelSpec {
+  const sum = ["x[base + i]", "r1[base + i]", "r2[base + i]"].slice(0, residuals + 1).join(" + ");
+  const storage: KernelSpec["storage"] = [{ name: "x", element: "f32", access: "read" }];
+  if (residuals >= 1) storage.push({ name: "r1", element: "f32", access: "read" });
+  if (residuals >= 2) storage.push({ name: "r2", element: "f32", access: "read" });
+  storage.push(
+    { name: "gamma", element: "f32", access: "read" },
+    { name: "beta", element: "f32", access: "read" },
+    { name: "out", element: "f32", access: "read_write" },
+  );
+  return {
+    name: "layernorm",
+    key: `layernorm,residuals=${residuals}`,
+    storage,
+    uniforms: [
+      { name: "rows", type: "u32" },
+      { name: "size", type: "u32" },
+      { name: "eps", type: "f32" },
+    ],
+    workgroupSize: WORKGROUP,
+    body: `${workgroupSumWgsl(WORKGROUP)}
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let row = wg.x + wg.y * nwg.x;
+  if (row >= params.rows) { return; }
+  let base = row * params.size;
+  var s = 0.0;
+  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) { s += ${sum}; }
+  let mean = workgroup_sum(s, lid) / f32(params.size);
+  var q = 0.0;
+  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) {
+    let d = ${sum} - mean;
+    q += d * d;
+  }
+  let inv = inverseSqrt(workgroup_sum(q, lid) / f32(params.size) + params.eps);
+  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) {
+    out[base + i] = (${sum} - mean) * inv * gamma[i] + beta[i];
+  }
+}
+`,
+  };
+}
+
+/** Record `out = LN(x + residuals...)` over `rows` rows of `size`. */
+export function dispatchLayerNorm(
+  runtime: KernelRuntime,
+  args: {
+    x: GPUBuffer;
+    residuals?: GPUBuffer[];
+    gamma: GPUBuffer;
+    beta: GPUBuffer;
+    out: GPUBuffer;
+    rows: number;
+    size: number;
+    eps: number;
+  },
+) {
+  const residuals = args.residuals ?? [];
+  if (residuals.length > 2) throw new Error("LayerNorm takes at most two residual inputs");
+  return runtime.dispatch(
+    layerNormKernel(residuals.length as 0 | 1 | 2),
+    [args.x, ...residuals, args.gamma, args.beta, args.out],
+    [args.rows, args.size, args.eps],
+    grid1d(args.rows),
+  );
+}

@@ -1,0 +1,57 @@
+/**
+ * Turn what a user typed (`--model ...`) into a model: a zoo name gets seeded
+ * random weights, a directory is loaded as a Hugging Face checkpoint, and a
+ * `.json` file is read as a `config.json` and given seeded random weights.
+ */
+import { loadCheckpoint } from "./checkpoint.ts";
+import { parseConfig } from "./config.ts";
+import { randomModel } from "./init.ts";
+import type { Model } from "./model.ts";
+import { zoo, zooEntry } from "./zoo.ts";
+
+/** Options for `resolveModel`. */
+export interface ResolveModelOptions {
+  /** Seed of the random weights for zoo names and config files; 0 unless told. */
+  seed?: number;
+}
+
+/** Resolve a zoo name, checkpoint directory or `config.json` path to a model. */
+export async function resolveModel(
+  spec: string,
+  options: ResolveModelOptions = {},
+): Promise<Model> {
+  const seed = options.seed ?? 0;
+  if (zoo().some((entry) => entry.name === spec)) {
+    return randomModel(zooEntry(spec).config, seed);
+  }
+  const info = await statOrUndefined(spec);
+  if (info?.isDirectory) return await loadCheckpoint(spec);
+  if (info?.isFile && spec.endsWith(".json")) {
+    let json: unknown;
+    try {
+      json = JSON.parse(await Deno.readTextFile(spec));
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+      throw new Error(`Cannot read config "${spec}": ${error.message}`);
+    }
+    return randomModel(parseConfig(json, spec), seed);
+  }
+  const examples = ["albert-base-v2", "albert-xxlarge-v2", "bert-base-uncased", "tiny-albert"];
+  const what = info?.isFile
+    ? "is a file but not a config .json (pass the checkpoint directory instead)"
+    : "is neither a known model nor a checkpoint directory";
+  throw new Error(
+    `Cannot resolve model "${spec}": it ${what}; known models include ${
+      examples.join(", ")
+    } (see \`deno task harness models\` for all), or pass a directory with config.json and model.safetensors`,
+  );
+}
+
+async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
+  }
+}

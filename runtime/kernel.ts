@@ -1,0 +1,170 @@
+/**
+ * The small WebGPU runtime the kernels share: a kernel is described as data
+ * (name, storage bindings, uniforms, workgroup size, WGSL body), its binding
+ * declarations are generated from that description so host code and WGSL
+ * cannot drift apart, and compiled pipelines are cached under a variant key.
+ */
+
+/** One storage buffer binding; binding indices follow the array order. */
+export interface StorageBinding {
+  name: string;
+  /** WGSL element type of the runtime-sized array, e.g. `f32`, `vec4<f32>`, `u32`. */
+  element: string;
+  access: "read" | "read_write";
+}
+
+/** A scalar uniform field of the kernel's `Params` struct. */
+export interface UniformField {
+  name: string;
+  type: "u32" | "f32";
+}
+
+/** A compute kernel described as data. */
+export interface KernelSpec {
+  /** Kernel name used in error messages, e.g. `matmul`. */
+  name: string;
+  /** Cache key of this variant, e.g. `matmul,act=gelu,vec4`. */
+  key: string;
+  storage: StorageBinding[];
+  uniforms: UniformField[];
+  workgroupSize: number;
+  /** WGSL after the generated declarations; its entry point is `main`. */
+  body: string;
+  enableF16?: boolean;
+}
+
+/** A recorded dispatch: a pipeline with its bind group and grid. */
+export interface Dispatch {
+  name: string;
+  pipeline: GPUComputePipeline;
+  bindGroup: GPUBindGroup;
+  workgroups: [number, number, number];
+  /** Uniform buffer owned by this dispatch (destroyed with its plan). */
+  uniformBuffer?: GPUBuffer;
+}
+
+/** Raised when a kernel fails to compile; the message names the kernel. */
+export class KernelCompileError extends Error {
+  override name = "KernelCompileError";
+}
+
+/** Largest workgroup count per grid dimension that WebGPU guarantees. */
+export const MAX_WORKGROUPS_PER_DIMENSION = 65535;
+
+/** Split a 1-D workgroup count over x and y so each stays within the limit. */
+export function grid1d(workgroups: number): [number, number, number] {
+  if (workgroups <= MAX_WORKGROUPS_PER_DIMENSION) return [Math.max(1, workgroups), 1, 1];
+  const y = Math.ceil(workgroups / MAX_WORKGROUPS_PER_DIMENSION);
+  return [Math.ceil(workgroups / y), y, 1];
+}
+
+/** Generate the WGSL source of a kernel spec. */
+export function kernelSource(spec: KernelSpec): string {
+  const lines: string[] = [];
+  if (spec.enableF16) lines.push("enable f16;");
+  spec.storage.forEach((b, i) => {
+    lines.push(
+      `@group(0) @binding(${i}) var<storage, ${b.access}> ${b.name}: array<${b.element}>;`,
+    );
+  });
+  if (spec.uniforms.length > 0) {
+    lines.push(`struct Params { ${spec.uniforms.map((u) => `${u.name}: ${u.type},`).join(" ")} }`);
+    lines.push(`@group(0) @binding(${spec.storage.length}) var<uniform> params: Params;`);
+  }
+  lines.push(`const WORKGROUP_SIZE = ${spec.workgroupSize}u;`);
+  return `${lines.join("\n")}\n${spec.body}`;
+}
+
+/** Compiles kernels once per variant and records dispatches. */
+export class KernelRuntime {
+  #pipelines = new Map<string, Promise<GPUComputePipeline>>();
+
+  constructor(readonly device: GPUDevice) {}
+
+  /** The compiled pipeline of a kernel variant (compiled on first use). */
+  pipeline(spec: KernelSpec): Promise<GPUComputePipeline> {
+    let pipeline = this.#pipelines.get(spec.key);
+    if (!pipeline) {
+      pipeline = this.#compile(spec);
+      this.#pipelines.set(spec.key, pipeline);
+    }
+    return pipeline;
+  }
+
+  async #compile(spec: KernelSpec): Promise<GPUComputePipeline> {
+    const code = kernelSource(spec);
+    this.device.pushErrorScope("validation");
+    const module = this.device.createShaderModule({ label: spec.key, code });
+    const info = await module.getCompilationInfo();
+    const errors = info.messages.filter((m) => m.type === "error");
+    const scopeError = await this.device.popErrorScope();
+    if (errors.length > 0 || scopeError) {
+      const detail = errors.map((m) => `line ${m.lineNum}: ${m.message}`).join("; ") ||
+        scopeError?.message;
+      throw new KernelCompileError(`Kernel "${spec.key}" failed to compile: ${detail}`);
+    }
+    try {
+      return await this.device.createComputePipelineAsync({
+        label: spec.key,
+        layout: "auto",
+        compute: { module, entryPoint: "main" },
+      });
+    } catch (error) {
+      throw new KernelCompileError(
+        `Kernel "${spec.key}" failed to build a pipeline: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  /** Record a dispatch of `spec` over `buffers` (in binding order) with uniform values. */
+  async dispatch(
+    spec: KernelSpec,
+    buffers: GPUBuffer[],
+    uniforms: number[],
+    workgroups: [number, number, number],
+  ): Promise<Dispatch> {
+    if (buffers.length !== spec.storage.length || uniforms.length !== spec.uniforms.length) {
+      throw new Error(
+        `Kernel "${spec.key}" expects ${spec.storage.length} buffers and ${spec.uniforms.length} uniforms, got ${buffers.length} and ${uniforms.length}`,
+      );
+    }
+    const pipeline = await this.pipeline(spec);
+    const entries: GPUBindGroupEntry[] = buffers.map((buffer, binding) => ({
+      binding,
+      resource: { buffer },
+    }));
+    let uniformBuffer: GPUBuffer | undefined;
+    if (uniforms.length > 0) {
+      uniformBuffer = this.device.createBuffer({
+        label: `${spec.name}.params`,
+        size: Math.max(16, Math.ceil((uniforms.length * 4) / 16) * 16),
+        usage: GPUBufferUsage.UNIFORM,
+        mappedAtCreation: true,
+      });
+      const mapped = uniformBuffer.getMappedRange();
+      const u32 = new Uint32Array(mapped);
+      const f32 = new Float32Array(mapped);
+      spec.uniforms.forEach((field, i) => {
+        if (field.type === "u32") u32[i] = uniforms[i];
+        else f32[i] = uniforms[i];
+      });
+      uniformBuffer.unmap();
+      entries.push({ binding: buffers.length, resource: { buffer: uniformBuffer } });
+    }
+    const bindGroup = this.device.createBindGroup({
+      label: spec.name,
+      layout: pipeline.getBindGroupLayout(0),
+      entries,
+    });
+    return { name: spec.name, pipeline, bindGroup, workgroups, uniformBuffer };
+  }
+}
+
+/** Encode dispatches into one compute pass (WebGPU orders storage accesses between them). */
+export function encodeDispatches(pass: GPUComputePassEncoder, dispatches: Dispatch[]): void {
+  for (const d of dispatches) {
+    pass.setPipeline(d.pipeline);
+    pass.setBindGroup(0, d.bindGroup);
+    pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1], d.workgroups[2]);
+  }
+}
