@@ -14,7 +14,15 @@ Deno.test("xoshiro128** matches the reference outputs from state [1, 2, 3, 4]", 
   // rotl(2·5, 7)·9 = 11520, then s1 becomes 0, then rotl(1029·5, 7)·9 = 5927040.
   const next = xoshiro128ss([1, 2, 3, 4]);
   assert.deepEqual(Array.from({ length: 10 }, next), [
-    11520, 0, 5927040, 70819200, 2031721883, 1637235492, 1287239034, 3734860849, 3729100597,
+    11520,
+    0,
+    5927040,
+    70819200,
+    2031721883,
+    1637235492,
+    1287239034,
+    3734860849,
+    3729100597,
     4258142804,
   ]);
 });
@@ -41,7 +49,12 @@ Deno.test("the same seed gives bit-identical weights, pinned to golden values", 
   for (const [name, data] of a) assert.deepEqual(bits(b.get(name)!), bits(data), name);
   // Golden float32 bit patterns: a change here changes every seeded benchmark's weights.
   const pooler = a.get("albert.pooler.weight")!;
-  assert.deepEqual([...bits(pooler.subarray(0, 4))], [0xbc8df893, 0xbc5cce53, 0xbc470fee, 0x3c954698]);
+  assert.deepEqual([...bits(pooler.subarray(0, 4))], [
+    0xbc8df893,
+    0xbc5cce53,
+    0xbc470fee,
+    0x3c954698,
+  ]);
 });
 
 Deno.test("different seeds give different weights; large seeds use their high bits", () => {
@@ -53,11 +66,17 @@ Deno.test("different seeds give different weights; large seeds use their high bi
 });
 
 Deno.test("roles follow Hugging Face _init_weights", () => {
-  const config: ModelConfig = { ...tiny, head: { kind: "question-answering" }, initializerRange: 0.05 };
+  const config: ModelConfig = {
+    ...tiny,
+    head: { kind: "question-answering" },
+    initializerRange: 0.05,
+  };
   const model = randomModel(config, 3);
   for (const spec of model.layout.tensors) {
     const data = model.weights.get(spec.name)!;
-    if (spec.role === "bias" || spec.role === "norm-bias") assert.ok(data.every((v) => v === 0), spec.name);
+    if (spec.role === "bias" || spec.role === "norm-bias") {
+      assert.ok(data.every((v) => v === 0), spec.name);
+    }
     if (spec.role === "norm-weight") assert.ok(data.every((v) => v === 1), spec.name);
     if (spec.role === "linear-weight" || spec.role === "embedding") {
       const rms = Math.sqrt(data.reduce((a, b) => a + b * b, 0) / data.length);
@@ -78,7 +97,10 @@ Deno.test("the padding row of the word embeddings is zero", () => {
 
 Deno.test("adding a head leaves the encoder's weights unchanged", () => {
   const bare = initWeights(tiny, 9);
-  const withHead = initWeights({ ...tiny, head: { kind: "sequence-classification", numLabels: 3 } }, 9);
+  const withHead = initWeights(
+    { ...tiny, head: { kind: "sequence-classification", numLabels: 3 } },
+    9,
+  );
   for (const [name, data] of bare) assert.deepEqual(bits(withHead.get(name)!), bits(data), name);
   assert.ok(withHead.has("classifier.weight"));
 });

@@ -29,6 +29,20 @@ export class GpuUnavailableError extends Error {
 
 const OPTIONAL_FEATURES: GPUFeatureName[] = ["shader-f16", "timestamp-query"];
 
+// Mesa's Vulkan WSI warns on every start without a runtime dir; give it a private one.
+function ensureRuntimeDir(): void {
+  if (!Deno.env.get("XDG_RUNTIME_DIR")) {
+    Deno.env.set("XDG_RUNTIME_DIR", Deno.makeTempDirSync({ prefix: "xdg-runtime-" }));
+  }
+}
+
+/** Whether this runtime has a WebGPU adapter at all (for skipping GPU tests). */
+export async function hasWebGpuAdapter(): Promise<boolean> {
+  ensureRuntimeDir();
+  const adapter = await globalThis.navigator?.gpu?.requestAdapter().catch(() => null);
+  return Boolean(adapter);
+}
+
 /** Request an adapter and a device; throws `GpuUnavailableError` with a hint when there is none. */
 export async function acquireGpu(
   options: { powerPreference?: GPUPowerPreference } = {},
@@ -39,10 +53,7 @@ export async function acquireGpu(
       "WebGPU is not available in this runtime (navigator.gpu is undefined)",
     );
   }
-  // Mesa's Vulkan WSI warns on every start without a runtime dir; give it a private one.
-  if (!Deno.env.get("XDG_RUNTIME_DIR")) {
-    Deno.env.set("XDG_RUNTIME_DIR", Deno.makeTempDirSync({ prefix: "xdg-runtime-" }));
-  }
+  ensureRuntimeDir();
   const adapter = await gpu.requestAdapter({
     powerPreference: options.powerPreference ?? "high-performance",
   });

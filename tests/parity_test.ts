@@ -1,0 +1,144 @@
+/**
+ * The WebGPU engine against the ONNX Runtime reference: last hidden state,
+ * pooled output and head logits within 1e-4 max abs (fp32) for tiny configs
+ * of every architecture the engine runs, on a batch of three sequences of
+ * different lengths padded to one length.
+ */
+import assert from "node:assert/strict";
+import type { EncoderInput, EncoderOutput, OutputName } from "../backends/backend.ts";
+import { createOnnxBackend } from "../backends/onnx/engine.ts";
+import { createWebGpuBackend } from "../backends/webgpu/engine.ts";
+import { configToJson, parseConfig } from "../models/config.ts";
+import { randomModel } from "../models/init.ts";
+import { zooEntry } from "../models/zoo.ts";
+import { gpuTest } from "./_gpu.ts";
+
+/** The parity tolerance of issue 1: max abs difference in fp32. */
+const TOLERANCE = 1e-4;
+
+const VARIANTS: [string, string, Record<string, unknown>][] = [
+  ["ALBERT all-shared, E≠H, classification", "tiny-albert", {
+    architectures: ["AlbertForSequenceClassification"],
+    num_labels: 3,
+  }],
+  ["ALBERT groups 2 × inner 2, question answering", "tiny-albert-groups", {
+    architectures: ["AlbertForQuestionAnswering"],
+  }],
+  ["ALBERT shared-attention, multiple choice", "tiny-albert", {
+    cross_layer_sharing: "shared-attention",
+    architectures: ["AlbertForMultipleChoice"],
+  }],
+  ["ALBERT shared-FFN, regression head", "tiny-albert", {
+    cross_layer_sharing: "shared-FFN",
+    architectures: ["AlbertForSequenceClassification"],
+    num_labels: 1,
+  }],
+  ["ALBERT not-shared (one group per layer), exact GELU", "tiny-albert", {
+    num_hidden_groups: 2,
+    hidden_act: "gelu",
+  }],
+  ["BERT, classification", "tiny-bert", {
+    architectures: ["BertForSequenceClassification"],
+    num_labels: 2,
+  }],
+  ["BERT with PALs, two tasks", "tiny-bert-pals", { task_num_labels: [2, 3] }],
+  ["BERT with PALs in the top half of layers", "tiny-bert-pals", { adapter_layers: "top-half" }],
+  ["BERT with low-rank adapters, two tasks", "tiny-bert", {
+    mult: true,
+    hidden_size_aug: 10,
+    num_tasks: 2,
+    architectures: ["BertForMultiTask"],
+  }],
+  ["BERT with top-projected attention, two tasks", "tiny-bert", {
+    top: true,
+    hidden_size_aug: 12,
+    num_attention_heads_aug: 3,
+    num_tasks: 2,
+    num_top_layers: 2,
+    architectures: ["BertForMultiTask"],
+  }],
+];
+
+/** Three sequences of lengths 7, 4 and 2 padded to 7, with two segments. */
+function paddedBatch(vocabSize: number): EncoderInput {
+  const lengths = [7, 4, 2];
+  const T = 7;
+  const rows = lengths.length * T;
+  const mask = Int32Array.from(
+    { length: rows },
+    (_, i) => (i % T < lengths[Math.floor(i / T)] ? 1 : 0),
+  );
+  return {
+    batchSize: lengths.length,
+    seqLen: T,
+    inputIds: Int32Array.from(
+      { length: rows },
+      (_, i) => (mask[i] ? (i * 37 + 11) % vocabSize : 0),
+    ),
+    tokenTypeIds: Int32Array.from({ length: rows }, (_, i) => (i % T >= 3 && mask[i] ? 1 : 0)),
+    attentionMask: mask,
+  };
+}
+
+function maxAbsDifference(a: Float32Array | undefined, b: Float32Array | undefined): number {
+  if (!a || !b) throw new Error("Both backends must return the output");
+  assert.equal(a.length, b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+  return worst;
+}
+
+function assertParity(
+  label: string,
+  ours: EncoderOutput,
+  reference: EncoderOutput,
+  hasHead: boolean,
+) {
+  const names: OutputName[] = [
+    "lastHiddenState",
+    "pooledOutput",
+    ...(hasHead ? ["logits" as const] : []),
+  ];
+  for (const name of names) {
+    const difference = maxAbsDifference(ours[name], reference[name]);
+    assert(
+      difference <= TOLERANCE,
+      `${label}: ${name} differs from ONNX Runtime by ${
+        difference.toExponential(3)
+      } (tolerance ${TOLERANCE})`,
+    );
+  }
+}
+
+for (const [label, base, overrides] of VARIANTS) {
+  gpuTest(`WebGPU matches ONNX Runtime: ${label}`, async (gpu) => {
+    const config = parseConfig({ ...configToJson(zooEntry(base).config), ...overrides }, label);
+    const model = randomModel(config, 1234);
+    // Non-trivial LayerNorm parameters, so a kernel that ignored them would be caught.
+    for (const [name, values] of model.weights) {
+      if (/LayerNorm|layer_norm/.test(name)) {
+        const isBias = name.endsWith(".bias");
+        for (let i = 0; i < values.length; i++) {
+          values[i] = isBias ? 0.1 * Math.sin(i) : 1 + 0.2 * Math.cos(i);
+        }
+      }
+    }
+    const webgpu = await createWebGpuBackend(model, { gpu });
+    const ort = createOnnxBackend(model);
+    try {
+      const input = paddedBatch(config.vocabSize);
+      for (let task = 0; task < (config.adapter?.numTasks ?? 1); task++) {
+        const batch = { ...input, task };
+        assertParity(
+          `${label} (task ${task})`,
+          await webgpu.run(batch),
+          await ort.run(batch),
+          config.head.kind !== "none",
+        );
+      }
+    } finally {
+      webgpu.dispose();
+      ort.dispose();
+    }
+  });
+}
