@@ -1,0 +1,74 @@
+/** Terminal tables of the `bench` command (`cli-table3`), in the papers' column order. */
+import Table from "cli-table3";
+import { formatCount, formatMedianRange, formatNumber, formatSpeedup, MISSING } from "./format.ts";
+import type { ModelBench } from "./run.ts";
+import type { Spread } from "./throughput.ts";
+
+/** One GEMM shape as the bench record stores it. */
+export interface GemmRow {
+  m: number;
+  n: number;
+  k: number;
+  webgpuGflops: Spread;
+  ortGflops: Spread;
+}
+
+const style = { head: [], border: [] };
+
+/** Print the model throughput table with its note and adapter. */
+export function printModelTable(rows: ModelBench[], context: { note: string; adapter: string }) {
+  const table = new Table({
+    head: [
+      "model",
+      "params",
+      "batch×seq",
+      "WebGPU seq/s",
+      "tokens/s",
+      "latency p50/p90/p99 ms",
+      "ORT seq/s",
+      "WebGPU/ORT",
+      "speed-up",
+    ],
+    style,
+  });
+  for (const row of rows) {
+    const latency = row.details.webgpu.latencyMs;
+    table.push([
+      row.name,
+      formatCount(row.params),
+      `${row.batch}×${row.seqLen}`,
+      formatMedianRange(row.webgpu, 2),
+      formatNumber(row.details.webgpu.tokensPerSecond.median, 0),
+      `${formatNumber(latency.p50, 0)}/${formatNumber(latency.p90, 0)}/${
+        formatNumber(latency.p99, 0)
+      }`,
+      formatMedianRange(row.ort, 2),
+      formatSpeedup(row.webgpuOverOrt),
+      row.speedup === null ? MISSING : formatSpeedup(row.speedup, 1),
+    ]);
+  }
+  console.log(`Adapter: ${context.adapter}`);
+  console.log(table.toString());
+  console.log(
+    `Median (min–max) of the timed repetitions. Speed-up: WebGPU throughput relative to bert-large-uncased in this run.\n${context.note}`,
+  );
+}
+
+/** Print the GEMM table: GFLOP/s of both engines and their ratio. */
+export function printGemmTable(rows: GemmRow[], adapter: string) {
+  const table = new Table({
+    head: ["m×n×k", "WebGPU GFLOP/s", "ORT GFLOP/s", "WebGPU/ORT"],
+    style,
+  });
+  for (const row of rows) {
+    table.push([
+      `${row.m}×${row.n}×${row.k}`,
+      formatMedianRange(row.webgpuGflops),
+      formatMedianRange(row.ortGflops),
+      formatSpeedup(row.webgpuGflops.median / row.ortGflops.median),
+    ]);
+  }
+  console.log(`Adapter: ${adapter}`);
+  console.log(table.toString());
+  console.log("Median (min–max) of the timed repetitions, both engines in this run.");
+}

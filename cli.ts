@@ -1,0 +1,305 @@
+#!/usr/bin/env -S deno run --allow-all
+/**
+ * The harness's command line: `deno task harness <command> [flags]`, and
+ * `deno task bench [flags]` for `bench`. Usage mistakes (unknown command or
+ * flag, bad flag value) print one `error:` line and exit 2; any other failure
+ * prints `error: <message>` and exits 1 (`HARNESS_DEBUG=1` adds the stack).
+ */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import Table from "cli-table3";
+import type { ModelConfig } from "./models/config.ts";
+import { zoo, type ZooEntry, zooEntry } from "./models/zoo.ts";
+import { countEncoderParameters, parameterMultiplier } from "./models/params.ts";
+import { formatCount, formatMultiplier, MISSING } from "./benchmarks/format.ts";
+import { benchSuite, benchSuites, DEFAULT_SUITE } from "./benchmarks/suites.ts";
+import { type BenchOptions, runBench } from "./benchmarks/run.ts";
+
+/** A command-line mistake: reported in one line with exit code 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+const COMMANDS: Record<string, { summary: string; ready: boolean }> = {
+  bench: { summary: "Time models or GEMM shapes of a benchmark suite", ready: true },
+  eval: { summary: "Evaluate a model on a task (GLUE, SQuAD, RACE)", ready: false },
+  score: { summary: "Score a predictions file with the official metric", ready: false },
+  train: { summary: "Fine-tune a model, single- or multi-task", ready: false },
+  models: { summary: "List the model zoo with exact parameter counts", ready: true },
+  tasks: { summary: "List the registered tasks", ready: false },
+  report: { summary: "Generate LEADERBOARD.md and report.html from run records", ready: false },
+  gate: { summary: "Compare run records with baselines (CI regression gate)", ready: false },
+  merge: { summary: "Merge run records into one", ready: false },
+};
+
+const MAIN_HELP = `Usage: deno task harness <command> [flags]
+
+Commands:
+${
+  Object.entries(COMMANDS).map(([name, c]) =>
+    `  ${name.padEnd(8)}${c.summary}${c.ready ? "" : " (not implemented yet)"}`
+  ).join("\n")
+}
+
+Run "deno task harness <command> --help" for a command's flags.
+"deno task bench" is "deno task harness bench".
+Set HARNESS_DEBUG=1 to print stack traces of errors.`;
+
+const MODELS_HELP = `Usage: deno task harness models [--json] [--all]
+
+List the model zoo: layers L, hidden size H, embedding size E, FFN size I,
+heads, ALBERT groups and sharing, PAL adapters, exact parameter counts of the
+bare encoder with pooler, and the papers' rounded figures.
+
+Flags:
+  --json    Print a JSON array instead of a table
+  --all     Include the tiny test models
+  -h, --help`;
+
+function benchHelp(): string {
+  const suites = benchSuites().map((s) => `  ${s.name.padEnd(9)}${s.note}`).join("\n");
+  return `Usage: deno task bench [flags]
+
+Flags:
+  --suite NAME     Suite to run (default "${DEFAULT_SUITE}")
+  --models A,B     Zoo models to run instead of the suite's
+  --batch N        Batch size instead of the suite's
+  --seq-len N      Sequence length instead of the suite's
+  --warmup N       Untimed repetitions before timing (default 2)
+  --reps N         Timed repetitions, reported as median (min–max) (default 5)
+  --out DIR        Directory for the run record (default "results")
+  --json           Print the run record as JSON; no table, no progress bar
+  -h, --help
+
+Suites:
+${suites}`;
+}
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/** `parseArgs` in strict mode, with its errors turned into one-line usage errors. */
+function parseFlags<T extends Options>(command: string, args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    const { code, message } = error as { code?: string; message: string };
+    const quoted = /'([^']+)'/.exec(message)?.[1];
+    const hint = `(see "deno task harness ${command} --help")`;
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+      throw new UsageError(`Unknown flag "${quoted}" for command "${command}" ${hint}`);
+    }
+    if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
+      throw new UsageError(`Unexpected argument "${quoted}" for command "${command}" ${hint}`);
+    }
+    if (code?.startsWith("ERR_PARSE_ARGS")) throw new UsageError(`${message} ${hint}`);
+    throw error;
+  }
+}
+
+function integerFlag(name: string, value: string | undefined, least: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < least) {
+    throw new UsageError(
+      `Flag "--${name}" must be an integer of at least ${least}, got "${value}"`,
+    );
+  }
+  return n;
+}
+
+/** One row of `models`: the table's columns, with exact numbers for `--json`. */
+export interface ModelRow {
+  name: string;
+  family: ZooEntry["family"];
+  modelType: ModelConfig["modelType"];
+  layers: number;
+  hiddenSize: number;
+  embeddingSize: number;
+  intermediateSize: number;
+  heads: number;
+  /** `numHiddenGroups×innerGroupNum`, or `"—"` for BERT. */
+  groups: string;
+  /** Cross-layer sharing, `"not-shared"` with one group per layer, `"—"` for BERT. */
+  sharing: string;
+  /** e.g. `"pals d=204 ×8"`, or null without adapters. */
+  adapter: string | null;
+  /** The PALs paper's parameter multiplier over the bare encoder, or null. */
+  multiplier: number | null;
+  /** Exact parameters of the encoder with pooler (and adapters), no head. */
+  params: number;
+  /** The paper's rounded figure, or null. */
+  paper: string | null;
+}
+
+/** Describe a config's adapter, e.g. `"pals d=204 ×8"`; null when it has none. */
+export function describeAdapter(config: ModelConfig): string | null {
+  const a = config.adapter;
+  if (!a) return null;
+  const where = a.kind === "top-projected"
+    ? ` top ${a.numTopLayers} layers`
+    : a.layers === "top-half"
+    ? " top-half"
+    : "";
+  return `${a.kind} d=${a.hiddenSizeAug} ×${a.numTasks}${where}`;
+}
+
+/** The `models` rows of zoo entries. */
+export function modelRows(entries: ZooEntry[]): ModelRow[] {
+  return entries.map(({ name, family, config: c, paperParams }) => {
+    const albert = c.modelType === "albert";
+    const notShared = c.numHiddenGroups === c.numHiddenLayers;
+    return {
+      name,
+      family,
+      modelType: c.modelType,
+      layers: c.numHiddenLayers,
+      hiddenSize: c.hiddenSize,
+      embeddingSize: c.embeddingSize,
+      intermediateSize: c.intermediateSize,
+      heads: c.numAttentionHeads,
+      groups: albert ? `${c.numHiddenGroups}×${c.innerGroupNum}` : MISSING,
+      sharing: !albert ? MISSING : notShared ? "not-shared" : c.crossLayerSharing,
+      adapter: describeAdapter(c),
+      multiplier: c.adapter ? parameterMultiplier(c) : null,
+      params: countEncoderParameters(c),
+      paper: paperParams ?? null,
+    };
+  });
+}
+
+function modelsCommand(args: string[]): number {
+  const flags = parseFlags("models", args, {
+    json: { type: "boolean" },
+    all: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (flags.help) {
+    console.log(MODELS_HELP);
+    return 0;
+  }
+  const rows = modelRows(zoo().filter((e) => flags.all || e.family !== "tiny"));
+  if (flags.json) {
+    console.log(JSON.stringify(rows, null, 2));
+    return 0;
+  }
+  const head = ["name", "L", "H", "E", "I", "heads", "groups", "sharing", "adapter", "parameters"];
+  const table = new Table({
+    head: [...head, "paper"],
+    colAligns: ["left", "right", "right", "right", "right", "right", "right", "left", "left"]
+      .concat(["right", "right"]) as ("left" | "right")[],
+    style: { head: [], border: [] },
+    // No rule between body rows: one line per model.
+    chars: { "mid": "", "left-mid": "", "mid-mid": "", "right-mid": "" },
+  });
+  // A rule under the header only: the first body row draws its own top line.
+  const rule = { "mid": "─", "left-mid": "├", "mid-mid": "┼", "right-mid": "┤" };
+  for (const [i, r] of rows.entries()) {
+    const adapter = r.adapter ? `${r.adapter} (${formatMultiplier(r.multiplier!)})` : MISSING;
+    table.push([
+      r.name,
+      r.layers,
+      r.hiddenSize,
+      r.embeddingSize,
+      r.intermediateSize,
+      r.heads,
+      r.groups,
+      r.sharing,
+      adapter,
+      formatCount(r.params),
+      r.paper ?? MISSING,
+    ].map((content) => (i === 0 ? { content: String(content), chars: rule } : String(content))));
+  }
+  console.log(table.toString());
+  return 0;
+}
+
+async function benchCommand(args: string[]): Promise<number> {
+  const flags = parseFlags("bench", args, {
+    suite: { type: "string" },
+    models: { type: "string" },
+    batch: { type: "string" },
+    "seq-len": { type: "string" },
+    warmup: { type: "string" },
+    reps: { type: "string" },
+    out: { type: "string" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (flags.help) {
+    console.log(benchHelp());
+    return 0;
+  }
+  const suite = flags.suite ?? DEFAULT_SUITE;
+  try {
+    benchSuite(suite);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  let models: string[] | undefined;
+  if (flags.models !== undefined) {
+    models = flags.models.split(",").map((m) => m.trim()).filter((m) => m.length > 0);
+    if (models.length === 0) throw new UsageError(`Flag "--models" lists no model`);
+    for (const name of models) {
+      try {
+        zooEntry(name);
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+    }
+  }
+  const options: BenchOptions = {
+    suite,
+    models,
+    batch: integerFlag("batch", flags.batch, 1),
+    seqLen: integerFlag("seq-len", flags["seq-len"], 1),
+    json: flags.json ?? false,
+    outDir: flags.out ?? "results",
+    warmup: integerFlag("warmup", flags.warmup, 0) ?? 2,
+    reps: integerFlag("reps", flags.reps, 1) ?? 5,
+  };
+  return await runBench(options);
+}
+
+/** Run the command line on `args` (without the program name); returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  const [command, ...rest] = args;
+  if (command === undefined) {
+    console.error(MAIN_HELP);
+    return 2;
+  }
+  if (command === "--help" || command === "-h" || command === "help") {
+    console.log(MAIN_HELP);
+    return 0;
+  }
+  if (command.startsWith("-")) {
+    throw new UsageError(`Unknown flag "${command}": expected a command first (see --help)`);
+  }
+  const known = COMMANDS[command];
+  if (!Object.hasOwn(COMMANDS, command)) {
+    throw new UsageError(
+      `Unknown command "${command}": known commands are ${Object.keys(COMMANDS).join(", ")}`,
+    );
+  }
+  if (!known.ready) throw new UsageError(`Command "${command}" is not implemented yet`);
+  return command === "models" ? modelsCommand(rest) : await benchCommand(rest);
+}
+
+function debug(): boolean {
+  try {
+    return Deno.env.get("HARNESS_DEBUG") === "1";
+  } catch {
+    return false; // no --allow-env
+  }
+}
+
+if (import.meta.main) {
+  let code: number;
+  try {
+    code = await main(Deno.args);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`error: ${message}`);
+    if (debug() && error instanceof Error && error.stack) console.error(error.stack);
+    code = error instanceof UsageError ? 2 : 1;
+  }
+  Deno.exit(code);
+}

@@ -1,0 +1,84 @@
+import { deepStrictEqual, match, ok, strictEqual } from "node:assert/strict";
+
+const ROOT = import.meta.dirname!;
+
+/** Run `deno run -A cli.ts ...args` from the project root. */
+async function cli(...args: string[]) {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "cli.ts", ...args],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code, stdout: decode(stdout), stderr: decode(stderr) };
+}
+
+Deno.test("models --json gives the exact parameter counts", async () => {
+  const { code, stdout } = await cli("models", "--json");
+  strictEqual(code, 0);
+  const rows = JSON.parse(stdout) as { name: string; params: number }[];
+  const params = Object.fromEntries(rows.map((r) => [r.name, r.params]));
+  deepStrictEqual(
+    {
+      "albert-base-v2": params["albert-base-v2"],
+      "albert-large-v2": params["albert-large-v2"],
+      "albert-xlarge-v2": params["albert-xlarge-v2"],
+      "albert-xxlarge-v2": params["albert-xxlarge-v2"],
+      "bert-base-uncased": params["bert-base-uncased"],
+    },
+    {
+      "albert-base-v2": 11683584,
+      "albert-large-v2": 17683968,
+      "albert-xlarge-v2": 58724864,
+      "albert-xxlarge-v2": 222595584,
+      "bert-base-uncased": 109482240,
+    },
+  );
+  ok(!("tiny-bert" in params), "tiny models are listed only with --all");
+});
+
+Deno.test("models prints a table with thousands separators and PAL multipliers", async () => {
+  const { code, stdout } = await cli("models");
+  strictEqual(code, 0);
+  match(stdout, /albert-xxlarge-v2 .*222,595,584/);
+  match(stdout, /bert-base-pals .*pals d=204 ×8 \(×1\.133\)/);
+});
+
+Deno.test("unknown command exits 2 with one error line", async () => {
+  const { code, stdout, stderr } = await cli("frobnicate");
+  strictEqual(code, 2);
+  strictEqual(stdout, "");
+  match(stderr, /^error: Unknown command "frobnicate": known commands are bench, /);
+  strictEqual(stderr.trim().split("\n").length, 1);
+});
+
+Deno.test("unknown flag and later commands exit 2", async () => {
+  const flag = await cli("models", "--nope");
+  strictEqual(flag.code, 2);
+  match(flag.stderr, /^error: Unknown flag "--nope" for command "models"/);
+  const later = await cli("eval");
+  strictEqual(later.code, 2);
+  match(later.stderr, /^error: Command "eval" is not implemented yet/);
+  const value = await cli("bench", "--reps", "0");
+  strictEqual(value.code, 2);
+  match(value.stderr, /^error: Flag "--reps" must be an integer of at least 1, got "0"/);
+});
+
+Deno.test("--help lists every command", async () => {
+  const { code, stdout } = await cli("--help");
+  strictEqual(code, 0);
+  const commands = [
+    "bench",
+    "eval",
+    "score",
+    "train",
+    "models",
+    "tasks",
+    "report",
+    "gate",
+    "merge",
+  ];
+  for (const name of commands) match(stdout, new RegExp(`^ {2}${name} `, "m"));
+});

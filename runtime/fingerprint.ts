@@ -1,0 +1,152 @@
+/**
+ * The fingerprint every run record carries (DESIGN.md §5): what was run
+ * (config and weights hashes, task, data files), where (backend, adapter and
+ * its features) and with what (Deno and package versions, git commit, seed),
+ * so that two records can be compared or refused as incomparable.
+ *
+ * Hashes are hex SHA-256. The config hash covers the canonical JSON (sorted
+ * keys) of the config in Hugging Face layout; the weights hash covers every
+ * tensor's name and float32 bytes in layout order.
+ */
+import { createHash } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { configToJson, type ModelConfig } from "../models/config.ts";
+import { modelLayout } from "../models/layout.ts";
+import type { Weights } from "../models/model.ts";
+import type { BackendInfo } from "../backends/backend.ts";
+
+/** A data file the run read, with its content hash. */
+export interface DataFileHash {
+  path: string;
+  sha256: string;
+  bytes: number;
+}
+
+/** The identity of a run, stored in every run record. */
+export interface Fingerprint {
+  configHash: string;
+  /** Absent when the run used no weights (e.g. a GEMM micro-benchmark). */
+  weightsHash?: string;
+  task?: string;
+  dataFiles: DataFileHash[];
+  backend?: string;
+  adapter?: string;
+  features: string[];
+  deno: { deno: string; v8: string; typescript: string };
+  /** npm package versions from the `deno.json` imports map, by import name. */
+  packages: Record<string, string>;
+  git: { commit: string; dirty: boolean };
+  seed?: number;
+}
+
+/** What `fingerprint` hashes and records; everything but `config` is optional. */
+export interface FingerprintOptions {
+  config: ModelConfig;
+  weights?: Weights;
+  task?: string;
+  /** Paths of data files read by the run; each is hashed. */
+  dataFiles?: string[];
+  backend?: BackendInfo;
+  seed?: number;
+  /** The `deno.json` to read package versions from; defaults to the project's own. */
+  denoJson?: string | URL;
+  /** Directory for the git queries; defaults to the project root. */
+  gitDir?: string;
+}
+
+const PROJECT_ROOT = new URL("../", import.meta.url);
+
+/** JSON with object keys sorted at every level and `undefined` members dropped. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) => {
+    if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
+    const sorted: Record<string, unknown> = {};
+    for (const key of Object.keys(v).sort()) sorted[key] = (v as Record<string, unknown>)[key];
+    return sorted;
+  });
+}
+
+/** Hex SHA-256 of a string (UTF-8) or bytes. */
+export function sha256(data: string | Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+/** SHA-256 of the canonical JSON of a config in Hugging Face layout. */
+export function configHash(config: ModelConfig): string {
+  return sha256(canonicalJson(configToJson(config)));
+}
+
+/** SHA-256 over each tensor's name, a NUL, and its float32 bytes, in layout order. */
+export function weightsHash(config: ModelConfig, weights: Weights): string {
+  const hash = createHash("sha256");
+  for (const spec of modelLayout(config).tensors) {
+    const data = weights.get(spec.name);
+    if (!data) throw new Error(`Cannot hash weights: tensor "${spec.name}" is missing`);
+    hash.update(spec.name);
+    hash.update(new Uint8Array([0]));
+    hash.update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  }
+  return hash.digest("hex");
+}
+
+/** SHA-256 and size of a file, read in full. */
+export async function fileHash(path: string): Promise<DataFileHash> {
+  const bytes = await Deno.readFile(path);
+  return { path, sha256: sha256(bytes), bytes: bytes.byteLength };
+}
+
+/** npm package versions from a `deno.json` imports map (`"name": "npm:name@1.2.3"`). */
+export async function packageVersions(denoJson: string | URL): Promise<Record<string, string>> {
+  const json = JSON.parse(await Deno.readTextFile(denoJson));
+  const versions: Record<string, string> = {};
+  for (const [name, target] of Object.entries(json.imports ?? {})) {
+    const match = typeof target === "string" ? /^npm:(@?[^@]+)@(.+)$/.exec(target) : null;
+    if (match) versions[name] = match[2];
+  }
+  return versions;
+}
+
+async function git(args: string[], cwd: string): Promise<string | undefined> {
+  try {
+    const { success, stdout } = await new Deno.Command("git", {
+      args,
+      cwd,
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    return success ? new TextDecoder().decode(stdout).trim() : undefined;
+  } catch {
+    return undefined; // git is not installed
+  }
+}
+
+/** The checkout's commit (`"unknown"` outside a git checkout) and whether it has changes. */
+export async function gitState(cwd: string): Promise<{ commit: string; dirty: boolean }> {
+  const commit = await git(["rev-parse", "HEAD"], cwd);
+  if (commit === undefined) return { commit: "unknown", dirty: false };
+  const status = await git(["status", "--porcelain", "--untracked-files=no"], cwd);
+  return { commit, dirty: status !== undefined && status.length > 0 };
+}
+
+/** Build the fingerprint of a run. */
+export async function fingerprint(options: FingerprintOptions): Promise<Fingerprint> {
+  const gitDir = options.gitDir ?? fileURLToPath(PROJECT_ROOT);
+  const [dataFiles, packages, gitInfo] = await Promise.all([
+    Promise.all((options.dataFiles ?? []).map(fileHash)),
+    packageVersions(options.denoJson ?? new URL("deno.json", PROJECT_ROOT)),
+    gitState(gitDir),
+  ]);
+  return {
+    configHash: configHash(options.config),
+    weightsHash: options.weights ? weightsHash(options.config, options.weights) : undefined,
+    task: options.task,
+    dataFiles,
+    backend: options.backend?.name,
+    adapter: options.backend?.device,
+    features: [...(options.backend?.features ?? [])].sort(),
+    deno: { ...Deno.version },
+    packages,
+    git: gitInfo,
+    seed: options.seed,
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * Summary statistics for timings and scores: median, min, max and
+ * percentiles. Percentiles use linear interpolation between the two closest
+ * ranks, as numpy's default (`method="linear"`): for sorted values `a` of
+ * length n, `percentile(p)` reads position `(n - 1) · p / 100`.
+ */
+
+/** The summary that run records and tables report for a list of measurements. */
+export interface Summary {
+  n: number;
+  min: number;
+  max: number;
+  mean: number;
+  median: number;
+  p50: number;
+  p90: number;
+  p99: number;
+}
+
+function sortedCopy(values: readonly number[]): number[] {
+  if (values.length === 0) throw new RangeError("Cannot summarise an empty list of values");
+  for (const v of values) {
+    if (Number.isNaN(v)) throw new RangeError("Cannot summarise values containing NaN");
+  }
+  return [...values].sort((a, b) => a - b);
+}
+
+function percentileOfSorted(sorted: readonly number[], p: number): number {
+  if (!(p >= 0 && p <= 100)) {
+    throw new RangeError(`Percentile must be between 0 and 100, got ${p}`);
+  }
+  const position = (sorted.length - 1) * p / 100;
+  const lo = Math.floor(position);
+  const hi = Math.ceil(position);
+  const fraction = position - lo;
+  return fraction === 0 ? sorted[lo] : sorted[lo] + (sorted[hi] - sorted[lo]) * fraction;
+}
+
+/** The p-th percentile (0 ≤ p ≤ 100) with numpy's default linear interpolation. */
+export function percentile(values: readonly number[], p: number): number {
+  return percentileOfSorted(sortedCopy(values), p);
+}
+
+/** The median: the middle value, or the mean of the two middle values. */
+export function median(values: readonly number[]): number {
+  return percentile(values, 50);
+}
+
+/** Smallest value; throws on an empty list. */
+export function min(values: readonly number[]): number {
+  return sortedCopy(values)[0];
+}
+
+/** Largest value; throws on an empty list. */
+export function max(values: readonly number[]): number {
+  const sorted = sortedCopy(values);
+  return sorted[sorted.length - 1];
+}
+
+/** Arithmetic mean; throws on an empty list. */
+export function mean(values: readonly number[]): number {
+  const sorted = sortedCopy(values);
+  return sorted.reduce((sum, v) => sum + v, 0) / sorted.length;
+}
+
+/** Count, min, max, mean, median and p50/p90/p99 in one pass over a sorted copy. */
+export function summarize(values: readonly number[]): Summary {
+  const sorted = sortedCopy(values);
+  const p50 = percentileOfSorted(sorted, 50);
+  return {
+    n: sorted.length,
+    min: sorted[0],
+    max: sorted[sorted.length - 1],
+    mean: sorted.reduce((sum, v) => sum + v, 0) / sorted.length,
+    median: p50,
+    p50,
+    p90: percentileOfSorted(sorted, 90),
+    p99: percentileOfSorted(sorted, 99),
+  };
+}
