@@ -1,0 +1,119 @@
+/**
+ * The ONNX Runtime backend: runs the graph `buildOnnxModel` makes from the
+ * model's weights on onnxruntime-node's CPU provider. It is the independent
+ * numerical reference for the WebGPU kernels and the CPU speed baseline.
+ */
+import * as ort from "onnxruntime-node";
+import type { Backend, BackendInfo, EncoderInput, EncoderOutput, OutputName } from "../backend.ts";
+import type { Model } from "../../models/model.ts";
+import { buildOnnxModel, ONNX_INPUTS, ONNX_OUTPUTS, taskCount } from "./graph.ts";
+
+/** Options of the ONNX Runtime backend. */
+export interface OnnxBackendOptions {
+  /** Default task for inputs that name none (multi-task models); default 0. */
+  task?: number;
+  /** Threads ONNX Runtime uses inside one op; its own default when unset. */
+  intraOpNumThreads?: number;
+}
+
+const ALL_OUTPUTS: OutputName[] = ["lastHiddenState", "pooledOutput", "logits"];
+
+/** A model on ONNX Runtime (CPU); one session per task, built on first use. */
+export class OnnxBackend implements Backend {
+  readonly info: BackendInfo = { name: "onnxruntime", device: "cpu", features: [] };
+  readonly #model: Model;
+  readonly #options: OnnxBackendOptions;
+  readonly #sessions = new Map<number, Promise<ort.InferenceSession>>();
+  #disposed = false;
+
+  /** Wrap a model; nothing is built until the first `run`. */
+  constructor(model: Model, options: OnnxBackendOptions = {}) {
+    this.#model = model;
+    this.#options = options;
+  }
+
+  /** Run the encoder and head on one batch; `outputs` defaults to all three. */
+  async run(input: EncoderInput, outputs: OutputName[] = ALL_OUTPUTS): Promise<EncoderOutput> {
+    if (this.#disposed) throw new Error("Cannot run: the ONNX Runtime backend was disposed");
+    checkInput(this.#model, input);
+    const hasHead = this.#model.config.head.kind !== "none";
+    const wanted = outputs.filter((name) => name !== "logits" || hasHead);
+    if (wanted.length === 0) return {};
+    const session = await this.#session(input.task ?? this.#options.task ?? 0);
+    const dims = [input.batchSize, input.seqLen];
+    const arrays = [input.inputIds, input.tokenTypeIds, input.attentionMask];
+    const feeds: Record<string, ort.Tensor> = {};
+    ONNX_INPUTS.forEach((name, i) => {
+      feeds[name] = new ort.Tensor("int64", toInt64(arrays[i]), dims);
+    });
+    const results = await session.run(feeds, wanted.map((name) => ONNX_OUTPUTS[name]));
+    const output: EncoderOutput = {};
+    for (const name of wanted) output[name] = results[ONNX_OUTPUTS[name]].data as Float32Array;
+    return output;
+  }
+
+  /** Release every session. */
+  dispose(): void {
+    this.#disposed = true;
+    for (const session of this.#sessions.values()) {
+      session.then((s) => s.release()).catch(() => {});
+    }
+    this.#sessions.clear();
+  }
+
+  #session(task: number): Promise<ort.InferenceSession> {
+    let session = this.#sessions.get(task);
+    if (!session) {
+      const bytes = buildOnnxModel(this.#model, { task });
+      const options: ort.InferenceSession.SessionOptions = {
+        executionProviders: ["cpu"],
+        graphOptimizationLevel: "all",
+      };
+      if (this.#options.intraOpNumThreads !== undefined) {
+        options.intraOpNumThreads = this.#options.intraOpNumThreads;
+      }
+      session = ort.InferenceSession.create(bytes, options);
+      this.#sessions.set(task, session);
+    }
+    return session;
+  }
+}
+
+/** Create the ONNX Runtime backend for a model. */
+export function createOnnxBackend(model: Model, options: OnnxBackendOptions = {}): OnnxBackend {
+  return new OnnxBackend(model, options);
+}
+
+function checkInput(model: Model, input: EncoderInput): void {
+  const { batchSize, seqLen } = input;
+  const size = batchSize * seqLen;
+  if (!Number.isInteger(batchSize) || !Number.isInteger(seqLen) || batchSize < 1 || seqLen < 1) {
+    throw new RangeError(
+      `Cannot run batch: batchSize ${batchSize} and seqLen ${seqLen} must be positive integers`,
+    );
+  }
+  for (const key of ["inputIds", "tokenTypeIds", "attentionMask"] as const) {
+    if (input[key].length !== size) {
+      throw new RangeError(
+        `Cannot run batch: "${key}" has ${input[key].length} values, expected ${size}`,
+      );
+    }
+  }
+  const max = model.config.maxPositionEmbeddings;
+  if (seqLen > max) {
+    throw new RangeError(
+      `Cannot run batch: seqLen ${seqLen} exceeds max_position_embeddings ${max}`,
+    );
+  }
+  const tasks = taskCount(model);
+  const task = input.task ?? 0;
+  if (input.task !== undefined && (!Number.isInteger(task) || task < 0 || task >= tasks)) {
+    throw new RangeError(`Task ${task} is out of range: the model has ${tasks} task(s)`);
+  }
+}
+
+function toInt64(values: Int32Array): BigInt64Array {
+  const out = new BigInt64Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = BigInt(values[i]);
+  return out;
+}
