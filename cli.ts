@@ -12,7 +12,7 @@ import { zoo, type ZooEntry, zooEntry } from "./models/zoo.ts";
 import { countEncoderParameters, parameterMultiplier } from "./models/params.ts";
 import { formatCount, formatMultiplier, MISSING } from "./benchmarks/format.ts";
 import { benchSuite, benchSuites, DEFAULT_SUITE } from "./benchmarks/suites.ts";
-import { type BenchOptions, runBench } from "./benchmarks/run.ts";
+import type { BenchOptions } from "./benchmarks/run.ts";
 
 /** A command-line mistake: reported in one line with exit code 2. */
 export class UsageError extends Error {
@@ -239,6 +239,8 @@ async function benchCommand(args: string[]): Promise<number> {
     models = flags.models.split(",").map((m) => m.trim()).filter((m) => m.length > 0);
     if (models.length === 0) throw new UsageError(`Flag "--models" lists no model`);
     for (const name of models) {
+      // A checkpoint directory or config.json is resolved later; anything else must be a zoo name.
+      if (pathExists(name)) continue;
       try {
         zooEntry(name);
       } catch (error) {
@@ -256,7 +258,18 @@ async function benchCommand(args: string[]): Promise<number> {
     warmup: integerFlag("warmup", flags.warmup, 0) ?? 2,
     reps: integerFlag("reps", flags.reps, 1) ?? 5,
   };
+  // Loaded on demand: the engines pull in ONNX Runtime and WebGPU, which `models` never needs.
+  const { runBench } = await import("./benchmarks/run.ts");
   return await runBench(options);
+}
+
+function pathExists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Run the command line on `args` (without the program name); returns the exit code. */
