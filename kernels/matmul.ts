@@ -1,32 +1,35 @@
 /**
- * Linear layer GEMM: `C[m, n] = act(A[m, :] · W[n, :] + bias[n] (+ R[m, n]))`.
+ * Linear layer GEMM: `C[m, n0 + n] = act(A[m, :] · W[n, :] + bias[n] (+ R[m, n0 + n]))`.
  *
  * Shapes: A is `[M, K]` with row stride `lda` (so the pooler can read the CLS
  * row of each sequence in place), W is the PyTorch `[N, K]` weight, C and R
- * are `[M, ldc]` starting at column `n0` of a chunk.
+ * are `[M, ldc]`; a weight chunk writes columns `n0 .. n0 + n`.
  *
- * Weights are re-laid out once at upload as `[K, N]` so each thread reads
- * vec4 runs of 4 output columns; each thread keeps a 4×8 register block of C
- * and reads A as vec4 along K when the layout allows. Weights larger than the
+ * Design (tuned on llvmpipe, see `benchmarks/lab/gemm_lab.ts`): llvmpipe runs
+ * 8 invocations per SIMD register and pays per lane for every storage load,
+ * so the kernel maximises FMAs per loaded element. Weights are re-laid out
+ * once at upload as `[K, N]` padded to whole vec4s; a workgroup is 64
+ * invocations in a row, each owning one vec4 of 4 adjacent output columns
+ * (adjacent invocations read adjacent addresses) and a register block of 8
+ * rows, so each step of 4 along K loads 8 vec4s of A (the same address in
+ * every lane) and 4 vec4s of W for 128 FMAs. Weights larger than the
  * device's binding limit are split into column chunks, one dispatch each.
  */
-import { ACTIVATION_WGSL, type Activation, applyActivation } from "./activation.ts";
+import { type Activation, ACTIVATION_WGSL, applyActivation } from "./activation.ts";
 import type { Dispatch, KernelRuntime, KernelSpec } from "../runtime/kernel.ts";
 
-/** Rows and columns of C computed by one thread. */
-const TILE_M = 4;
-const TILE_N = 8;
-/** Threads per workgroup along N and M. */
-const THREADS_N = 8;
-const THREADS_M = 8;
-const BLOCK_M = TILE_M * THREADS_M;
-const BLOCK_N = TILE_N * THREADS_N;
+/** Rows of C per invocation (the register block) and per workgroup. */
+const BLOCK_M = 8;
+/** Invocations per workgroup, one vec4 of columns each. */
+const THREADS = 64;
+/** Columns of C per workgroup. */
+const BLOCK_N = THREADS * 4;
 
 /** A Linear layer's weight on the device, in the kernel's layout. */
 export interface PreparedLinear {
   inFeatures: number;
   outFeatures: number;
-  /** `[K, n]` column chunks of the transposed weight, each within the binding limit. */
+  /** `[K, ceil(n / 4) · 4]` column chunks of the transposed weight, each within the binding limit. */
   chunks: { buffer: GPUBuffer; n0: number; n: number }[];
   bias: GPUBuffer;
 }
@@ -36,13 +39,32 @@ export class BufferLimitError extends Error {
   override name = "BufferLimitError";
 }
 
-/** Upload a PyTorch `[N, K]` weight and `[N]` bias in the kernel's layout. */
+/**
+ * Upload a PyTorch `[N, K]` weight and `[N]` bias in the kernel's layout.
+ * `maxBindingBytes` lowers the chunk size below the device limit (tests use it
+ * to exercise chunking on small weights).
+ */
 export function prepareLinear(
   device: GPUDevice,
-  args: { weight: Float32Array; bias: Float32Array; outFeatures: number; inFeatures: number; label: string },
+  args: {
+    weight: Float32Array;
+    bias: Float32Array;
+    outFeatures: number;
+    inFeatures: number;
+    label: string;
+    maxBindingBytes?: number;
+  },
 ): PreparedLinear {
   const { weight, bias, outFeatures: N, inFeatures: K, label } = args;
-  const limit = device.limits.maxStorageBufferBindingSize;
+  if (weight.length !== N * K || bias.length !== N) {
+    throw new RangeError(
+      `Tensor "${label}" has ${weight.length} weights and ${bias.length} biases, expected [${N}, ${K}] and [${N}]`,
+    );
+  }
+  const limit = Math.min(
+    device.limits.maxStorageBufferBindingSize,
+    args.maxBindingBytes ?? Infinity,
+  );
   // Chunks are whole multiples of a workgroup block so a dispatch never straddles two.
   const columnsPerChunk = Math.floor(limit / (K * 4) / BLOCK_N) * BLOCK_N;
   if (columnsPerChunk === 0) {
@@ -78,6 +100,8 @@ function upload(device: GPUDevice, data: Float32Array, label: string): GPUBuffer
   return buffer;
 }
 
+const rows = [...Array(BLOCK_M).keys()];
+
 /** Kernel variant: vec4 reads of A need K and lda to be multiples of 4. */
 export function matmulKernel(
   options: { activation: Activation; residual: boolean; vectorA: boolean },
@@ -90,13 +114,14 @@ export function matmulKernel(
     { name: "c", element: "f32", access: "read_write" },
   ];
   if (residual) storage.push({ name: "r", element: "f32", access: "read" });
-  const loadA = vectorA
-    ? (row: string) => `a[(${row} * params.lda + k) / 4u]`
-    : (row: string) =>
-      `vec4f(a[${row} * params.lda + k], a[${row} * params.lda + k + 1u], a[${row} * params.lda + k + 2u], a[${row} * params.lda + k + 3u])`;
+  // A[row i, k .. k + 3] as a vec4; rows past M were clamped to a valid one.
+  const loadA = (i: number) =>
+    vectorA
+      ? `a[ar${i} + k / 4u]`
+      : `vec4f(a[ar${i} + k], a[ar${i} + k + 1u], a[ar${i} + k + 2u], a[ar${i} + k + 3u])`;
   return {
     name: "matmul",
-    key: `matmul,act=${activation},res=${residual},va=${vectorA}`,
+    key: `matmul,rows=${BLOCK_M},act=${activation},res=${residual},va=${vectorA}`,
     storage,
     uniforms: [
       { name: "m", type: "u32" },
@@ -107,62 +132,60 @@ export function matmulKernel(
       { name: "n0", type: "u32" },
       { name: "wStride4", type: "u32" },
     ],
-    workgroupSize: THREADS_N * THREADS_M,
+    workgroupSize: THREADS,
     body: `${ACTIVATION_WGSL}
-@compute @workgroup_size(${THREADS_N}, ${THREADS_M})
+@compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let row0 = wg.y * ${BLOCK_M}u + lid.y * ${TILE_M}u;
-  let col4 = (wg.x * ${BLOCK_N}u + lid.x * ${TILE_N}u) / 4u;
-  let lastRow = params.m - 1u;
-  let lastCol4 = params.wStride4 - 1u;
+  let row0 = wg.y * ${BLOCK_M}u;
+  let col4 = wg.x * WORKGROUP_SIZE + lid.x;
   // Out-of-range rows and columns read a valid neighbour and are not stored.
-  let r0 = min(row0, lastRow);
-  let r1 = min(row0 + 1u, lastRow);
-  let r2 = min(row0 + 2u, lastRow);
-  let r3 = min(row0 + 3u, lastRow);
-  let c0 = min(col4, lastCol4);
-  let c1 = min(col4 + 1u, lastCol4);
-  var acc: array<vec4f, 8>;
+  let c4 = min(col4, params.wStride4 - 1u);
+  let lastRow = params.m - 1u;
+  ${
+      rows.map((i) =>
+        `let ar${i} = min(row0 + ${i}u, lastRow) * params.lda${vectorA ? " / 4u" : ""};`
+      ).join("\n  ")
+    }
+  ${rows.map((i) => `var acc${i} = vec4f(0.0);`).join("\n  ")}
   let kMain = params.k & ~3u;
+  let ws = params.wStride4;
   var k = 0u;
   for (; k < kMain; k += 4u) {
-    let a0 = ${loadA("r0")};
-    let a1 = ${loadA("r1")};
-    let a2 = ${loadA("r2")};
-    let a3 = ${loadA("r3")};
-    for (var kk = 0u; kk < 4u; kk++) {
-      let wRow = (k + kk) * params.wStride4;
-      let w0 = w[wRow + c0];
-      let w1 = w[wRow + c1];
-      acc[0] += a0[kk] * w0; acc[1] += a0[kk] * w1;
-      acc[2] += a1[kk] * w0; acc[3] += a1[kk] * w1;
-      acc[4] += a2[kk] * w0; acc[5] += a2[kk] * w1;
-      acc[6] += a3[kk] * w0; acc[7] += a3[kk] * w1;
+    let wi = k * ws + c4;
+    let w0 = w[wi];
+    let w1 = w[wi + ws];
+    let w2 = w[wi + 2u * ws];
+    let w3 = w[wi + 3u * ws];
+    ${
+      rows.map((i) =>
+        `let a${i} = ${loadA(i)};
+    acc${i} = fma(vec4f(a${i}.x), w0, acc${i});
+    acc${i} = fma(vec4f(a${i}.y), w1, acc${i});
+    acc${i} = fma(vec4f(a${i}.z), w2, acc${i});
+    acc${i} = fma(vec4f(a${i}.w), w3, acc${i});`
+      ).join("\n    ")
     }
-  }
-  ${
-      vectorA ? "" : `for (; k < params.k; k++) {
-    let wRow = k * params.wStride4;
-    let w0 = w[wRow + c0];
-    let w1 = w[wRow + c1];
-    acc[0] += a[r0 * params.lda + k] * w0; acc[1] += a[r0 * params.lda + k] * w1;
-    acc[2] += a[r1 * params.lda + k] * w0; acc[3] += a[r1 * params.lda + k] * w1;
-    acc[4] += a[r2 * params.lda + k] * w0; acc[5] += a[r2 * params.lda + k] * w1;
-    acc[6] += a[r3 * params.lda + k] * w0; acc[7] += a[r3 * params.lda + k] * w1;
+  }${
+      vectorA ? "" : `
+  for (; k < params.k; k++) {
+    let wk = w[k * ws + c4];
+    ${rows.map((i) => `acc${i} = fma(vec4f(a[ar${i} + k]), wk, acc${i});`).join("\n    ")}
   }`
     }
-  for (var i = 0u; i < ${TILE_M}u; i++) {
-    let row = row0 + i;
-    if (row >= params.m) { break; }
-    for (var j = 0u; j < ${TILE_N}u; j++) {
-      let col = col4 * 4u + j;
-      if (col >= params.n) { break; }
-      let outCol = params.n0 + col;
-      let index = row * params.ldc + outCol;
-      var v = acc[i * 2u + j / 4u][j % 4u] + bias[outCol];
-      ${residual ? "v += r[index];" : ""}
-      c[index] = ${applyActivation(activation, "v")};
-    }
+  ${rows.map((i) => `store(row0 + ${i}u, col4, acc${i});`).join("\n  ")}
+}
+
+// Epilogue of one row of 4 columns: bias, residual, activation, bounds.
+fn store(row: u32, col4: u32, acc: vec4f) {
+  if (row >= params.m) { return; }
+  for (var j = 0u; j < 4u; j++) {
+    let col = col4 * 4u + j;
+    if (col >= params.n) { return; }
+    let outCol = params.n0 + col;
+    let index = row * params.ldc + outCol;
+    var v = acc[j] + bias[outCol];
+    ${residual ? "v += r[index];" : ""}
+    c[index] = ${applyActivation(activation, "v")};
   }
 }
 `,
@@ -186,7 +209,10 @@ export interface MatmulArgs {
 }
 
 /** Record `C = act(A·Wᵀ + b (+ R))`: one dispatch per weight chunk. */
-export async function dispatchMatmul(runtime: KernelRuntime, args: MatmulArgs): Promise<Dispatch[]> {
+export async function dispatchMatmul(
+  runtime: KernelRuntime,
+  args: MatmulArgs,
+): Promise<Dispatch[]> {
   const { linear, m } = args;
   const k = linear.inFeatures;
   const lda = args.lda ?? k;
@@ -200,12 +226,13 @@ export async function dispatchMatmul(runtime: KernelRuntime, args: MatmulArgs): 
   for (const chunk of linear.chunks) {
     const buffers = [args.a, chunk.buffer, linear.bias, args.c];
     if (args.residual) buffers.push(args.residual);
+    const stride4 = Math.ceil(chunk.n / 4);
     dispatches.push(
       await runtime.dispatch(
         spec,
         buffers,
-        [m, chunk.n, k, lda, ldc, chunk.n0, Math.ceil(chunk.n / 4)],
-        [Math.ceil(chunk.n / BLOCK_N), Math.ceil(m / BLOCK_M), 1],
+        [m, chunk.n, k, lda, ldc, chunk.n0, stride4],
+        [Math.ceil(stride4 / THREADS), Math.ceil(m / BLOCK_M), 1],
       ),
     );
   }

@@ -1,0 +1,157 @@
+/**
+ * GEMM micro-benchmark: our WebGPU Linear kernel (`kernels/matmul.ts`) against
+ * ONNX Runtime's CPU MatMul + Add on the same `C[M, N] = A[M, K]·Wᵀ + b`
+ * shapes in the same run. WebGPU time is wall time from submit to
+ * `onSubmittedWorkDone`; ORT time is wall time of `session.run`.
+ *
+ * Run: `deno run -A benchmarks/gemm.ts` prints GFLOP/s for the BERT-base shapes.
+ */
+import * as ort from "onnxruntime-node";
+import { DataType, GraphBuilder } from "../backends/onnx/_builder.ts";
+import { dispatchMatmul, prepareLinear } from "../kernels/matmul.ts";
+import { acquireGpu } from "../runtime/device.ts";
+import { encodeDispatches, KernelRuntime } from "../runtime/kernel.ts";
+import { max, median, min } from "../runtime/stats.ts";
+
+/** One GEMM shape: A is `[m, k]`, W is `[n, k]`. */
+export interface GemmShape {
+  m: number;
+  n: number;
+  k: number;
+}
+
+/** Median, min and max of the timed repetitions, in GFLOP/s. */
+export interface GflopsSummary {
+  median: number;
+  min: number;
+  max: number;
+}
+
+/** Result of one shape. */
+export interface GemmResult extends GemmShape {
+  webgpuGflops: GflopsSummary;
+  ortGflops: GflopsSummary;
+}
+
+function random(length: number): Float32Array<ArrayBuffer> {
+  return Float32Array.from({ length }, () => Math.random() * 2 - 1);
+}
+
+function summarize(shape: GemmShape, millis: number[]): GflopsSummary {
+  const gflops = millis.map((ms) => (2 * shape.m * shape.n * shape.k) / ms / 1e6);
+  return { median: median(gflops), min: min(gflops), max: max(gflops) };
+}
+
+/** A one-node-pair ONNX graph `Y = MatMul(A, Wᵀ) + b` with W as an initializer. */
+function matmulModel(shape: GemmShape, weight: Float32Array, bias: Float32Array): Uint8Array {
+  const { n, k } = shape;
+  const transposed = new Float32Array(k * n);
+  for (let j = 0; j < n; j++) for (let q = 0; q < k; q++) transposed[q * n + j] = weight[j * k + q];
+  const g = new GraphBuilder();
+  const product = g.node("MatMul", ["a", g.float("w", [k, n], transposed)]);
+  g.named("Add", [product, g.float("b", [n], bias)], "y");
+  return g.build(
+    "gemm",
+    [{ name: "a", elemType: DataType.FLOAT, dims: ["m", k] }],
+    [{ name: "y", elemType: DataType.FLOAT, dims: ["m", n] }],
+  );
+}
+
+/** Time WebGPU and ONNX Runtime on each shape: `reps` timed runs after `warmup` untimed ones. */
+export async function gemmBenchmark(options: {
+  shapes: GemmShape[];
+  reps?: number;
+  warmup?: number;
+  onProgress?: (done: number, total: number) => void;
+}): Promise<GemmResult[]> {
+  const { shapes, reps = 5, warmup = 1 } = options;
+  const gpu = await acquireGpu();
+  const { device } = gpu;
+  const runtime = new KernelRuntime(device);
+  const results: GemmResult[] = [];
+  try {
+    for (const [index, shape] of shapes.entries()) {
+      const { m, n, k } = shape;
+      const weight = random(n * k), bias = random(n), a = random(m * k);
+
+      // WebGPU: prepared weight, one recorded set of dispatches replayed per rep.
+      const linear = prepareLinear(device, {
+        weight,
+        bias,
+        outFeatures: n,
+        inFeatures: k,
+        label: "w",
+      });
+      const aBuf = device.createBuffer({
+        size: a.byteLength,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+      });
+      device.queue.writeBuffer(aBuf, 0, a);
+      const cBuf = device.createBuffer({ size: m * n * 4, usage: GPUBufferUsage.STORAGE });
+      const dispatches = await dispatchMatmul(runtime, { linear, a: aBuf, c: cBuf, m });
+      const runGpu = async () => {
+        const start = performance.now();
+        const encoder = device.createCommandEncoder();
+        const pass = encoder.beginComputePass();
+        encodeDispatches(pass, dispatches);
+        pass.end();
+        device.queue.submit([encoder.finish()]);
+        await device.queue.onSubmittedWorkDone();
+        return performance.now() - start;
+      };
+      for (let i = 0; i < warmup; i++) await runGpu();
+      const gpuMillis: number[] = [];
+      for (let i = 0; i < reps; i++) gpuMillis.push(await runGpu());
+      for (const chunk of linear.chunks) chunk.buffer.destroy();
+      linear.bias.destroy();
+      aBuf.destroy();
+      cBuf.destroy();
+      for (const d of dispatches) d.uniformBuffer?.destroy();
+
+      // ONNX Runtime CPU: the same product with the weight as an initializer.
+      const session = await ort.InferenceSession.create(matmulModel(shape, weight, bias), {
+        executionProviders: ["cpu"],
+        graphOptimizationLevel: "all",
+      });
+      const feeds = { a: new ort.Tensor("float32", a, [m, k]) };
+      const runOrt = async () => {
+        const start = performance.now();
+        await session.run(feeds);
+        return performance.now() - start;
+      };
+      for (let i = 0; i < warmup; i++) await runOrt();
+      const ortMillis: number[] = [];
+      for (let i = 0; i < reps; i++) ortMillis.push(await runOrt());
+      await session.release();
+
+      results.push({
+        ...shape,
+        webgpuGflops: summarize(shape, gpuMillis),
+        ortGflops: summarize(shape, ortMillis),
+      });
+      options.onProgress?.(index + 1, shapes.length);
+    }
+  } finally {
+    device.destroy();
+  }
+  return results;
+}
+
+if (import.meta.main) {
+  const shapes = [
+    { m: 1024, n: 768, k: 768 },
+    { m: 1024, n: 3072, k: 768 },
+    { m: 1024, n: 768, k: 3072 },
+  ];
+  const results = await gemmBenchmark({ shapes });
+  const fmt = (s: GflopsSummary) =>
+    `${s.median.toFixed(1)} (${s.min.toFixed(1)}–${s.max.toFixed(1)})`;
+  console.log("M×N×K            WebGPU GFLOP/s      ORT GFLOP/s          WebGPU/ORT");
+  for (const r of results) {
+    console.log(
+      `${`${r.m}×${r.n}×${r.k}`.padEnd(16)} ${fmt(r.webgpuGflops).padEnd(19)} ${
+        fmt(r.ortGflops).padEnd(20)
+      } ${(100 * r.webgpuGflops.median / r.ortGflops.median).toFixed(1)}%`,
+    );
+  }
+}

@@ -1,0 +1,356 @@
+/**
+ * GEMM lab (llm.c `dev/cuda` style): numbered kernel variants for
+ * `C[M, N] = A[M, K] · W[N, K]ᵀ`, each checked against a CPU reference and
+ * then timed. Shapes are baked in as WGSL constants; M, N are multiples of the
+ * block, K of 4. Run: `deno run -A benchmarks/lab/gemm_lab.ts [variant...]`.
+ *
+ * Findings on llvmpipe (Mesa 22.3): every storage-buffer load, uniform address
+ * or not, becomes a per-lane loop with a bounds check, so speed follows FMAs per
+ * loaded element. Variants with `a=ubo`, `wUbo` or `a=none` wrap or skip loads:
+ * they are timing probes only and fail the check by design (`a=none` binds no
+ * A, so its pipeline does not even run). Winner: variant 4 (r=8, vec4 W, 64×1).
+ */
+import { acquireGpu } from "../../runtime/device.ts";
+import { median } from "../../runtime/stats.ts";
+
+interface Shape {
+  m: number;
+  n: number;
+  k: number;
+}
+
+/** A variant: WGSL source, workgroup grid, weight layout. */
+interface Variant {
+  name: string;
+  /** "kn": scalar [K, N]; "kn4": same bytes read as vec4; "tex": rgba32f texture [K][N/4]. */
+  layout: "kn" | "tex";
+  aTex?: boolean;
+  aUbo?: boolean;
+  wUbo?: boolean;
+  source: (s: Shape) => string;
+  grid: (s: Shape) => [number, number, number];
+}
+
+const range = (n: number) => [...Array(n).keys()];
+
+/** 64 lanes = 64 vec4 column groups (256 columns); R rows per lane; W vec4 from SSBO or texture. */
+function vec4Cols(
+  r: number,
+  tex: boolean,
+  wgSize = 64,
+  aMode: "ssbo" | "tex" | "none" | "ubo" = "ssbo",
+  wUbo = false,
+): Variant {
+  return {
+    name: `v4cols r=${r} ${tex ? "tex" : "ssbo"} wg=${wgSize} a=${aMode}`,
+    aTex: aMode === "tex",
+    aUbo: aMode === "ubo",
+    wUbo,
+    layout: tex ? "tex" : "kn",
+    grid: (s) => [s.n / 4 / wgSize, s.m / r, 1],
+    source: (s) => `
+${
+      aMode === "tex"
+        ? "@group(0) @binding(0) var a: texture_2d<f32>;"
+        : aMode === "ubo"
+        ? "@group(0) @binding(0) var<uniform> a: array<vec4f, 4096>;"
+        : "@group(0) @binding(0) var<storage, read> a: array<vec4f>;"
+    }
+${
+      tex
+        ? "@group(0) @binding(1) var w: texture_2d<f32>;"
+        : wUbo
+        ? "@group(0) @binding(1) var<uniform> w: array<vec4f, 4096>;"
+        : "@group(0) @binding(1) var<storage, read> w: array<vec4f>;"
+    }
+@group(0) @binding(2) var<storage, read> bias: array<vec4f>;
+@group(0) @binding(3) var<storage, read_write> c: array<vec4f>;
+const K4 = ${s.k / 4}u;
+const N4 = ${s.n / 4}u;
+@compute @workgroup_size(${wgSize})
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let col = wg.x * ${wgSize}u + lid.x;
+  let row0 = wg.y * ${r}u;
+  ${range(r).map((i) => `var acc${i} = vec4f(0.0);`).join(" ")}
+  for (var k4 = 0u; k4 < K4; k4++) {
+    ${
+      range(4).map((j) =>
+        tex
+          ? `let w${j} = textureLoad(w, vec2u(col, k4 * 4u + ${j}u), 0);`
+          : wUbo
+          ? `let w${j} = w[((k4 * 4u + ${j}u) * N4 + col) % 4096u];`
+          : `let w${j} = w[(k4 * 4u + ${j}u) * N4 + col];`
+      ).join("\n    ")
+    }
+    ${
+      range(r).map((i) =>
+        `let a${i} = ${
+          aMode === "tex"
+            ? `textureLoad(a, vec2u(k4, row0 + ${i}u), 0)`
+            : aMode === "ubo"
+            ? `a[((row0 + ${i}u) * K4 + k4) % 4096u]`
+            : aMode === "none"
+            ? `vec4f(f32(k4 + ${i}u))`
+            : `a[(row0 + ${i}u) * K4 + k4]`
+        };
+    acc${i} = fma(vec4f(a${i}.x), w0, acc${i}); acc${i} = fma(vec4f(a${i}.y), w1, acc${i});
+    acc${i} = fma(vec4f(a${i}.z), w2, acc${i}); acc${i} = fma(vec4f(a${i}.w), w3, acc${i});`
+      ).join("\n    ")
+    }
+  }
+  let b = bias[col];
+  ${range(r).map((i) => `c[(row0 + ${i}u) * N4 + col] = acc${i} + b;`).join("\n  ")}
+}`,
+  };
+}
+
+/** 64 lanes = 64 scalar columns; R rows per lane; scalar W from SSBO. */
+function scalarCols(r: number): Variant {
+  return {
+    name: `scalar cols r=${r}`,
+    layout: "kn",
+    grid: (s) => [s.n / 64, s.m / r, 1],
+    source: (s) => `
+@group(0) @binding(0) var<storage, read> a: array<vec4f>;
+@group(0) @binding(1) var<storage, read> w: array<f32>;
+@group(0) @binding(2) var<storage, read> bias: array<f32>;
+@group(0) @binding(3) var<storage, read_write> c: array<f32>;
+const K4 = ${s.k / 4}u;
+const N = ${s.n}u;
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let col = wg.x * 64u + lid.x;
+  let row0 = wg.y * ${r}u;
+  ${range(r).map((i) => `var acc${i} = 0.0;`).join(" ")}
+  for (var k4 = 0u; k4 < K4; k4++) {
+    let wv = vec4f(${range(4).map((j) => `w[(k4 * 4u + ${j}u) * N + col]`).join(", ")});
+    ${range(r).map((i) => `acc${i} += dot(a[(row0 + ${i}u) * K4 + k4], wv);`).join("\n    ")}
+  }
+  let b = bias[col];
+  ${range(r).map((i) => `c[(row0 + ${i}u) * N + col] = acc${i} + b;`).join("\n  ")}
+}`,
+  };
+}
+
+/** R rows × C vec4 column groups per lane (lane-contiguous groups 64 apart); A optionally via shared memory. */
+function block(r: number, cg: number, shared = false): Variant {
+  const wg = 64;
+  return {
+    name: `block r=${r} c=${cg}x4${shared ? " shared" : ""}`,
+    layout: "kn",
+    grid: (s) => [s.n / 4 / wg / cg, s.m / r, 1],
+    source: (s) => `
+@group(0) @binding(0) var<storage, read> a: array<vec4f>;
+@group(0) @binding(1) var<storage, read> w: array<vec4f>;
+@group(0) @binding(2) var<storage, read> bias: array<vec4f>;
+@group(0) @binding(3) var<storage, read_write> c: array<vec4f>;
+const K4 = ${s.k / 4}u;
+const N4 = ${s.n / 4}u;
+${shared ? `const TK = 16u; var<workgroup> at: array<vec4f, ${r * 16}>;` : ""}
+@compute @workgroup_size(${wg})
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let col = wg.x * ${wg * cg}u + lid.x;
+  let row0 = wg.y * ${r}u;
+  ${range(r * cg).map((i) => `var acc${i} = vec4f(0.0);`).join(" ")}
+  ${
+      shared
+        ? `for (var kt = 0u; kt < K4; kt += TK) {
+    workgroupBarrier();
+    for (var i = lid.x; i < ${
+          r * 16
+        }u; i += ${wg}u) { at[i] = a[(row0 + i / TK) * K4 + kt + i % TK]; }
+    workgroupBarrier();
+    for (var kk = 0u; kk < TK; kk++) {
+    let k4 = kt + kk;`
+        : "for (var k4 = 0u; k4 < K4; k4++) {"
+    }
+    ${
+      range(r).map((i) =>
+        `let a${i} = ${shared ? `at[${i}u * TK + kk]` : `a[(row0 + ${i}u) * K4 + k4]`};`
+      ).join("\n    ")
+    }
+    ${
+      range(cg).map((j) =>
+        range(4).map((q) => `let w${j}_${q} = w[(k4 * 4u + ${q}u) * N4 + col + ${j * wg}u];`).join(
+          "\n    ",
+        ) + "\n    " +
+        range(r).map((i) =>
+          `acc${i * cg + j} = fma(vec4f(a${i}.x), w${j}_0, acc${i * cg + j}); acc${
+            i * cg + j
+          } = fma(vec4f(a${i}.y), w${j}_1, acc${i * cg + j}); acc${
+            i * cg + j
+          } = fma(vec4f(a${i}.z), w${j}_2, acc${i * cg + j}); acc${
+            i * cg + j
+          } = fma(vec4f(a${i}.w), w${j}_3, acc${i * cg + j});`
+        ).join("\n    ")
+      ).join("\n    ")
+    }
+  }${shared ? "}" : ""}
+  ${
+      range(r).map((i) =>
+        range(cg).map((j) =>
+          `c[(row0 + ${i}u) * N4 + col + ${j * wg}u] = acc${i * cg + j} + bias[col + ${j * wg}u];`
+        ).join("\n  ")
+      ).join("\n  ")
+    }
+}`,
+  };
+}
+
+const VARIANTS: Record<string, Variant> = {
+  "1": scalarCols(8),
+  "2": scalarCols(16),
+  "3": vec4Cols(4, false),
+  "4": vec4Cols(8, false),
+  "5": vec4Cols(4, true),
+  "6": vec4Cols(8, true),
+  "7": vec4Cols(16, true),
+  "8": vec4Cols(16, false),
+  "9": vec4Cols(8, true, 64, "tex"),
+  "10": vec4Cols(8, true, 64, "none"),
+  "11": vec4Cols(8, false, 64, "none"),
+  "12": vec4Cols(16, true, 64, "tex"),
+  "13": vec4Cols(8, false, 64, "ubo"),
+  "20": vec4Cols(8, false, 64, "ssbo", true),
+  "22": vec4Cols(8, false, 64, "ubo", true),
+  "23": vec4Cols(16, false, 64, "ubo", true),
+  "24": vec4Cols(4, false, 64, "ubo", true),
+  "21": vec4Cols(16, false, 64, "ubo"),
+  "14": block(2, 3),
+  "15": block(1, 3),
+  "16": block(4, 3),
+  "17": block(8, 1, true),
+  "18": block(16, 1, true),
+  "19": block(4, 3, true),
+};
+
+function reference(a: Float32Array, w: Float32Array, bias: Float32Array, s: Shape): Float64Array {
+  const out = new Float64Array(s.m * s.n);
+  for (let i = 0; i < s.m; i++) {
+    for (let j = 0; j < s.n; j++) {
+      let sum = 0;
+      for (let k = 0; k < s.k; k++) sum += a[i * s.k + k] * w[j * s.k + k];
+      out[i * s.n + j] = sum + bias[j];
+    }
+  }
+  return out;
+}
+
+const gpu = await acquireGpu();
+const device = gpu.device;
+
+function buffer(data: Float32Array | number, usage: number): GPUBuffer {
+  const size = typeof data === "number" ? data : data.byteLength;
+  const b = device.createBuffer({ size, usage, mappedAtCreation: typeof data !== "number" });
+  if (typeof data !== "number") {
+    new Float32Array(b.getMappedRange()).set(data);
+    b.unmap();
+  }
+  return b;
+}
+
+async function run(v: Variant, s: Shape, reps: number) {
+  const rand = (n: number) => Float32Array.from({ length: n }, () => Math.random() * 2 - 1);
+  const a = rand(s.m * s.k), w = rand(s.n * s.k), bias = rand(s.n);
+  const kn = new Float32Array(s.k * s.n);
+  for (let j = 0; j < s.n; j++) for (let k = 0; k < s.k; k++) kn[k * s.n + j] = w[j * s.k + k];
+  const S = GPUBufferUsage.STORAGE;
+  let aRes: GPUBindingResource = { buffer: buffer(a, S) };
+  if (v.aUbo) {
+    aRes = { buffer: buffer(a, S | GPUBufferUsage.UNIFORM), size: 65536 };
+  }
+  if (v.aTex) {
+    const tex = device.createTexture({
+      size: [s.k / 4, s.m],
+      format: "rgba32float",
+      usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST,
+    });
+    device.queue.writeTexture({ texture: tex }, a, { bytesPerRow: s.k * 4 }, [s.k / 4, s.m]);
+    aRes = tex.createView();
+  }
+  const biasBuf = buffer(bias, S);
+  const cBuf = buffer(s.m * s.n * 4, S | GPUBufferUsage.COPY_SRC);
+  let wRes: GPUBindingResource;
+  if (v.layout === "tex") {
+    const tex = device.createTexture({
+      size: [s.n / 4, s.k],
+      format: "rgba32float",
+      usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST,
+    });
+    device.queue.writeTexture({ texture: tex }, kn, { bytesPerRow: s.n * 4 }, [s.n / 4, s.k]);
+    wRes = tex.createView();
+  } else {
+    wRes = v.wUbo
+      ? { buffer: buffer(kn, S | GPUBufferUsage.UNIFORM), size: 65536 }
+      : { buffer: buffer(kn, S) };
+  }
+  const module = device.createShaderModule({ code: v.source(s) });
+  const info = await module.getCompilationInfo();
+  for (const m of info.messages) console.log(m.type, m.lineNum, m.message);
+  const pipeline = await device.createComputePipelineAsync({
+    layout: "auto",
+    compute: { module, entryPoint: "main" },
+  });
+  const bindGroup = device.createBindGroup({
+    layout: pipeline.getBindGroupLayout(0),
+    entries: [
+      { binding: 0, resource: aRes },
+      { binding: 1, resource: wRes },
+      { binding: 2, resource: { buffer: biasBuf } },
+      { binding: 3, resource: { buffer: cBuf } },
+    ],
+  });
+  const grid = v.grid(s);
+  const once = async () => {
+    const t0 = performance.now();
+    const enc = device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(...grid);
+    pass.end();
+    device.queue.submit([enc.finish()]);
+    await device.queue.onSubmittedWorkDone();
+    return performance.now() - t0;
+  };
+  await once();
+  // Correctness against a float64 reference.
+  const read = buffer(s.m * s.n * 4, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
+  const enc = device.createCommandEncoder();
+  enc.copyBufferToBuffer(cBuf, 0, read, 0, s.m * s.n * 4);
+  device.queue.submit([enc.finish()]);
+  await read.mapAsync(GPUMapMode.READ);
+  const got = new Float32Array(read.getMappedRange().slice(0));
+  const ref = reference(a, w, bias, s);
+  if (Deno.env.get("LAB_DEBUG")) {
+    // a=none check: row 0, column 0 is sum_k floor(k/4) * W[0, k] + bias.
+    let e = bias[0];
+    for (let k = 0; k < s.k; k++) e += Math.floor(k / 4) * w[k];
+    console.log("a=none expect", e, "got", got[0]);
+  }
+  let worst = 0;
+  for (let i = 0; i < ref.length; i++) {
+    worst = Math.max(
+      worst,
+      Math.abs(got[i] - ref[i]) / (1e-5 * Math.sqrt(s.k) + 1e-5 * Math.abs(ref[i])),
+    );
+  }
+  if (Deno.env.get("LAB_LOOP")) {
+    console.log("looping, pid", Deno.pid);
+    while (true) await once();
+  }
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) times.push(await once());
+  const ms = median(times);
+  const gflops = 2 * s.m * s.n * s.k / ms / 1e6;
+  console.log(
+    `${v.name.padEnd(28)} ${s.m}x${s.n}x${s.k} ${ms.toFixed(1).padStart(8)} ms ${
+      gflops.toFixed(1).padStart(6)
+    } GFLOP/s  err/tol ${worst.toFixed(2)}${worst > 1 ? " FAIL" : ""}`,
+  );
+}
+
+const names = Deno.args.length > 0 ? Deno.args : Object.keys(VARIANTS);
+const shape = { m: 1024, n: 768, k: 768 };
+for (const name of names) await run(VARIANTS[name], shape, 3);
+device.destroy();
