@@ -9,7 +9,7 @@
 import * as ort from "onnxruntime-node";
 import { DataType, GraphBuilder } from "../backends/onnx/_builder.ts";
 import { dispatchMatmul, prepareLinear } from "../kernels/matmul.ts";
-import { acquireGpu } from "../runtime/device.ts";
+import { acquireGpu, type Gpu } from "../runtime/device.ts";
 import { encodeDispatches, KernelRuntime } from "../runtime/kernel.ts";
 import { max, median, min } from "../runtime/stats.ts";
 
@@ -63,9 +63,11 @@ export async function gemmBenchmark(options: {
   reps?: number;
   warmup?: number;
   onProgress?: (done: number, total: number) => void;
+  /** An acquired device to use (the bench command's); otherwise one is acquired and released. */
+  gpu?: Gpu;
 }): Promise<GemmResult[]> {
   const { shapes, reps = 5, warmup = 1 } = options;
-  const gpu = await acquireGpu();
+  const gpu = options.gpu ?? await acquireGpu();
   const { device } = gpu;
   const runtime = new KernelRuntime(device);
   const results: GemmResult[] = [];
@@ -132,7 +134,7 @@ export async function gemmBenchmark(options: {
       options.onProgress?.(index + 1, shapes.length);
     }
   } finally {
-    device.destroy();
+    if (!options.gpu) device.destroy();
   }
   return results;
 }

@@ -73,8 +73,8 @@ export async function runBench(options: BenchOptions): Promise<number> {
     if (suite.gemm) {
       const progress = createProgress({
         label: "gemm",
-        total: suite.gemm.length * 2 * (options.warmup + options.reps),
-        unit: "run",
+        total: suite.gemm.length,
+        unit: "shape",
         silent: options.json,
       });
       const gemm = await gemmBenchmark({
@@ -82,7 +82,7 @@ export async function runBench(options: BenchOptions): Promise<number> {
         reps: options.reps,
         warmup: options.warmup,
         gpu,
-        onProgress: () => progress.increment(),
+        onProgress: (done) => progress.update(done),
       }).finally(() => progress.stop());
       record = { kind: "bench", suite: suite.name, note: suite.note, ...environment, gemm };
       if (!options.json) printGemmTable(gemm, gpu.description);

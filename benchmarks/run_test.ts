@@ -1,0 +1,85 @@
+/**
+ * `deno task bench` end to end on tiny models: the JSON record on stdout has
+ * the documented fields, the same record is written atomically under --out,
+ * and bad input exits non-zero with one clear message.
+ */
+import assert from "node:assert/strict";
+
+async function bench(args: string[]) {
+  const command = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", new URL("../cli.ts", import.meta.url).pathname, "bench", ...args],
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const { code, stdout, stderr } = await command.output();
+  return {
+    code,
+    stdout: new TextDecoder().decode(stdout),
+    stderr: new TextDecoder().decode(stderr),
+  };
+}
+
+Deno.test({
+  name: "bench --json prints and writes a run record with both engines",
+  sanitizeResources: false,
+  async fn() {
+    const out = await Deno.makeTempDir();
+    try {
+      const { code, stdout, stderr } = await bench([
+        "--models",
+        "tiny-albert,tiny-bert-pals",
+        "--batch",
+        "2",
+        "--seq-len",
+        "8",
+        "--warmup",
+        "1",
+        "--reps",
+        "3",
+        "--json",
+        "--out",
+        out,
+      ]);
+      assert.equal(code, 0, stderr);
+      const record = JSON.parse(stdout);
+      assert.equal(record.kind, "bench");
+      assert.deepEqual(record.models.map((m: { name: string }) => m.name), [
+        "tiny-albert",
+        "tiny-bert-pals",
+      ]);
+      for (const row of record.models) {
+        assert.equal(row.batch, 2);
+        assert.equal(row.seqLen, 8);
+        assert.ok(row.params > 0);
+        for (const engine of [row.webgpu, row.ort]) {
+          assert.ok(engine.min <= engine.median && engine.median <= engine.max);
+          assert.ok(engine.min > 0);
+        }
+        // The reference model is not in this run, so there is no speed-up to report.
+        assert.equal(row.speedup, null);
+        assert.equal(row.details.webgpu.samplesMs.length, 3);
+        assert.match(row.fingerprint.configHash, /^[0-9a-f]{64}$/);
+      }
+      const files = [...Deno.readDirSync(out)].map((e) => e.name);
+      assert.equal(files.length, 1, `one record and no temp file, got ${files.join(", ")}`);
+      assert.match(files[0], /^bench-.*\.json$/);
+      const written = JSON.parse(await Deno.readTextFile(`${out}/${files[0]}`));
+      assert.deepEqual(written.models, record.models);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});
+
+Deno.test("bench with a malformed checkpoint exits 1 naming the file", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/config.json`, '{"model_type": "gpt2"}');
+    const { code, stderr } = await bench(["--models", dir, "--json"]);
+    assert.equal(code, 1);
+    assert.match(stderr, /unknown model_type "gpt2"/);
+    assert.match(stderr, /config\.json/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
