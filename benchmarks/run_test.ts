@@ -83,3 +83,16 @@ Deno.test("bench with a malformed checkpoint exits 1 naming the file", async () 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("bench without a WebGPU adapter exits 1 with a hint", async () => {
+  // wgpu finds no adapter when restricted to a backend this platform lacks.
+  const command = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", new URL("../cli.ts", import.meta.url).pathname, "bench"],
+    env: { DENO_WEBGPU_BACKEND: Deno.build.os === "linux" ? "dx12" : "vulkan" },
+    stdout: "piped",
+    stderr: "piped",
+  });
+  const { code, stderr } = await command.output();
+  assert.equal(code, 1);
+  assert.match(new TextDecoder().decode(stderr), /No WebGPU adapter found/);
+});

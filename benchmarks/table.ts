@@ -13,7 +13,7 @@ export interface GemmRow {
   ortGflops: Spread;
 }
 
-const style = { head: [], border: [] };
+const style = { head: [], border: [], compact: true };
 
 /** Print the model throughput table with its note and adapter. */
 export function printModelTable(rows: ModelBench[], context: { note: string; adapter: string }) {

@@ -5,7 +5,7 @@
  * different lengths padded to one length.
  */
 import assert from "node:assert/strict";
-import type { EncoderInput, EncoderOutput, OutputName } from "../backends/backend.ts";
+import type { EncoderOutput, OutputName } from "../backends/backend.ts";
 import { createOnnxBackend } from "../backends/onnx/engine.ts";
 import { createWebGpuBackend } from "../backends/webgpu/engine.ts";
 import { configToJson, parseConfig } from "../models/config.ts";
