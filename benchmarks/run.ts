@@ -105,7 +105,12 @@ export async function runBench(options: BenchOptions): Promise<number> {
         ...environment,
         models,
       };
-      if (!options.json) printModelTable(models, { note: suite.note, adapter: gpu.description });
+      const note = reduced
+        ? suite.note
+        : `Suite "${suite.name}" at the requested shape (batch ${models[0]?.batch}, sequence ${
+          models[0]?.seqLen
+        })`;
+      if (!options.json) printModelTable(models, { note, adapter: gpu.description });
     }
     const path = await writeRecord(record as { kind: string }, { dir: options.outDir });
     if (options.json) console.log(JSON.stringify({ ...record, path }, null, 2));

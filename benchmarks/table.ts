@@ -2,6 +2,7 @@
 import Table from "cli-table3";
 import { formatCount, formatMedianRange, formatNumber, formatSpeedup, MISSING } from "./format.ts";
 import type { ModelBench } from "./run.ts";
+import { SPEEDUP_REFERENCE } from "./suites.ts";
 import type { Spread } from "./throughput.ts";
 
 /** One GEMM shape as the bench record stores it. */
@@ -50,7 +51,9 @@ export function printModelTable(rows: ModelBench[], context: { note: string; ada
   console.log(`Adapter: ${context.adapter}`);
   console.log(table.toString());
   console.log(
-    `Median (min–max) of the timed repetitions. Speed-up: WebGPU throughput relative to bert-large-uncased in this run.\n${context.note}`,
+    `Median (min–max) of the timed repetitions. Speed-up: WebGPU throughput relative to ${SPEEDUP_REFERENCE} in this run${
+      rows.some((r) => r.speedup === null) ? ` (— when ${SPEEDUP_REFERENCE} is not in the run)` : ""
+    }.\n${context.note}`,
   );
 }
 
