@@ -244,7 +244,8 @@ async function removeIfPresent(path: string): Promise<void> {
   }
 }
 
-async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
+/** `Deno.stat`, or undefined when the path does not exist. */
+export async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
   try {
     return await Deno.stat(path);
   } catch (error) {

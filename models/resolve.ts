@@ -3,7 +3,7 @@
  * random weights, a directory is loaded as a Hugging Face checkpoint, and a
  * `.json` file is read as a `config.json` and given seeded random weights.
  */
-import { loadCheckpoint } from "./checkpoint.ts";
+import { loadCheckpoint, statOrUndefined } from "./checkpoint.ts";
 import { parseConfig } from "./config.ts";
 import { randomModel } from "./init.ts";
 import type { Model } from "./model.ts";
@@ -45,13 +45,4 @@ export async function resolveModel(
       examples.join(", ")
     } (see \`deno task harness models\` for all), or pass a directory with config.json and model.safetensors`,
   );
-}
-
-async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
-  try {
-    return await Deno.stat(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
 }

@@ -131,22 +131,17 @@ export async function buildPlan(
     }));
   }
 
-  // Self-attention block shared by encoder layers and the top-projected adapter.
-  const attentionBlock = async (
+  // Q, K, V in one GEMM, then fused masked attention: the context, `width` wide.
+  const selfAttention = async (
     x: GPUBuffer,
-    out: GPUBuffer,
-    names: LayerNames | TopLayerNames,
+    qkvNames: [LinearNames, LinearNames, LinearNames],
     dims: { width: number; heads: number; prefix: string },
   ) => {
     const qkv = act(`${dims.prefix}qkv`, 3 * dims.width);
     const ctx = act(`${dims.prefix}context`, dims.width);
-    const projected = act(`${dims.prefix}projected`, dims.width);
-    await record(dispatchMatmul(runtime, {
-      linear: weights.linear(names.query, names.key, names.value),
-      a: x,
-      c: qkv,
-      m: rows,
-    }));
+    await record(
+      dispatchMatmul(runtime, { linear: weights.linear(...qkvNames), a: x, c: qkv, m: rows }),
+    );
     await record(dispatchAttention(runtime, {
       qkv,
       mask: inputs.mask,
@@ -156,6 +151,18 @@ export async function buildPlan(
       heads: dims.heads,
       headSize: dims.width / dims.heads,
     }));
+    return ctx;
+  };
+
+  // `out = LN(x + dense(attention(x)))`: encoder layers and the top-projected adapter.
+  const attentionBlock = async (
+    x: GPUBuffer,
+    out: GPUBuffer,
+    names: LayerNames | TopLayerNames,
+    dims: { width: number; heads: number; prefix: string },
+  ) => {
+    const ctx = await selfAttention(x, [names.query, names.key, names.value], dims);
+    const projected = act(`${dims.prefix}projected`, dims.width);
     await record(dispatchMatmul(runtime, {
       linear: linear(names.attentionOutput),
       a: ctx,
@@ -211,23 +218,12 @@ export async function buildPlan(
           c: small,
           m: rows,
         }));
-        const qkv = act("adapter.qkv", 3 * d);
-        const ctx = act("adapter.context", d);
-        await record(dispatchMatmul(runtime, {
-          linear: weights.linear(layerAdapter.query, layerAdapter.key, layerAdapter.value),
-          a: small,
-          c: qkv,
-          m: rows,
-        }));
-        await record(dispatchAttention(runtime, {
-          qkv,
-          mask: inputs.mask,
-          out: ctx,
-          batch,
-          seqLen,
-          heads: adapter.numAttentionHeadsAug,
-          headSize: d / adapter.numAttentionHeadsAug,
-        }));
+        // PAL attention in the small space: no output projection.
+        const ctx = await selfAttention(
+          small,
+          [layerAdapter.query, layerAdapter.key, layerAdapter.value],
+          { width: d, heads: adapter.numAttentionHeadsAug, prefix: "adapter." },
+        );
         await record(dispatchMatmul(runtime, {
           linear: linear(layerAdapter.decoder),
           a: ctx,
