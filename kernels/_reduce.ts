@@ -1,4 +1,4 @@
-/** WGSL workgroup sum shared by the row-wise kernels (LayerNorm, embeddings). */
+/** WGSL shared by the row-wise kernels (LayerNorm, embeddings): workgroup sum and in-place LayerNorm. */
 
 /** Declares `workgroup_sum(value, lid)`: the sum over the workgroup, returned to every thread. */
 export function workgroupSumWgsl(workgroupSize: number): string {
@@ -17,3 +17,25 @@ fn workgroup_sum(value: f32, lid: u32) -> f32 {
 }
 `;
 }
+
+/**
+ * Declares `layer_norm_row(base, lid)`: normalises `out[base .. base + params.size]` in place
+ * with `gamma`, `beta` and `params.eps`. Mean first, then the variance of the centred values
+ * (more accurate than E[x²] − E[x]²). Needs `workgroupSumWgsl` and bindings `out`, `gamma`, `beta`.
+ */
+export const LAYER_NORM_ROW_WGSL = /* wgsl */ `
+fn layer_norm_row(base: u32, lid: u32) {
+  var s = 0.0;
+  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) { s += out[base + i]; }
+  let mean = workgroup_sum(s, lid) / f32(params.size);
+  var q = 0.0;
+  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) {
+    let d = out[base + i] - mean;
+    q += d * d;
+  }
+  let inv = inverseSqrt(workgroup_sum(q, lid) / f32(params.size) + params.eps);
+  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) {
+    out[base + i] = (out[base + i] - mean) * inv * gamma[i] + beta[i];
+  }
+}
+`;

@@ -4,7 +4,7 @@
  * Position ids are `0..T-1` for every sequence, as in Hugging Face's default.
  * One workgroup per token; ids are validated on the CPU before upload.
  */
-import { workgroupSumWgsl } from "./_reduce.ts";
+import { LAYER_NORM_ROW_WGSL, workgroupSumWgsl } from "./_reduce.ts";
 import { grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
 
 const WORKGROUP = 64;
@@ -33,7 +33,7 @@ export function embeddingsKernel(): KernelSpec {
       { name: "eps", type: "f32" },
     ],
     workgroupSize: WORKGROUP,
-    body: `${workgroupSumWgsl(WORKGROUP)}
+    body: `${workgroupSumWgsl(WORKGROUP)}${LAYER_NORM_ROW_WGSL}
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
@@ -41,22 +41,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
   if (row >= params.rows) { return; }
   let t = row % params.seqLen;
   let base = row * params.size;
-  var s = 0.0;
-  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) {
-    let v = ${value};
-    out[base + i] = v;
-    s += v;
-  }
-  let mean = workgroup_sum(s, lid) / f32(params.size);
-  var q = 0.0;
-  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) {
-    let d = out[base + i] - mean;
-    q += d * d;
-  }
-  let inv = inverseSqrt(workgroup_sum(q, lid) / f32(params.size) + params.eps);
-  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) {
-    out[base + i] = (out[base + i] - mean) * inv * gamma[i] + beta[i];
-  }
+  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) { out[base + i] = ${value}; }
+  layer_norm_row(base, lid);
 }
 `,
   };

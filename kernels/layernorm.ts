@@ -1,11 +1,11 @@
 /**
  * LayerNorm with fused residual adds: `out = LN(x + r1 (+ r2)) * gamma + beta`
- * over rows of `size` elements. One workgroup per row; mean first, then the
- * variance of the centred values (more accurate than E[x²] - E[x]²).
+ * over rows of `size` elements. One workgroup per row: the sum is written to
+ * `out`, then normalised in place (`layer_norm_row` in `_reduce.ts`).
  * Used after attention (`LN(h + dense(ctx))`) and after the FFN
  * (`LN(ffn + a (+ PAL(h)))`).
  */
-import { workgroupSumWgsl } from "./_reduce.ts";
+import { LAYER_NORM_ROW_WGSL, workgroupSumWgsl } from "./_reduce.ts";
 import { grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
 
 const WORKGROUP = 64;
@@ -31,25 +31,15 @@ export function layerNormKernel(residuals: 0 | 1 | 2): KernelSpec {
       { name: "eps", type: "f32" },
     ],
     workgroupSize: WORKGROUP,
-    body: `${workgroupSumWgsl(WORKGROUP)}
+    body: `${workgroupSumWgsl(WORKGROUP)}${LAYER_NORM_ROW_WGSL}
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
   let row = wg.x + wg.y * nwg.x;
   if (row >= params.rows) { return; }
   let base = row * params.size;
-  var s = 0.0;
-  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) { s += ${sum}; }
-  let mean = workgroup_sum(s, lid) / f32(params.size);
-  var q = 0.0;
-  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) {
-    let d = ${sum} - mean;
-    q += d * d;
-  }
-  let inv = inverseSqrt(workgroup_sum(q, lid) / f32(params.size) + params.eps);
-  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) {
-    out[base + i] = (${sum} - mean) * inv * gamma[i] + beta[i];
-  }
+  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) { out[base + i] = ${sum}; }
+  layer_norm_row(base, lid);
 }
 `,
   };
