@@ -346,3 +346,8 @@ export function configToJson(config: ModelConfig): Json {
 export function headSize(config: ModelConfig): number {
   return config.hiddenSize / config.numAttentionHeads;
 }
+
+/** Number of tasks a model can run: its adapters' tasks, or 1 for a single-task model. */
+export function taskCount(config: ModelConfig): number {
+  return config.adapter?.numTasks ?? 1;
+}

@@ -6,7 +6,8 @@
 import * as ort from "onnxruntime-node";
 import type { Backend, BackendInfo, EncoderInput, EncoderOutput, OutputName } from "../backend.ts";
 import type { Model } from "../../models/model.ts";
-import { buildOnnxModel, ONNX_INPUTS, ONNX_OUTPUTS, taskCount } from "./graph.ts";
+import { buildOnnxModel, ONNX_INPUTS, ONNX_OUTPUTS } from "./graph.ts";
+import { validateInput } from "../validate.ts";
 
 /** Options of the ONNX Runtime backend. */
 export interface OnnxBackendOptions {
@@ -35,11 +36,11 @@ export class OnnxBackend implements Backend {
   /** Run the encoder and head on one batch; `outputs` defaults to all three. */
   async run(input: EncoderInput, outputs: OutputName[] = ALL_OUTPUTS): Promise<EncoderOutput> {
     if (this.#disposed) throw new Error("Cannot run: the ONNX Runtime backend was disposed");
-    checkInput(this.#model, input);
+    const task = validateInput(this.#model.config, input, this.#options.task ?? 0);
     const hasHead = this.#model.config.head.kind !== "none";
     const wanted = outputs.filter((name) => name !== "logits" || hasHead);
     if (wanted.length === 0) return {};
-    const session = await this.#session(input.task ?? this.#options.task ?? 0);
+    const session = await this.#session(task);
     const dims = [input.batchSize, input.seqLen];
     const arrays = [input.inputIds, input.tokenTypeIds, input.attentionMask];
     const feeds: Record<string, ort.Tensor> = {};
@@ -82,34 +83,6 @@ export class OnnxBackend implements Backend {
 /** Create the ONNX Runtime backend for a model. */
 export function createOnnxBackend(model: Model, options: OnnxBackendOptions = {}): OnnxBackend {
   return new OnnxBackend(model, options);
-}
-
-function checkInput(model: Model, input: EncoderInput): void {
-  const { batchSize, seqLen } = input;
-  const size = batchSize * seqLen;
-  if (!Number.isInteger(batchSize) || !Number.isInteger(seqLen) || batchSize < 1 || seqLen < 1) {
-    throw new RangeError(
-      `Cannot run batch: batchSize ${batchSize} and seqLen ${seqLen} must be positive integers`,
-    );
-  }
-  for (const key of ["inputIds", "tokenTypeIds", "attentionMask"] as const) {
-    if (input[key].length !== size) {
-      throw new RangeError(
-        `Cannot run batch: "${key}" has ${input[key].length} values, expected ${size}`,
-      );
-    }
-  }
-  const max = model.config.maxPositionEmbeddings;
-  if (seqLen > max) {
-    throw new RangeError(
-      `Cannot run batch: seqLen ${seqLen} exceeds max_position_embeddings ${max}`,
-    );
-  }
-  const tasks = taskCount(model);
-  const task = input.task ?? 0;
-  if (input.task !== undefined && (!Number.isInteger(task) || task < 0 || task >= tasks)) {
-    throw new RangeError(`Task ${task} is out of range: the model has ${tasks} task(s)`);
-  }
 }
 
 function toInt64(values: Int32Array): BigInt64Array {

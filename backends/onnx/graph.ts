@@ -7,6 +7,7 @@
  * Outputs `last_hidden_state [B,T,H]`, `pooler_output [B,H]`, and `logits` when
  * the model has a head (see `EncoderOutput` for its shape per head).
  */
+import { taskCount } from "../../models/config.ts";
 import type { AppliedLayer, TopProjectionNames } from "../../models/layout.ts";
 import type { Model } from "../../models/model.ts";
 import { DataType, GraphBuilder, type ValueSpec } from "./_builder.ts";
@@ -28,18 +29,11 @@ export const ONNX_OUTPUTS = {
   logits: "logits",
 } as const;
 
-/** Number of tasks a model serves: its adapters' or multi-task head's count, else 1. */
-export function taskCount(model: Model): number {
-  const head = model.config.head;
-  return model.config.adapter?.numTasks ??
-    (head.kind === "multi-task" ? head.taskNumLabels.length : 1);
-}
-
 /** Serialise the model (for one task) as an ONNX ModelProto. */
 export function buildOnnxModel(model: Model, options: BuildOptions = {}): Uint8Array {
   const { config, layout, weights } = model;
   const task = options.task ?? 0;
-  const tasks = taskCount(model);
+  const tasks = taskCount(config);
   if (!Number.isInteger(task) || task < 0 || task >= tasks) {
     throw new RangeError(`Task ${task} is out of range: the model has ${tasks} task(s)`);
   }

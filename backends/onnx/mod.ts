@@ -3,11 +3,5 @@
  * weights with standard ops, run on onnxruntime-node's CPU provider.
  */
 export { createOnnxBackend, OnnxBackend, type OnnxBackendOptions } from "./engine.ts";
-export {
-  buildOnnxModel,
-  type BuildOptions,
-  ONNX_INPUTS,
-  ONNX_OUTPUTS,
-  taskCount,
-} from "./graph.ts";
+export { buildOnnxModel, type BuildOptions, ONNX_INPUTS, ONNX_OUTPUTS } from "./graph.ts";
 export { MASK_VALUE } from "./_ops.ts";

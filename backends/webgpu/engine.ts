@@ -8,7 +8,9 @@ import type { Backend, BackendInfo, EncoderInput, EncoderOutput, OutputName } fr
 import type { Model } from "../../models/model.ts";
 import { acquireGpu, type Gpu } from "../../runtime/device.ts";
 import { encodeDispatches, KernelRuntime } from "../../runtime/kernel.ts";
-import { ActivationPool, buildPlan, type ForwardPlan, taskCount } from "./plan.ts";
+import { ActivationPool, buildPlan, type ForwardPlan } from "./plan.ts";
+import { taskCount } from "../../models/config.ts";
+import { validateInput } from "../validate.ts";
 import { GpuWeights } from "./weights.ts";
 
 /** Plans kept per engine; evaluation pads per batch, so a few shapes recur. */
@@ -80,7 +82,7 @@ export class WebGpuBackend implements Backend {
     input: EncoderInput,
     outputs: OutputName[] = ["lastHiddenState", "pooledOutput", "logits"],
   ): Promise<EncoderOutput> {
-    const task = validateInput(this.model, input);
+    const task = validateInput(this.model.config, input);
     const plan = await this.#plan(input.batchSize, input.seqLen, task);
     const device = this.gpu.device;
     device.queue.writeBuffer(plan.inputs.ids, 0, new Uint32Array(input.inputIds));
@@ -173,55 +175,4 @@ export class WebGpuBackend implements Backend {
 
 function destroyPlan(plan: ForwardPlan): void {
   for (const d of plan.dispatches) d.uniformBuffer?.destroy();
-}
-
-/** Check ids, types, mask and task against the config; returns the task index. */
-export function validateInput(model: Model, input: EncoderInput): number {
-  const { config } = model;
-  const { batchSize: B, seqLen: T } = input;
-  const rows = B * T;
-  if (!Number.isInteger(B) || !Number.isInteger(T) || B < 1 || T < 1) {
-    throw new Error(`Invalid batch shape [${B}, ${T}]`);
-  }
-  if (T > config.maxPositionEmbeddings) {
-    throw new Error(
-      `Sequence length ${T} exceeds max_position_embeddings ${config.maxPositionEmbeddings}`,
-    );
-  }
-  for (
-    const [name, array] of [
-      ["input_ids", input.inputIds],
-      ["token_type_ids", input.tokenTypeIds],
-      ["attention_mask", input.attentionMask],
-    ] as const
-  ) {
-    if (array.length !== rows) {
-      throw new Error(`Input "${name}" has ${array.length} values, expected ${B}×${T} = ${rows}`);
-    }
-  }
-  for (let i = 0; i < rows; i++) {
-    const id = input.inputIds[i];
-    if (id < 0 || id >= config.vocabSize) {
-      throw new Error(
-        `Token id ${id} at position ${i} is outside the vocabulary (size ${config.vocabSize})`,
-      );
-    }
-    const type = input.tokenTypeIds[i];
-    if (type < 0 || type >= config.typeVocabSize) {
-      throw new Error(
-        `Token type ${type} at position ${i} is outside type_vocab_size ${config.typeVocabSize}`,
-      );
-    }
-  }
-  for (let b = 0; b < B; b++) {
-    let tokens = 0;
-    for (let t = 0; t < T; t++) tokens += input.attentionMask[b * T + t] === 0 ? 0 : 1;
-    if (tokens === 0) throw new Error(`Sequence ${b} of the batch has no unmasked token`);
-  }
-  const task = input.task ?? 0;
-  const tasks = taskCount(config);
-  if (!Number.isInteger(task) || task < 0 || task >= tasks) {
-    throw new Error(`Task index ${task} is out of range: the model has ${tasks} task(s)`);
-  }
-  return task;
 }

@@ -14,7 +14,6 @@ import { dispatchAttention } from "../../kernels/attention.ts";
 import { dispatchEmbeddings } from "../../kernels/embeddings.ts";
 import { dispatchLayerNorm } from "../../kernels/layernorm.ts";
 import { dispatchMatmul } from "../../kernels/matmul.ts";
-import type { ModelConfig } from "../../models/config.ts";
 import type { LayerNames, LinearNames, NormNames, TopLayerNames } from "../../models/layout.ts";
 import type { Dispatch, KernelRuntime } from "../../runtime/kernel.ts";
 import type { GpuWeights } from "./weights.ts";
@@ -319,9 +318,4 @@ export async function buildPlan(
       logits,
     },
   };
-}
-
-/** Number of tasks a config's plans can be built for. */
-export function taskCount(config: ModelConfig): number {
-  return config.adapter?.numTasks ?? 1;
 }
