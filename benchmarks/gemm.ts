@@ -10,36 +10,30 @@ import * as ort from "onnxruntime-node";
 import { DataType, GraphBuilder } from "../backends/onnx/_builder.ts";
 import { dispatchMatmul, prepareLinear } from "../kernels/matmul.ts";
 import { acquireGpu, type Gpu } from "../runtime/device.ts";
+import { xoshiro128ss } from "../models/init.ts";
 import { encodeDispatches, KernelRuntime } from "../runtime/kernel.ts";
-import { max, median, min } from "../runtime/stats.ts";
+import type { GemmShape as SuiteGemmShape } from "./suites.ts";
+import { printGemmTable } from "./table.ts";
+import { type Spread, spread } from "./throughput.ts";
 
-/** One GEMM shape: A is `[m, k]`, W is `[n, k]`. */
-export interface GemmShape {
-  m: number;
-  n: number;
-  k: number;
-}
-
-/** Median, min and max of the timed repetitions, in GFLOP/s. */
-export interface GflopsSummary {
-  median: number;
-  min: number;
-  max: number;
-}
+/** One GEMM shape: A is `[m, k]`, W is `[n, k]` (a suite's shape, label optional). */
+export type GemmShape = Pick<SuiteGemmShape, "m" | "n" | "k">;
 
 /** Result of one shape. */
 export interface GemmResult extends GemmShape {
-  webgpuGflops: GflopsSummary;
-  ortGflops: GflopsSummary;
+  /** GFLOP/s of the timed repetitions. */
+  webgpuGflops: Spread;
+  ortGflops: Spread;
 }
 
+// Fixed operands: uniform in [-1, 1) from the project's seeded generator.
+const uniform = xoshiro128ss(7);
 function random(length: number): Float32Array<ArrayBuffer> {
-  return Float32Array.from({ length }, () => Math.random() * 2 - 1);
+  return Float32Array.from({ length }, () => uniform() / 2 ** 31 - 1);
 }
 
-function summarize(shape: GemmShape, millis: number[]): GflopsSummary {
-  const gflops = millis.map((ms) => (2 * shape.m * shape.n * shape.k) / ms / 1e6);
-  return { median: median(gflops), min: min(gflops), max: max(gflops) };
+function summarize(shape: GemmShape, millis: number[]): Spread {
+  return spread(millis.map((ms) => (2 * shape.m * shape.n * shape.k) / ms / 1e6));
 }
 
 /** A one-node-pair ONNX graph `Y = MatMul(A, Wᵀ) + b` with W as an initializer. */
@@ -145,15 +139,7 @@ if (import.meta.main) {
     { m: 1024, n: 3072, k: 768 },
     { m: 1024, n: 768, k: 3072 },
   ];
-  const results = await gemmBenchmark({ shapes });
-  const fmt = (s: GflopsSummary) =>
-    `${s.median.toFixed(1)} (${s.min.toFixed(1)}–${s.max.toFixed(1)})`;
-  console.log("M×N×K            WebGPU GFLOP/s      ORT GFLOP/s          WebGPU/ORT");
-  for (const r of results) {
-    console.log(
-      `${`${r.m}×${r.n}×${r.k}`.padEnd(16)} ${fmt(r.webgpuGflops).padEnd(19)} ${
-        fmt(r.ortGflops).padEnd(20)
-      } ${(100 * r.webgpuGflops.median / r.ortGflops.median).toFixed(1)}%`,
-    );
-  }
+  const gpu = await acquireGpu();
+  printGemmTable(await gemmBenchmark({ shapes, gpu }), gpu.description);
+  gpu.device.destroy();
 }

@@ -3,16 +3,7 @@ import Table from "cli-table3";
 import { formatCount, formatMedianRange, formatNumber, formatSpeedup, MISSING } from "./format.ts";
 import type { ModelBench } from "./run.ts";
 import { SPEEDUP_REFERENCE } from "./suites.ts";
-import type { Spread } from "./throughput.ts";
-
-/** One GEMM shape as the bench record stores it. */
-export interface GemmRow {
-  m: number;
-  n: number;
-  k: number;
-  webgpuGflops: Spread;
-  ortGflops: Spread;
-}
+import type { GemmResult } from "./gemm.ts";
 
 const style = { head: [], border: [], compact: true };
 
@@ -58,7 +49,7 @@ export function printModelTable(rows: ModelBench[], context: { note: string; ada
 }
 
 /** Print the GEMM table: GFLOP/s of both engines and their ratio. */
-export function printGemmTable(rows: GemmRow[], adapter: string) {
+export function printGemmTable(rows: GemmResult[], adapter: string) {
   const table = new Table({
     head: ["m×n×k", "WebGPU GFLOP/s", "ORT GFLOP/s", "WebGPU/ORT"],
     style,

@@ -8,6 +8,7 @@
  */
 import type { Backend, EncoderInput } from "../backends/backend.ts";
 import type { ModelConfig } from "../models/config.ts";
+import { xoshiro128ss } from "../models/init.ts";
 import { median, percentile } from "../runtime/stats.ts";
 
 /** Median, min and max of a measurement. */
@@ -37,14 +38,8 @@ export function syntheticBatch(
 ): EncoderInput {
   const { batch, seqLen } = shape;
   const rows = batch * seqLen;
-  let state = (shape.seed ?? 1) >>> 0;
-  const next = () => {
-    // xorshift32: enough to spread ids over the vocabulary deterministically.
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 2 ** 32;
-  };
+  const random = xoshiro128ss(shape.seed ?? 1);
+  const next = () => random() / 2 ** 32;
   const first = Math.min(5, config.vocabSize - 1); // skip special tokens at the start
   const inputIds = Int32Array.from(
     { length: rows },

@@ -7,6 +7,7 @@
 import type { HiddenAct, ModelConfig } from "../models/config.ts";
 import { type LinearNames, modelLayout, shapeSize } from "../models/layout.ts";
 import { makeModel, type Model } from "../models/model.ts";
+import { xoshiro128ss } from "../models/init.ts";
 import type { EncoderInput } from "../backends/backend.ts";
 
 /** Reference outputs in float64, laid out as `EncoderOutput`. */
@@ -251,16 +252,10 @@ export function assertClose(
   }
 }
 
-/** A seeded standard-normal generator (mulberry32 + Box-Muller), local to the tests. */
+/** A seeded standard-normal generator (the project's xoshiro128** + Box-Muller), local to the tests. */
 export function seededNormal(seed: number): () => number {
-  let state = seed >>> 0;
-  const uniform = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = xoshiro128ss(seed);
+  const uniform = () => random() / 4294967296;
   return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 
