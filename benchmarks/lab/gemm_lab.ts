@@ -9,6 +9,13 @@
  * loaded element. Variants with `a=ubo`, `wUbo` or `a=none` wrap or skip loads:
  * they are timing probes only and fail the check by design (`a=none` binds no
  * A, so its pipeline does not even run). Winner: variant 4 (r=8, vec4 W, 64×1).
+ *
+ * Ceiling: `alu_ceiling.ts` (register FMAs only) reaches 50–60 GFLOP/s on this
+ * driver. A probe with lanes = rows and W read from a uniform buffer at
+ * constant offsets (one dispatch per 16-column tile × 128-k chunk) ran at
+ * 11 GFLOP/s; the same code with W replaced by constants and no A loads at
+ * 33 GFLOP/s, and with A from a storage buffer at 22 GFLOP/s. So uniform
+ * loads are no cheaper here, and loads of any kind cost more than the FMAs.
  */
 import { acquireGpu } from "../../runtime/device.ts";
 import { median } from "../../runtime/stats.ts";

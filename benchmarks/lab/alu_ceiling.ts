@@ -1,0 +1,69 @@
+/**
+ * Driver ALU ceiling probe: a kernel that only runs register FMAs (no loads),
+ * timed like the GEMM lab. It bounds what any GEMM kernel can reach on this
+ * adapter, e.g. llvmpipe (Mesa 22.3) on a 2-core AVX-512 Xeon: about
+ * 50–60 GFLOP/s, while ONNX Runtime's MatMul reaches 210–300 GFLOP/s there.
+ * Run: `deno run -A benchmarks/lab/alu_ceiling.ts [accumulators] [iterations]`.
+ */
+import { acquireGpu } from "../../runtime/device.ts";
+import { median } from "../../runtime/stats.ts";
+
+const accumulators = Number(Deno.args[0] ?? 8);
+const iterations = Number(Deno.args[1] ?? 4096);
+const workgroupSize = 64, workgroups = 64, unroll = 4;
+
+const range = (n: number) => [...Array(n).keys()];
+const code = `
+@group(0) @binding(0) var<storage, read_write> out: array<vec4f>;
+@compute @workgroup_size(${workgroupSize})
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  ${range(accumulators).map((i) => `var acc${i} = vec4f(f32(lid.x + ${i}u));`).join("\n  ")}
+  let m = vec4f(0.999, 0.998, 0.997, 0.996);
+  let b = vec4f(0.001);
+  for (var it = 0u; it < ${iterations / unroll}u; it++) {
+    ${
+  range(unroll * accumulators).map((i) =>
+    `acc${i % accumulators} = fma(acc${i % accumulators}, m, b);`
+  )
+    .join("\n    ")
+}
+  }
+  out[gid.x] = ${range(accumulators).map((i) => `acc${i}`).join(" + ")};
+}`;
+
+const { device, description } = await acquireGpu();
+const module = device.createShaderModule({ code });
+const pipeline = await device.createComputePipelineAsync({
+  layout: "auto",
+  compute: { module, entryPoint: "main" },
+});
+const out = device.createBuffer({
+  size: workgroupSize * workgroups * 16,
+  usage: GPUBufferUsage.STORAGE,
+});
+const bindGroup = device.createBindGroup({
+  layout: pipeline.getBindGroupLayout(0),
+  entries: [{ binding: 0, resource: { buffer: out } }],
+});
+async function once(): Promise<number> {
+  const t0 = performance.now();
+  const encoder = device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, bindGroup);
+  pass.dispatchWorkgroups(workgroups);
+  pass.end();
+  device.queue.submit([encoder.finish()]);
+  await device.queue.onSubmittedWorkDone();
+  return performance.now() - t0;
+}
+await once();
+const times = [];
+for (let i = 0; i < 5; i++) times.push(await once());
+const ms = median(times);
+const flops = 2 * 4 * accumulators * iterations * workgroupSize * workgroups;
+console.log(
+  `${description}: ${accumulators} vec4 accumulators, ${ms.toFixed(1)} ms, ` +
+    `${(flops / ms / 1e6).toFixed(1)} GFLOP/s (median of 5)`,
+);
+device.destroy();
