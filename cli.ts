@@ -5,7 +5,6 @@
  * flag, bad flag value) print one `error:` line and exit 2; any other failure
  * prints `error: <message>` and exits 1 (`HARNESS_DEBUG=1` adds the stack).
  */
-import { parseArgs, type ParseArgsConfig } from "node:util";
 import Table from "cli-table3";
 import type { ModelConfig } from "./models/config.ts";
 import { zoo, type ZooEntry, zooEntry } from "./models/zoo.ts";
@@ -13,19 +12,17 @@ import { countEncoderParameters, parameterMultiplier } from "./models/params.ts"
 import { formatCount, formatMultiplier, MISSING } from "./benchmarks/format.ts";
 import { benchSuite, benchSuites, DEFAULT_SUITE } from "./benchmarks/suites.ts";
 import type { BenchOptions } from "./benchmarks/run.ts";
+import { integerFlag, parseFlags, UsageError } from "./cli/flags.ts";
 
-/** A command-line mistake: reported in one line with exit code 2. */
-export class UsageError extends Error {
-  override name = "UsageError";
-}
+export { UsageError };
 
 const COMMANDS: Record<string, { summary: string; ready: boolean }> = {
   bench: { summary: "Time models or GEMM shapes of a benchmark suite", ready: true },
-  eval: { summary: "Evaluate a model on a task (GLUE, SQuAD, RACE)", ready: false },
-  score: { summary: "Score a predictions file with the official metric", ready: false },
+  eval: { summary: "Evaluate a model on a task (GLUE, SQuAD, RACE)", ready: true },
+  score: { summary: "Score a predictions file with the official metric", ready: true },
   train: { summary: "Fine-tune a model, single- or multi-task", ready: false },
   models: { summary: "List the model zoo with exact parameter counts", ready: true },
-  tasks: { summary: "List the registered tasks", ready: false },
+  tasks: { summary: "List the tasks with metrics, splits and sizes found", ready: true },
   report: { summary: "Generate LEADERBOARD.md and report.html from run records", ready: false },
   gate: { summary: "Compare run records with baselines (CI regression gate)", ready: false },
   merge: { summary: "Merge run records into one", ready: false },
@@ -72,38 +69,6 @@ Flags:
 
 Suites:
 ${suites}`;
-}
-
-type Options = NonNullable<ParseArgsConfig["options"]>;
-
-/** `parseArgs` in strict mode, with its errors turned into one-line usage errors. */
-function parseFlags<T extends Options>(command: string, args: string[], options: T) {
-  try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    const { code, message } = error as { code?: string; message: string };
-    const quoted = /'([^']+)'/.exec(message)?.[1];
-    const hint = `(see "deno task harness ${command} --help")`;
-    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
-      throw new UsageError(`Unknown flag "${quoted}" for command "${command}" ${hint}`);
-    }
-    if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
-      throw new UsageError(`Unexpected argument "${quoted}" for command "${command}" ${hint}`);
-    }
-    if (code?.startsWith("ERR_PARSE_ARGS")) throw new UsageError(`${message} ${hint}`);
-    throw error;
-  }
-}
-
-function integerFlag(name: string, value: string | undefined, least: number): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < least) {
-    throw new UsageError(
-      `Flag "--${name}" must be an integer of at least ${least}, got "${value}"`,
-    );
-  }
-  return n;
 }
 
 /** One row of `models`: the table's columns, with exact numbers for `--json`. */
@@ -293,7 +258,19 @@ export async function main(args: string[]): Promise<number> {
     );
   }
   if (!known.ready) throw new UsageError(`Command "${command}" is not implemented yet`);
-  return command === "models" ? modelsCommand(rest) : await benchCommand(rest);
+  switch (command) {
+    case "models":
+      return modelsCommand(rest);
+    case "bench":
+      return await benchCommand(rest);
+    // Loaded on demand: tasks pull in tokenizers and data code that other commands never need.
+    case "eval":
+      return await (await import("./cli/eval.ts")).evalCommand(rest);
+    case "score":
+      return await (await import("./cli/score.ts")).scoreCommand(rest);
+    default:
+      return await (await import("./cli/tasks.ts")).tasksCommand(rest);
+  }
 }
 
 function debug(): boolean {

@@ -21,6 +21,7 @@
 import { configToJson, parseConfig } from "./config.ts";
 import { modelLayout } from "./layout.ts";
 import { makeModel, type Model, type Weights } from "./model.ts";
+import { removeIfPresent, writeAtomic } from "../runtime/files.ts";
 import {
   CheckpointError,
   readSafetensors,
@@ -214,34 +215,6 @@ export async function saveCheckpoint(
   await writeAtomic(join(dir, WEIGHTS_INDEX_FILE), [indexBytes]);
   // A stale single file would take precedence over the new index on load.
   await removeIfPresent(join(dir, WEIGHTS_FILE));
-}
-
-async function writeAtomic(path: string, chunks: Uint8Array[]): Promise<void> {
-  const tmp = `${path}.${Deno.pid}-${crypto.randomUUID().slice(0, 8)}.tmp`;
-  const file = await Deno.open(tmp, { write: true, createNew: true });
-  try {
-    for (const chunk of chunks) {
-      for (let at = 0; at < chunk.length;) at += await file.write(chunk.subarray(at));
-    }
-    // Flush before the rename so a crash cannot leave the final name pointing at partial data.
-    await file.syncData();
-    file.close();
-    await Deno.rename(tmp, path);
-  } catch (error) {
-    try {
-      file.close();
-    } catch { /* already closed */ }
-    await removeIfPresent(tmp);
-    throw error;
-  }
-}
-
-async function removeIfPresent(path: string): Promise<void> {
-  try {
-    await Deno.remove(path);
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
 }
 
 /** `Deno.stat`, or undefined when the path does not exist. */

@@ -174,6 +174,15 @@ function entries(): ZooEntry[] {
     inner_group_num: 2,
   }, "tiny");
   push("tiny-bert", { ...tiny, model_type: "bert" }, "tiny");
+  // Tiny encoders over the released vocabularies and 512 positions, for end-to-end task runs.
+  const realVocab = { ...tiny, max_position_embeddings: 512 };
+  push("tiny-albert-spm", {
+    ...realVocab,
+    model_type: "albert",
+    vocab_size: 30000,
+    embedding_size: 16,
+  }, "tiny");
+  push("tiny-bert-wordpiece", { ...realVocab, model_type: "bert", vocab_size: 30522 }, "tiny");
   push("tiny-bert-pals", {
     ...tiny,
     model_type: "bert",

@@ -3,6 +3,7 @@
  * directory, and the two errors a user can cause (bad data, bad predictions).
  */
 import { join } from "node:path";
+import type { Encoding, Tokenizer } from "../tokenizers/tokenizer.ts";
 
 /** Metric name to value, as `score` and `eval` print them (GLUE and RACE ×100). */
 export type Metrics = Record<string, number>;
@@ -18,6 +19,15 @@ export class DataError extends Error {
 /** A predictions file does not fit the task's data; the message names the file. */
 export class PredictionsError extends Error {
   override name = "PredictionsError";
+}
+
+/** Read a predictions file; a PredictionsError names it when it cannot be read. */
+export async function readPredictions(file: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(file);
+  } catch (error) {
+    throw new PredictionsError(`Cannot read predictions "${file}": ${(error as Error).message}`);
+  }
 }
 
 /** `--data DIR`, else `$HARNESS_DATA`, else `./data`. */
@@ -46,4 +56,79 @@ export function requireFiles(root: string, task: string, files: string[]): strin
     );
   }
   return paths;
+}
+
+/** The head a task needs on top of the encoder. */
+export type TaskHead =
+  | { kind: "sequence-classification"; numLabels: number }
+  | { kind: "question-answering" }
+  | { kind: "multiple-choice" };
+
+/** What `prepare` needs to build model inputs. */
+export interface PrepareOptions {
+  root: string;
+  split: Split;
+  tokenizer: Tokenizer;
+  /** Take the first N examples (in file order) only. */
+  limit?: number;
+  /** Longest model input; each family has its paper default (GLUE 128, SQuAD 384, RACE 512). */
+  maxSeqLength?: number;
+}
+
+/** Model inputs of one evaluation, and how to turn the model's outputs into results. */
+export interface PreparedTask {
+  /** Unpadded model rows, in order. */
+  rows: Encoding[];
+  /** Rows that belong together in one batch (4 choices for RACE). */
+  groupSize: number;
+  /** Number of examples the rows come from. */
+  examples: number;
+  /** Data files read, for the run record's fingerprint. */
+  dataFiles: string[];
+  /** Per-row logits (see `runRows`) to predictions, metrics and per-example log lines. */
+  finish(logits: Float32Array[]): TaskResult;
+}
+
+/** What an evaluation produces. */
+export interface TaskResult {
+  /** Output files by name: the predictions file `score` reads, and any companion. */
+  files: Record<string, string>;
+  /** Which of `files` is the predictions file. */
+  predictionsFile: string;
+  /** Which of `files`, if any, holds SQuAD v2.0 no-answer probabilities. */
+  naProbsFile?: string;
+  /** Metrics, when the split has labels. */
+  metrics?: Metrics;
+  /** One JSON-able object per example for `--log-samples`. */
+  samples: Record<string, unknown>[];
+}
+
+/** Options of `score`. */
+export interface ScoreOptions {
+  root: string;
+  split: Split;
+  predictionsFile: string;
+  naProbsFile?: string;
+  /** Score against the first N examples only (what `eval --limit N` ran). */
+  limit?: number;
+  /** Receives warnings such as "no prediction for question X (scored 0)". */
+  warn?: (message: string) => void;
+}
+
+/** One registered task. */
+export interface TaskEntry {
+  /** `glue/sst2`, `squad/v2.0`, `race`, ... */
+  name: string;
+  family: "glue" | "squad" | "race";
+  head: TaskHead;
+  /** Keys of the metrics object, in print order. */
+  metrics: string[];
+  /** Splits the task defines (present or not under a given data directory). */
+  splits: Split[];
+  /** Files of a split, relative to the data directory. */
+  files(split: Split): string[];
+  /** Number of examples of a split under `root`, or undefined when its files are missing. */
+  size(root: string, split: Split): Promise<number | undefined>;
+  prepare(options: PrepareOptions): Promise<PreparedTask>;
+  score(options: ScoreOptions): Promise<Metrics>;
 }

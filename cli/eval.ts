@@ -1,0 +1,99 @@
+/** `deno task harness eval`: flags to `runEval` options, and the printed summary. */
+import { integerFlag, parseFlags, UsageError } from "./flags.ts";
+import { dataDir, type Split } from "../tasks/task.ts";
+import { taskNames } from "../tasks/registry.ts";
+
+const HELP = `Usage: deno task harness eval --model DIR|NAME --task NAME [flags]
+
+Run a model on a task end to end: predictions file (the format "score" reads),
+metrics.json, a run record under results/, and optionally a per-example log.
+An interrupted run resumes where it stopped when rerun with the same flags.
+
+Flags:
+  --model DIR|NAME      Checkpoint directory, config.json or zoo name (random weights)
+  --task NAME           One of: ${taskNames().join(", ")}
+  --split dev|test|train  Data split (default dev)
+  --data DIR            Data directory (default $HARNESS_DATA or ./data)
+  --limit N             Only the first N examples
+  --backend B           webgpu (default) or onnx
+  --batch-size N        Rows per batch (default 32; RACE counts 4 rows per question)
+  --max-seq-length N    Longest input (GLUE 128, SQuAD 384, RACE 512 by default)
+  --out DIR             Output directory (default results/runs/eval/<model>/<task>-<split>)
+  --log-samples FILE    Write one JSON line per example (inputs, logits, prediction, label)
+  --init-head SEED      Evaluate a seeded random head when the checkpoint lacks the task's
+  --task-index N        Which task of a multi-task (PAL) model serves this task
+  --tokenizer PATH      Tokenizer directory or file (default: the checkpoint's, else
+                        DATA/vocab/albert-base-v2 or DATA/vocab/bert-base-uncased)
+  --seed N              Seed of the weights of a zoo name or config.json (default 0)
+  --json                Print the outcome as JSON; no progress bar
+  -h, --help`;
+
+/** Parse `eval` flags and run it; prints metrics and where files went. */
+export async function evalCommand(args: string[]): Promise<number> {
+  const flags = parseFlags("eval", args, {
+    model: { type: "string" },
+    task: { type: "string" },
+    split: { type: "string" },
+    data: { type: "string" },
+    limit: { type: "string" },
+    backend: { type: "string" },
+    "batch-size": { type: "string" },
+    "max-seq-length": { type: "string" },
+    out: { type: "string" },
+    "log-samples": { type: "string" },
+    "init-head": { type: "string" },
+    "task-index": { type: "string" },
+    tokenizer: { type: "string" },
+    seed: { type: "string" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (flags.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (!flags.model) throw new UsageError(`eval needs --model DIR|NAME (see --help)`);
+  if (!flags.task) throw new UsageError(`eval needs --task NAME (see --help)`);
+  if (!taskNames().includes(flags.task)) {
+    throw new UsageError(`Unknown task "${flags.task}": known tasks are ${taskNames().join(", ")}`);
+  }
+  const split = (flags.split ?? "dev") as Split;
+  if (!["train", "dev", "test"].includes(split)) {
+    throw new UsageError(`Flag "--split" must be train, dev or test, got "${flags.split}"`);
+  }
+  const backend = flags.backend ?? "webgpu";
+  if (backend !== "webgpu" && backend !== "onnx") {
+    throw new UsageError(`Flag "--backend" must be webgpu or onnx, got "${backend}"`);
+  }
+  const { runEval } = await import("../evaluate/eval.ts");
+  const outcome = await runEval({
+    model: flags.model,
+    task: flags.task,
+    split,
+    data: dataDir(flags.data),
+    limit: integerFlag("limit", flags.limit, 1),
+    backend,
+    batchSize: integerFlag("batch-size", flags["batch-size"], 1) ?? 32,
+    maxSeqLength: integerFlag("max-seq-length", flags["max-seq-length"], 8),
+    out: flags.out,
+    logSamples: flags["log-samples"],
+    initHead: integerFlag("init-head", flags["init-head"], 0),
+    taskIndex: integerFlag("task-index", flags["task-index"], 0),
+    tokenizer: flags.tokenizer,
+    seed: integerFlag("seed", flags.seed, 0) ?? 0,
+    silent: flags.json ?? false,
+  });
+  if (flags.json) {
+    console.log(JSON.stringify(outcome, null, 2));
+    return 0;
+  }
+  console.log(JSON.stringify(outcome.metrics ?? {}));
+  console.error(
+    `${outcome.task} ${outcome.split}: ${outcome.examples} examples in ${
+      outcome.seconds.toFixed(1)
+    } s\npredictions: ${outcome.predictionsPath}${
+      outcome.naProbsPath ? `\nno-answer probabilities: ${outcome.naProbsPath}` : ""
+    }\nrun record: ${outcome.recordPath}`,
+  );
+  return 0;
+}

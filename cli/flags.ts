@@ -1,0 +1,44 @@
+/** Flag parsing shared by the commands: strict `parseArgs` with one-line usage errors. */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+/** A command-line mistake: reported in one line with exit code 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** The `options` argument of `parseArgs`. */
+export type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/** `parseArgs` in strict mode, with its errors turned into one-line usage errors. */
+export function parseFlags<T extends Options>(command: string, args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    const { code, message } = error as { code?: string; message: string };
+    const quoted = /'([^']+)'/.exec(message)?.[1];
+    const hint = `(see "deno task harness ${command} --help")`;
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+      throw new UsageError(`Unknown flag "${quoted}" for command "${command}" ${hint}`);
+    }
+    if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
+      throw new UsageError(`Unexpected argument "${quoted}" for command "${command}" ${hint}`);
+    }
+    if (code?.startsWith("ERR_PARSE_ARGS")) throw new UsageError(`${message} ${hint}`);
+    throw error;
+  }
+}
+
+export function integerFlag(
+  name: string,
+  value: string | undefined,
+  least: number,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < least) {
+    throw new UsageError(
+      `Flag "--${name}" must be an integer of at least ${least}, got "${value}"`,
+    );
+  }
+  return n;
+}

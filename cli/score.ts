@@ -1,0 +1,60 @@
+/** `deno task harness score`: score a predictions file with the task's official metric. */
+import { integerFlag, parseFlags, UsageError } from "./flags.ts";
+import { dataDir, type Split } from "../tasks/task.ts";
+import { taskEntry, taskNames } from "../tasks/registry.ts";
+
+const HELP = `Usage: deno task harness score --task NAME --predictions FILE [flags]
+
+Print the official metrics of a predictions file as one JSON object.
+Formats: GLUE "index<TAB>prediction" (GLUE submission TSV); SQuAD {"id": "answer"}
+JSON (with --na-probs {"id": probability} for v2.0 best-threshold metrics);
+RACE {"article id": ["A", "C", ...]} JSON.
+
+Flags:
+  --task NAME          One of: ${taskNames().join(", ")}
+  --predictions FILE   The predictions file
+  --split dev|test|train  Gold split (default dev)
+  --data DIR           Data directory (default $HARNESS_DATA or ./data)
+  --na-probs FILE      SQuAD v2.0 no-answer probabilities
+  --limit N            Score against the first N examples only (as "eval --limit N" ran)
+  -h, --help`;
+
+/** Parse `score` flags, score, and print the metrics JSON on stdout. */
+export async function scoreCommand(args: string[]): Promise<number> {
+  const flags = parseFlags("score", args, {
+    task: { type: "string" },
+    predictions: { type: "string" },
+    split: { type: "string" },
+    data: { type: "string" },
+    "na-probs": { type: "string" },
+    limit: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (flags.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (!flags.task) throw new UsageError(`score needs --task NAME (see --help)`);
+  if (!flags.predictions) throw new UsageError(`score needs --predictions FILE (see --help)`);
+  if (!taskNames().includes(flags.task)) {
+    throw new UsageError(`Unknown task "${flags.task}": known tasks are ${taskNames().join(", ")}`);
+  }
+  const split = (flags.split ?? "dev") as Split;
+  if (!["train", "dev", "test"].includes(split)) {
+    throw new UsageError(`Flag "--split" must be train, dev or test, got "${flags.split}"`);
+  }
+  const entry = taskEntry(flags.task);
+  if (flags["na-probs"] && entry.name !== "squad/v2.0") {
+    throw new UsageError(`--na-probs only applies to squad/v2.0`);
+  }
+  const metrics = await entry.score({
+    root: dataDir(flags.data),
+    split,
+    predictionsFile: flags.predictions,
+    naProbsFile: flags["na-probs"],
+    limit: integerFlag("limit", flags.limit, 1),
+    warn: (message) => console.error(`warning: ${message}`),
+  });
+  console.log(JSON.stringify(metrics));
+  return 0;
+}

@@ -1,0 +1,222 @@
+/**
+ * The `eval` command: run a model on a task end to end. Loads the model and
+ * its tokenizer, checks the head, builds the task's rows, runs them through
+ * the chosen backend (resumable), turns the logits into predictions and
+ * metrics, and writes the predictions file `score` reads, `metrics.json`, an
+ * optional per-example log and a run record, every file atomically.
+ */
+import { join } from "node:path";
+import type { Backend } from "../backends/backend.ts";
+import { createOnnxBackend } from "../backends/onnx/engine.ts";
+import { createWebGpuBackend } from "../backends/webgpu/engine.ts";
+import { statOrUndefined } from "../models/checkpoint.ts";
+import { resolveModel } from "../models/resolve.ts";
+import type { Gpu } from "../runtime/device.ts";
+import { canonicalJson, fingerprint, sha256 } from "../runtime/fingerprint.ts";
+import { writeAtomic } from "../runtime/files.ts";
+import { writeRecord } from "../runtime/records.ts";
+import { taskEntry } from "../tasks/registry.ts";
+import type { Metrics, Split } from "../tasks/task.ts";
+import { loadTokenizer } from "../tokenizers/load.ts";
+import type { Tokenizer } from "../tokenizers/tokenizer.ts";
+import { fitHead } from "./head.ts";
+import { ResumeStore } from "./resume.ts";
+import { runRows } from "./runner.ts";
+
+/** What `eval` was asked to do. */
+export interface EvalOptions {
+  /** Zoo name, checkpoint directory or config.json. */
+  model: string;
+  task: string;
+  split: Split;
+  /** Data directory holding glue/, squad/, race/ (and vocab/ for zoo models). */
+  data: string;
+  limit?: number;
+  backend: "webgpu" | "onnx";
+  batchSize: number;
+  /** Output directory; defaults to `results/runs/eval/<model>/<task>-<split>`. */
+  out?: string;
+  /** JSONL file with one line per example. */
+  logSamples?: string;
+  /** Seed of a random head when the checkpoint lacks the task's head. */
+  initHead?: number;
+  /** Seed of the weights of a zoo name or bare config. */
+  seed: number;
+  /** Which task of a multi-task (PAL) model to use. */
+  taskIndex?: number;
+  /** Tokenizer directory or file; defaults to the checkpoint's, then the data dir's vocab/. */
+  tokenizer?: string;
+  maxSeqLength?: number;
+  /** No progress bar (the command's `--json` mode). */
+  silent: boolean;
+  /** A WebGPU device to share (tests, several runs in one process); else one is acquired. */
+  gpu?: Gpu;
+}
+
+/** What an evaluation wrote and measured. */
+export interface EvalOutcome {
+  task: string;
+  split: Split;
+  examples: number;
+  metrics?: Metrics;
+  outDir: string;
+  predictionsPath: string;
+  naProbsPath?: string;
+  recordPath: string;
+  seconds: number;
+}
+
+const DEFAULT_VOCAB: Record<string, string> = {
+  albert: "vocab/albert-base-v2",
+  bert: "vocab/bert-base-uncased",
+};
+
+/** The checkpoint's own tokenizer, else `--tokenizer`, else the data directory's vocabulary. */
+async function tokenizerFor(options: EvalOptions, modelType: string): Promise<Tokenizer> {
+  if (options.tokenizer) return await loadTokenizer(options.tokenizer);
+  const info = await statOrUndefined(options.model);
+  if (info?.isDirectory) {
+    for (const file of ["spiece.model", "vocab.txt"]) {
+      if (await statOrUndefined(join(options.model, file))) {
+        return await loadTokenizer(options.model);
+      }
+    }
+  }
+  const fallback = join(options.data, DEFAULT_VOCAB[modelType]);
+  if (await statOrUndefined(fallback)) return await loadTokenizer(fallback);
+  throw new Error(
+    `No tokenizer for ${options.model}: its directory has no spiece.model or vocab.txt, ` +
+      `no --tokenizer was given, and ${fallback} does not exist`,
+  );
+}
+
+function slug(text: string): string {
+  return text.replace(/[\\/]+$/, "").split(/[\\/]/).pop()!.replace(/[^A-Za-z0-9._-]+/g, "-");
+}
+
+/** Run one evaluation and write its files. */
+export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
+  const started = performance.now();
+  const entry = taskEntry(options.task);
+  if (!entry.splits.includes(options.split)) {
+    throw new Error(
+      `${entry.name} has no ${options.split} split (it has ${entry.splits.join(", ")})`,
+    );
+  }
+  if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 1)) {
+    throw new Error(`--limit must be a positive integer, got ${options.limit}`);
+  }
+  const loaded = await resolveModel(options.model, { seed: options.seed });
+  const { model, task } = fitHead(loaded, entry.head, {
+    initHeadSeed: options.initHead,
+    taskIndex: options.taskIndex,
+    source: options.model,
+  });
+  const tokenizer = await tokenizerFor(options, model.config.modelType);
+  if (tokenizer.vocabSize > model.config.vocabSize) {
+    throw new Error(
+      `${tokenizer.source} has ${tokenizer.vocabSize} tokens but ${options.model} ` +
+        `embeds only ${model.config.vocabSize} (vocab_size): they do not belong together`,
+    );
+  }
+  const prepared = await entry.prepare({
+    root: options.data,
+    split: options.split,
+    tokenizer,
+    limit: options.limit,
+    maxSeqLength: options.maxSeqLength,
+  });
+  const maxPositions = model.config.maxPositionEmbeddings;
+  const longest = Math.max(0, ...prepared.rows.map((r) => r.inputIds.length));
+  if (longest > maxPositions) {
+    throw new Error(
+      `${entry.name} rows reach ${longest} tokens but ${options.model} has only ` +
+        `${maxPositions} positions (max_position_embeddings); pass --max-seq-length ${maxPositions}`,
+    );
+  }
+
+  const outDir = options.out ??
+    join("results", "runs", "eval", slug(options.model), `${slug(entry.name)}-${options.split}`);
+  await Deno.mkdir(outDir, { recursive: true });
+  const backend: Backend = options.backend === "onnx"
+    ? createOnnxBackend(model)
+    : await createWebGpuBackend(model, { gpu: options.gpu });
+  const print = await fingerprint({
+    config: model.config,
+    weights: model.weights,
+    task: entry.name,
+    dataFiles: prepared.dataFiles,
+    backend: backend.info,
+    seed: options.seed,
+  });
+  // Everything that decides the logits; a rerun with the same key resumes.
+  const key = sha256(canonicalJson({
+    configHash: print.configHash,
+    weightsHash: print.weightsHash,
+    task: entry.name,
+    taskIndex: task,
+    split: options.split,
+    limit: options.limit,
+    maxSeqLength: options.maxSeqLength,
+    tokenizer: tokenizer.source,
+    backend: options.backend,
+    batchSize: options.batchSize,
+    rows: prepared.rows.length,
+  }));
+  const resume = await ResumeStore.open(join(outDir, ".resume.jsonl"), key);
+  let logits: Float32Array[];
+  try {
+    logits = await runRows(backend, prepared.rows, {
+      batchSize: options.batchSize,
+      head: entry.head.kind,
+      padId: tokenizer.special.pad,
+      groupSize: prepared.groupSize,
+      task,
+      label: `${entry.name} ${options.split}`,
+      silent: options.silent,
+      resume,
+    });
+  } finally {
+    backend.dispose();
+  }
+  const result = prepared.finish(logits);
+  for (const [name, text] of Object.entries(result.files)) {
+    await writeAtomic(join(outDir, name), text);
+  }
+  if (result.metrics) {
+    await writeAtomic(join(outDir, "metrics.json"), JSON.stringify(result.metrics, null, 2) + "\n");
+  }
+  if (options.logSamples) {
+    const lines = result.samples.map((s) => JSON.stringify(s) + "\n").join("");
+    await writeAtomic(options.logSamples, lines);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const recordPath = await writeRecord({
+    kind: "eval",
+    model: options.model,
+    task: entry.name,
+    split: options.split,
+    limit: options.limit ?? null,
+    examples: prepared.examples,
+    backend: options.backend,
+    batchSize: options.batchSize,
+    initialisedHead: options.initHead ?? null,
+    metrics: result.metrics ?? null,
+    outDir,
+    predictions: join(outDir, result.predictionsFile),
+    seconds,
+    fingerprint: print,
+  });
+  await resume.remove();
+  return {
+    task: entry.name,
+    split: options.split,
+    examples: prepared.examples,
+    metrics: result.metrics,
+    outDir,
+    predictionsPath: join(outDir, result.predictionsFile),
+    naProbsPath: result.naProbsFile ? join(outDir, result.naProbsFile) : undefined,
+    recordPath,
+    seconds,
+  };
+}

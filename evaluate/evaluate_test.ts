@@ -1,0 +1,116 @@
+/** Batching, resuming and head fitting of `eval`, checked by hand-built cases. */
+import { deepStrictEqual, ok, rejects, strictEqual, throws } from "node:assert/strict";
+import { join } from "node:path";
+import type { Backend, EncoderInput } from "../backends/backend.ts";
+import { randomModel } from "../models/init.ts";
+import { zooEntry } from "../models/zoo.ts";
+import type { Encoding } from "../tokenizers/tokenizer.ts";
+import { padBatch, planBatches } from "./batches.ts";
+import { fitHead } from "./head.ts";
+import { ResumeStore } from "./resume.ts";
+import { runRows } from "./runner.ts";
+
+const row = (ids: number[]): Encoding => ({
+  inputIds: ids,
+  tokenTypeIds: ids.map(() => 0),
+  attentionMask: ids.map(() => 1),
+});
+
+Deno.test("planBatches groups rows longest first and keeps groups together", () => {
+  const rows = [row([1]), row([1, 2, 3]), row([1, 2]), row([1, 2, 3, 4]), row([5])];
+  deepStrictEqual(planBatches(rows, 2).map((p) => p.rows), [[3, 1], [2, 0], [4]]);
+  // Groups of two: (0,1) longest 3, (2,3) longest 4; a batch of 3 rows holds one group.
+  const grouped = planBatches(rows.slice(0, 4), 3, 2).map((p) => p.rows);
+  deepStrictEqual(grouped, [[2, 3], [0, 1]]);
+  throws(() => planBatches(rows, 0), /batch size/);
+  throws(() => planBatches(rows, 2, 2), /groups of 2/);
+});
+
+Deno.test("padBatch pads ids with the pad id and masks padding", () => {
+  const input = padBatch([row([7, 8, 9]), row([4])], 0, 1);
+  strictEqual(input.seqLen, 3);
+  deepStrictEqual(Array.from(input.inputIds), [7, 8, 9, 4, 0, 0]);
+  deepStrictEqual(Array.from(input.attentionMask), [1, 1, 1, 1, 0, 0]);
+  strictEqual(input.task, 1);
+});
+
+/** A backend whose logits are the sum of each row's ids, and which counts its calls. */
+function summingBackend(): Backend & { calls: number } {
+  return {
+    calls: 0,
+    info: { name: "onnxruntime", device: "test", features: [] },
+    run(input: EncoderInput) {
+      this.calls++;
+      const logits = new Float32Array(input.batchSize);
+      for (let b = 0; b < input.batchSize; b++) {
+        for (let t = 0; t < input.seqLen; t++) logits[b] += input.inputIds[b * input.seqLen + t];
+      }
+      return Promise.resolve({ logits });
+    },
+    dispose() {},
+  };
+}
+
+Deno.test("runRows returns logits in input order and resumes finished batches", async () => {
+  const dir = await Deno.makeTempDir();
+  const rows = [row([1]), row([2, 3]), row([4, 5, 6])];
+  const options = { batchSize: 2, head: "multiple-choice" as const, padId: 0, label: "t" };
+  const first = await ResumeStore.open(join(dir, "r.jsonl"), "key");
+  const backend = summingBackend();
+  const out = await runRows(backend, rows, { ...options, silent: true, resume: first });
+  deepStrictEqual(out.map((l) => l[0]), [1, 5, 15]);
+  strictEqual(backend.calls, 2);
+  // Reopened with the same key: nothing is recomputed.
+  const again = await ResumeStore.open(join(dir, "r.jsonl"), "key");
+  const idle = summingBackend();
+  deepStrictEqual(
+    (await runRows(idle, rows, { ...options, silent: true, resume: again })).map((l) => l[0]),
+    [1, 5, 15],
+  );
+  strictEqual(idle.calls, 0);
+  // A torn last line (killed mid-write) redoes only that batch.
+  const text = await Deno.readTextFile(join(dir, "r.jsonl"));
+  await Deno.writeTextFile(join(dir, "r.jsonl"), text.slice(0, -10));
+  const torn = await ResumeStore.open(join(dir, "r.jsonl"), "key");
+  strictEqual(torn.finished.size, 1);
+  // Another key starts afresh.
+  strictEqual((await ResumeStore.open(join(dir, "r.jsonl"), "other")).finished.size, 0);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("fitHead refuses a missing or mismatched head unless --init-head is given", () => {
+  const bare = randomModel(zooEntry("tiny-albert").config, 1);
+  const wanted = { kind: "sequence-classification" as const, numLabels: 3 };
+  throws(() => fitHead(bare, wanted, { source: "ckpt" }), /ckpt has no task head.*--init-head/);
+  const fitted = fitHead(bare, wanted, { source: "ckpt", initHeadSeed: 5 });
+  ok(fitted.initialisedHead);
+  deepStrictEqual(fitted.model.config.head, wanted);
+  // The encoder is the checkpoint's, unchanged.
+  const word = bare.layout.embeddings.word;
+  strictEqual(fitted.model.weights.get(word), bare.weights.get(word));
+  // The same seed gives the same head.
+  const again = fitHead(bare, wanted, { source: "ckpt", initHeadSeed: 5 });
+  deepStrictEqual(
+    again.model.weights.get("classifier.weight"),
+    fitted.model.weights.get("classifier.weight"),
+  );
+  // A fitting head is used as it is.
+  strictEqual(fitHead(fitted.model, wanted, { source: "x" }).model, fitted.model);
+  throws(
+    () => fitHead(fitted.model, { kind: "question-answering" }, { source: "x" }),
+    /sequence-classification head with 3 label\(s\), but the task needs a question-answering/,
+  );
+});
+
+Deno.test("fitHead picks a multi-task (PAL) model's task by --task-index", () => {
+  const pals = randomModel(zooEntry("tiny-bert-pals").config, 1);
+  const head = pals.config.head as { taskNumLabels: number[] };
+  const wanted = { kind: "sequence-classification" as const, numLabels: head.taskNumLabels[1] };
+  throws(() => fitHead(pals, wanted, { source: "p" }), /--task-index/);
+  throws(() => fitHead(pals, wanted, { source: "p", taskIndex: 9 }), /out of range/);
+  strictEqual(fitHead(pals, wanted, { source: "p", taskIndex: 1 }).task, 1);
+});
+
+Deno.test("ResumeStore.open fails loudly on an unwritable path", async () => {
+  await rejects(ResumeStore.open("/nonexistent-dir/x/r.jsonl", "k"));
+});

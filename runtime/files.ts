@@ -1,0 +1,36 @@
+/**
+ * Atomic file writes: data goes to a temporary file beside the target, is
+ * flushed, and is then renamed over it, so a reader (or a rerun after a crash)
+ * sees either the old file or the whole new one, never half of it.
+ */
+
+/** Write `chunks` (or one string) to `path` atomically. */
+export async function writeAtomic(path: string, chunks: Uint8Array[] | string): Promise<void> {
+  const parts = typeof chunks === "string" ? [new TextEncoder().encode(chunks)] : chunks;
+  const tmp = `${path}.${Deno.pid}-${crypto.randomUUID().slice(0, 8)}.tmp`;
+  const file = await Deno.open(tmp, { write: true, createNew: true });
+  try {
+    for (const chunk of parts) {
+      for (let at = 0; at < chunk.length;) at += await file.write(chunk.subarray(at));
+    }
+    // Flush before the rename so a crash cannot leave the final name pointing at partial data.
+    await file.syncData();
+    file.close();
+    await Deno.rename(tmp, path);
+  } catch (error) {
+    try {
+      file.close();
+    } catch { /* already closed */ }
+    await removeIfPresent(tmp);
+    throw error;
+  }
+}
+
+/** Remove a file, ignoring one that is not there. */
+export async function removeIfPresent(path: string): Promise<void> {
+  try {
+    await Deno.remove(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+}

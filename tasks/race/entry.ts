@@ -1,0 +1,74 @@
+/**
+ * RACE in the task registry: four rows per question (one per option), the
+ * multiple-choice head scores each, the highest score is the answer; accuracy
+ * overall and per level.
+ */
+import { readPredictions, type Split, type TaskEntry } from "../task.ts";
+import { buildRaceInputs } from "./features.ts";
+import { loadRace, RACE_LABELS } from "./load.ts";
+import { raceMetrics } from "./metrics.ts";
+import { formatRacePredictions, parseRacePredictions } from "./predictions.ts";
+
+/** RACE's max sequence length in the ALBERT paper's code. */
+export const RACE_MAX_SEQ_LENGTH = 512;
+/** The question+option part keeps its last 128 tokens. */
+export const RACE_MAX_QA_LENGTH = 128;
+
+function loadSubset(root: string, split: Split, limit?: number) {
+  const all = loadRace(root, split);
+  return limit === undefined ? all : all.slice(0, limit);
+}
+
+/** The RACE registry entry. */
+export const RACE_ENTRY: TaskEntry = {
+  name: "race",
+  family: "race",
+  head: { kind: "multiple-choice" },
+  metrics: ["accuracy", "middle", "high"],
+  splits: ["train", "dev", "test"],
+  files: (split) => [`race/${split}/middle/*.txt`, `race/${split}/high/*.txt`],
+  size(root, split) {
+    try {
+      return Promise.resolve(loadRace(root, split).length);
+    } catch {
+      return Promise.resolve(undefined);
+    }
+  },
+  prepare({ root, split, tokenizer, limit, maxSeqLength }) {
+    const questions = loadSubset(root, split, limit);
+    const rows = questions.flatMap((q) =>
+      buildRaceInputs(q, tokenizer, maxSeqLength ?? RACE_MAX_SEQ_LENGTH, RACE_MAX_QA_LENGTH)
+    );
+    return Promise.resolve({
+      rows,
+      groupSize: 4,
+      examples: questions.length,
+      // 1,400–25,000 small files per split: the fingerprint names the split, not each file.
+      dataFiles: [],
+      finish(logits) {
+        const scores = questions.map((_, i) => [0, 1, 2, 3].map((c) => logits[i * 4 + c][0]));
+        const predictions = scores.map((s) => RACE_LABELS[s.indexOf(Math.max(...s))]);
+        return {
+          files: { "predictions.json": formatRacePredictions(questions, predictions) },
+          predictionsFile: "predictions.json",
+          metrics: questions.length > 0 ? raceMetrics(questions, predictions) : undefined,
+          samples: questions.map((q, i) => ({
+            article_id: q.articleId,
+            question_index: q.questionIndex,
+            level: q.level,
+            input_ids: rows.slice(i * 4, i * 4 + 4).map((r) => r.inputIds),
+            token_type_ids: rows.slice(i * 4, i * 4 + 4).map((r) => r.tokenTypeIds),
+            logits: scores[i],
+            prediction: predictions[i],
+            label: q.answer,
+          })),
+        };
+      },
+    });
+  },
+  async score({ root, split, predictionsFile, limit }) {
+    const questions = loadSubset(root, split, limit);
+    const text = await readPredictions(predictionsFile);
+    return raceMetrics(questions, parseRacePredictions(text, predictionsFile, questions));
+  },
+};

@@ -1,0 +1,157 @@
+/**
+ * The RACE reader: the original release layout, `race/<split>/{middle,high}/<n>.txt`, one
+ * JSON object per file holding an article and its questions. Every question becomes one
+ * `RaceQuestion`, in a fixed order (middle then high, files by number, questions as written)
+ * so predictions and metrics can be aligned by position.
+ */
+import { join } from "node:path";
+import { DataError, type Split } from "../task.ts";
+
+/** The four answer labels, in option order. */
+export const RACE_LABELS = ["A", "B", "C", "D"] as const;
+
+/** One answer label. */
+export type RaceLabel = typeof RACE_LABELS[number];
+
+/** The two school levels; the loader reads middle first, as ALBERT's `race_utils.py` does. */
+export const RACE_LEVELS = ["middle", "high"] as const;
+
+/** One school level. */
+export type RaceLevel = typeof RACE_LEVELS[number];
+
+/** One multiple-choice question with its article. */
+export interface RaceQuestion {
+  /** The file's `"id"` field, e.g. `"high10024.txt"`; unique within a split. */
+  articleId: string;
+  level: RaceLevel;
+  article: string;
+  question: string;
+  options: [string, string, string, string];
+  answer: RaceLabel;
+  /** Position of the question within its article, from 0. */
+  questionIndex: number;
+}
+
+/** Whether a value is one of the labels A to D. */
+export function isRaceLabel(value: unknown): value is RaceLabel {
+  return typeof value === "string" && (RACE_LABELS as readonly string[]).includes(value);
+}
+
+const layout = (root: string, split: Split) =>
+  `the RACE task expects this layout under ${JSON.stringify(root)}:\n` +
+  `  race/${split}/middle/<n>.txt\n  race/${split}/high/<n>.txt\n` +
+  `(one JSON object per file: {"id", "article", "questions", "options", "answers"}; ` +
+  `set --data DIR or HARNESS_DATA to the folder holding glue/, squad/ and race/)`;
+
+/** Numbers compare as numbers ("2.txt" before "10.txt"), so the order never depends on the OS. */
+const natural = new Intl.Collator("en", { numeric: true }).compare;
+
+/**
+ * Read every question of a RACE split; throw a DataError naming the folder when the layout
+ * is missing, or naming the file (and question) when a file is malformed.
+ */
+export function loadRace(root: string, split: Split): RaceQuestion[] {
+  const questions: RaceQuestion[] = [];
+  const seen = new Map<string, string>();
+  for (const level of RACE_LEVELS) {
+    const dir = join(root, "race", split, level);
+    for (const file of listTxt(dir, root, split)) {
+      const path = join(dir, file);
+      const { id, parsed } = parseRaceFile(readText(path), path, level);
+      // Predictions are keyed by article id, so two files with one id could not be scored.
+      const other = seen.get(id);
+      if (other !== undefined) {
+        throw new DataError(`Cannot read RACE file "${path}": id "${id}" is also in "${other}"`);
+      }
+      seen.set(id, path);
+      // A file may hold no questions (two in the train set do); it then adds nothing.
+      questions.push(...parsed);
+    }
+  }
+  return questions;
+}
+
+function listTxt(dir: string, root: string, split: Split): string[] {
+  let names: string[];
+  try {
+    names = [...Deno.readDirSync(dir)].filter((e) => e.isFile && e.name.endsWith(".txt"))
+      .map((e) => e.name);
+  } catch (error) {
+    const why = error instanceof Deno.errors.NotFound ? "missing folder" : "cannot list folder";
+    throw new DataError(`Cannot load RACE ${split}: ${why} "${dir}"; ${layout(root, split)}`);
+  }
+  return names.sort(natural);
+}
+
+function readText(path: string): string {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch (error) {
+    throw new DataError(`Cannot read RACE file "${path}": ${(error as Error).message}`);
+  }
+}
+
+/** Check one file's JSON and flatten it into questions, naming the file in every error. */
+function parseRaceFile(
+  text: string,
+  path: string,
+  level: RaceLevel,
+): { id: string; parsed: RaceQuestion[] } {
+  const fail = (why: string): never => {
+    throw new DataError(`Cannot read RACE file "${path}": ${why}`);
+  };
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    return fail(`not valid JSON (${(error as Error).message})`);
+  }
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    return fail("expected one JSON object");
+  }
+  const record = data as Record<string, unknown>;
+  for (const key of ["id", "article", "questions", "options", "answers"]) {
+    if (!(key in record)) fail(`missing field "${key}"`);
+  }
+  const { id, article, questions, options, answers } = record;
+  if (typeof id !== "string" || id === "") fail(`field "id" is not a non-empty string`);
+  if (typeof article !== "string") fail(`field "article" is not a string`);
+  for (
+    const [key, value] of [["questions", questions], ["options", options], ["answers", answers]]
+  ) {
+    if (!Array.isArray(value)) fail(`field "${key}" is not an array`);
+  }
+  const qs = questions as unknown[];
+  const opts = options as unknown[];
+  const ans = answers as unknown[];
+  if (qs.length !== opts.length || qs.length !== ans.length) {
+    fail(
+      `${qs.length} questions, ${opts.length} option lists and ${ans.length} answers ` +
+        `(expected equal counts)`,
+    );
+  }
+  const parsed = qs.map((question, i): RaceQuestion => {
+    const where = `question ${i + 1}`;
+    if (typeof question !== "string") fail(`${where}: question is not a string`);
+    const four = opts[i];
+    if (!Array.isArray(four) || four.length !== 4) {
+      fail(`${where}: expected 4 options, got ${Array.isArray(four) ? four.length : "no list"}`);
+    }
+    if (!(four as unknown[]).every((o) => typeof o === "string")) {
+      fail(`${where}: an option is not a string`);
+    }
+    if (!isRaceLabel(ans[i])) {
+      fail(`${where}: answer ${JSON.stringify(ans[i])} is not A, B, C or D`);
+    }
+    return {
+      articleId: id as string,
+      level,
+      article: article as string,
+      question: question as string,
+      options: four as [string, string, string, string],
+      answer: ans[i] as RaceLabel,
+      questionIndex: i,
+    };
+  });
+  return { id: id as string, parsed };
+}
