@@ -58,9 +58,12 @@ Deno.test("unknown flag and later commands exit 2", async () => {
   const flag = await cli("models", "--nope");
   strictEqual(flag.code, 2);
   match(flag.stderr, /^error: Unknown flag "--nope" for command "models"/);
-  const later = await cli("eval");
+  const later = await cli("train");
   strictEqual(later.code, 2);
-  match(later.stderr, /^error: Command "eval" is not implemented yet/);
+  match(later.stderr, /^error: Command "train" is not implemented yet/);
+  const needs = await cli("eval");
+  strictEqual(needs.code, 2);
+  match(needs.stderr, /^error: eval needs --model/);
   const value = await cli("bench", "--reps", "0");
   strictEqual(value.code, 2);
   match(value.stderr, /^error: Flag "--reps" must be an integer of at least 1, got "0"/);

@@ -2,7 +2,8 @@
  * The harness's public library API: model configs and the zoo, parameter
  * counting, weight layout, checkpoints, the two engines behind the `Backend`
  * interface (WebGPU kernels and the ONNX Runtime reference), run-record
- * fingerprints and files, and summary statistics.
+ * fingerprints and files, summary statistics, tokenizers, the task registry
+ * (GLUE, SQuAD, RACE) with official metrics, and end-to-end evaluation.
  *
  * @example
  * ```ts
@@ -31,3 +32,20 @@ export * from "./runtime/device.ts";
 export * from "./runtime/fingerprint.ts";
 export * from "./runtime/records.ts";
 export * from "./runtime/stats.ts";
+export type * from "./tokenizers/tokenizer.ts";
+export { encodePair, truncateLongestFirst } from "./tokenizers/tokenizer.ts";
+export { loadTokenizer } from "./tokenizers/load.ts";
+export { loadSentencePiece } from "./tokenizers/sentencepiece.ts";
+export { loadWordPiece, WordPieceTokenizer } from "./tokenizers/wordpiece.ts";
+export type * from "./tasks/task.ts";
+export { DataError, PredictionsError } from "./tasks/task.ts";
+export { taskEntries, taskEntry, taskNames } from "./tasks/registry.ts";
+export { evaluateV1, evaluateV2, normalizeAnswer } from "./tasks/squad/evaluate.ts";
+export {
+  accuracy,
+  f1Binary,
+  matthewsCorrcoef,
+  pearson,
+  spearman,
+} from "./tasks/glue/metrics.ts";
+export { type EvalOptions, type EvalOutcome, runEval } from "./evaluate/eval.ts";

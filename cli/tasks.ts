@@ -40,17 +40,22 @@ export async function tasksCommand(args: string[]): Promise<number> {
     head: ["task", "metrics", "train", "dev", "test"],
     colAligns: ["left", "left", "right", "right", "right"],
     style: { head: [], border: [] },
+    // One line per task, no rule between rows.
+    chars: { "mid": "", "left-mid": "", "mid-mid": "", "right-mid": "" },
   });
   const cell = (sizes: Record<string, number | null>, split: string) =>
     !(split in sizes) ? "" : sizes[split] === null ? "—" : sizes[split]!.toLocaleString("en-US");
-  for (const r of rows) {
-    table.push([
+  // A rule under the header only: the first body row draws its own top line.
+  const rule = { "mid": "─", "left-mid": "├", "mid-mid": "┼", "right-mid": "┤" };
+  for (const [i, r] of rows.entries()) {
+    const cells = [
       r.name,
       r.metrics.join(", "),
       cell(r.sizes, "train"),
       cell(r.sizes, "dev"),
       cell(r.sizes, "test"),
-    ]);
+    ];
+    table.push(cells.map((content) => (i === 0 ? { content, chars: rule } : content)));
   }
   console.log(`Data directory: ${root}`);
   console.log(table.toString());

@@ -136,7 +136,13 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
   }
 
   const outDir = options.out ??
-    join("results", "runs", "eval", slug(options.model), `${slug(entry.name)}-${options.split}`);
+    join(
+      "results",
+      "runs",
+      "eval",
+      slug(options.model),
+      `${entry.name.replaceAll("/", "-")}-${options.split}`,
+    );
   await Deno.mkdir(outDir, { recursive: true });
   const backend: Backend = options.backend === "onnx"
     ? createOnnxBackend(model)

@@ -19,7 +19,7 @@ const LIMIT = 5;
 /** A bare tiny checkpoint (no head) over the released vocabulary, in a temp directory. */
 async function tinyCheckpoint(name: string): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: `eval-${name}-` });
-  await saveCheckpoint(randomModel(zooEntry(name).config, 3), dir);
+  await saveCheckpoint(dir, randomModel(zooEntry(name).config, 3));
   return dir;
 }
 

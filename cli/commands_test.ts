@@ -1,0 +1,86 @@
+/** The `tasks`, `score` and `eval` command lines: output shape, exit codes and messages. */
+import { deepStrictEqual, match, ok, strictEqual } from "node:assert/strict";
+import { join } from "node:path";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const DATA = new URL("../../shared/data/", import.meta.url).pathname;
+
+/** Run `deno run -A cli.ts ...args` from the project root. */
+async function cli(...args: string[]) {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "cli.ts", ...args],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", HARNESS_DATA: DATA },
+  }).output();
+  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+  return { code, stdout: decode(stdout), stderr: decode(stderr) };
+}
+
+Deno.test("tasks --json lists every task with the sizes found under the data directory", async () => {
+  const { code, stdout } = await cli("tasks", "--json");
+  strictEqual(code, 0);
+  const rows = JSON.parse(stdout) as {
+    name: string;
+    metrics: string[];
+    sizes: Record<string, number | null>;
+  }[];
+  const by = Object.fromEntries(rows.map((r) => [r.name, r]));
+  strictEqual(rows.length, 14);
+  strictEqual(by["glue/rte"].sizes.dev, 277);
+  strictEqual(by["glue/qqp"].sizes.train, null, "QQP train is not shipped");
+  strictEqual(by["squad/v2.0"].sizes.dev, 11873);
+  strictEqual(by["race"].sizes.dev, 3451 + 1436);
+  deepStrictEqual(by["glue/mrpc"].metrics, ["accuracy", "f1"]);
+});
+
+Deno.test("score prints one JSON object of metrics; --limit scores the eval subset", async () => {
+  const dir = await Deno.makeTempDir();
+  // Gold labels of RTE dev as predictions: accuracy 100.
+  const rte = Deno.readTextFileSync(join(DATA, "glue/RTE/dev.tsv")).trim().split("\n").slice(1);
+  const gold = join(dir, "RTE.tsv");
+  Deno.writeTextFileSync(
+    gold,
+    "index\tprediction\n" + rte.map((l, i) => `${i}\t${l.split("\t").at(-1)}`).join("\n") + "\n",
+  );
+  let run = await cli("score", "--task", "glue/rte", "--predictions", gold);
+  strictEqual(run.code, 0, run.stderr);
+  deepStrictEqual(JSON.parse(run.stdout), { accuracy: 100 });
+  // The first two rows only: without --limit the other 275 are missing.
+  const two = join(dir, "two.tsv");
+  Deno.writeTextFileSync(two, Deno.readTextFileSync(gold).split("\n").slice(0, 3).join("\n"));
+  run = await cli("score", "--task", "glue/rte", "--predictions", two);
+  strictEqual(run.code, 1);
+  match(run.stderr, /275 of 277 glue\/rte examples have no prediction/);
+  run = await cli("score", "--task", "glue/rte", "--predictions", two, "--limit", "2");
+  strictEqual(run.code, 0, run.stderr);
+  deepStrictEqual(JSON.parse(run.stdout), { accuracy: 100 });
+  // SQuAD: a missing answer scores 0 with a warning, as the official script does.
+  Deno.writeTextFileSync(join(dir, "squad.json"), "{}");
+  run = await cli("score", "--task", "squad/v1.1", "--predictions", join(dir, "squad.json"));
+  strictEqual(run.code, 0, run.stderr);
+  deepStrictEqual(JSON.parse(run.stdout), { exact_match: 0, f1: 0 });
+  match(run.stderr, /warning: Unanswered question/);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("score and eval name what is wrong", async () => {
+  let run = await cli("score", "--task", "glue/nope", "--predictions", "x");
+  strictEqual(run.code, 2);
+  match(run.stderr, /Unknown task "glue\/nope": known tasks are glue\/cola/);
+  const empty = await Deno.makeTempDir();
+  run = await cli("score", "--task", "race", "--predictions", "x", "--data", empty);
+  strictEqual(run.code, 1);
+  match(run.stderr, /race/);
+  run = await cli("score", "--task", "glue/sst2", "--predictions", "x", "--data", empty);
+  strictEqual(run.code, 1);
+  match(run.stderr, /glue\/SST-2\/dev\.tsv/);
+  run = await cli("eval", "--model", "tiny-albert-spm", "--task", "glue/sst2", "--limit", "2");
+  strictEqual(run.code, 1);
+  match(run.stderr, /no task head.*--init-head SEED/);
+  run = await cli("eval", "--model", "tiny-albert", "--task", "glue/sst2");
+  strictEqual(run.code, 1);
+  ok(run.stderr.includes("error:"));
+  await Deno.remove(empty, { recursive: true });
+});
