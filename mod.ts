@@ -41,11 +41,5 @@ export type * from "./tasks/task.ts";
 export { DataError, PredictionsError } from "./tasks/task.ts";
 export { taskEntries, taskEntry, taskNames } from "./tasks/registry.ts";
 export { evaluateV1, evaluateV2, normalizeAnswer } from "./tasks/squad/evaluate.ts";
-export {
-  accuracy,
-  f1Binary,
-  matthewsCorrcoef,
-  pearson,
-  spearman,
-} from "./tasks/glue/metrics.ts";
+export { accuracy, f1Binary, matthewsCorrcoef, pearson, spearman } from "./tasks/glue/metrics.ts";
 export { type EvalOptions, type EvalOutcome, runEval } from "./evaluate/eval.ts";
