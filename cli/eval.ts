@@ -1,6 +1,7 @@
 /** `deno task harness eval`: flags to `runEval` options, and the printed summary. */
 import { integerFlag, parseFlags, UsageError } from "./flags.ts";
-import { dataDir, type Split } from "../tasks/task.ts";
+import { dataDir } from "../tasks/task.ts";
+import { taskAndSplit } from "./_task_flags.ts";
 import { taskNames } from "../tasks/registry.ts";
 
 const HELP = `Usage: deno task harness eval --model DIR|NAME --task NAME [flags]
@@ -53,14 +54,7 @@ export async function evalCommand(args: string[]): Promise<number> {
     return 0;
   }
   if (!flags.model) throw new UsageError(`eval needs --model DIR|NAME (see --help)`);
-  if (!flags.task) throw new UsageError(`eval needs --task NAME (see --help)`);
-  if (!taskNames().includes(flags.task)) {
-    throw new UsageError(`Unknown task "${flags.task}": known tasks are ${taskNames().join(", ")}`);
-  }
-  const split = (flags.split ?? "dev") as Split;
-  if (!["train", "dev", "test"].includes(split)) {
-    throw new UsageError(`Flag "--split" must be train, dev or test, got "${flags.split}"`);
-  }
+  const { task, split } = taskAndSplit("eval", flags);
   const backend = flags.backend ?? "webgpu";
   if (backend !== "webgpu" && backend !== "onnx") {
     throw new UsageError(`Flag "--backend" must be webgpu or onnx, got "${backend}"`);
@@ -68,7 +62,7 @@ export async function evalCommand(args: string[]): Promise<number> {
   const { runEval } = await import("../evaluate/eval.ts");
   const outcome = await runEval({
     model: flags.model,
-    task: flags.task,
+    task,
     split,
     data: dataDir(flags.data),
     limit: integerFlag("limit", flags.limit, 1),

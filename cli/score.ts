@@ -1,6 +1,7 @@
 /** `deno task harness score`: score a predictions file with the task's official metric. */
 import { integerFlag, parseFlags, UsageError } from "./flags.ts";
-import { dataDir, type Split } from "../tasks/task.ts";
+import { dataDir } from "../tasks/task.ts";
+import { taskAndSplit } from "./_task_flags.ts";
 import { taskEntry, taskNames } from "../tasks/registry.ts";
 
 const HELP = `Usage: deno task harness score --task NAME --predictions FILE [flags]
@@ -34,16 +35,9 @@ export async function scoreCommand(args: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  if (!flags.task) throw new UsageError(`score needs --task NAME (see --help)`);
+  const { task, split } = taskAndSplit("score", flags);
   if (!flags.predictions) throw new UsageError(`score needs --predictions FILE (see --help)`);
-  if (!taskNames().includes(flags.task)) {
-    throw new UsageError(`Unknown task "${flags.task}": known tasks are ${taskNames().join(", ")}`);
-  }
-  const split = (flags.split ?? "dev") as Split;
-  if (!["train", "dev", "test"].includes(split)) {
-    throw new UsageError(`Flag "--split" must be train, dev or test, got "${flags.split}"`);
-  }
-  const entry = taskEntry(flags.task);
+  const entry = taskEntry(task);
   if (flags["na-probs"] && entry.name !== "squad/v2.0") {
     throw new UsageError(`--na-probs only applies to squad/v2.0`);
   }
