@@ -1,0 +1,112 @@
+/**
+ * One AdamW step over a tensor, in place on the GPU (Loshchilov & Hutter;
+ * the BERT/ALBERT fine-tuning optimiser):
+ *
+ *   g = grad · clipScale
+ *   m = β1·m + (1 − β1)·g;   v = β2·v + (1 − β2)·g²
+ *   p = p − lr · ( (m / bc1) / (sqrt(v / bc2) + ε) + wd·p )
+ *
+ * with bias corrections bc1 = 1 − β1^t and bc2 = 1 − β2^t, and decoupled
+ * weight decay only where `decay` is set (not on biases and LayerNorm). The
+ * per-step values (learning rate, bias corrections, the global-norm clipping
+ * scale) live in a small storage buffer the trainer rewrites each step, so
+ * recorded dispatches are reused and nothing is read back.
+ */
+import { grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
+
+const WORKGROUP = 256;
+
+/** Layout of the per-step buffer, in f32 slots. */
+export const ADAMW_STEP_SLOTS = {
+  lr: 0,
+  beta1: 1,
+  beta2: 2,
+  eps: 3,
+  weightDecay: 4,
+  biasCorrection1: 5,
+  biasCorrection2: 6,
+  clipScale: 7,
+} as const;
+
+/** Number of f32 values in the per-step buffer. */
+export const ADAMW_STEP_SIZE = 8;
+
+/** The AdamW kernel. */
+export const ADAMW_KERNEL: KernelSpec = {
+  name: "adamw",
+  key: "adamw",
+  storage: [
+    { name: "param", element: "f32", access: "read_write" },
+    { name: "grad", element: "f32", access: "read" },
+    { name: "m", element: "f32", access: "read_write" },
+    { name: "v", element: "f32", access: "read_write" },
+    { name: "hyper", element: "f32", access: "read" },
+  ],
+  uniforms: [
+    { name: "size", type: "u32" },
+    { name: "decay", type: "u32" },
+  ],
+  workgroupSize: WORKGROUP,
+  body: `
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * WORKGROUP_SIZE;
+  if (i >= params.size) { return; }
+  let lr = hyper[0];
+  let beta1 = hyper[1];
+  let beta2 = hyper[2];
+  let g = grad[i] * hyper[7];
+  let mi = beta1 * m[i] + (1.0 - beta1) * g;
+  let vi = beta2 * v[i] + (1.0 - beta2) * g * g;
+  m[i] = mi;
+  v[i] = vi;
+  var update = (mi / hyper[5]) / (sqrt(vi / hyper[6]) + hyper[3]);
+  if (params.decay != 0u) { update += hyper[4] * param[i]; }
+  param[i] = param[i] - lr * update;
+}
+`,
+};
+
+/** Record one AdamW update of `size` values; `hyper` holds `ADAMW_STEP_SLOTS`. */
+export function dispatchAdamW(
+  runtime: KernelRuntime,
+  args: {
+    param: GPUBuffer;
+    grad: GPUBuffer;
+    m: GPUBuffer;
+    v: GPUBuffer;
+    hyper: GPUBuffer;
+    size: number;
+    decay: boolean;
+  },
+) {
+  return runtime.dispatch(
+    ADAMW_KERNEL,
+    [args.param, args.grad, args.m, args.v, args.hyper],
+    [args.size, args.decay ? 1 : 0],
+    grid1d(Math.ceil(args.size / WORKGROUP)),
+  );
+}
+
+/** The per-step values of step `t` (1-based). */
+export function adamWStepValues(options: {
+  lr: number;
+  step: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  weightDecay?: number;
+  clipScale?: number;
+}): Float32Array<ArrayBuffer> {
+  const beta1 = options.beta1 ?? 0.9, beta2 = options.beta2 ?? 0.999;
+  const values = new Float32Array(ADAMW_STEP_SIZE);
+  values[ADAMW_STEP_SLOTS.lr] = options.lr;
+  values[ADAMW_STEP_SLOTS.beta1] = beta1;
+  values[ADAMW_STEP_SLOTS.beta2] = beta2;
+  values[ADAMW_STEP_SLOTS.eps] = options.eps ?? 1e-6;
+  values[ADAMW_STEP_SLOTS.weightDecay] = options.weightDecay ?? 0.01;
+  values[ADAMW_STEP_SLOTS.biasCorrection1] = 1 - Math.pow(beta1, options.step);
+  values[ADAMW_STEP_SLOTS.biasCorrection2] = 1 - Math.pow(beta2, options.step);
+  values[ADAMW_STEP_SLOTS.clipScale] = options.clipScale ?? 1;
+  return values;
+}
