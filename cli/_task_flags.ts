@@ -1,6 +1,6 @@
 /** The `--task` and `--split` flags shared by `eval` and `score`. */
 import { UsageError } from "./flags.ts";
-import { taskNames } from "../tasks/registry.ts";
+import { taskEntry, taskNames } from "../tasks/registry.ts";
 import type { Split } from "../tasks/task.ts";
 
 /** Validate `--task` (required) and `--split` (default dev), as usage errors. */
@@ -13,8 +13,11 @@ export function taskAndSplit(
     throw new UsageError(`Unknown task "${flags.task}": known tasks are ${taskNames().join(", ")}`);
   }
   const split = flags.split ?? "dev";
-  if (!["train", "dev", "test"].includes(split)) {
-    throw new UsageError(`Flag "--split" must be train, dev or test, got "${flags.split}"`);
+  const splits = taskEntry(flags.task).splits as string[];
+  if (!splits.includes(split)) {
+    throw new UsageError(
+      `Flag "--split": ${flags.task} has the splits ${splits.join(", ")}, not "${split}"`,
+    );
   }
   return { task: flags.task, split: split as Split };
 }

@@ -69,6 +69,9 @@ Deno.test("score and eval name what is wrong", async () => {
   let run = await cli("score", "--task", "glue/nope", "--predictions", "x");
   strictEqual(run.code, 2);
   match(run.stderr, /Unknown task "glue\/nope": known tasks are glue\/cola/);
+  run = await cli("score", "--task", "squad/v1.1", "--predictions", "x", "--split", "train");
+  strictEqual(run.code, 2);
+  match(run.stderr, /squad\/v1.1 has the splits dev, not "train"/);
   const empty = await Deno.makeTempDir();
   run = await cli("score", "--task", "race", "--predictions", "x", "--data", empty);
   strictEqual(run.code, 1);

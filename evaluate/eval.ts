@@ -5,7 +5,7 @@
  * metrics, and writes the predictions file `score` reads, `metrics.json`, an
  * optional per-example log and a run record, every file atomically.
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Backend } from "../backends/backend.ts";
 import { createOnnxBackend } from "../backends/onnx/engine.ts";
 import { createWebGpuBackend } from "../backends/webgpu/engine.ts";
@@ -13,7 +13,7 @@ import { statOrUndefined } from "../models/checkpoint.ts";
 import { resolveModel } from "../models/resolve.ts";
 import type { Gpu } from "../runtime/device.ts";
 import { canonicalJson, fingerprint, sha256 } from "../runtime/fingerprint.ts";
-import { writeAtomic } from "../runtime/files.ts";
+import { removeIfPresent, writeAtomic } from "../runtime/files.ts";
 import { writeRecord } from "../runtime/records.ts";
 import { taskEntry } from "../tasks/registry.ts";
 import type { Metrics, Split } from "../tasks/task.ts";
@@ -74,12 +74,10 @@ const DEFAULT_VOCAB: Record<string, string> = {
 /** The checkpoint's own tokenizer, else `--tokenizer`, else the data directory's vocabulary. */
 async function tokenizerFor(options: EvalOptions, modelType: string): Promise<Tokenizer> {
   if (options.tokenizer) return await loadTokenizer(options.tokenizer);
-  const info = await statOrUndefined(options.model);
-  if (info?.isDirectory) {
+  const dir = await checkpointDir(options.model);
+  if (dir) {
     for (const file of ["spiece.model", "vocab.txt"]) {
-      if (await statOrUndefined(join(options.model, file))) {
-        return await loadTokenizer(options.model);
-      }
+      if (await statOrUndefined(join(dir, file))) return await loadTokenizer(dir);
     }
   }
   const fallback = join(options.data, DEFAULT_VOCAB[modelType]);
@@ -88,6 +86,14 @@ async function tokenizerFor(options: EvalOptions, modelType: string): Promise<To
     `No tokenizer for ${options.model}: its directory has no spiece.model or vocab.txt, ` +
       `no --tokenizer was given, and ${fallback} does not exist`,
   );
+}
+
+/** The checkpoint directory of a `--model` value (a directory or its config.json), if any. */
+async function checkpointDir(model: string): Promise<string | undefined> {
+  const info = await statOrUndefined(model);
+  if (info?.isDirectory) return model;
+  if (info?.isFile && model.endsWith(".json")) return dirname(model);
+  return undefined;
 }
 
 function slug(text: string): string {
@@ -107,7 +113,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     throw new Error(`--limit must be a positive integer, got ${options.limit}`);
   }
   const loaded = await resolveModel(options.model, { seed: options.seed });
-  const { model, task } = fitHead(loaded, entry.head, {
+  const { model, task, initialisedHead } = fitHead(loaded, entry.head, {
     initHeadSeed: options.initHead,
     taskIndex: options.taskIndex,
     source: options.model,
@@ -127,7 +133,9 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     maxSeqLength: options.maxSeqLength,
   });
   const maxPositions = model.config.maxPositionEmbeddings;
-  const longest = Math.max(0, ...prepared.rows.map((r) => r.inputIds.length));
+  // A loop, not Math.max(...rows): a spread of 350k rows (RACE train) overflows the stack.
+  let longest = 0;
+  for (const row of prepared.rows) longest = Math.max(longest, row.inputIds.length);
   if (longest > maxPositions) {
     throw new Error(
       `${entry.name} rows reach ${longest} tokens but ${options.model} has only ` +
@@ -135,12 +143,18 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     );
   }
 
+  if (options.logSamples) {
+    const parent = dirname(options.logSamples);
+    if (!(await statOrUndefined(parent))?.isDirectory) {
+      throw new Error(`--log-samples ${options.logSamples}: directory ${parent} does not exist`);
+    }
+  }
   const outDir = options.out ??
     join(
       "results",
       "runs",
       "eval",
-      slug(options.model),
+      slug((await checkpointDir(options.model)) ?? options.model),
       `${entry.name.replaceAll("/", "-")}-${options.split}`,
     );
   await Deno.mkdir(outDir, { recursive: true });
@@ -166,8 +180,11 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     maxSeqLength: options.maxSeqLength,
     tokenizer: tokenizer.source,
     backend: options.backend,
+    device: backend.info.device,
     batchSize: options.batchSize,
-    rows: prepared.rows.length,
+    dataFiles: print.dataFiles,
+    // The rows themselves: changed data, tokenizer or feature code never reuse old logits.
+    rows: sha256(canonicalJson({ rows: prepared.rows, groupSize: prepared.groupSize })),
   }));
   const resume = await ResumeStore.open(join(outDir, ".resume.jsonl"), key);
   let logits: Float32Array[];
@@ -186,15 +203,20 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     backend.dispose();
   }
   const result = prepared.finish(logits);
-  for (const [name, text] of Object.entries(result.files)) {
-    await writeAtomic(join(outDir, name), text);
-  }
-  if (result.metrics) {
-    await writeAtomic(join(outDir, "metrics.json"), JSON.stringify(result.metrics, null, 2) + "\n");
-  }
+  // The per-example log first: it is the write most likely to fail (a user path), and it
+  // fails before any result file of this run replaces an earlier one.
   if (options.logSamples) {
     const lines = result.samples.map((s) => JSON.stringify(s) + "\n").join("");
     await writeAtomic(options.logSamples, lines);
+  }
+  for (const [name, text] of Object.entries(result.files)) {
+    await writeAtomic(join(outDir, name), text);
+  }
+  const metricsPath = join(outDir, "metrics.json");
+  if (result.metrics) {
+    await writeAtomic(metricsPath, JSON.stringify(result.metrics, null, 2) + "\n");
+  } else {
+    await removeIfPresent(metricsPath); // an unlabelled split: no stale metrics beside it
   }
   const seconds = (performance.now() - started) / 1000;
   const recordPath = await writeRecord({
@@ -206,7 +228,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     examples: prepared.examples,
     backend: options.backend,
     batchSize: options.batchSize,
-    initialisedHead: options.initHead ?? null,
+    initialisedHead: initialisedHead ? options.initHead : null,
     metrics: result.metrics ?? null,
     outDir,
     predictions: join(outDir, result.predictionsFile),

@@ -114,3 +114,23 @@ Deno.test("fitHead picks a multi-task (PAL) model's task by --task-index", () =>
 Deno.test("ResumeStore.open fails loudly on an unwritable path", async () => {
   await rejects(ResumeStore.open("/nonexistent-dir/x/r.jsonl", "k"));
 });
+
+Deno.test("ResumeStore keeps NaN and infinities exactly and heals a torn file", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = join(dir, "r.jsonl");
+  const store = await ResumeStore.open(path, "k");
+  await store.add(0, [Float32Array.of(NaN, Infinity, -0.5)]);
+  await store.add(1, [Float32Array.of(1.25)]);
+  // Tear the last line, reopen (drops it), then append: the new batch must survive a reopen.
+  await Deno.writeTextFile(path, (await Deno.readTextFile(path)).slice(0, -5));
+  const torn = await ResumeStore.open(path, "k");
+  deepStrictEqual([...torn.finished.keys()], [0]);
+  const row = torn.finished.get(0)![0];
+  ok(Number.isNaN(row[0]));
+  strictEqual(row[1], Infinity);
+  strictEqual(row[2], -0.5);
+  await torn.add(1, [Float32Array.of(2.5)]);
+  const healed = await ResumeStore.open(path, "k");
+  deepStrictEqual(Array.from(healed.finished.get(1)![0]), [2.5]);
+  await Deno.remove(dir, { recursive: true });
+});

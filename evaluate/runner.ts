@@ -25,6 +25,11 @@ export interface RunRowsOptions {
   resume?: ResumeStore;
 }
 
+/** Expected logits of a row: QA has (start, end) per position; other heads a fixed width. */
+function rowWidth(head: HeadKind, row: Encoding, width: number): number {
+  return head === "question-answering" ? row.inputIds.length * 2 : width;
+}
+
 /**
  * Logits per row: classification `[numLabels]`; question answering
  * `[length × 2]` as (start, end) pairs of the row's own positions; multiple
@@ -46,8 +51,11 @@ export async function runRows(
   try {
     for (const [b, plan] of plans.entries()) {
       const saved = options.resume?.finished.get(b);
-      if (saved && saved.length === plan.rows.length) {
-        plan.rows.forEach((r, i) => out[r] = Float32Array.from(saved[i]));
+      if (
+        saved && saved.length === plan.rows.length &&
+        saved.every((l, i) => l.length === rowWidth(options.head, rows[plan.rows[i]], l.length))
+      ) {
+        plan.rows.forEach((r, i) => out[r] = saved[i]);
         progress.increment(plan.rows.length);
         continue;
       }
@@ -56,6 +64,11 @@ export async function runRows(
       const { logits } = await backend.run(input, ["logits"]);
       if (!logits) throw new Error(`${backend.info.name} returned no logits`);
       const perRow = logits.length / input.batchSize;
+      if (!Number.isInteger(perRow) || perRow === 0) {
+        throw new Error(
+          `${backend.info.name} returned ${logits.length} logits for a batch of ${input.batchSize}`,
+        );
+      }
       const rowLogits = batchRows.map((row, i) => {
         const slice = logits.subarray(i * perRow, (i + 1) * perRow);
         // QA logits are [seqLen, 2]: keep the row's own positions, drop padding.

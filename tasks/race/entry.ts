@@ -47,7 +47,10 @@ export const RACE_ENTRY: TaskEntry = {
       dataFiles: [],
       finish(logits) {
         const scores = questions.map((_, i) => [0, 1, 2, 3].map((c) => logits[i * 4 + c][0]));
-        const predictions = scores.map((s) => RACE_LABELS[s.indexOf(Math.max(...s))]);
+        // First highest score; a NaN never wins (comparisons with NaN are false).
+        const predictions = scores.map((s) =>
+          RACE_LABELS[s.reduce((best, x, c) => (x > s[best] ? c : best), 0)]
+        );
         return {
           files: { "predictions.json": formatRacePredictions(questions, predictions) },
           predictionsFile: "predictions.json",
