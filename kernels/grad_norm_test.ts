@@ -1,0 +1,54 @@
+/** Global-norm clipping on the GPU against the norm computed in float64. */
+import assert from "node:assert/strict";
+import { ADAMW_STEP_SLOTS } from "./adamw.ts";
+import { dispatchClipByGlobalNorm } from "./grad_norm.ts";
+import { encodeDispatches, KernelRuntime } from "../runtime/kernel.ts";
+import { gpuTest } from "../tests/_gpu.ts";
+
+gpuTest("clip-by-global-norm writes min(1, maxNorm / norm) and the norm", async (gpu) => {
+  const { device } = gpu;
+  const runtime = new KernelRuntime(device);
+  const tensors = [1000, 3, 777].map((n, t) =>
+    Float32Array.from({ length: n }, (_, i) => Math.sin(i * (t + 1)) * 0.3)
+  );
+  let squares = 0;
+  for (const t of tensors) for (const x of t) squares += x * x;
+  const norm = Math.sqrt(squares);
+  const storage = (size: number, usage = 0) =>
+    device.createBuffer({
+      size,
+      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC | usage,
+    });
+  const grads = tensors.map((t) => {
+    const buffer = storage(t.byteLength);
+    device.queue.writeBuffer(buffer, 0, t);
+    return { buffer, size: t.length };
+  });
+  for (const maxNorm of [norm / 4, norm * 2]) {
+    const partials = storage(16), hyper = storage(32);
+    const dispatches = await dispatchClipByGlobalNorm(runtime, {
+      grads,
+      partials,
+      hyper,
+      scaleSlot: ADAMW_STEP_SLOTS.clipScale,
+      maxNorm,
+    });
+    const read = device.createBuffer({
+      size: 48,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    const encoder = device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    encodeDispatches(pass, dispatches);
+    pass.end();
+    encoder.copyBufferToBuffer(partials, 0, read, 0, 16);
+    encoder.copyBufferToBuffer(hyper, 0, read, 16, 32);
+    device.queue.submit([encoder.finish()]);
+    await read.mapAsync(GPUMapMode.READ);
+    const out = new Float32Array(read.getMappedRange().slice(0));
+    const gotNorm = out[3], gotScale = out[4 + ADAMW_STEP_SLOTS.clipScale];
+    assert.ok(Math.abs(gotNorm - norm) / norm < 1e-5, `norm ${gotNorm} vs ${norm}`);
+    const want = Math.min(1, maxNorm / (norm + 1e-6));
+    assert.ok(Math.abs(gotScale - want) < 1e-5, `scale ${gotScale} vs ${want}`);
+  }
+});
