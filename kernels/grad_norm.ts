@@ -7,7 +7,7 @@
  * also stored (slot `count` of `partials`) for the training log.
  */
 import { workgroupSumWgsl } from "./_reduce.ts";
-import { type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
+import type { KernelRuntime, KernelSpec } from "../runtime/kernel.ts";
 
 const WORKGROUP = 256;
 
