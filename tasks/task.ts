@@ -30,6 +30,25 @@ export async function readPredictions(file: string): Promise<string> {
   }
 }
 
+/**
+ * Parse text that must be one JSON object; `fail` turns "not valid JSON (...)" or
+ * "expected ..." into the caller's own error naming its file.
+ */
+export function parseJsonObject(
+  text: string,
+  fail: (why: string) => never,
+  expected: string,
+): Record<string, unknown> {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    return fail(`not valid JSON (${(error as Error).message})`);
+  }
+  if (typeof data !== "object" || data === null || Array.isArray(data)) return fail(expected);
+  return data as Record<string, unknown>;
+}
+
 /** `--data DIR`, else `$HARNESS_DATA`, else `./data`. */
 export function dataDir(flag?: string): string {
   return flag ?? Deno.env.get("HARNESS_DATA") ?? "data";

@@ -5,12 +5,16 @@ import { glueMetrics } from "./metrics.ts";
 import { parseGluePredictions } from "./predictions.ts";
 import { glueTask } from "./tasks.ts";
 
-/** The task's metrics (×100) of `predictionsFile` on a labelled split of the data under `root`. */
+/**
+ * The task's metrics (×100) of `predictionsFile` on a labelled split of the data under `root`;
+ * with `limit`, on its first `limit` rows only (the subset `eval --limit` ran).
+ */
 export async function scoreGlue(
   root: string,
   taskName: string,
   split: Split,
   predictionsFile: string,
+  limit?: number,
 ): Promise<Metrics> {
   const task = glueTask(taskName);
   // Checked before reading anything: a test split has no gold labels to score against.
@@ -21,7 +25,8 @@ export async function scoreGlue(
         labelled.map(([s]) => s).join(", "),
     );
   }
-  const examples = loadGlue(root, task, split);
+  const all = loadGlue(root, task, split);
+  const examples = limit === undefined ? all : all.slice(0, limit);
   const text = await readPredictions(predictionsFile);
   const predictions = parseGluePredictions(text, predictionsFile, task, examples);
   return glueMetrics(task, predictions, examples.map((e) => e.label!));

@@ -3,11 +3,11 @@
  * multiple-choice head scores each, the highest score is the answer; accuracy
  * overall and per level.
  */
-import { readPredictions, type Split, type TaskEntry } from "../task.ts";
+import type { Split, TaskEntry } from "../task.ts";
 import { buildRaceInputs } from "./features.ts";
 import { loadRace, RACE_LABELS } from "./load.ts";
 import { raceMetrics } from "./metrics.ts";
-import { formatRacePredictions, parseRacePredictions } from "./predictions.ts";
+import { formatRacePredictions, scoreRace } from "./predictions.ts";
 
 /** RACE's max sequence length in the ALBERT paper's code. */
 export const RACE_MAX_SEQ_LENGTH = 512;
@@ -69,9 +69,6 @@ export const RACE_ENTRY: TaskEntry = {
       },
     });
   },
-  async score({ root, split, predictionsFile, limit }) {
-    const questions = loadSubset(root, split, limit);
-    const text = await readPredictions(predictionsFile);
-    return raceMetrics(questions, parseRacePredictions(text, predictionsFile, questions));
-  },
+  score: ({ root, split, predictionsFile, limit }) =>
+    scoreRace(root, split, predictionsFile, limit),
 };

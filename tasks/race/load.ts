@@ -5,7 +5,7 @@
  * so predictions and metrics can be aligned by position.
  */
 import { join } from "node:path";
-import { DataError, type Split } from "../task.ts";
+import { DataError, parseJsonObject, type Split } from "../task.ts";
 
 /** The four answer labels, in option order. */
 export const RACE_LABELS = ["A", "B", "C", "D"] as const;
@@ -100,16 +100,7 @@ function parseRaceFile(
   const fail = (why: string): never => {
     throw new DataError(`Cannot read RACE file "${path}": ${why}`);
   };
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    return fail(`not valid JSON (${(error as Error).message})`);
-  }
-  if (typeof data !== "object" || data === null || Array.isArray(data)) {
-    return fail("expected one JSON object");
-  }
-  const record = data as Record<string, unknown>;
+  const record = parseJsonObject(text, fail, "expected one JSON object");
   for (const key of ["id", "article", "questions", "options", "answers"]) {
     if (!(key in record)) fail(`missing field "${key}"`);
   }

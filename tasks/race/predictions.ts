@@ -3,7 +3,13 @@
  * question order, `{"middle1.txt": ["A", "C"], ...}`, so a file stays readable and its
  * alignment with the data does not depend on the order the loader lists files in.
  */
-import { type Metrics, PredictionsError, type Split } from "../task.ts";
+import {
+  type Metrics,
+  parseJsonObject,
+  PredictionsError,
+  readPredictions,
+  type Split,
+} from "../task.ts";
 import { isRaceLabel, loadRace, type RaceQuestion } from "./load.ts";
 import { raceMetrics } from "./metrics.ts";
 
@@ -34,16 +40,11 @@ export function parseRacePredictions(
   const fail = (why: string): never => {
     throw new PredictionsError(`Cannot read RACE predictions "${file}": ${why}`);
   };
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    return fail(`not valid JSON (${(error as Error).message})`);
-  }
-  if (typeof data !== "object" || data === null || Array.isArray(data)) {
-    return fail(`expected a JSON object from article id to labels, e.g. {"high1.txt": ["A"]}`);
-  }
-  const given = data as Record<string, unknown>;
+  const given = parseJsonObject(
+    text,
+    fail,
+    `expected a JSON object from article id to labels, e.g. {"high1.txt": ["A"]}`,
+  );
   const byArticle = groupByArticle(questions);
   const unknown = Object.keys(given).filter((id) => !byArticle.has(id));
   if (unknown.length > 0) fail(`${listSome(unknown)} not in the data`);
@@ -72,21 +73,19 @@ export function parseRacePredictions(
   return labels;
 }
 
-/** Score a predictions file against a split of the RACE data under `root`. */
+/**
+ * Score a predictions file against a split of the RACE data under `root`; with `limit`, against
+ * its first `limit` questions only (the subset `eval --limit` ran).
+ */
 export async function scoreRace(
   root: string,
   split: Split,
   predictionsFile: string,
+  limit?: number,
 ): Promise<Metrics> {
-  const questions = loadRace(root, split);
-  let text: string;
-  try {
-    text = await Deno.readTextFile(predictionsFile);
-  } catch (error) {
-    throw new PredictionsError(
-      `Cannot read RACE predictions "${predictionsFile}": ${(error as Error).message}`,
-    );
-  }
+  const all = loadRace(root, split);
+  const questions = limit === undefined ? all : all.slice(0, limit);
+  const text = await readPredictions(predictionsFile);
   return raceMetrics(questions, parseRacePredictions(text, predictionsFile, questions));
 }
 

@@ -7,8 +7,6 @@ import { requireFiles, type TaskEntry } from "../task.ts";
 import {
   evaluateV1,
   evaluateV2,
-  readNaProbs,
-  readPredictions,
   scoreSquad,
   SQUAD_DEV_FILES,
   type SquadVersion,
@@ -125,17 +123,8 @@ function entry(version: SquadVersion): TaskEntry {
         },
       });
     },
-    score({ root, predictionsFile, naProbsFile, limit, warn }) {
-      if (limit === undefined) {
-        return Promise.resolve(scoreSquad(root, version, predictionsFile, naProbsFile, warn));
-      }
-      // The same first-N questions `eval --limit N` ran.
-      const { examples } = load(root, limit);
-      const predictions = readPredictions(predictionsFile);
-      if (version === "v1.1") return Promise.resolve(evaluateV1(examples, predictions, warn));
-      const naProbs = naProbsFile === undefined ? undefined : readNaProbs(naProbsFile);
-      return Promise.resolve(evaluateV2(examples, predictions, naProbs, 1.0, warn));
-    },
+    score: ({ root, predictionsFile, naProbsFile, limit, warn }) =>
+      Promise.resolve(scoreSquad(root, version, predictionsFile, { naProbsFile, warn, limit })),
   };
 }
 

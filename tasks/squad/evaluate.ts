@@ -306,24 +306,34 @@ export const SQUAD_DEV_FILES: Record<SquadVersion, string> = {
   "v2.0": "squad/dev-v2.0.json",
 };
 
+/** How `scoreSquad` reads and reports. */
+export interface ScoreSquadOptions {
+  /** No-answer probabilities (v2.0) for the best-threshold metrics. */
+  naProbsFile?: string;
+  warn?: Warn;
+  /** Score the first `limit` questions only (the subset `eval --limit` ran). */
+  limit?: number;
+}
+
 /** Score a predictions file (and optional no-answer probabilities) against the dev set. */
 export function scoreSquad(
   root: string,
   version: SquadVersion,
   predictionsFile: string,
-  naProbsFile?: string,
-  warn: Warn = warnToStderr,
+  options: ScoreSquadOptions = {},
 ): Metrics {
+  const { naProbsFile, warn = warnToStderr, limit } = options;
   const [dataFile] = requireFiles(root, `SQuAD ${version}`, [SQUAD_DEV_FILES[version]]);
   const dataset = loadSquad(dataFile);
+  const examples = limit === undefined ? dataset.examples : dataset.examples.slice(0, limit);
   const predictions = readPredictions(predictionsFile);
   if (version === "v1.1") {
     // The v1.1 script checks the version the same way and only warns.
     if (dataset.version !== "1.1") {
       warn(`Evaluation expects v-1.1, but got dataset with v-${dataset.version}`);
     }
-    return evaluateV1(dataset.examples, predictions, warn);
+    return evaluateV1(examples, predictions, warn);
   }
   const naProbs = naProbsFile === undefined ? undefined : readNaProbs(naProbsFile);
-  return evaluateV2(dataset.examples, predictions, naProbs, 1.0, warn);
+  return evaluateV2(examples, predictions, naProbs, 1.0, warn);
 }

@@ -26,7 +26,7 @@ function collector(): { warn: (message: string) => void; messages: string[] } {
 Deno.test("v1.1 scorer reproduces the official output on the BERT ensemble fixture", () => {
   const { warn, messages } = collector();
   const file = join(fixtures, "v1.1-bert-ensemble.predictions.json");
-  const metrics = scoreSquad(join(shared, "data"), "v1.1", file, undefined, warn);
+  const metrics = scoreSquad(join(shared, "data"), "v1.1", file, { warn });
   assert.deepEqual(Object.keys(metrics), ["exact_match", "f1"]);
   assertClose(metrics.exact_match, 86.20624408703878, "exact_match");
   assertClose(metrics.f1, 92.19557978351129, "f1");
@@ -36,7 +36,7 @@ Deno.test("v1.1 scorer reproduces the official output on the BERT ensemble fixtu
 Deno.test("v2.0 scorer reproduces the official output on the BERT single fixture", () => {
   const { warn, messages } = collector();
   const file = join(fixtures, "v2.0-bert-single.predictions.json");
-  const metrics = scoreSquad(join(shared, "data"), "v2.0", file, undefined, warn);
+  const metrics = scoreSquad(join(shared, "data"), "v2.0", file, { warn });
   const official: Record<string, number> = {
     exact: 78.74168280973637,
     f1: 81.77528052374727,
