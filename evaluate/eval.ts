@@ -72,9 +72,12 @@ const DEFAULT_VOCAB: Record<string, string> = {
 };
 
 /** The checkpoint's own tokenizer, else `--tokenizer`, else the data directory's vocabulary. */
-async function tokenizerFor(options: EvalOptions, modelType: string): Promise<Tokenizer> {
+async function tokenizerFor(
+  options: EvalOptions,
+  dir: string | undefined,
+  modelType: string,
+): Promise<Tokenizer> {
   if (options.tokenizer) return await loadTokenizer(options.tokenizer);
-  const dir = await checkpointDir(options.model);
   if (dir) {
     for (const file of ["spiece.model", "vocab.txt"]) {
       if (await statOrUndefined(join(dir, file))) return await loadTokenizer(dir);
@@ -118,7 +121,8 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     taskIndex: options.taskIndex,
     source: options.model,
   });
-  const tokenizer = await tokenizerFor(options, model.config.modelType);
+  const dir = await checkpointDir(options.model);
+  const tokenizer = await tokenizerFor(options, dir, model.config.modelType);
   if (tokenizer.vocabSize > model.config.vocabSize) {
     throw new Error(
       `${tokenizer.source} has ${tokenizer.vocabSize} tokens but ${options.model} ` +
@@ -154,7 +158,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
       "results",
       "runs",
       "eval",
-      slug((await checkpointDir(options.model)) ?? options.model),
+      slug(dir ?? options.model),
       `${entry.name.replaceAll("/", "-")}-${options.split}`,
     );
   await Deno.mkdir(outDir, { recursive: true });

@@ -25,11 +25,6 @@ export interface RunRowsOptions {
   resume?: ResumeStore;
 }
 
-/** Expected logits of a row: QA has (start, end) per position; other heads a fixed width. */
-function rowWidth(head: HeadKind, row: Encoding, width: number): number {
-  return head === "question-answering" ? row.inputIds.length * 2 : width;
-}
-
 /**
  * Logits per row: classification `[numLabels]`; question answering
  * `[length × 2]` as (start, end) pairs of the row's own positions; multiple
@@ -50,11 +45,9 @@ export async function runRows(
   });
   try {
     for (const [b, plan] of plans.entries()) {
+      // Callers key the store by the rows and batch size (eval.ts), so batch b is this batch.
       const saved = options.resume?.finished.get(b);
-      if (
-        saved && saved.length === plan.rows.length &&
-        saved.every((l, i) => l.length === rowWidth(options.head, rows[plan.rows[i]], l.length))
-      ) {
+      if (saved && saved.length === plan.rows.length) {
         plan.rows.forEach((r, i) => out[r] = saved[i]);
         progress.increment(plan.rows.length);
         continue;
