@@ -1,19 +1,8 @@
 import { deepStrictEqual, match, ok, strictEqual } from "node:assert/strict";
 
-const ROOT = import.meta.dirname!;
+import { runCli } from "./tests/_cli.ts";
 
-/** Run `deno run -A cli.ts ...args` from the project root. */
-async function cli(...args: string[]) {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "cli.ts", ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code, stdout: decode(stdout), stderr: decode(stderr) };
-}
+const cli = (...args: string[]) => runCli(args);
 
 Deno.test("models --json gives the exact parameter counts", async () => {
   const { code, stdout } = await cli("models", "--json");

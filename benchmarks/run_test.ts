@@ -4,20 +4,9 @@
  * and bad input exits non-zero with one clear message.
  */
 import assert from "node:assert/strict";
+import { runCli } from "../tests/_cli.ts";
 
-async function bench(args: string[]) {
-  const command = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", new URL("../cli.ts", import.meta.url).pathname, "bench", ...args],
-    stdout: "piped",
-    stderr: "piped",
-  });
-  const { code, stdout, stderr } = await command.output();
-  return {
-    code,
-    stdout: new TextDecoder().decode(stdout),
-    stderr: new TextDecoder().decode(stderr),
-  };
-}
+const bench = (args: string[]) => runCli(["bench", ...args]);
 
 Deno.test({
   name: "bench --json prints and writes a run record with both engines",
@@ -86,13 +75,9 @@ Deno.test("bench with a malformed checkpoint exits 1 naming the file", async () 
 
 Deno.test("bench without a WebGPU adapter exits 1 with a hint", async () => {
   // wgpu finds no adapter when restricted to a backend this platform lacks.
-  const command = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", new URL("../cli.ts", import.meta.url).pathname, "bench"],
-    env: { DENO_WEBGPU_BACKEND: Deno.build.os === "linux" ? "dx12" : "vulkan" },
-    stdout: "piped",
-    stderr: "piped",
+  const { code, stderr } = await runCli(["bench"], {
+    DENO_WEBGPU_BACKEND: Deno.build.os === "linux" ? "dx12" : "vulkan",
   });
-  const { code, stderr } = await command.output();
   assert.equal(code, 1);
-  assert.match(new TextDecoder().decode(stderr), /No WebGPU adapter found/);
+  assert.match(stderr, /No WebGPU adapter found/);
 });

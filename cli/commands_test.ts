@@ -2,21 +2,11 @@
 import { deepStrictEqual, match, ok, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
 
-const ROOT = new URL("../", import.meta.url).pathname;
+import { runCli } from "../tests/_cli.ts";
+
 const DATA = new URL("../../shared/data/", import.meta.url).pathname;
 
-/** Run `deno run -A cli.ts ...args` from the project root. */
-async function cli(...args: string[]) {
-  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "cli.ts", ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", HARNESS_DATA: DATA },
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code, stdout: decode(stdout), stderr: decode(stderr) };
-}
+const cli = (...args: string[]) => runCli(args, { HARNESS_DATA: DATA });
 
 Deno.test("tasks --json lists every task with the sizes found under the data directory", async () => {
   const { code, stdout } = await cli("tasks", "--json");
