@@ -151,13 +151,10 @@ function modelsCommand(args: string[]): number {
     head: [...head, "paper"],
     colAligns: ["left", "right", "right", "right", "right", "right", "right", "left", "left"]
       .concat(["right", "right"]) as ("left" | "right")[],
-    style: { head: [], border: [] },
-    // No rule between body rows: one line per model.
-    chars: { "mid": "", "left-mid": "", "mid-mid": "", "right-mid": "" },
+    // One line per model, a rule under the header only.
+    style: { head: [], border: [], compact: true },
   });
-  // A rule under the header only: the first body row draws its own top line.
-  const rule = { "mid": "─", "left-mid": "├", "mid-mid": "┼", "right-mid": "┤" };
-  for (const [i, r] of rows.entries()) {
+  for (const r of rows) {
     const adapter = r.adapter ? `${r.adapter} (${formatMultiplier(r.multiplier!)})` : MISSING;
     table.push([
       r.name,
@@ -171,7 +168,7 @@ function modelsCommand(args: string[]): number {
       adapter,
       formatCount(r.params),
       r.paper ?? MISSING,
-    ].map((content) => (i === 0 ? { content: String(content), chars: rule } : String(content))));
+    ].map(String));
   }
   console.log(table.toString());
   return 0;

@@ -1,6 +1,7 @@
 /** `deno task harness tasks`: the registered tasks with metrics, splits and sizes found. */
 import Table from "cli-table3";
 import { parseFlags } from "./flags.ts";
+import { formatCount, MISSING } from "../benchmarks/format.ts";
 import { dataDir } from "../tasks/task.ts";
 import { taskEntries } from "../tasks/registry.ts";
 
@@ -39,23 +40,20 @@ export async function tasksCommand(args: string[]): Promise<number> {
   const table = new Table({
     head: ["task", "metrics", "train", "dev", "test"],
     colAligns: ["left", "left", "right", "right", "right"],
-    style: { head: [], border: [] },
-    // One line per task, no rule between rows.
-    chars: { "mid": "", "left-mid": "", "mid-mid": "", "right-mid": "" },
+    // One line per task, a rule under the header only.
+    style: { head: [], border: [], compact: true },
   });
+  // Blank where the task has no such split; "—" where its files are missing.
   const cell = (sizes: Record<string, number | null>, split: string) =>
-    !(split in sizes) ? "" : sizes[split] === null ? "—" : sizes[split]!.toLocaleString("en-US");
-  // A rule under the header only: the first body row draws its own top line.
-  const rule = { "mid": "─", "left-mid": "├", "mid-mid": "┼", "right-mid": "┤" };
-  for (const [i, r] of rows.entries()) {
-    const cells = [
+    !(split in sizes) ? "" : sizes[split] === null ? MISSING : formatCount(sizes[split]!);
+  for (const r of rows) {
+    table.push([
       r.name,
       r.metrics.join(", "),
       cell(r.sizes, "train"),
       cell(r.sizes, "dev"),
       cell(r.sizes, "test"),
-    ];
-    table.push(cells.map((content) => (i === 0 ? { content, chars: rule } : content)));
+    ]);
   }
   console.log(`Data directory: ${root}`);
   console.log(table.toString());
