@@ -3,6 +3,7 @@
  * tokens unless told), argmax over the head's labels (STS-B: the single
  * regression output), predictions as the GLUE submission file.
  */
+import { join } from "node:path";
 import { encodePair } from "../../tokenizers/tokenizer.ts";
 import { requireFiles, type Split, type TaskEntry } from "../task.ts";
 import { loadGlue } from "./load.ts";
@@ -77,7 +78,7 @@ function entry(task: GlueTask): TaskEntry {
         rows,
         groupSize: 1,
         examples: examples.length,
-        dataFiles: requireFiles(root, task.name, files(task, split)),
+        dataFiles: files(task, split).map((f) => join(root, f)), // loadGlue checked they exist
         finish(logits) {
           const predictions = logits.map((l) => gluePrediction(task, l));
           const name = SUBMISSION_FILES[task.name];
