@@ -62,6 +62,8 @@ export interface ModelConfig {
   initializerRange: number;
   hiddenDropoutProb: number;
   attentionProbsDropoutProb: number;
+  /** Dropout on the pooled output before a classifier (ALBERT `classifier_dropout_prob`). */
+  classifierDropoutProb: number;
   /** ALBERT: number of distinct layer groups (1 in the released models). */
   numHiddenGroups: number;
   /** ALBERT: layers inside each group (1 in the released models). */
@@ -153,6 +155,12 @@ export function parseConfig(json: unknown, source = "config.json"): ModelConfig 
       "attention_probs_dropout_prob",
       modelType === "albert" ? 0 : 0.1,
     ),
+    // Hugging Face: ALBERT's own key (default 0.1); BERT's classifier_dropout, else the hidden rate.
+    classifierDropoutProb: modelType === "albert"
+      ? num("classifier_dropout_prob", 0.1)
+      : raw.classifier_dropout === null || raw.classifier_dropout === undefined
+      ? num("hidden_dropout_prob", 0.1)
+      : num("classifier_dropout", 0.1),
     numHiddenGroups: modelType === "albert" ? int("num_hidden_groups", 1) : numHiddenLayers,
     innerGroupNum: modelType === "albert" ? int("inner_group_num", 1) : 1,
     crossLayerSharing: "all-shared",
@@ -315,6 +323,8 @@ export function configToJson(config: ModelConfig): Json {
     initializer_range: config.initializerRange,
     hidden_dropout_prob: config.hiddenDropoutProb,
     attention_probs_dropout_prob: config.attentionProbsDropoutProb,
+    [config.modelType === "albert" ? "classifier_dropout_prob" : "classifier_dropout"]:
+      config.classifierDropoutProb,
     pad_token_id: config.padTokenId,
   };
   if (config.modelType === "albert") {

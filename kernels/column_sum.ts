@@ -1,0 +1,72 @@
+/**
+ * Column sums over rows, the reduction of every bias and LayerNorm
+ * parameter gradient: `out[c] (+)= Σ_r x[r, c] (· y[r, c])`. One workgroup
+ * per column, its invocations striding over the rows, then a workgroup sum;
+ * accumulation adds into `out` because a shared parameter (ALBERT) gathers
+ * gradient from every layer that applies it.
+ */
+import { workgroupSumWgsl } from "./_reduce.ts";
+import { grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
+
+const WORKGROUP = 64;
+
+/** Kernel variant: with a second factor `y` (LayerNorm's γ gradient) or without (bias). */
+export function columnSumKernel(product: boolean): KernelSpec {
+  const storage: KernelSpec["storage"] = [{ name: "x", element: "f32", access: "read" }];
+  if (product) storage.push({ name: "y", element: "f32", access: "read" });
+  storage.push({ name: "out", element: "f32", access: "read_write" });
+  return {
+    name: "column_sum",
+    key: `column_sum,product=${product}`,
+    storage,
+    uniforms: [
+      { name: "rows", type: "u32" },
+      { name: "cols", type: "u32" },
+      { name: "ld", type: "u32" },
+      { name: "offset", type: "u32" },
+      { name: "accumulate", type: "u32" },
+    ],
+    workgroupSize: WORKGROUP,
+    body: `${workgroupSumWgsl(WORKGROUP)}
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let col = wg.x + wg.y * nwg.x;
+  if (col >= params.cols) { return; }
+  var s = 0.0;
+  for (var r = lid; r < params.rows; r += WORKGROUP_SIZE) {
+    let i = params.offset + r * params.ld + col;
+    s += x[i]${product ? " * y[i]" : ""};
+  }
+  let total = workgroup_sum(s, lid);
+  if (lid == 0u) {
+    out[col] = select(total, out[col] + total, params.accumulate != 0u);
+  }
+}
+`,
+  };
+}
+
+/** Record `out[c] (+)= Σ_r x[r, c] (· y[r, c])` over a `[rows, cols]` matrix or column slice. */
+export function dispatchColumnSum(
+  runtime: KernelRuntime,
+  args: {
+    x: GPUBuffer;
+    y?: GPUBuffer;
+    out: GPUBuffer;
+    rows: number;
+    cols: number;
+    /** Row stride and first element of `x` (and `y`), for a column slice (default cols, 0). */
+    ld?: number;
+    offset?: number;
+    accumulate: boolean;
+  },
+) {
+  const buffers = args.y ? [args.x, args.y, args.out] : [args.x, args.out];
+  return runtime.dispatch(
+    columnSumKernel(args.y !== undefined),
+    buffers,
+    [args.rows, args.cols, args.ld ?? args.cols, args.offset ?? 0, args.accumulate ? 1 : 0],
+    grid1d(args.cols),
+  );
+}

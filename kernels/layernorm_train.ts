@@ -1,0 +1,161 @@
+/**
+ * LayerNorm for training: the forward saves what the backward needs, the
+ * normalised values `x̂` and `1/σ` per row, and the backward computes the
+ * input gradient row by row:
+ *
+ *   forward   s = x + r1 (+ r2);  x̂ = (s − mean) / σ;  out = x̂·γ + β
+ *   backward  g = dy·γ;  ds = (g − mean(g) − x̂·mean(g·x̂)) / σ
+ *
+ * `ds` is the gradient of every summed input (the residual stream and the
+ * branch). γ and β gradients are column sums (`column_sum.ts`).
+ */
+import { workgroupSumWgsl } from "./_reduce.ts";
+import { grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
+
+const WORKGROUP = 64;
+
+/** Forward kernel variant by number of residual inputs. */
+export function layerNormTrainKernel(residuals: 0 | 1 | 2): KernelSpec {
+  const sum = ["x[base + i]", "r1[base + i]", "r2[base + i]"].slice(0, residuals + 1).join(" + ");
+  const storage: KernelSpec["storage"] = [{ name: "x", element: "f32", access: "read" }];
+  if (residuals >= 1) storage.push({ name: "r1", element: "f32", access: "read" });
+  if (residuals >= 2) storage.push({ name: "r2", element: "f32", access: "read" });
+  storage.push(
+    { name: "gamma", element: "f32", access: "read" },
+    { name: "beta", element: "f32", access: "read" },
+    { name: "out", element: "f32", access: "read_write" },
+    { name: "xhat", element: "f32", access: "read_write" },
+    { name: "rstd", element: "f32", access: "read_write" },
+  );
+  return {
+    name: "layernorm_train",
+    key: `layernorm_train,residuals=${residuals}`,
+    storage,
+    uniforms: [
+      { name: "rows", type: "u32" },
+      { name: "size", type: "u32" },
+      { name: "eps", type: "f32" },
+    ],
+    workgroupSize: WORKGROUP,
+    body: `${workgroupSumWgsl(WORKGROUP)}
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let row = wg.x + wg.y * nwg.x;
+  if (row >= params.rows) { return; }
+  let base = row * params.size;
+  var s = 0.0;
+  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) {
+    let v = ${sum};
+    xhat[base + i] = v;
+    s += v;
+  }
+  let mean = workgroup_sum(s, lid) / f32(params.size);
+  var q = 0.0;
+  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) {
+    let d = xhat[base + i] - mean;
+    q += d * d;
+  }
+  let inv = inverseSqrt(workgroup_sum(q, lid) / f32(params.size) + params.eps);
+  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) {
+    let n = (xhat[base + i] - mean) * inv;
+    xhat[base + i] = n;
+    out[base + i] = n * gamma[i] + beta[i];
+  }
+  if (lid == 0u) { rstd[row] = inv; }
+}
+`,
+  };
+}
+
+/** The backward row kernel: `ds` written, or added when `accumulate` is set. */
+export const LAYER_NORM_BACKWARD_KERNEL: KernelSpec = {
+  name: "layernorm_backward",
+  key: "layernorm_backward",
+  storage: [
+    { name: "dy", element: "f32", access: "read" },
+    { name: "xhat", element: "f32", access: "read" },
+    { name: "rstd", element: "f32", access: "read" },
+    { name: "gamma", element: "f32", access: "read" },
+    { name: "ds", element: "f32", access: "read_write" },
+  ],
+  uniforms: [
+    { name: "rows", type: "u32" },
+    { name: "size", type: "u32" },
+    { name: "accumulate", type: "u32" },
+  ],
+  workgroupSize: WORKGROUP,
+  body: `${workgroupSumWgsl(WORKGROUP)}
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(local_invocation_index) lid: u32) {
+  let row = wg.x + wg.y * nwg.x;
+  if (row >= params.rows) { return; }
+  let base = row * params.size;
+  var s1 = 0.0;
+  var s2 = 0.0;
+  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) {
+    let g = dy[base + i] * gamma[i];
+    s1 += g;
+    s2 += g * xhat[base + i];
+  }
+  let n = f32(params.size);
+  let meanG = workgroup_sum(s1, lid) / n;
+  let meanGX = workgroup_sum(s2, lid) / n;
+  let inv = rstd[row];
+  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) {
+    let g = dy[base + i] * gamma[i];
+    var v = (g - meanG - xhat[base + i] * meanGX) * inv;
+    if (params.accumulate != 0u) { v += ds[base + i]; }
+    ds[base + i] = v;
+  }
+}
+`,
+};
+
+/** Record the training forward `out = LN(x + residuals)`, saving `xhat` and `rstd`. */
+export function dispatchLayerNormTrain(
+  runtime: KernelRuntime,
+  args: {
+    x: GPUBuffer;
+    residuals: GPUBuffer[];
+    gamma: GPUBuffer;
+    beta: GPUBuffer;
+    out: GPUBuffer;
+    xhat: GPUBuffer;
+    rstd: GPUBuffer;
+    rows: number;
+    size: number;
+    eps: number;
+  },
+) {
+  if (args.residuals.length > 2) throw new Error("LayerNorm takes at most two residual inputs");
+  return runtime.dispatch(
+    layerNormTrainKernel(args.residuals.length as 0 | 1 | 2),
+    [args.x, ...args.residuals, args.gamma, args.beta, args.out, args.xhat, args.rstd],
+    [args.rows, args.size, args.eps],
+    grid1d(args.rows),
+  );
+}
+
+/** Record `ds (+)=` the LayerNorm input gradient. */
+export function dispatchLayerNormBackward(
+  runtime: KernelRuntime,
+  args: {
+    dy: GPUBuffer;
+    xhat: GPUBuffer;
+    rstd: GPUBuffer;
+    gamma: GPUBuffer;
+    ds: GPUBuffer;
+    rows: number;
+    size: number;
+    accumulate: boolean;
+  },
+) {
+  return runtime.dispatch(
+    LAYER_NORM_BACKWARD_KERNEL,
+    [args.dy, args.xhat, args.rstd, args.gamma, args.ds],
+    [args.rows, args.size, args.accumulate ? 1 : 0],
+    grid1d(args.rows),
+  );
+}

@@ -1,0 +1,278 @@
+/**
+ * The training engine: a model's parameters on the GPU, one recorded step plan
+ * per (batch, sequence length, task) shape, and the optimiser. One step is one
+ * command buffer: zero the parameter gradients, forward, loss, backward,
+ * global-norm clipping, and the AdamW or LAMB update of every tensor. The
+ * host writes only the batch, the learning rate and the dropout seed; losses
+ * are read back only when the caller asks (for the log).
+ */
+import { ADAMW_STEP_SLOTS, adamWStepValues, dispatchAdamW } from "../kernels/adamw.ts";
+import { dispatchZero } from "../kernels/elementwise.ts";
+import { embeddingGroups } from "../kernels/embeddings_train.ts";
+import { CLIP_SCALE_KERNEL, dispatchClipByGlobalNorm } from "../kernels/grad_norm.ts";
+import { dispatchLamb } from "../kernels/lamb.ts";
+import { ActivationPool } from "../backends/webgpu/plan.ts";
+import type { Model } from "../models/model.ts";
+import type { Gpu } from "../runtime/device.ts";
+import { type Dispatch, encodeDispatches, KernelRuntime } from "../runtime/kernel.ts";
+import { TrainableParams } from "./params.ts";
+import { buildStepPlan, labelCount, type StepPlan, type StepShape } from "./step_plan.ts";
+
+/** One padded training batch. */
+export interface TrainBatch extends StepShape {
+  inputIds: ArrayLike<number>;
+  tokenTypeIds: ArrayLike<number>;
+  attentionMask: ArrayLike<number>;
+  /** Class index or regression value per row; [starts..., ends...] for spans; answer per question. */
+  labels: ArrayLike<number>;
+}
+
+/** Optimiser settings (BERT/ALBERT fine-tuning defaults). */
+export interface OptimizerOptions {
+  optimizer: "adamw" | "lamb";
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** Global gradient-norm clip (1.0 in BERT's and ALBERT's code); 0 turns it off. */
+  maxGradNorm: number;
+  /** Separate peak learning rate for PAL/adapter parameters, as a multiple of the main rate. */
+  adapterLrScale: number;
+}
+
+/** Defaults: AdamW, decay 0.01, β (0.9, 0.999), ε 1e-6, clip 1.0. */
+export const DEFAULT_OPTIMIZER: OptimizerOptions = {
+  optimizer: "adamw",
+  weightDecay: 0.01,
+  beta1: 0.9,
+  beta2: 0.999,
+  eps: 1e-6,
+  maxGradNorm: 1,
+  adapterLrScale: 1,
+};
+
+/** Tensors of the multi-task adapters (names of the original BERT-and-PALs code). */
+export function isAdapterTensor(name: string): boolean {
+  return /\.(mult_aug_dense2?|multi_layers|mult_dense2?)\./.test(name);
+}
+
+/** Trains one model on one device. */
+export class Trainer {
+  readonly params: TrainableParams;
+  readonly runtime: KernelRuntime;
+  #pool: ActivationPool;
+  #plans = new Map<string, StepPlan>();
+  #rng: GPUBuffer;
+  #hyper: GPUBuffer;
+  #adapterHyper: GPUBuffer;
+  #partials: GPUBuffer;
+  #scratch: GPUBuffer[] = [];
+  #zero: Dispatch[] = [];
+  #update: Dispatch[] = [];
+  #lastPlan?: StepPlan;
+
+  private constructor(
+    readonly gpu: Gpu,
+    model: Model,
+    readonly options: OptimizerOptions & { dropout: boolean },
+  ) {
+    const device = gpu.device;
+    this.runtime = new KernelRuntime(device);
+    this.params = new TrainableParams(device, model);
+    this.#pool = new ActivationPool(device);
+    const storage = (label: string, bytes: number) =>
+      device.createBuffer({
+        label,
+        size: Math.max(16, bytes),
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
+      });
+    this.#rng = storage("rng", 16);
+    this.#hyper = storage("hyper", 32);
+    this.#adapterHyper = storage("hyper.adapter", 32);
+    this.#partials = storage("grad-norm.partials", (this.params.tensors.length + 1) * 4);
+  }
+
+  /** Upload a model and record its optimiser step. */
+  static async create(
+    gpu: Gpu,
+    model: Model,
+    options: Partial<OptimizerOptions> & { dropout?: boolean } = {},
+  ): Promise<Trainer> {
+    const trainer = new Trainer(gpu, model, {
+      ...DEFAULT_OPTIMIZER,
+      ...options,
+      dropout: options.dropout ?? true,
+    });
+    await trainer.#recordUpdate();
+    return trainer;
+  }
+
+  async #recordUpdate() {
+    const { runtime, params, options } = this;
+    for (const t of params.tensors) {
+      this.#zero.push(await dispatchZero(runtime, { out: t.grad, count: t.size }));
+    }
+    const grads = params.tensors.map((t) => ({ buffer: t.grad, size: t.size }));
+    const maxNorm = options.maxGradNorm > 0 ? options.maxGradNorm : 3.0e38;
+    this.#update.push(
+      ...await dispatchClipByGlobalNorm(runtime, {
+        grads,
+        partials: this.#partials,
+        hyper: this.#hyper,
+        scaleSlot: ADAMW_STEP_SLOTS.clipScale,
+        maxNorm,
+      }),
+      await runtime.dispatch(
+        CLIP_SCALE_KERNEL,
+        [this.#partials, this.#adapterHyper],
+        [grads.length, ADAMW_STEP_SLOTS.clipScale, maxNorm],
+        [1, 1, 1],
+      ),
+    );
+    for (const t of params.tensors) {
+      const hyper = isAdapterTensor(t.name) ? this.#adapterHyper : this.#hyper;
+      const common = { param: t.param, grad: t.grad, m: t.m, v: t.v, hyper, size: t.size };
+      if (options.optimizer === "lamb") {
+        const update = this.gpu.device.createBuffer({
+          size: Math.max(16, t.size * 4),
+          usage: GPUBufferUsage.STORAGE,
+        });
+        this.#scratch.push(update);
+        this.#update.push(...await dispatchLamb(runtime, { ...common, update, decay: t.decay }));
+      } else {
+        this.#update.push(await dispatchAdamW(runtime, { ...common, decay: t.decay }));
+      }
+    }
+  }
+
+  async #plan(shape: StepShape): Promise<StepPlan> {
+    const key = `${shape.batch}x${shape.seqLen}/${shape.task}/${shape.choices ?? 1}`;
+    let plan = this.#plans.get(key);
+    if (plan && plan.generation !== this.#pool.generation) {
+      for (const d of [...plan.forward, ...plan.backward]) d.uniformBuffer?.destroy();
+      plan = undefined;
+    }
+    if (!plan) {
+      plan = await buildStepPlan(this.runtime, this.params, this.#pool, this.#rng, shape, {
+        dropout: this.options.dropout,
+      });
+      this.#plans.set(key, plan);
+    }
+    return plan;
+  }
+
+  /** Record the plan of a shape ahead of time (the largest first, so buffers never regrow). */
+  async prepare(shape: StepShape): Promise<void> {
+    await this.#plan(shape);
+  }
+
+  #writeBatch(plan: StepPlan, batch: TrainBatch, seed: number) {
+    const q = this.gpu.device.queue;
+    const rows = batch.batch * batch.seqLen;
+    const { inputs } = plan;
+    if (batch.inputIds.length !== rows || batch.labels.length !== labelCount(plan.loss, batch)) {
+      throw new Error(
+        `Training batch of ${batch.batch}×${batch.seqLen} has ${batch.inputIds.length} ids and ${batch.labels.length} labels`,
+      );
+    }
+    q.writeBuffer(inputs.ids, 0, Uint32Array.from(batch.inputIds));
+    q.writeBuffer(inputs.types, 0, Uint32Array.from(batch.tokenTypeIds));
+    q.writeBuffer(inputs.mask, 0, Uint32Array.from(batch.attentionMask));
+    q.writeBuffer(inputs.groups.word, 0, embeddingGroups(batch.inputIds, rows));
+    const positions = Array.from({ length: rows }, (_, r) => r % batch.seqLen);
+    q.writeBuffer(inputs.groups.position, 0, embeddingGroups(positions, rows));
+    q.writeBuffer(inputs.groups.tokenType, 0, embeddingGroups(batch.tokenTypeIds, rows));
+    q.writeBuffer(inputs.labels, 0, Float32Array.from(batch.labels));
+    q.writeBuffer(this.#rng, 0, Uint32Array.of(seed >>> 0));
+  }
+
+  #submit(lists: Dispatch[][]) {
+    const encoder = this.gpu.device.createCommandEncoder();
+    const pass = encoder.beginComputePass();
+    for (const list of lists) encodeDispatches(pass, list);
+    pass.end();
+    this.gpu.device.queue.submit([encoder.finish()]);
+  }
+
+  /** Forward and backward only, leaving the gradients in `params` (tests, gradient checks). */
+  async computeGradients(batch: TrainBatch, seed = 0): Promise<void> {
+    const plan = await this.#plan(batch);
+    this.#writeBatch(plan, batch, seed);
+    this.#submit([this.#zero, plan.forward, plan.backward]);
+    this.#lastPlan = plan;
+    await this.gpu.device.queue.onSubmittedWorkDone();
+  }
+
+  /**
+   * One optimiser step on a batch at learning rate `lr`; `step` is 1-based
+   * (bias correction) and `seed` draws the dropout masks of this step.
+   */
+  async step(batch: TrainBatch, options: { lr: number; step: number; seed: number }) {
+    const plan = await this.#plan(batch);
+    this.#writeBatch(plan, batch, options.seed);
+    const q = this.gpu.device.queue;
+    const values = (lr: number) =>
+      adamWStepValues({
+        lr,
+        step: options.step,
+        beta1: this.options.beta1,
+        beta2: this.options.beta2,
+        eps: this.options.eps,
+        weightDecay: this.options.weightDecay,
+      });
+    q.writeBuffer(this.#hyper, 0, values(options.lr));
+    q.writeBuffer(this.#adapterHyper, 0, values(options.lr * this.options.adapterLrScale));
+    this.#submit([this.#zero, plan.forward, plan.backward, this.#update]);
+    this.#lastPlan = plan;
+  }
+
+  /** Mean loss of the last batch (reads back a few floats; waits for the GPU). */
+  async lastLoss(): Promise<number> {
+    const plan = this.#lastPlan;
+    if (!plan) throw new Error("No step has run yet");
+    const values = await this.#read(plan.losses.buffer, plan.losses.count);
+    return values.reduce((a, b) => a + b, 0);
+  }
+
+  /** Logits of the last batch (tests). */
+  lastLogits(): Promise<Float32Array> {
+    const plan = this.#lastPlan;
+    if (!plan) throw new Error("No step has run yet");
+    return this.#read(plan.logits.buffer, plan.logits.count);
+  }
+
+  /** Global gradient norm of the last optimiser step, before clipping. */
+  async lastGradNorm(): Promise<number> {
+    return (await this.#read(this.#partials, this.params.tensors.length + 1))[
+      this.params.tensors.length
+    ];
+  }
+
+  async #read(buffer: GPUBuffer, count: number): Promise<Float32Array> {
+    const device = this.gpu.device;
+    const staging = device.createBuffer({
+      size: count * 4,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+    });
+    const encoder = device.createCommandEncoder();
+    encoder.copyBufferToBuffer(buffer, 0, staging, 0, count * 4);
+    device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    const values = new Float32Array(staging.getMappedRange().slice(0));
+    staging.unmap();
+    staging.destroy();
+    return values;
+  }
+
+  /** Free the GPU buffers (the device stays with its owner). */
+  destroy(): void {
+    for (const plan of this.#plans.values()) {
+      for (const d of [...plan.forward, ...plan.backward]) d.uniformBuffer?.destroy();
+    }
+    for (const d of [...this.#zero, ...this.#update]) d.uniformBuffer?.destroy();
+    for (const b of this.#scratch) b.destroy();
+    for (const b of [this.#rng, this.#hyper, this.#adapterHyper, this.#partials]) b.destroy();
+    this.#pool.destroy();
+    this.params.destroy();
+  }
+}
