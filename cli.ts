@@ -20,7 +20,7 @@ const COMMANDS: Record<string, { summary: string; ready: boolean }> = {
   bench: { summary: "Time models or GEMM shapes of a benchmark suite", ready: true },
   eval: { summary: "Evaluate a model on a task (GLUE, SQuAD, RACE)", ready: true },
   score: { summary: "Score a predictions file with the official metric", ready: true },
-  train: { summary: "Fine-tune a model, single- or multi-task", ready: false },
+  train: { summary: "Fine-tune a model on a task on WebGPU", ready: true },
   models: { summary: "List the model zoo with exact parameter counts", ready: true },
   tasks: { summary: "List the tasks with metrics, splits and sizes found", ready: true },
   report: { summary: "Generate LEADERBOARD.md and report.html from run records", ready: false },
@@ -265,6 +265,8 @@ export async function main(args: string[]): Promise<number> {
       return await (await import("./cli/eval.ts")).evalCommand(rest);
     case "score":
       return await (await import("./cli/score.ts")).scoreCommand(rest);
+    case "train":
+      return await (await import("./cli/train.ts")).trainCommand(rest);
     default:
       return await (await import("./cli/tasks.ts")).tasksCommand(rest);
   }
@@ -286,7 +288,12 @@ if (import.meta.main) {
     const message = error instanceof Error ? error.message : String(error);
     console.error(`error: ${message}`);
     if (debug() && error instanceof Error && error.stack) console.error(error.stack);
-    code = error instanceof UsageError ? 2 : 1;
+    // 130: stopped by Ctrl-C (training saves a resume point first), as shells report SIGINT.
+    code = error instanceof UsageError
+      ? 2
+      : (error as Error).name === "TrainingInterrupted"
+      ? 130
+      : 1;
   }
   Deno.exit(code);
 }

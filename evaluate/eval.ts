@@ -71,9 +71,9 @@ const DEFAULT_VOCAB: Record<string, string> = {
   bert: "vocab/bert-base-uncased",
 };
 
-/** The checkpoint's own tokenizer, else `--tokenizer`, else the data directory's vocabulary. */
-async function tokenizerFor(
-  options: EvalOptions,
+/** `--tokenizer`, else the checkpoint's own tokenizer, else the data directory's vocabulary. */
+export async function tokenizerFor(
+  options: { tokenizer?: string; model: string; data: string },
   dir: string | undefined,
   modelType: string,
 ): Promise<Tokenizer> {
@@ -92,14 +92,15 @@ async function tokenizerFor(
 }
 
 /** The checkpoint directory of a `--model` value (a directory or its config.json), if any. */
-async function checkpointDir(model: string): Promise<string | undefined> {
+export async function checkpointDir(model: string): Promise<string | undefined> {
   const info = await statOrUndefined(model);
   if (info?.isDirectory) return model;
   if (info?.isFile && model.endsWith(".json")) return dirname(model);
   return undefined;
 }
 
-function slug(text: string): string {
+/** The last path component of a model name or directory, safe as a file name. */
+export function slug(text: string): string {
   return text.replace(/[\\/]+$/, "").split(/[\\/]/).pop()!.replace(/[^A-Za-z0-9._-]+/g, "-");
 }
 

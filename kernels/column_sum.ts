@@ -1,12 +1,11 @@
 /**
  * Column sums over rows, the reduction of every bias and LayerNorm
- * parameter gradient: `out[c] (+)= Σ_r x[r, c] (· y[r, c])`. One workgroup
- * per column, its invocations striding over the rows, then a workgroup sum;
- * accumulation adds into `out` because a shared parameter (ALBERT) gathers
- * gradient from every layer that applies it.
+ * parameter gradient: `out[c] (+)= Σ_r x[r, c] (· y[r, c])`. One invocation
+ * per column looping over the rows: no workgroup barriers, which dominate
+ * short reductions on llvmpipe. Accumulation adds into `out` because a shared
+ * parameter (ALBERT) gathers gradient from every layer that applies it.
  */
-import { workgroupSumWgsl } from "./_reduce.ts";
-import { grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
+import { type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
 
 const WORKGROUP = 64;
 
@@ -27,21 +26,17 @@ export function columnSumKernel(product: boolean): KernelSpec {
       { name: "accumulate", type: "u32" },
     ],
     workgroupSize: WORKGROUP,
-    body: `${workgroupSumWgsl(WORKGROUP)}
+    body: `
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let col = wg.x + wg.y * nwg.x;
+fn main(@builtin(global_invocation_id) gid: vec3u) {
+  let col = gid.x;
   if (col >= params.cols) { return; }
   var s = 0.0;
-  for (var r = lid; r < params.rows; r += WORKGROUP_SIZE) {
+  for (var r = 0u; r < params.rows; r++) {
     let i = params.offset + r * params.ld + col;
     s += x[i]${product ? " * y[i]" : ""};
   }
-  let total = workgroup_sum(s, lid);
-  if (lid == 0u) {
-    out[col] = select(total, out[col] + total, params.accumulate != 0u);
-  }
+  out[col] = select(s, out[col] + s, params.accumulate != 0u);
 }
 `,
   };
@@ -67,6 +62,6 @@ export function dispatchColumnSum(
     columnSumKernel(args.y !== undefined),
     buffers,
     [args.rows, args.cols, args.ld ?? args.cols, args.offset ?? 0, args.accumulate ? 1 : 0],
-    grid1d(args.cols),
+    [Math.ceil(args.cols / WORKGROUP), 1, 1],
   );
 }

@@ -1,41 +1,118 @@
 /**
- * General GEMM for training: `C = op(A)·op(B) (+ bias) (+ C)`, where `op`
- * optionally transposes. Training needs all three products of a Linear
- * layer on weights that change every step, so weights stay in PyTorch
- * `[out, in]` layout and the transposes are index arithmetic:
+ * General GEMM for training: `C = op(A)·op(B) (+ bias) (+ C)`. Training needs
+ * all three products of a Linear layer on weights that change every step, so
+ * weights stay in PyTorch `[out, in]` layout and each product gets the
+ * operand layout it reads best:
  *
- *   forward   Z  = X·Wᵀ (+ b)      A = X [M,K],  B = W [N,K] transposed
- *   input     dX = dZ·W            A = dZ [M,N], B = W [N,K]
- *   weight    dW += dZᵀ·X          A = dZ transposed, B = X, accumulating
+ *   forward   Z  = X·Wᵀ (+ b)   "nt": A = X [M,K],  B = W [N,K]
+ *   input     dX = dZ·W         "nn": A = dZ [M,N], B = W [N,K]
+ *   weight    dW += dZᵀ·X       "tn": A = dZ read transposed, B = X, accumulating
  *
- * Every operand has an element offset and a leading dimension, so Q, K and V
- * write column slices of one `[rows, 3W]` buffer and the pooler reads the
- * CLS row of each sequence in place. Design: 64×64 output tiles per
- * workgroup of 16×16 invocations, each holding a 4×4 register block; each
- * step stages a 16-deep slice of A and B in workgroup memory (zero-padded
- * at the edges), so every element loaded from storage feeds 64 FMAs.
+ * Design (the inference kernel's, `matmul.ts`, tuned on llvmpipe where every
+ * storage load costs per lane and workgroup barriers are expensive): no
+ * workgroup memory; each invocation owns a register block of 8 rows × 4
+ * adjacent columns, and each step of 4 along the reduction loads 8 vec4 of A
+ * and 4 vec4 of B for 128 FMAs. "nt" loads B along the reduction and
+ * transposes the 4×4 fragment in registers; "tn" loads A along the rows.
+ * Operands whose contiguous dimension is not vec4-aligned (a 2-label
+ * classifier) are read with scalar loads. Every operand has an element
+ * offset and a leading dimension, so Q, K and V use column slices of one
+ * `[rows, 3W]` buffer and the pooler reads the CLS rows in place.
  */
 import type { Dispatch, KernelRuntime, KernelSpec } from "../runtime/kernel.ts";
 
-const TILE = 64;
-const DEPTH = 16;
+/** Rows of C per invocation (the register block). */
+const BLOCK_M = 8;
+/** Invocations per workgroup, one vec4 of columns each. */
+const THREADS = 64;
 
-/** Kernel variant: operand transposes, bias and accumulation are compiled in. */
-export function gemmKernel(
-  options: { transA: boolean; transB: boolean; bias: boolean; accumulate: boolean },
-): KernelSpec {
-  const { transA, transB, bias, accumulate } = options;
+/** Which operand is read transposed. */
+export type GemmLayout = "nn" | "nt" | "tn";
+
+/** Kernel variant. `vecA`/`vecB`: the operand's contiguous dimension allows vec4 loads. */
+export function gemmKernel(options: {
+  layout: GemmLayout;
+  vecA: boolean;
+  vecB: boolean;
+  bias: boolean;
+  accumulate: boolean;
+}): KernelSpec {
+  const { layout, vecA, vecB, bias, accumulate } = options;
   const storage: KernelSpec["storage"] = [
-    { name: "a", element: "f32", access: "read" },
-    { name: "b", element: "f32", access: "read" },
+    { name: "a", element: vecA ? "vec4<f32>" : "f32", access: "read" },
+    { name: "b", element: vecB ? "vec4<f32>" : "f32", access: "read" },
     { name: "c", element: "f32", access: "read_write" },
   ];
   if (bias) storage.push({ name: "bias", element: "f32", access: "read" });
-  const aIndex = transA ? "params.aOff + k * params.lda + i" : "params.aOff + i * params.lda + k";
-  const bIndex = transB ? "params.bOff + j * params.ldb + k" : "params.bOff + k * params.ldb + j";
+  const rows = [...Array(BLOCK_M).keys()];
+  const quad = [0, 1, 2, 3];
+  // Four consecutive elements from element index `e` of an operand, as a vec4.
+  const load4 = (name: "a" | "b", vec: boolean, e: string) =>
+    vec ? `${name}[(${e}) / 4u]` : `vec4f(${quad.map((q) => `${name}[${e} + ${q}u]`).join(", ")})`;
+  const load1 = (name: "a" | "b", vec: boolean, e: string) =>
+    vec ? `${name}[(${e}) / 4u][(${e}) % 4u]` : `${name}[${e}]`;
+
+  // Main loop body: a{r} are scalars of row r at reduction k + kk via `aAt(r, kk)`, w{kk} vec4 over columns.
+  let loads: string;
+  let aAt: (r: number, kk: number) => string;
+  if (layout === "tn") {
+    // A stored [K, M]: rows i0..i0+7 are contiguous for each k.
+    loads = quad.map((kk) =>
+      `let lo${kk} = ${load4("a", vecA, `params.aOff + (k + ${kk}u) * params.lda + i0`)};
+    let hi${kk} = ${load4("a", vecA, `params.aOff + (k + ${kk}u) * params.lda + i0 + 4u`)};`
+    ).join("\n    ");
+    aAt = (r, kk) => `${r < 4 ? "lo" : "hi"}${kk}[${r % 4}]`;
+  } else {
+    loads = rows.map((r) => `let a${r} = ${load4("a", vecA, `ar${r} + k`)};`).join("\n    ");
+    aAt = (r, kk) => `a${r}[${kk}]`;
+  }
+  if (layout === "nt") {
+    // B stored [N, K]: load 4 columns along the reduction, then transpose the 4×4 fragment.
+    loads += "\n    " + quad.map((q) => `let bt${q} = ${load4("b", vecB, `bc${q} + k`)};`).join(
+      "\n    ",
+    );
+    loads += "\n    " +
+      quad.map((kk) => `let w${kk} = vec4f(${quad.map((q) => `bt${q}[${kk}]`).join(", ")});`).join(
+        "\n    ",
+      );
+  } else {
+    loads += "\n    " +
+      quad.map((kk) =>
+        `let w${kk} = ${load4("b", vecB, `params.bOff + (k + ${kk}u) * params.ldb + j0`)};`
+      ).join("\n    ");
+  }
+  const fmas = rows.map((r) =>
+    quad.map((kk) => `acc${r} = fma(vec4f(${aAt(r, kk)}), w${kk}, acc${r});`).join(" ")
+  ).join("\n    ");
+
+  // Tail: one reduction index at a time, scalar loads.
+  const tailA = (r: number) =>
+    layout === "tn"
+      ? load1("a", vecA, `params.aOff + k * params.lda + min(i0 + ${r}u, lastRow)`)
+      : load1("a", vecA, `ar${r} + k`);
+  const tailW = layout === "nt"
+    ? `vec4f(${quad.map((q) => load1("b", vecB, `bc${q} + k`)).join(", ")})`
+    : `vec4f(${
+      quad.map((q) => load1("b", vecB, `params.bOff + k * params.ldb + min(j0 + ${q}u, lastCol)`))
+        .join(", ")
+    })`;
+
+  const setup = [
+    layout === "tn"
+      ? ""
+      : rows.map((r) => `let ar${r} = params.aOff + min(i0 + ${r}u, lastRow) * params.lda;`).join(
+        "\n  ",
+      ),
+    layout === "nt"
+      ? quad.map((q) => `let bc${q} = params.bOff + min(j0 + ${q}u, lastCol) * params.ldb;`).join(
+        "\n  ",
+      )
+      : "",
+  ].join("\n  ");
+
   return {
     name: "gemm",
-    key: `gemm,ta=${transA},tb=${transB},bias=${bias},acc=${accumulate}`,
+    key: `gemm,${layout},va=${vecA},vb=${vecB},bias=${bias},acc=${accumulate}`,
     storage,
     uniforms: [
       { name: "m", type: "u32" },
@@ -48,58 +125,41 @@ export function gemmKernel(
       { name: "bOff", type: "u32" },
       { name: "cOff", type: "u32" },
     ],
-    workgroupSize: 256,
+    workgroupSize: THREADS,
     body: /* wgsl */ `
-var<workgroup> tileA: array<f32, ${DEPTH * TILE}>;
-var<workgroup> tileB: array<f32, ${DEPTH * TILE}>;
-
-fn loadA(i: u32, k: u32) -> f32 {
-  if (i >= params.m || k >= params.k) { return 0.0; }
-  return a[${aIndex}];
-}
-fn loadB(k: u32, j: u32) -> f32 {
-  if (j >= params.n || k >= params.k) { return 0.0; }
-  return b[${bIndex}];
-}
-
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) lid: u32) {
-  let row0 = wg.y * ${TILE}u;
-  let col0 = wg.x * ${TILE}u;
-  let tr = (lid / 16u) * 4u;
-  let tc = (lid % 16u) * 4u;
-  var acc: array<vec4f, 4>;
-  for (var k0 = 0u; k0 < params.k; k0 += ${DEPTH}u) {
-    // 1024 elements of each tile, four per invocation; tiles are stored k-major.
-    for (var e = lid; e < ${DEPTH * TILE}u; e += WORKGROUP_SIZE) {
-      let kk = e / ${TILE}u;
-      let x = e % ${TILE}u;
-      tileA[e] = loadA(row0 + x, k0 + kk);
-      tileB[e] = loadB(k0 + kk, col0 + x);
-    }
-    workgroupBarrier();
-    for (var kk = 0u; kk < ${DEPTH}u; kk++) {
-      let base = kk * ${TILE}u;
-      let bv = vec4f(tileB[base + tc], tileB[base + tc + 1u], tileB[base + tc + 2u], tileB[base + tc + 3u]);
-      acc[0] = fma(vec4f(tileA[base + tr]), bv, acc[0]);
-      acc[1] = fma(vec4f(tileA[base + tr + 1u]), bv, acc[1]);
-      acc[2] = fma(vec4f(tileA[base + tr + 2u]), bv, acc[2]);
-      acc[3] = fma(vec4f(tileA[base + tr + 3u]), bv, acc[3]);
-    }
-    workgroupBarrier();
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let i0 = wg.y * ${BLOCK_M}u;
+  let j0 = (wg.x * WORKGROUP_SIZE + lid.x) * 4u;
+  if (j0 >= params.n) { return; }
+  // Rows and columns past the edge read a valid neighbour and are not stored.
+  let lastRow = params.m - 1u;
+  let lastCol = params.n - 1u;
+  ${setup}
+  ${rows.map((r) => `var acc${r} = vec4f(0.0);`).join("\n  ")}
+  let kMain = params.k & ~3u;
+  var k = 0u;
+  for (; k < kMain; k += 4u) {
+    ${loads}
+    ${fmas}
   }
-  for (var r = 0u; r < 4u; r++) {
-    let i = row0 + tr + r;
-    if (i >= params.m) { break; }
-    for (var q = 0u; q < 4u; q++) {
-      let j = col0 + tc + q;
-      if (j >= params.n) { break; }
-      let index = params.cOff + i * params.ldc + j;
-      var v = acc[r][q];
-      ${bias ? "v += bias[j];" : ""}
-      ${accumulate ? "v += c[index];" : ""}
-      c[index] = v;
-    }
+  for (; k < params.k; k++) {
+    let w = ${tailW};
+    ${rows.map((r) => `acc${r} = fma(vec4f(${tailA(r)}), w, acc${r});`).join("\n    ")}
+  }
+  ${rows.map((r) => `store(i0 + ${r}u, j0, acc${r});`).join("\n  ")}
+}
+
+fn store(i: u32, j0: u32, acc: vec4f) {
+  if (i >= params.m) { return; }
+  for (var q = 0u; q < 4u; q++) {
+    let j = j0 + q;
+    if (j >= params.n) { return; }
+    let index = params.cOff + i * params.ldc + j;
+    var v = acc[q];
+    ${bias ? "v += bias[j];" : ""}
+    ${accumulate ? "v += c[index];" : ""}
+    c[index] = v;
   }
 }
 `,
@@ -135,9 +195,18 @@ export function dispatchGemm(
 ): Promise<Dispatch> {
   const { a, b, c, m, n, k } = args;
   const transA = a.transpose ?? false, transB = b.transpose ?? false;
+  if (transA && transB) throw new Error("gemm: at most one operand can be transposed");
+  const layout: GemmLayout = transA ? "tn" : transB ? "nt" : "nn";
+  const lda = a.ld ?? (transA ? m : k), ldb = b.ld ?? (transB ? k : n);
+  const aOff = a.offset ?? 0, bOff = b.offset ?? 0;
+  // vec4 loads run along each operand's contiguous dimension: K for A unless transposed (then M),
+  // N for B unless transposed (then K). The rows must start on vec4 boundaries.
+  const aligned = (ld: number, offset: number, contiguous: number) =>
+    ld % 4 === 0 && offset % 4 === 0 && contiguous % 4 === 0;
   const spec = gemmKernel({
-    transA,
-    transB,
+    layout,
+    vecA: aligned(lda, aOff, transA ? m : k),
+    vecB: aligned(ldb, bOff, transB ? k : n),
     bias: args.bias !== undefined,
     accumulate: args.accumulate ?? false,
   });
@@ -146,17 +215,7 @@ export function dispatchGemm(
   return runtime.dispatch(
     spec,
     buffers,
-    [
-      m,
-      n,
-      k,
-      a.ld ?? (transA ? m : k),
-      b.ld ?? (transB ? k : n),
-      c.ld ?? n,
-      a.offset ?? 0,
-      b.offset ?? 0,
-      c.offset ?? 0,
-    ],
-    [Math.ceil(n / TILE), Math.ceil(m / TILE), 1],
+    [m, n, k, lda, ldb, c.ld ?? n, aOff, bOff, c.offset ?? 0],
+    [Math.ceil(Math.ceil(n / 4) / THREADS), Math.ceil(m / BLOCK_M), 1],
   );
 }

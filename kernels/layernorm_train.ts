@@ -7,9 +7,10 @@
  *   backward  g = dy·γ;  ds = (g − mean(g) − x̂·mean(g·x̂)) / σ
  *
  * `ds` is the gradient of every summed input (the residual stream and the
- * branch). γ and β gradients are column sums (`column_sum.ts`).
+ * branch). γ and β gradients are column sums (`column_sum.ts`). One
+ * invocation per row: rows are short (E or H) and many (B·T), and on
+ * llvmpipe the barriers of a workgroup reduction cost more than the loop.
  */
-import { workgroupSumWgsl } from "./_reduce.ts";
 import { grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
 
 const WORKGROUP = 64;
@@ -37,32 +38,31 @@ export function layerNormTrainKernel(residuals: 0 | 1 | 2): KernelSpec {
       { name: "eps", type: "f32" },
     ],
     workgroupSize: WORKGROUP,
-    body: `${workgroupSumWgsl(WORKGROUP)}
+    body: `
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let row = wg.x + wg.y * nwg.x;
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let row = gid.x + gid.y * nwg.x * WORKGROUP_SIZE;
   if (row >= params.rows) { return; }
   let base = row * params.size;
   var s = 0.0;
-  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) {
+  for (var i = 0u; i < params.size; i++) {
     let v = ${sum};
     xhat[base + i] = v;
     s += v;
   }
-  let mean = workgroup_sum(s, lid) / f32(params.size);
+  let mean = s / f32(params.size);
   var q = 0.0;
-  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) {
+  for (var i = 0u; i < params.size; i++) {
     let d = xhat[base + i] - mean;
     q += d * d;
   }
-  let inv = inverseSqrt(workgroup_sum(q, lid) / f32(params.size) + params.eps);
-  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) {
+  let inv = inverseSqrt(q / f32(params.size) + params.eps);
+  for (var i = 0u; i < params.size; i++) {
     let n = (xhat[base + i] - mean) * inv;
     xhat[base + i] = n;
     out[base + i] = n * gamma[i] + beta[i];
   }
-  if (lid == 0u) { rstd[row] = inv; }
+  rstd[row] = inv;
 }
 `,
   };
@@ -85,25 +85,24 @@ export const LAYER_NORM_BACKWARD_KERNEL: KernelSpec = {
     { name: "accumulate", type: "u32" },
   ],
   workgroupSize: WORKGROUP,
-  body: `${workgroupSumWgsl(WORKGROUP)}
+  body: `
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
-        @builtin(local_invocation_index) lid: u32) {
-  let row = wg.x + wg.y * nwg.x;
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let row = gid.x + gid.y * nwg.x * WORKGROUP_SIZE;
   if (row >= params.rows) { return; }
   let base = row * params.size;
   var s1 = 0.0;
   var s2 = 0.0;
-  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) {
+  for (var i = 0u; i < params.size; i++) {
     let g = dy[base + i] * gamma[i];
     s1 += g;
     s2 += g * xhat[base + i];
   }
   let n = f32(params.size);
-  let meanG = workgroup_sum(s1, lid) / n;
-  let meanGX = workgroup_sum(s2, lid) / n;
+  let meanG = s1 / n;
+  let meanGX = s2 / n;
   let inv = rstd[row];
-  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) {
+  for (var i = 0u; i < params.size; i++) {
     let g = dy[base + i] * gamma[i];
     var v = (g - meanG - xhat[base + i] * meanGX) * inv;
     if (params.accumulate != 0u) { v += ds[base + i]; }
@@ -134,7 +133,7 @@ export function dispatchLayerNormTrain(
     layerNormTrainKernel(args.residuals.length as 0 | 1 | 2),
     [args.x, ...args.residuals, args.gamma, args.beta, args.out, args.xhat, args.rstd],
     [args.rows, args.size, args.eps],
-    grid1d(args.rows),
+    grid1d(Math.ceil(args.rows / WORKGROUP)),
   );
 }
 
@@ -156,6 +155,6 @@ export function dispatchLayerNormBackward(
     LAYER_NORM_BACKWARD_KERNEL,
     [args.dy, args.xhat, args.rstd, args.gamma, args.ds],
     [args.rows, args.size, args.accumulate ? 1 : 0],
-    grid1d(args.rows),
+    grid1d(Math.ceil(args.rows / WORKGROUP)),
   );
 }

@@ -12,6 +12,8 @@ export interface ProgressOptions {
   /** What is being counted, e.g. `"albert-base-v2 b8 s128"`. */
   label: string;
   total: number;
+  /** Steps already done before this display (a resumed run); the rate counts only new ones. */
+  initial?: number;
   /** Unit of the rate column; defaults to `"it"`. */
   unit?: string;
   /** Print nothing at all (the command's `--json` mode). */
@@ -30,6 +32,8 @@ export interface Progress {
   increment(delta?: number): void;
   /** Set the number of completed steps. */
   update(value: number): void;
+  /** Show a short status after the ETA, e.g. `loss 0.412`. */
+  detail(text: string): void;
   /** Finish the display; call once, also on failure. */
   stop(): void;
 }
@@ -57,21 +61,28 @@ export function createProgress(options: ProgressOptions): Progress {
   const { label, total } = options;
   const unit = options.unit ?? "it";
   const start = performance.now();
-  let value = 0;
-  const rate = () => value / Math.max((performance.now() - start) / 1000, 1e-9);
+  const initial = options.initial ?? 0;
+  let value = initial;
+  let status = "";
+  const rate = () => (value - initial) / Math.max((performance.now() - start) / 1000, 1e-9);
   const eta = () => (value > 0 ? (total - value) / rate() : Infinity);
 
-  if (options.silent) return { increment() {}, update() {}, stop() {} };
+  if (options.silent) return { increment() {}, update() {}, detail() {}, stop() {} };
 
   if (options.interactive ?? Deno.stderr.isTerminal()) {
     const bar = new cliProgress.SingleBar({
-      format: `{label} [{bar}] {value}/{total} | {rate} ${unit}/s | ETA {remaining}`,
+      format: `{label} [{bar}] {value}/{total} | {rate} ${unit}/s | ETA {remaining}{status}`,
       barsize: 30,
       hideCursor: true,
       stream: process.stderr,
     }, cliProgress.Presets.shades_classic);
-    const payload = () => ({ label, rate: formatRate(rate()), remaining: formatEta(eta()) });
-    bar.start(total, 0, payload());
+    const payload = () => ({
+      label,
+      rate: formatRate(rate()),
+      remaining: formatEta(eta()),
+      status: status ? ` | ${status}` : "",
+    });
+    bar.start(total, initial, payload());
     let stopped = false;
     return {
       increment(delta = 1) {
@@ -81,6 +92,9 @@ export function createProgress(options: ProgressOptions): Progress {
       update(next: number) {
         value = next;
         bar.update(value, payload());
+      },
+      detail(text: string) {
+        status = text;
       },
       stop() {
         if (!stopped) bar.stop();
@@ -98,7 +112,7 @@ export function createProgress(options: ProgressOptions): Progress {
     write(
       `${label}: ${value}/${total} (${percent}%) | ${formatRate(rate())} ${unit}/s | ETA ${
         formatEta(eta())
-      }`,
+      }${status ? ` | ${status}` : ""}`,
     );
     lastPrinted = performance.now();
     printedValue = value;
@@ -114,6 +128,9 @@ export function createProgress(options: ProgressOptions): Progress {
     update(next: number) {
       value = next;
       step();
+    },
+    detail(text: string) {
+      status = text;
     },
     stop() {
       if (printedValue !== value) print();

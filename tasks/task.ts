@@ -104,6 +104,12 @@ export interface PreparedTask {
   examples: number;
   /** Data files read, for the run record's fingerprint. */
   dataFiles: string[];
+  /**
+   * Training targets of each row, when the split has labels: the label index
+   * or regression value (GLUE). Absent for unlabelled splits and for families
+   * that do not train yet.
+   */
+  targets?: number[];
   /** Per-row logits (see `runRows`) to predictions, metrics and per-example log lines. */
   finish(logits: Float32Array[]): TaskResult;
 }

@@ -41,6 +41,14 @@ export function gluePrediction(task: GlueTask, logits: ArrayLike<number>): strin
   return task.regression ? String(logits[0]) : task.labels[argmax(logits)];
 }
 
+/** The training target of a label: its index in the task's labels, or STS-B's score. */
+export function glueTarget(task: GlueTask, label: string): number {
+  if (task.regression) return Number(label);
+  const index = task.labels.indexOf(label);
+  if (index < 0) throw new Error(`${task.name}: unknown label ${JSON.stringify(label)}`);
+  return index;
+}
+
 function files(task: GlueTask, split: Split): string[] {
   const spec = task.splits[split];
   return spec ? [`${task.folder}/${spec.file}`] : [];
@@ -78,6 +86,7 @@ function entry(task: GlueTask): TaskEntry {
         rows,
         groupSize: 1,
         examples: examples.length,
+        targets: labelled ? examples.map((e) => glueTarget(task, e.label!)) : undefined,
         dataFiles: files(task, split).map((f) => join(root, f)), // loadGlue checked they exist
         finish(logits) {
           const predictions = logits.map((l) => gluePrediction(task, l));

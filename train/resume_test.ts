@@ -1,0 +1,86 @@
+/**
+ * Resuming: a run interrupted mid-epoch (its signal aborted after step 7,
+ * between two saved resume points) and continued with `resume` ends with the
+ * same weights as an uninterrupted run of the same seed, to 1e-6; and a
+ * resume point saved under other settings is refused.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { gpuTest } from "../tests/_gpu.ts";
+import { loadResumeState, loadResumeTensors } from "./resume.ts";
+import { runTrain, TrainingInterrupted, type TrainOptions } from "./run.ts";
+
+const DATA = new URL("../../shared/data", import.meta.url).pathname;
+
+function options(out: string, extra: Partial<TrainOptions> = {}): TrainOptions {
+  return {
+    recordsDir: join(out, "records"),
+    model: "tiny-albert-spm",
+    task: "glue/rte",
+    data: DATA,
+    out,
+    epochs: 2,
+    limit: 48,
+    evalLimit: 16,
+    batchSize: 8,
+    lr: 1e-3,
+    warmup: 0.1,
+    seed: 3,
+    optimizer: "adamw",
+    weightDecay: 0.01,
+    saveSteps: 4,
+    logSteps: 2,
+    resume: false,
+    silent: true,
+    ...extra,
+  };
+}
+
+async function finalParams(out: string) {
+  const dir = join(out, "resume");
+  const state = await loadResumeState(dir);
+  assert(state, `no resume point in ${dir}`);
+  return { state, tensors: await loadResumeTensors(dir, state) };
+}
+
+gpuTest("An interrupted and resumed run ends with the uninterrupted run's weights", async (gpu) => {
+  const root = await Deno.makeTempDir();
+  try {
+    const whole = join(root, "whole"), split = join(root, "split");
+    await runTrain(options(whole, { gpu }));
+
+    const controller = new AbortController();
+    await assert.rejects(
+      runTrain(options(split, {
+        gpu,
+        signal: controller.signal,
+        onStep: (step) => step === 7 && controller.abort(),
+      })),
+      TrainingInterrupted,
+    );
+    assert.equal((await loadResumeState(join(split, "resume")))?.step, 7);
+    await runTrain(options(split, { gpu, resume: true }));
+
+    const a = await finalParams(whole), b = await finalParams(split);
+    assert.equal(b.state.step, a.state.step);
+    assert.deepEqual(b.state.best, a.state.best);
+    let worst = 0;
+    for (const [name, data] of a.tensors.params) {
+      const other = b.tensors.params.get(name)!;
+      for (let i = 0; i < data.length; i++) worst = Math.max(worst, Math.abs(data[i] - other[i]));
+    }
+    assert(worst <= 1e-6, `resumed weights differ by ${worst}`);
+    // The log is cut back to the resume point, so it matches line for line.
+    assert.equal(
+      await Deno.readTextFile(join(split, "train_log.jsonl")).then((t) => t.split("\n").length),
+      await Deno.readTextFile(join(whole, "train_log.jsonl")).then((t) => t.split("\n").length),
+    );
+
+    await assert.rejects(
+      runTrain(options(split, { gpu, resume: true, lr: 2e-3 })),
+      /saved by a run with other settings/,
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
