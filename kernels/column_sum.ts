@@ -5,7 +5,7 @@
  * short reductions on llvmpipe. Accumulation adds into `out` because a shared
  * parameter (ALBERT) gathers gradient from every layer that applies it.
  */
-import { type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
+import type { KernelRuntime, KernelSpec } from "../runtime/kernel.ts";
 
 const WORKGROUP = 64;
 
