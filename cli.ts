@@ -63,6 +63,8 @@ Flags:
   --seq-len N      Sequence length instead of the suite's
   --warmup N       Untimed repetitions before timing (default 2)
   --reps N         Timed repetitions, reported as median (min–max) (default 5)
+  --train          Time training steps (forward + backward + AdamW) instead of inference;
+                   tokens/s and the speed-up over bert-large-uncased in the same run
   --out DIR        Directory for the run record (default "results")
   --json           Print the run record as JSON; no table, no progress bar
   -h, --help
@@ -183,6 +185,7 @@ async function benchCommand(args: string[]): Promise<number> {
     warmup: { type: "string" },
     reps: { type: "string" },
     out: { type: "string" },
+    train: { type: "boolean" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
@@ -219,6 +222,7 @@ async function benchCommand(args: string[]): Promise<number> {
     outDir: flags.out ?? "results",
     warmup: integerFlag("warmup", flags.warmup, 0) ?? 2,
     reps: integerFlag("reps", flags.reps, 1) ?? 5,
+    train: flags.train ?? false,
   };
   // Loaded on demand: the engines pull in ONNX Runtime and WebGPU, which `models` never needs.
   const { runBench } = await import("./benchmarks/run.ts");

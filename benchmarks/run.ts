@@ -17,7 +17,8 @@ import { createProgress } from "../runtime/progress.ts";
 import { writeRecord } from "../runtime/records.ts";
 import { gemmBenchmark } from "./gemm.ts";
 import { benchSuite, SPEEDUP_REFERENCE } from "./suites.ts";
-import { printGemmTable, printModelTable } from "./table.ts";
+import { printGemmTable, printModelTable, printTrainTable } from "./table.ts";
+import { measureTrainThroughput, type TrainThroughput } from "./train_throughput.ts";
 import { measureThroughput, type Spread, syntheticBatch, type Throughput } from "./throughput.ts";
 
 /** What `deno task bench` was asked to do, parsed from its flags. */
@@ -40,6 +41,22 @@ export interface BenchOptions {
   reps: number;
   /** Seed of the random weights and synthetic token ids. */
   seed?: number;
+  /** Time training steps (tokens/s of forward + backward + update) instead of inference. */
+  train?: boolean;
+}
+
+/** One model's row of a training-throughput record. */
+export interface ModelTrainBench {
+  name: string;
+  params: number;
+  batch: number;
+  seqLen: number;
+  /** WebGPU training tokens/s. */
+  tokensPerSecond: Spread;
+  /** Training throughput relative to BERT-large's in this run (ALBERT Table 2). */
+  speedup: number | null;
+  details: TrainThroughput;
+  fingerprint: Fingerprint;
 }
 
 /** One model's row of the bench record. */
@@ -86,6 +103,29 @@ export async function runBench(options: BenchOptions): Promise<number> {
       }).finally(() => progress.stop());
       record = { kind: "bench", suite: suite.name, note: suite.note, ...environment, gemm };
       if (!options.json) printGemmTable(gemm, gpu.description);
+    } else if (options.train) {
+      const shape = { batch: options.batch ?? suite.batch, seqLen: options.seqLen ?? suite.seqLen };
+      const models = await benchTraining(gpu, suite.models, { ...options, ...shape });
+      const reduced = options.batch === undefined && options.seqLen === undefined &&
+        !suite.gpuSized;
+      record = {
+        kind: "bench",
+        mode: "train",
+        suite: suite.name,
+        note: suite.note,
+        shapes: reduced ? "reduced shapes for a CPU adapter (see note)" : "as requested",
+        speedupReference: SPEEDUP_REFERENCE,
+        warmup: options.warmup,
+        reps: options.reps,
+        ...environment,
+        models,
+      };
+      if (!options.json) {
+        printTrainTable(models, {
+          note: reduced ? suite.note : `batch ${shape.batch}, sequence ${shape.seqLen}`,
+          adapter: gpu.description,
+        });
+      }
     } else {
       const models = await benchModels(gpu, suite.models, {
         ...options,
@@ -119,6 +159,55 @@ export async function runBench(options: BenchOptions): Promise<number> {
   } finally {
     gpu.device.destroy();
   }
+}
+
+async function benchTraining(
+  gpu: Gpu,
+  suiteModels: string[],
+  options: BenchOptions & { batch: number; seqLen: number },
+): Promise<ModelTrainBench[]> {
+  const names = options.models ?? suiteModels;
+  const { batch, seqLen, warmup, reps } = options;
+  const progress = createProgress({
+    label: `bench --train b${batch} s${seqLen}`,
+    total: names.length * (warmup + reps),
+    unit: "step",
+    silent: options.json,
+  });
+  const rows: ModelTrainBench[] = [];
+  try {
+    for (const name of names) {
+      const model = await resolveModel(name, { seed: options.seed ?? 0 });
+      const details = await measureTrainThroughput(gpu, model, {
+        batch,
+        seqLen,
+        warmup,
+        reps,
+        onStep: () => progress.increment(),
+      });
+      rows.push({
+        name,
+        params: countEncoderParameters(model.config),
+        batch,
+        seqLen,
+        tokensPerSecond: details.tokensPerSecond,
+        speedup: null,
+        details,
+        fingerprint: await fingerprint({
+          config: model.config,
+          weights: model.weights,
+          seed: options.seed ?? 0,
+        }),
+      });
+    }
+  } finally {
+    progress.stop();
+  }
+  const reference = rows.find((r) => r.name === SPEEDUP_REFERENCE);
+  for (const row of rows) {
+    row.speedup = reference ? row.tokensPerSecond.median / reference.tokensPerSecond.median : null;
+  }
+  return rows;
 }
 
 async function benchModels(

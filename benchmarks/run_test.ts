@@ -81,3 +81,47 @@ Deno.test("bench without a WebGPU adapter exits 1 with a hint", async () => {
   assert.equal(code, 1);
   assert.match(stderr, /No WebGPU adapter found/);
 });
+
+Deno.test({
+  name: "bench --train --json records training tokens/s of every model",
+  sanitizeResources: false,
+  async fn() {
+    const out = await Deno.makeTempDir();
+    try {
+      const { code, stdout, stderr } = await bench([
+        "--train",
+        "--models",
+        "tiny-albert,tiny-bert-pals",
+        "--batch",
+        "2",
+        "--seq-len",
+        "8",
+        "--warmup",
+        "1",
+        "--reps",
+        "5",
+        "--json",
+        "--out",
+        out,
+      ]);
+      assert.equal(code, 0, stderr);
+      const record = JSON.parse(stdout);
+      assert.equal(record.mode, "train");
+      assert.deepEqual(record.models.map((m: { name: string }) => m.name), [
+        "tiny-albert",
+        "tiny-bert-pals",
+      ]);
+      for (const row of record.models) {
+        const { median, min, max } = row.tokensPerSecond;
+        assert.ok(0 < min && min <= median && median <= max);
+        assert.equal(row.details.samplesMs.length, 5);
+        // tokens/s is batch × sequence over each step's wall time.
+        const fastest = Math.min(...row.details.samplesMs);
+        assert.ok(Math.abs(max - (2 * 8 * 1000) / fastest) < 1e-6 * max);
+        assert.equal(row.speedup, null);
+      }
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});

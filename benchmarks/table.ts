@@ -1,7 +1,7 @@
 /** Terminal tables of the `bench` command (`cli-table3`), in the papers' column order. */
 import Table from "cli-table3";
 import { formatCount, formatMedianRange, formatNumber, formatSpeedup, MISSING } from "./format.ts";
-import type { ModelBench } from "./run.ts";
+import type { ModelBench, ModelTrainBench } from "./run.ts";
 import { SPEEDUP_REFERENCE } from "./suites.ts";
 import type { GemmResult } from "./gemm.ts";
 
@@ -65,4 +65,31 @@ export function printGemmTable(rows: GemmResult[], adapter: string) {
   console.log(`Adapter: ${adapter}`);
   console.log(table.toString());
   console.log("Median (min–max) of the timed repetitions, both engines in this run.");
+}
+
+/** Print the training-throughput table (ALBERT Table 2's speed-up is training speed). */
+export function printTrainTable(
+  rows: ModelTrainBench[],
+  context: { note: string; adapter: string },
+) {
+  const table = new Table({
+    head: ["model", "params", "batch×seq", "train tokens/s", "step ms", "speed-up"],
+    style,
+  });
+  for (const row of rows) {
+    table.push([
+      row.name,
+      formatCount(row.params),
+      `${row.batch}×${row.seqLen}`,
+      formatMedianRange(row.tokensPerSecond, 0),
+      formatNumber(row.details.stepMs.median, 0),
+      row.speedup === null ? MISSING : formatSpeedup(row.speedup, 1),
+    ]);
+  }
+  console.log(`Adapter: ${context.adapter}`);
+  console.log(table.toString());
+  console.log(
+    `Training step (forward, loss, backward, clipping, AdamW): median (min–max) of the timed repetitions. ` +
+      `Speed-up: relative to ${SPEEDUP_REFERENCE} in this run.\n${context.note}`,
+  );
 }
