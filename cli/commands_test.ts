@@ -77,3 +77,77 @@ Deno.test("score and eval name what is wrong", async () => {
   ok(run.stderr.includes("error:"));
   await Deno.remove(empty, { recursive: true });
 });
+
+Deno.test({
+  name:
+    "train trains, keeps a checkpoint eval reloads with the same dev score, and names bad input",
+  sanitizeResources: false,
+  async fn() {
+    const out = await Deno.makeTempDir();
+    try {
+      const train = await cli(
+        "train",
+        "--model",
+        "tiny-albert-spm",
+        "--task",
+        "glue/rte",
+        "--limit",
+        "32",
+        "--eval-limit",
+        "24",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "16",
+        "--lr",
+        "1e-3",
+        "--out",
+        out,
+        "--json",
+      );
+      strictEqual(train.code, 0, train.stderr);
+      const outcome = JSON.parse(train.stdout);
+      strictEqual(outcome.runs[0].steps, 2);
+      const best = outcome.runs[0].best;
+      // The kept checkpoint (HF layout, tokenizer beside it) scores the same through `eval`.
+      const evaluated = await cli(
+        "eval",
+        "--model",
+        join(out, "best"),
+        "--task",
+        "glue/rte",
+        "--limit",
+        "24",
+        "--out",
+        join(out, "eval"),
+        "--json",
+      );
+      strictEqual(evaluated.code, 0, evaluated.stderr);
+      deepStrictEqual(JSON.parse(evaluated.stdout).metrics, best.metrics);
+      const log = (await Deno.readTextFile(join(out, "train_log.jsonl"))).trim().split("\n");
+      ok(log.some((l) => "loss" in JSON.parse(l)) && log.some((l) => "eval" in JSON.parse(l)));
+
+      const noTrain = await cli("train", "--model", "tiny-albert-spm", "--task", "squad/v1.1");
+      strictEqual(noTrain.code, 1);
+      match(noTrain.stderr, /squad\/v1\.1 has no train split|not available/);
+      const noResume = await cli(
+        "train",
+        "--model",
+        "tiny-albert-spm",
+        "--task",
+        "glue/rte",
+        "--limit",
+        "8",
+        "--resume",
+        "--out",
+        join(out, "empty"),
+      );
+      strictEqual(noResume.code, 1);
+      match(noResume.stderr, /--resume: no resume point in/);
+      const usage = await cli("train", "--model", "tiny-albert-spm");
+      strictEqual(usage.code, 2);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});
