@@ -10,8 +10,11 @@ import { grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.t
 
 const WORKGROUP = 64;
 
-/** Kernel variant by number of residual inputs (0, 1 or 2). */
-export function layerNormKernel(residuals: 0 | 1 | 2): KernelSpec {
+/**
+ * The summed inputs of a LayerNorm with 0–2 residuals: the bindings `x`, `r1`,
+ * `r2`, `gamma`, `beta`, `out` and the WGSL sum of element `base + i`.
+ */
+export function layerNormInputs(residuals: 0 | 1 | 2) {
   const sum = ["x[base + i]", "r1[base + i]", "r2[base + i]"].slice(0, residuals + 1).join(" + ");
   const storage: KernelSpec["storage"] = [{ name: "x", element: "f32", access: "read" }];
   if (residuals >= 1) storage.push({ name: "r1", element: "f32", access: "read" });
@@ -21,6 +24,12 @@ export function layerNormKernel(residuals: 0 | 1 | 2): KernelSpec {
     { name: "beta", element: "f32", access: "read" },
     { name: "out", element: "f32", access: "read_write" },
   );
+  return { sum, storage };
+}
+
+/** Kernel variant by number of residual inputs (0, 1 or 2). */
+export function layerNormKernel(residuals: 0 | 1 | 2): KernelSpec {
+  const { sum, storage } = layerNormInputs(residuals);
   return {
     name: "layernorm",
     key: `layernorm,residuals=${residuals}`,

@@ -11,20 +11,15 @@
  * invocation per row: rows are short (E or H) and many (B·T), and on
  * llvmpipe the barriers of a workgroup reduction cost more than the loop.
  */
+import { layerNormInputs } from "./layernorm.ts";
 import { grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
 
 const WORKGROUP = 64;
 
 /** Forward kernel variant by number of residual inputs. */
 export function layerNormTrainKernel(residuals: 0 | 1 | 2): KernelSpec {
-  const sum = ["x[base + i]", "r1[base + i]", "r2[base + i]"].slice(0, residuals + 1).join(" + ");
-  const storage: KernelSpec["storage"] = [{ name: "x", element: "f32", access: "read" }];
-  if (residuals >= 1) storage.push({ name: "r1", element: "f32", access: "read" });
-  if (residuals >= 2) storage.push({ name: "r2", element: "f32", access: "read" });
+  const { sum, storage } = layerNormInputs(residuals);
   storage.push(
-    { name: "gamma", element: "f32", access: "read" },
-    { name: "beta", element: "f32", access: "read" },
-    { name: "out", element: "f32", access: "read_write" },
     { name: "xhat", element: "f32", access: "read_write" },
     { name: "rstd", element: "f32", access: "read_write" },
   );
