@@ -47,9 +47,9 @@ Deno.test("unknown flag and later commands exit 2", async () => {
   const flag = await cli("models", "--nope");
   strictEqual(flag.code, 2);
   match(flag.stderr, /^error: Unknown flag "--nope" for command "models"/);
-  const later = await cli("train");
+  const later = await cli("report");
   strictEqual(later.code, 2);
-  match(later.stderr, /^error: Command "train" is not implemented yet/);
+  match(later.stderr, /^error: Command "report" is not implemented yet/);
   const needs = await cli("eval");
   strictEqual(needs.code, 2);
   match(needs.stderr, /^error: eval needs --model/);
