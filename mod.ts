@@ -43,3 +43,17 @@ export { taskEntries, taskEntry, taskNames } from "./tasks/registry.ts";
 export { evaluateV1, evaluateV2, normalizeAnswer } from "./tasks/squad/evaluate.ts";
 export { accuracy, f1Binary, matthewsCorrcoef, pearson, spearman } from "./tasks/glue/metrics.ts";
 export { type EvalOptions, type EvalOutcome, runEval } from "./evaluate/eval.ts";
+export {
+  runTrain,
+  TrainingInterrupted,
+  type TrainOptions,
+  type TrainOutcome,
+} from "./train/run.ts";
+export {
+  DEFAULT_OPTIMIZER,
+  type OptimizerOptions,
+  type TrainBatch,
+  Trainer,
+} from "./train/trainer.ts";
+export { linearWarmupDecay } from "./train/schedule.ts";
+export { type Schedule, SCHEDULES, TaskSampler } from "./train/sampling.ts";
