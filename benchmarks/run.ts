@@ -203,10 +203,16 @@ async function benchTraining(
   } finally {
     progress.stop();
   }
+  return withSpeedups(rows, (row) => row.tokensPerSecond.median);
+}
+
+/** Set each row's speed-up over the reference model's `throughput` (null when it did not run). */
+function withSpeedups<T extends { name: string; speedup: number | null }>(
+  rows: T[],
+  throughput: (row: T) => number,
+): T[] {
   const reference = rows.find((r) => r.name === SPEEDUP_REFERENCE);
-  for (const row of rows) {
-    row.speedup = reference ? row.tokensPerSecond.median / reference.tokensPerSecond.median : null;
-  }
+  for (const row of rows) row.speedup = reference ? throughput(row) / throughput(reference) : null;
   return rows;
 }
 
@@ -256,9 +262,5 @@ async function benchModels(
   } finally {
     progress.stop();
   }
-  const reference = rows.find((r) => r.name === SPEEDUP_REFERENCE);
-  for (const row of rows) {
-    row.speedup = reference ? row.webgpu.median / reference.webgpu.median : null;
-  }
-  return rows;
+  return withSpeedups(rows, (row) => row.webgpu.median);
 }

@@ -28,6 +28,16 @@ export function parseFlags<T extends Options>(command: string, args: string[], o
   }
 }
 
+/** A non-negative number flag (learning rates, fractions), or `fallback` when absent. */
+export function numberFlag(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const x = Number(value);
+  if (value.trim() === "" || !Number.isFinite(x) || x < 0) {
+    throw new UsageError(`Flag "--${name}" must be a non-negative number, got "${value}"`);
+  }
+  return x;
+}
+
 export function integerFlag(
   name: string,
   value: string | undefined,

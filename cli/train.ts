@@ -1,7 +1,7 @@
 /** `deno task harness train`: flags to `runTrain` options, seeds, and the printed summary. */
 import { join } from "node:path";
 import Table from "cli-table3";
-import { integerFlag, parseFlags, UsageError } from "./flags.ts";
+import { integerFlag, numberFlag, parseFlags, UsageError } from "./flags.ts";
 import { dataDir } from "../tasks/task.ts";
 import { taskEntry, taskNames } from "../tasks/registry.ts";
 import { max, median, min } from "../runtime/stats.ts";
@@ -37,15 +37,6 @@ Flags:
   --tokenizer PATH      Tokenizer directory or file (default as for eval)
   --json                Print the outcome as JSON; no progress bar
   -h, --help`;
-
-function numberFlag(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const x = Number(value);
-  if (!Number.isFinite(x) || x < 0) {
-    throw new UsageError(`Flag "--${name}" must be a non-negative number, got "${value}"`);
-  }
-  return x;
-}
 
 /** Parse `train` flags and run every seed; prints the best dev scores. */
 export async function trainCommand(args: string[]): Promise<number> {
@@ -86,8 +77,9 @@ export async function trainCommand(args: string[]): Promise<number> {
   }
   const firstSeed = integerFlag("seed", flags.seed, 0) ?? 0;
   const seeds = integerFlag("seeds", flags.seeds, 1) ?? 1;
-  const model = flags.model.replace(/[\\/]+$/, "").split(/[\\/]/).pop()!;
-  const out = flags.out ?? join("results", "runs", "train", model, entry.name.replace("/", "-"));
+  const { slug } = await import("../evaluate/eval.ts");
+  const out = flags.out ??
+    join("results", "runs", "train", slug(flags.model), entry.name.replace("/", "-"));
   const { runTrain } = await import("../train/run.ts");
   // Ctrl-C stops after the current step with a resume point saved.
   const controller = new AbortController();

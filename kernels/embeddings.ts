@@ -9,19 +9,26 @@ import { grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.t
 
 const WORKGROUP = 64;
 
+/** Bindings of the token ids, token types and the three tables (also the training kernel's). */
+export const EMBEDDING_TABLES: KernelSpec["storage"] = [
+  { name: "ids", element: "u32", access: "read" },
+  { name: "types", element: "u32", access: "read" },
+  { name: "word", element: "f32", access: "read" },
+  { name: "position", element: "f32", access: "read" },
+  { name: "tokenType", element: "f32", access: "read" },
+];
+
+/** WGSL sum of element `i` of token `row` at position `t` over the three tables. */
+export const EMBEDDING_SUM = "word[ids[row] * params.size + i] + position[t * params.size + i] + " +
+  "tokenType[types[row] * params.size + i]";
+
 /** The embeddings kernel. */
 export function embeddingsKernel(): KernelSpec {
-  const value = "word[ids[row] * params.size + i] + position[t * params.size + i] + " +
-    "tokenType[types[row] * params.size + i]";
   return {
     name: "embeddings",
     key: "embeddings",
     storage: [
-      { name: "ids", element: "u32", access: "read" },
-      { name: "types", element: "u32", access: "read" },
-      { name: "word", element: "f32", access: "read" },
-      { name: "position", element: "f32", access: "read" },
-      { name: "tokenType", element: "f32", access: "read" },
+      ...EMBEDDING_TABLES,
       { name: "gamma", element: "f32", access: "read" },
       { name: "beta", element: "f32", access: "read" },
       { name: "out", element: "f32", access: "read_write" },
@@ -41,7 +48,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
   if (row >= params.rows) { return; }
   let t = row % params.seqLen;
   let base = row * params.size;
-  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) { out[base + i] = ${value}; }
+  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) { out[base + i] = ${EMBEDDING_SUM}; }
   layer_norm_row(base, lid);
 }
 `,

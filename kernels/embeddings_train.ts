@@ -8,6 +8,7 @@
  * rows and adds the sum into its table row. Deterministic, and each table row
  * is written by exactly one workgroup.
  */
+import { EMBEDDING_SUM, EMBEDDING_TABLES } from "./embeddings.ts";
 import { grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
 
 const WORKGROUP = 64;
@@ -16,14 +17,7 @@ const WORKGROUP = 64;
 export const EMBEDDINGS_SUM_KERNEL: KernelSpec = {
   name: "embeddings_sum",
   key: "embeddings_sum",
-  storage: [
-    { name: "ids", element: "u32", access: "read" },
-    { name: "types", element: "u32", access: "read" },
-    { name: "word", element: "f32", access: "read" },
-    { name: "position", element: "f32", access: "read" },
-    { name: "tokenType", element: "f32", access: "read" },
-    { name: "out", element: "f32", access: "read_write" },
-  ],
+  storage: [...EMBEDDING_TABLES, { name: "out", element: "f32", access: "read_write" }],
   uniforms: [
     { name: "rows", type: "u32" },
     { name: "seqLen", type: "u32" },
@@ -39,8 +33,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let t = row % params.seqLen;
   let base = row * params.size;
   for (var i = lid; i < params.size; i += WORKGROUP_SIZE) {
-    out[base + i] = word[ids[row] * params.size + i] + position[t * params.size + i] +
-      tokenType[types[row] * params.size + i];
+    out[base + i] = ${EMBEDDING_SUM};
   }
 }
 `,

@@ -79,9 +79,7 @@ export class TrainGraph {
 
   /** A new activation of `rows × cols` with its gradient buffer, named after its role. */
   act(role: string, rows: number, cols: number): Act {
-    const n = this.#roles.get(role) ?? 0;
-    this.#roles.set(role, n + 1);
-    const name = `${role}#${n}`;
+    const name = this.#name(role);
     const view = (buffer: GPUBuffer): View => ({ buffer, offset: 0, ld: cols, rows, cols });
     return {
       value: view(this.pool.get(name, rows * cols)),
@@ -91,9 +89,14 @@ export class TrainGraph {
 
   /** A scratch buffer (not differentiated). */
   scratch(role: string, count: number): GPUBuffer {
+    return this.pool.get(this.#name(role), count);
+  }
+
+  /** `role#n` for the n-th use of a role: the same names in every shape's plan, so plans share buffers. */
+  #name(role: string): string {
     const n = this.#roles.get(role) ?? 0;
     this.#roles.set(role, n + 1);
-    return this.pool.get(`${role}#${n}`, count);
+    return `${role}#${n}`;
   }
 
   async #push(list: Dispatch[], d: Dispatch | Dispatch[] | Promise<Dispatch | Dispatch[]>) {

@@ -12,10 +12,10 @@ import { join } from "node:path";
 import { createWebGpuBackend } from "../backends/webgpu/engine.ts";
 import { checkpointDir, tokenizerFor } from "../evaluate/eval.ts";
 import { fitHead } from "../evaluate/head.ts";
-import { runRows } from "../evaluate/runner.ts";
+import { runRows, type RunRowsOptions } from "../evaluate/runner.ts";
 import { saveCheckpoint, statOrUndefined } from "../models/checkpoint.ts";
 import { configToJson } from "../models/config.ts";
-import { makeModel } from "../models/model.ts";
+import { makeModel, type Model, type Weights } from "../models/model.ts";
 import { resolveModel } from "../models/resolve.ts";
 import { acquireGpu, type Gpu } from "../runtime/device.ts";
 import { canonicalJson, fingerprint, sha256 } from "../runtime/fingerprint.ts";
@@ -185,10 +185,11 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
     }
     const writeLog = () => writeAtomic(logPath, log.map((l) => l + "\n").join(""));
     const addLog = (line: LogLine) => log.push(JSON.stringify(line));
-    const savePoint = async () => {
+    // `params`: weights already read back at this step (an epoch's end), else read here.
+    const savePoint = async (params?: Weights) => {
       await writeLog();
       await saveResumePoint(resumeDir, { key, step, best, logLines: log.length }, {
-        params: await trainer.params.read("param"),
+        params: params ?? await trainer.params.read("param"),
         m: await trainer.params.read("m"),
         v: await trainer.params.read("v"),
       });
@@ -256,7 +257,8 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
           }
           if (step % options.saveSteps === 0 && step !== epochEnd) await savePoint();
         }
-        const metrics = await evaluateDev(gpu, trainer, model.config, dev, {
+        const trained = makeModel(model.config, await trainer.params.read("param"));
+        const metrics = await evaluateDev(gpu, trained, dev, {
           head: entry.head.kind,
           padId: tokenizer.special.pad,
           task,
@@ -268,13 +270,10 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
         addLog({ step, epoch, task: entry.name, eval: metrics });
         if (best === null || score > best.score) {
           best = { score, epoch, metrics };
-          await saveCheckpoint(
-            bestDir,
-            makeModel(model.config, await trainer.params.read("param")),
-          );
+          await saveCheckpoint(bestDir, trained);
           await copyTokenizer(tokenizer.source, bestDir);
         }
-        await savePoint();
+        await savePoint(trained.weights);
       }
     } finally {
       progress.stop();
@@ -324,12 +323,10 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
 /** Dev metrics of the current weights, through the inference engine `eval` uses. */
 async function evaluateDev(
   gpu: Gpu,
-  trainer: Trainer,
-  config: Parameters<typeof makeModel>[0],
+  model: Model,
   dev: PreparedTask,
-  options: Parameters<typeof runRows>[2],
+  options: RunRowsOptions,
 ): Promise<Metrics> {
-  const model = makeModel(config, await trainer.params.read("param"));
   const backend = await createWebGpuBackend(model, { gpu });
   try {
     const logits = await runRows(backend, dev.rows, { ...options, groupSize: dev.groupSize });

@@ -9,7 +9,7 @@
  * has none there), and the classifier input.
  */
 import { dispatchCrossEntropy, dispatchSquaredError } from "../kernels/loss.ts";
-import { groupsSize } from "../kernels/embeddings_train.ts";
+import { embeddingGroups, groupsSize } from "../kernels/embeddings_train.ts";
 import type { ActivationPool } from "../backends/webgpu/plan.ts";
 import type { LayerNames, LinearNames, TopLayerNames } from "../models/layout.ts";
 import type { Dispatch, KernelRuntime } from "../runtime/kernel.ts";
@@ -42,9 +42,10 @@ export interface StepPlan {
     groups: { word: GPUBuffer; position: GPUBuffer; tokenType: GPUBuffer };
     labels: GPUBuffer;
   };
+  /** Grouping of the rows by position, the same for every batch of this shape. */
+  positionGroups: Uint32Array<ArrayBuffer>;
   /** Per-row (per-question) weighted losses; their sum is the batch's mean loss. */
   losses: { buffer: GPUBuffer; count: number };
-  logits: { buffer: GPUBuffer; count: number };
 }
 
 /** The loss a model's head trains with for a task. */
@@ -181,8 +182,7 @@ export async function buildStepPlan(
     logits = await g.linear(dropped, classifier);
   }
 
-  const lossCount = labels;
-  const losses = pool.get("losses", lossCount);
+  const losses = pool.get("losses", labels);
   const common = {
     logits: logits.value.buffer,
     labels: inputs.labels,
@@ -201,7 +201,6 @@ export async function buildStepPlan(
         logits,
         dispatchCrossEntropy(runtime, {
           ...common,
-          labels: inputs.labels,
           rows: batch,
           width: seqLen,
           rowStride: seqLen * 2,
@@ -234,7 +233,7 @@ export async function buildStepPlan(
     forward: g.forward,
     backward: g.backward,
     inputs,
-    losses: { buffer: losses, count: lossCount },
-    logits: { buffer: logits.value.buffer, count: logits.value.rows * logits.value.cols },
+    positionGroups: embeddingGroups(Array.from({ length: rows }, (_, r) => r % seqLen), rows),
+    losses: { buffer: losses, count: labels },
   };
 }

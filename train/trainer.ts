@@ -179,8 +179,7 @@ export class Trainer {
     q.writeBuffer(inputs.types, 0, Uint32Array.from(batch.tokenTypeIds));
     q.writeBuffer(inputs.mask, 0, Uint32Array.from(batch.attentionMask));
     q.writeBuffer(inputs.groups.word, 0, embeddingGroups(batch.inputIds, rows));
-    const positions = Array.from({ length: rows }, (_, r) => r % batch.seqLen);
-    q.writeBuffer(inputs.groups.position, 0, embeddingGroups(positions, rows));
+    q.writeBuffer(inputs.groups.position, 0, plan.positionGroups);
     q.writeBuffer(inputs.groups.tokenType, 0, embeddingGroups(batch.tokenTypeIds, rows));
     q.writeBuffer(inputs.labels, 0, Float32Array.from(batch.labels));
     q.writeBuffer(this.#rng, 0, Uint32Array.of(seed >>> 0));
@@ -232,13 +231,6 @@ export class Trainer {
     if (!plan) throw new Error("No step has run yet");
     const values = await this.#read(plan.losses.buffer, plan.losses.count);
     return values.reduce((a, b) => a + b, 0);
-  }
-
-  /** Logits of the last batch (tests). */
-  lastLogits(): Promise<Float32Array> {
-    const plan = this.#lastPlan;
-    if (!plan) throw new Error("No step has run yet");
-    return this.#read(plan.logits.buffer, plan.logits.count);
   }
 
   /** Global gradient norm of the last optimiser step, before clipping. */
