@@ -108,7 +108,7 @@ Deno.test({
       strictEqual(train.code, 0, train.stderr);
       const outcome = JSON.parse(train.stdout);
       strictEqual(outcome.runs[0].steps, 2);
-      const best = outcome.runs[0].best;
+      const best = outcome.runs[0].tasks[0].best;
       // The kept checkpoint (HF layout, tokenizer beside it) scores the same through `eval`.
       const evaluated = await cli(
         "eval",
@@ -146,6 +146,87 @@ Deno.test({
       match(noResume.stderr, /--resume: no resume point in/);
       const usage = await cli("train", "--model", "tiny-albert-spm");
       strictEqual(usage.code, 2);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "train --tasks trains PALs on several tasks; each task's kept checkpoint evals to its dev score",
+  sanitizeResources: false,
+  async fn() {
+    const out = await Deno.makeTempDir();
+    try {
+      const common = ["--model", "tiny-bert-wordpiece", "--limit", "32", "--eval-limit", "24"];
+      const train = await cli(
+        "train",
+        ...common,
+        "--tasks",
+        "glue/rte,glue/stsb",
+        "--adapter",
+        "pals",
+        "--hidden-size-aug",
+        "12",
+        "--schedule",
+        "proportional",
+        "--steps-per-epoch",
+        "3",
+        "--epochs",
+        "2",
+        "--batch-size",
+        "16",
+        "--lr",
+        "1e-3",
+        "--out",
+        out,
+        "--json",
+      );
+      strictEqual(train.code, 0, train.stderr);
+      const outcome = JSON.parse(train.stdout);
+      const run = outcome.runs[0];
+      strictEqual(run.steps, 6);
+      strictEqual(run.adapter, "pals");
+      deepStrictEqual(run.tasks.map((t: { task: string }) => t.task), ["glue/rte", "glue/stsb"]);
+      ok(run.multiplier > 1, `PALs add parameters: multiplier ${run.multiplier}`);
+      strictEqual(outcome.summary.at(-1).task, "average");
+      // Task 1 (STS-B) is served by head 1 of the multi-task checkpoint.
+      const stsb = run.tasks[1];
+      const evaluated = await cli(
+        "eval",
+        "--model",
+        stsb.checkpoint,
+        "--task",
+        "glue/stsb",
+        "--task-index",
+        "1",
+        "--limit",
+        "24",
+        "--out",
+        join(out, "eval"),
+        "--json",
+      );
+      strictEqual(evaluated.code, 0, evaluated.stderr);
+      deepStrictEqual(JSON.parse(evaluated.stdout).metrics, stsb.best.metrics);
+
+      const squad = await cli("train", ...common, "--tasks", "glue/rte,squad/v1.1");
+      strictEqual(squad.code, 1);
+      match(squad.stderr, /squad\/v1\.1/);
+      const albertPals = await cli(
+        "train",
+        "--model",
+        "tiny-albert-spm",
+        "--tasks",
+        "glue/rte,glue/wnli",
+        "--adapter",
+        "pals",
+      );
+      strictEqual(albertPals.code, 1);
+      match(albertPals.stderr, /PAL adapters \(mult\/pals\/top\) apply to BERT models only/);
+      const schedule = await cli("train", ...common, "--tasks", "glue/rte", "--schedule", "x");
+      strictEqual(schedule.code, 2);
+      match(schedule.stderr, /--schedule" must be one of round-robin/);
     } finally {
       await Deno.remove(out, { recursive: true });
     }

@@ -1,12 +1,16 @@
 /** `deno task harness train`: flags to `runTrain` options, seeds, and the printed summary. */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import Table from "cli-table3";
 import { integerFlag, numberFlag, parseFlags, UsageError } from "./flags.ts";
 import { dataDir } from "../tasks/task.ts";
 import { taskEntry, taskNames } from "../tasks/registry.ts";
 import { max, median, min } from "../runtime/stats.ts";
+import type { AdapterChoice } from "../models/multitask.ts";
+import { type Schedule, SCHEDULES } from "../train/sampling.ts";
+import type { TrainOutcome } from "../train/run.ts";
 
 const HELP = `Usage: deno task harness train --model DIR|NAME --task NAME [flags]
+       deno task harness train --model DIR|NAME --tasks A,B,... --adapter KIND [flags]
 
 Fine-tune a model on a task's train split on WebGPU, evaluating on dev after
 every epoch and keeping the best checkpoint (Hugging Face layout, loadable by
@@ -14,23 +18,36 @@ every epoch and keeping the best checkpoint (Hugging Face layout, loadable by
 each seed trains into OUT/seed-S/ and the summary gives the median, min and
 max of the best dev score. An interrupted run continues with --resume.
 
+With --tasks, one model trains on several tasks (BERT and PALs): a shared
+backbone, one classifier per task and, per --adapter, per-task PALs,
+low-rank or top-projected adapters (none: the shared-backbone baseline). Each
+step's task is drawn by --schedule; every epoch has --steps-per-epoch steps;
+each task keeps its own best checkpoint in OUT/best/<task>/ (eval it with
+--task-index, its position in --tasks counting from 0).
+
 Flags:
   --model DIR|NAME      Checkpoint directory, config.json or zoo name (seeded random weights)
   --task NAME           One of: ${taskNames().join(", ")}
+  --tasks A,B,...       Several GLUE tasks trained jointly (multi-task)
+  --adapter KIND        pals, low-rank, top (top-projected) or none (default: none with --tasks)
+  --hidden-size-aug N   Adapter size d_s (default: the paper's d_s/H ratio, e.g. 204 at H = 768)
+  --schedule NAME       round-robin (default), proportional, sqrt or annealed
+  --steps-per-epoch N   Multi-task steps per epoch (default: all tasks' examples / batch size)
   --data DIR            Data directory (default $HARNESS_DATA or ./data)
-  --epochs N            Passes over the training set (default 3)
+  --epochs N            Passes over the training set (multi-task: epochs of --steps-per-epoch; default 3)
   --max-steps N         Stop after N optimiser steps
-  --limit N             Train on the first N training examples only
+  --limit N             Train on the first N training examples (of each task) only
   --eval-limit N        Evaluate on the first N dev examples only
   --batch-size N        Examples per step (default 32)
   --lr X                Peak learning rate (default 2e-5)
+  --adapter-lr X        Peak learning rate of adapter parameters (default: --lr)
   --warmup X            Fraction of steps warming up linearly (default 0.1)
   --weight-decay X      Decoupled weight decay (default 0.01)
   --optimizer adamw|lamb  Optimiser (default adamw)
   --max-seq-length N    Longest input (GLUE 128 by default)
   --seed N              First seed (weights of a zoo model, head, shuffling, dropout; default 0)
   --seeds N             Train N seeds (seed, seed+1, ...) and report their median (default 1)
-  --out DIR             Output directory (default results/runs/train/<model>/<task>)
+  --out DIR             Output directory (default results/runs/train/<model>/<task or tasks>)
   --save-steps N        Steps between resume points (default 500; also at each epoch's end)
   --log-steps N         Steps between training-log lines (default 50)
   --resume              Continue from OUT's last resume point
@@ -38,11 +55,25 @@ Flags:
   --json                Print the outcome as JSON; no progress bar
   -h, --help`;
 
+/** `--adapter` values; `top` is the issue's and the paper's short name for top-projected. */
+const ADAPTERS: Record<string, AdapterChoice> = {
+  "pals": "pals",
+  "low-rank": "low-rank",
+  "top": "top-projected",
+  "top-projected": "top-projected",
+  "none": "none",
+};
+
 /** Parse `train` flags and run every seed; prints the best dev scores. */
 export async function trainCommand(args: string[]): Promise<number> {
   const flags = parseFlags("train", args, {
     model: { type: "string" },
     task: { type: "string" },
+    tasks: { type: "string" },
+    adapter: { type: "string" },
+    "hidden-size-aug": { type: "string" },
+    schedule: { type: "string" },
+    "steps-per-epoch": { type: "string" },
     data: { type: "string" },
     epochs: { type: "string" },
     "max-steps": { type: "string" },
@@ -50,6 +81,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     "eval-limit": { type: "string" },
     "batch-size": { type: "string" },
     lr: { type: "string" },
+    "adapter-lr": { type: "string" },
     warmup: { type: "string" },
     "weight-decay": { type: "string" },
     optimizer: { type: "string" },
@@ -69,29 +101,59 @@ export async function trainCommand(args: string[]): Promise<number> {
     return 0;
   }
   if (!flags.model) throw new UsageError(`train needs --model DIR|NAME (see --help)`);
-  if (!flags.task) throw new UsageError(`train needs --task NAME (see --help)`);
-  const entry = taskEntry(flags.task);
+  if (!flags.task === !flags.tasks) {
+    throw new UsageError(`train needs --task NAME or --tasks A,B,... (one of them; see --help)`);
+  }
+  const tasks = (flags.tasks ?? flags.task!).split(",").map((t) => taskEntry(t.trim()).name);
+  const multiTask = flags.tasks !== undefined;
+  let adapter: AdapterChoice | undefined;
+  if (flags.adapter !== undefined) {
+    adapter = ADAPTERS[flags.adapter];
+    if (!adapter) {
+      throw new UsageError(
+        `Flag "--adapter" must be one of ${
+          Object.keys(ADAPTERS).join(", ")
+        }, got "${flags.adapter}"`,
+      );
+    }
+  } else if (multiTask) adapter = "none";
+  const schedule = (flags.schedule ?? "round-robin") as Schedule;
+  if (!SCHEDULES.includes(schedule)) {
+    throw new UsageError(
+      `Flag "--schedule" must be one of ${SCHEDULES.join(", ")}, got "${flags.schedule}"`,
+    );
+  }
+  if (!multiTask && (flags.schedule || flags["steps-per-epoch"])) {
+    throw new UsageError(`--schedule and --steps-per-epoch apply to multi-task runs (--tasks)`);
+  }
   const optimizer = flags.optimizer ?? "adamw";
   if (optimizer !== "adamw" && optimizer !== "lamb") {
     throw new UsageError(`Flag "--optimizer" must be adamw or lamb, got "${optimizer}"`);
   }
+  const lr = numberFlag("lr", flags.lr, 2e-5);
   const firstSeed = integerFlag("seed", flags.seed, 0) ?? 0;
   const seeds = integerFlag("seeds", flags.seeds, 1) ?? 1;
   const { slug } = await import("../evaluate/eval.ts");
-  const out = flags.out ??
-    join("results", "runs", "train", slug(flags.model), entry.name.replace("/", "-"));
+  const runName = multiTask
+    ? `${adapter}-${schedule}-${tasks.length}-tasks`
+    : tasks[0].replace("/", "-");
+  const out = flags.out ?? join("results", "runs", "train", slug(flags.model), runName);
   const { runTrain } = await import("../train/run.ts");
   // Ctrl-C stops after the current step with a resume point saved.
   const controller = new AbortController();
   const onInterrupt = () => controller.abort();
   Deno.addSignalListener("SIGINT", onInterrupt);
-  const outcomes = [];
+  const outcomes: TrainOutcome[] = [];
   try {
     for (let s = firstSeed; s < firstSeed + seeds; s++) {
       outcomes.push(
         await runTrain({
           model: flags.model,
-          task: entry.name,
+          tasks,
+          adapter,
+          hiddenSizeAug: integerFlag("hidden-size-aug", flags["hidden-size-aug"], 1),
+          schedule: multiTask ? schedule : undefined,
+          stepsPerEpoch: integerFlag("steps-per-epoch", flags["steps-per-epoch"], 1),
           data: dataDir(flags.data),
           out: seeds > 1 ? join(out, `seed-${s}`) : out,
           epochs: integerFlag("epochs", flags.epochs, 1) ?? 3,
@@ -99,7 +161,10 @@ export async function trainCommand(args: string[]): Promise<number> {
           limit: integerFlag("limit", flags.limit, 1),
           evalLimit: integerFlag("eval-limit", flags["eval-limit"], 1),
           batchSize: integerFlag("batch-size", flags["batch-size"], 1) ?? 32,
-          lr: numberFlag("lr", flags.lr, 2e-5),
+          lr,
+          adapterLr: flags["adapter-lr"] === undefined
+            ? undefined
+            : numberFlag("adapter-lr", flags["adapter-lr"], lr),
           warmup: numberFlag("warmup", flags.warmup, 0.1),
           weightDecay: numberFlag("weight-decay", flags["weight-decay"], 0.01),
           optimizer,
@@ -117,37 +182,83 @@ export async function trainCommand(args: string[]): Promise<number> {
   } finally {
     Deno.removeSignalListener("SIGINT", onInterrupt);
   }
-  const metric = entry.metrics[0];
-  const scores = outcomes.map((o) => o.best?.score ?? NaN);
-  const summary = { metric, median: median(scores), min: min(scores), max: max(scores) };
+  const summary = summarise(outcomes);
   if (flags.json) {
-    console.log(JSON.stringify({ task: entry.name, summary, runs: outcomes }, null, 2));
+    console.log(
+      JSON.stringify({ tasks, adapter: adapter ?? null, summary, runs: outcomes }, null, 2),
+    );
     return 0;
   }
+  console.log(runsTable(outcomes));
+  if (outcomes.length > 1 || tasks.length > 1) console.log(summaryTable(summary, outcomes.length));
+  for (const o of outcomes) {
+    const where = o.tasks.length === 1 ? o.tasks[0].checkpoint : dirname(o.tasks[0].checkpoint);
+    console.error(`seed ${o.seed}: ${where}, record ${o.recordPath}`);
+  }
+  return 0;
+}
+
+/** Median, min and max of one task's best dev score over the seeds. */
+interface TaskSummary {
+  task: string;
+  metric: string;
+  median: number;
+  min: number;
+  max: number;
+}
+
+/** Per-task spread over seeds, plus the average over tasks (per seed, then spread). */
+export function summarise(outcomes: readonly TrainOutcome[]): TaskSummary[] {
+  const spread = (task: string, metric: string, scores: number[]) => ({
+    task,
+    metric,
+    median: median(scores),
+    min: min(scores),
+    max: max(scores),
+  });
+  const first = outcomes[0].tasks;
+  const rows = first.map((t, i) =>
+    spread(t.task, t.metric, outcomes.map((o) => o.tasks[i].best?.score ?? NaN))
+  );
+  if (first.length > 1) {
+    const averages = outcomes.map((o) =>
+      o.tasks.reduce((sum, t) => sum + (t.best?.score ?? NaN), 0) / o.tasks.length
+    );
+    rows.push(spread("average", "", averages));
+  }
+  return rows;
+}
+
+function runsTable(outcomes: readonly TrainOutcome[]): string {
   const table = new Table({
-    head: ["seed", `best dev ${metric}`, "epoch", "steps", "tokens/s", "minutes"],
+    head: ["seed", "task", "best dev", "epoch", "steps", "tokens/s", "minutes"],
     style: { compact: true },
   });
   for (const o of outcomes) {
-    table.push([
-      o.seed,
-      o.best ? o.best.score.toFixed(2) : "n/a",
-      o.best?.epoch ?? "n/a",
-      o.steps,
-      o.tokensPerSecond.toFixed(0),
-      (o.seconds / 60).toFixed(1),
-    ]);
+    for (const t of o.tasks) {
+      table.push([
+        o.seed,
+        t.task,
+        t.best ? `${t.metric} ${t.best.score.toFixed(2)}` : "n/a",
+        t.best?.epoch ?? "n/a",
+        o.steps,
+        o.tokensPerSecond.toFixed(0),
+        (o.seconds / 60).toFixed(1),
+      ]);
+    }
   }
-  console.log(table.toString());
-  if (outcomes.length > 1) {
-    console.log(
-      `${entry.name} dev ${metric}: median ${summary.median.toFixed(2)} (min ${
-        summary.min.toFixed(2)
-      }, max ${summary.max.toFixed(2)}) over ${outcomes.length} seeds`,
-    );
+  return table.toString();
+}
+
+function summaryTable(summary: readonly TaskSummary[], seeds: number): string {
+  const head = seeds > 1
+    ? ["task", "metric", `median of ${seeds}`, "min", "max"]
+    : ["task", "metric", "best dev"];
+  const table = new Table({ head, style: { compact: true } });
+  for (const s of summary) {
+    const cells = [s.task, s.metric, s.median.toFixed(2)];
+    if (seeds > 1) cells.push(s.min.toFixed(2), s.max.toFixed(2));
+    table.push(cells);
   }
-  for (const o of outcomes) {
-    console.error(`seed ${o.seed}: ${o.checkpoint}, record ${o.recordPath}`);
-  }
-  return 0;
+  return table.toString();
 }

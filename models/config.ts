@@ -286,13 +286,18 @@ function parseHead(
       return { kind, numLabels: numLabels as number };
     }
     case "multi-task": {
-      if (!adapter) fail(`architecture ${prefix}ForMultiTask needs a PAL adapter (mult/top keys)`);
-      const labels = raw.task_num_labels ?? Array(adapter!.numTasks).fill(2);
+      // Without adapters this is the shared-backbone baseline: one encoder, a classifier per task.
+      const tasks = adapter?.numTasks ??
+        (Array.isArray(raw.task_num_labels) ? raw.task_num_labels.length : raw.num_tasks);
+      if (!Number.isInteger(tasks) || (tasks as number) < 1) {
+        fail(`architecture ${prefix}ForMultiTask needs task_num_labels (or PAL adapter keys)`);
+      }
+      const labels = raw.task_num_labels ?? Array(tasks as number).fill(2);
       if (
-        !Array.isArray(labels) || labels.length !== adapter!.numTasks ||
+        !Array.isArray(labels) || labels.length !== tasks ||
         !labels.every((n) => Number.isInteger(n) && n >= 1)
       ) {
-        fail(`task_num_labels must list ${adapter!.numTasks} positive integers (one per task)`);
+        fail(`task_num_labels must list ${tasks} positive integers (one per task)`);
       }
       return { kind, taskNumLabels: labels as number[] };
     }
@@ -357,7 +362,8 @@ export function headSize(config: ModelConfig): number {
   return config.hiddenSize / config.numAttentionHeads;
 }
 
-/** Number of tasks a model can run: its adapters' tasks, or 1 for a single-task model. */
+/** Number of tasks a model can run: its adapters' or task heads' count, else 1. */
 export function taskCount(config: ModelConfig): number {
-  return config.adapter?.numTasks ?? 1;
+  const head = config.head;
+  return config.adapter?.numTasks ?? (head.kind === "multi-task" ? head.taskNumLabels.length : 1);
 }

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { architectureName, ConfigError, configToJson, headSize, parseConfig } from "./config.ts";
+import {
+  architectureName,
+  ConfigError,
+  configToJson,
+  headSize,
+  parseConfig,
+  taskCount,
+} from "./config.ts";
 import { zoo, zooEntry } from "./zoo.ts";
 
 const base = configToJson(zooEntry("tiny-albert").config);
@@ -136,5 +143,17 @@ Deno.test("PAL adapter keys are validated", () => {
     },
     /task_num_labels must list 2 positive integers/,
   );
-  fails({ ...bert, architectures: ["BertForMultiTask"] }, /needs a PAL adapter/);
+  fails({ ...bert, architectures: ["BertForMultiTask"] }, /needs task_num_labels/);
+});
+
+Deno.test("a multi-task head without adapters is the shared-backbone baseline", () => {
+  const bert = configToJson(zooEntry("tiny-bert").config);
+  const config = parseConfig(
+    { ...bert, architectures: ["BertForMultiTask"], task_num_labels: [2, 1, 3] },
+    "shared.json",
+  );
+  assert.equal(config.adapter, undefined);
+  assert.deepEqual(config.head, { kind: "multi-task", taskNumLabels: [2, 1, 3] });
+  assert.equal(taskCount(config), 3);
+  assert.deepEqual(parseConfig(configToJson(config), "again.json"), config);
 });

@@ -72,3 +72,32 @@ export function trainBatch(
     labels: indices.map((i) => targets[i]),
   };
 }
+
+/**
+ * One task's endless supply of batches: its epochs (of its own data) one
+ * after another, each shuffled by `epochBatches`. Multi-task training draws
+ * from several streams at different rates; a stream's position follows from
+ * how many batches were taken, so a resumed run replays it exactly.
+ */
+export class TaskStream {
+  #epoch = 0;
+  #batches: number[][] = [];
+  #next = 0;
+
+  constructor(
+    readonly rows: readonly Encoding[],
+    readonly options: { batchSize: number; seed: number },
+  ) {
+    if (rows.length === 0) throw new RangeError("A task stream needs at least one row");
+  }
+
+  /** Row indices of the next batch. */
+  next(): number[] {
+    if (this.#next >= this.#batches.length) {
+      this.#epoch++;
+      this.#batches = epochBatches(this.rows, { ...this.options, epoch: this.#epoch });
+      this.#next = 0;
+    }
+    return this.#batches[this.#next++];
+  }
+}

@@ -18,8 +18,8 @@ export interface ResumeState {
   key: string;
   /** Optimiser steps done. */
   step: number;
-  /** Best dev score so far and its epoch (`null` before the first evaluation). */
-  best: { score: number; epoch: number; metrics: Record<string, number> } | null;
+  /** Best dev score so far per task and its epoch (`null` before the first evaluation). */
+  best: ({ score: number; epoch: number; metrics: Record<string, number> } | null)[];
   /** Training-log lines written up to this step (the log is cut back to them on resume). */
   logLines: number;
   files: { params: string; m: string; v: string };

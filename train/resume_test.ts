@@ -2,21 +2,24 @@
  * Resuming: a run interrupted mid-epoch (its signal aborted after step 7,
  * between two saved resume points) and continued with `resume` ends with the
  * same weights as an uninterrupted run of the same seed, to 1e-6; and a
- * resume point saved under other settings is refused.
+ * resume point saved under other settings is refused. Checked for one task
+ * and for a multi-task PALs run with a sampled schedule, where the task draws
+ * and each task's batch stream must be replayed too.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { gpuTest } from "../tests/_gpu.ts";
+import type { Gpu } from "../runtime/device.ts";
 import { loadResumeState, loadResumeTensors } from "./resume.ts";
 import { runTrain, TrainingInterrupted, type TrainOptions } from "./run.ts";
 
 const DATA = new URL("../../shared/data", import.meta.url).pathname;
 
-function options(out: string, extra: Partial<TrainOptions> = {}): TrainOptions {
+function baseOptions(out: string, extra: Partial<TrainOptions> = {}): TrainOptions {
   return {
     recordsDir: join(out, "records"),
     model: "tiny-albert-spm",
-    task: "glue/rte",
+    tasks: ["glue/rte"],
     data: DATA,
     out,
     epochs: 2,
@@ -43,7 +46,25 @@ async function finalParams(out: string) {
   return { state, tensors: await loadResumeTensors(dir, state) };
 }
 
-gpuTest("An interrupted and resumed run ends with the uninterrupted run's weights", async (gpu) => {
+const MULTI_TASK: Partial<TrainOptions> = {
+  model: "tiny-bert-wordpiece",
+  tasks: ["glue/rte", "glue/stsb", "glue/wnli"],
+  adapter: "pals",
+  hiddenSizeAug: 12,
+  schedule: "sqrt",
+  stepsPerEpoch: 6,
+};
+
+for (const [what, extra] of [["one task", {}], ["PALs, sqrt schedule", MULTI_TASK]] as const) {
+  gpuTest(
+    `An interrupted and resumed run ends with the uninterrupted run's weights (${what})`,
+    (gpu) => interruptAndResume(gpu, extra),
+  );
+}
+
+async function interruptAndResume(gpu: Gpu, extra: Partial<TrainOptions>) {
+  const options = (out: string, more: Partial<TrainOptions> = {}) =>
+    baseOptions(out, { ...extra, ...more });
   const root = await Deno.makeTempDir();
   try {
     const whole = join(root, "whole"), split = join(root, "split");
@@ -83,4 +104,4 @@ gpuTest("An interrupted and resumed run ends with the uninterrupted run's weight
   } finally {
     await Deno.remove(root, { recursive: true });
   }
-});
+}

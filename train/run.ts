@@ -1,48 +1,65 @@
 /**
- * The `train` command for one task and one seed: load the model (giving it
- * the task's head, seeded), tokenise the train and dev splits, train with
- * the linear warm-up/decay schedule, evaluate on dev after each epoch and
- * keep the best checkpoint (the papers early-stop on dev), and write a JSONL
- * training log and a run record. Resume points are saved every `saveSteps`
- * steps and at each epoch's end; `resume` continues from the last one and,
- * since batches and dropout masks follow from (seed, step), ends with the
- * weights an uninterrupted run would have.
+ * The `train` command for one seed: build the model (one task: its head
+ * fitted; several: a shared backbone with per-task heads and adapters),
+ * tokenise each task's train and dev splits, and train with the linear
+ * warm-up/decay schedule. Each step's task is drawn by the schedule's
+ * sampler (DESIGN.md §3; a single task is always drawn) and its batch taken
+ * from that task's stream. After each epoch every task is evaluated on dev
+ * through the inference engine and its best checkpoint kept (the papers
+ * early-stop on dev, per task). Writes a JSONL training log and a run record.
+ * Resume points are saved every `saveSteps` steps and at each epoch's end;
+ * since the task draws, batches and dropout masks all follow from (seed,
+ * step), a resumed run ends with the weights an uninterrupted one would have.
  */
 import { join } from "node:path";
 import { createWebGpuBackend } from "../backends/webgpu/engine.ts";
-import { checkpointDir, tokenizerFor } from "../evaluate/eval.ts";
-import { fitHead } from "../evaluate/head.ts";
-import { runRows, type RunRowsOptions } from "../evaluate/runner.ts";
+import { checkpointDir, slug, tokenizerFor } from "../evaluate/eval.ts";
+import { runRows } from "../evaluate/runner.ts";
 import { saveCheckpoint, statOrUndefined } from "../models/checkpoint.ts";
 import { configToJson } from "../models/config.ts";
 import { makeModel, type Model, type Weights } from "../models/model.ts";
-import { resolveModel } from "../models/resolve.ts";
+import type { AdapterChoice } from "../models/multitask.ts";
+import { countParameters, parameterMultiplier } from "../models/params.ts";
 import { acquireGpu, type Gpu } from "../runtime/device.ts";
 import { canonicalJson, fingerprint, sha256 } from "../runtime/fingerprint.ts";
 import { writeAtomic } from "../runtime/files.ts";
 import { createProgress } from "../runtime/progress.ts";
 import { writeRecord } from "../runtime/records.ts";
 import { taskEntry } from "../tasks/registry.ts";
-import type { Metrics, PreparedTask } from "../tasks/task.ts";
-import { epochBatches, LENGTH_MULTIPLE, trainBatch } from "./batches.ts";
+import type { Metrics } from "../tasks/task.ts";
+import { TaskStream, trainBatch } from "./batches.ts";
 import { loadResumeState, loadResumeTensors, type ResumeState, saveResumePoint } from "./resume.ts";
+import { type Schedule, TaskSampler } from "./sampling.ts";
 import { linearWarmupDecay } from "./schedule.ts";
+import { loadTrainingTask, type TrainingTask } from "./task_data.ts";
 import { type OptimizerOptions, Trainer } from "./trainer.ts";
+import { trainingModel } from "./training_model.ts";
 
-/** What `train` was asked to do (one task, one seed). */
+/** What `train` was asked to do (one seed; one task or several). */
 export interface TrainOptions {
   model: string;
-  task: string;
+  /** Task names; more than one trains a multi-task model. */
+  tasks: string[];
+  /** Multi-task adapters over the model's backbone (`none`: shared backbone, per-task heads). */
+  adapter?: AdapterChoice;
+  /** d_s of the adapters (default: the paper's ratio to the hidden size). */
+  hiddenSizeAug?: number;
+  /** How each step's task is drawn (default round-robin, the original code's default). */
+  schedule?: Schedule;
+  /** Steps per epoch of multi-task training (default: the tasks' examples over the batch size). */
+  stepsPerEpoch?: number;
   data: string;
   out: string;
   epochs: number;
   maxSteps?: number;
-  /** Train on the first N training examples only. */
+  /** Train on the first N training examples (of each task) only. */
   limit?: number;
   /** Evaluate on the first N dev examples only. */
   evalLimit?: number;
   batchSize: number;
   lr: number;
+  /** Peak learning rate of adapter (PAL) parameters; default `lr`. */
+  adapterLr?: number;
   /** Fraction of the steps spent warming up (0.1 in BERT's and ALBERT's GLUE recipes). */
   warmup: number;
   maxSeqLength?: number;
@@ -70,14 +87,31 @@ export class TrainingInterrupted extends Error {
   override name = "TrainingInterrupted";
 }
 
+/** Best dev metrics of one task and the epoch they came from. */
+export type BestScore = { score: number; epoch: number; metrics: Metrics } | null;
+
+/** What training produced for one task. */
+export interface TaskOutcome {
+  task: string;
+  /** The model's task index serving it. */
+  index: number;
+  /** Name of the metric `best.score` is. */
+  metric: string;
+  best: BestScore;
+  checkpoint: string;
+}
+
 /** What a training run produced. */
 export interface TrainOutcome {
-  task: string;
   seed: number;
   steps: number;
-  /** The best dev metrics and the epoch they came from. */
-  best: { score: number; epoch: number; metrics: Metrics } | null;
-  checkpoint: string;
+  tasks: TaskOutcome[];
+  adapter: AdapterChoice | null;
+  schedule: Schedule;
+  /** Parameters of the trained model with its heads. */
+  parameters: number;
+  /** The PALs paper's multiplier: encoder with adapters over the bare encoder. */
+  multiplier: number;
   logPath: string;
   recordPath: string;
   seconds: number;
@@ -87,84 +121,88 @@ export interface TrainOutcome {
 /** A single log line of the training log. */
 type LogLine = Record<string, number | string | Metrics>;
 
-/** Train one model on one task with one seed. */
+/** Train one model on one or more tasks with one seed. */
 export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
   const started = performance.now();
-  const entry = taskEntry(options.task);
-  for (const split of ["train", "dev"] as const) {
-    if (!entry.splits.includes(split)) throw new Error(`${entry.name} has no ${split} split`);
+  if (options.tasks.length === 0) throw new Error("train needs at least one task");
+  if (new Set(options.tasks).size !== options.tasks.length) {
+    throw new Error(`Each task may be listed once, got ${options.tasks.join(", ")}`);
   }
-  const loaded = await resolveModel(options.model, { seed: options.seed });
-  const { model, task: taskIndex } = fitHead(loaded, entry.head, {
-    initHeadSeed: options.seed,
-    taskIndex: loaded.config.head.kind === "multi-task" ? 0 : undefined,
-    source: options.model,
-  });
-  const task = taskIndex ?? 0;
+  const entries = options.tasks.map(taskEntry);
+  const { model, taskIndices } = await trainingModel(entries, options);
+  const multiTask = entries.length > 1 || options.adapter !== undefined;
   const dir = await checkpointDir(options.model);
   const tokenizer = await tokenizerFor(options, dir, model.config.modelType);
-  const prepare = (split: "train" | "dev", limit?: number) =>
-    entry.prepare({
-      root: options.data,
-      split,
-      tokenizer,
-      limit,
-      maxSeqLength: options.maxSeqLength,
-    });
-  const train = await prepare("train", options.limit);
-  const dev = await prepare("dev", options.evalLimit);
-  const targets = train.targets;
-  if (!targets) {
-    throw new Error(`${entry.name}: training is not available for this task family yet`);
-  }
-  const longest = train.rows.reduce((n, r) => Math.max(n, r.inputIds.length), 0);
-  const maxPositions = model.config.maxPositionEmbeddings;
-  if (Math.ceil(longest / LENGTH_MULTIPLE) * LENGTH_MULTIPLE > maxPositions) {
-    throw new Error(
-      `${entry.name} rows reach ${longest} tokens but ${options.model} has only ${maxPositions} positions; pass a smaller --max-seq-length`,
+  const tasks: TrainingTask[] = [];
+  for (const [i, entry] of entries.entries()) {
+    tasks.push(
+      await loadTrainingTask(entry, taskIndices[i], tokenizer, {
+        ...options,
+        maxPositions: model.config.maxPositionEmbeddings,
+      }),
     );
   }
-
-  const stepsPerEpoch = Math.ceil(train.rows.length / options.batchSize);
+  const sizes = tasks.map((t) => t.train.rows.length);
+  const schedule = options.schedule ?? "round-robin";
+  const stepsPerEpoch = tasks.length === 1
+    ? Math.ceil(sizes[0] / options.batchSize)
+    : options.stepsPerEpoch ?? Math.ceil(sizes.reduce((a, b) => a + b, 0) / options.batchSize);
   const totalSteps = Math.min(options.maxSteps ?? Infinity, options.epochs * stepsPerEpoch);
   const epochs = Math.ceil(totalSteps / stepsPerEpoch);
-  const schedule = {
+  const lrSchedule = {
     peak: options.lr,
     warmupSteps: Math.round(options.warmup * totalSteps),
     totalSteps,
   };
+  const names = entries.map((e) => e.name);
   // Everything that decides the trained weights; a resume point of other settings is refused.
   const print = await fingerprint({
     config: model.config,
     weights: model.weights,
-    task: entry.name,
-    dataFiles: train.dataFiles,
+    task: names.join(","),
+    dataFiles: tasks.flatMap((t) => t.train.dataFiles),
     seed: options.seed,
   });
   const key = sha256(canonicalJson({
     weights: print.weightsHash,
     config: print.configHash,
-    task: entry.name,
-    rows: sha256(canonicalJson({ rows: train.rows, targets })),
-    schedule,
+    tasks: names,
+    rows: tasks.map((t) => sha256(canonicalJson({ rows: t.train.rows, targets: t.targets }))),
+    schedule: lrSchedule,
+    sampling: tasks.length > 1 ? { schedule, stepsPerEpoch } : null,
     batchSize: options.batchSize,
     seed: options.seed,
     optimizer: options.optimizer,
     weightDecay: options.weightDecay,
+    adapterLr: options.adapterLr ?? null,
   }));
 
   await Deno.mkdir(options.out, { recursive: true });
   const resumeDir = join(options.out, "resume");
   const logPath = join(options.out, "train_log.jsonl");
-  const bestDir = join(options.out, "best");
+  const bestDir = (t: TrainingTask) =>
+    multiTask ? join(options.out, "best", slug(t.entry.name)) : join(options.out, "best");
   const gpu = options.gpu ?? await acquireGpu();
   const trainer = await Trainer.create(gpu, model, {
     optimizer: options.optimizer,
     weightDecay: options.weightDecay,
+    adapterLrScale: (options.adapterLr ?? options.lr) / options.lr,
   });
+  // Each step's task and batch; a stream's shuffles are its own (task 0 keeps the run's seed).
+  const sampler = new TaskSampler(schedule, sizes, epochs, options.seed);
+  const streams = tasks.map((t, i) =>
+    new TaskStream(t.train.rows, {
+      batchSize: options.batchSize,
+      seed: i === 0 ? options.seed : options.seed * 65537 + i,
+    })
+  );
+  const draw = (step: number) => {
+    const t = sampler.draw(Math.floor(step / stepsPerEpoch) + 1);
+    return { task: tasks[t], rows: streams[t].next() };
+  };
   let log: string[] = [];
   let step = 0;
-  let best: ResumeState["best"] = null;
+  let best: BestScore[] = tasks.map(() => null);
   try {
     const saved = options.resume ? await loadResumeState(resumeDir) : undefined;
     if (options.resume && !saved) throw new Error(`--resume: no resume point in ${resumeDir}`);
@@ -182,6 +220,7 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
       best = saved.best;
       const text = (await statOrUndefined(logPath)) ? await Deno.readTextFile(logPath) : "";
       log = text.split("\n").filter((l) => l.length > 0).slice(0, saved.logLines);
+      for (let s = 0; s < step; s++) draw(s); // replay the draws the saved steps took
     }
     const writeLog = () => writeAtomic(logPath, log.map((l) => l + "\n").join(""));
     const addLog = (line: LogLine) => log.push(JSON.stringify(line));
@@ -195,16 +234,19 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
       });
     };
 
-    // The largest shape first, so activation buffers are sized once.
-    const largest = Math.ceil(longest / LENGTH_MULTIPLE) * LENGTH_MULTIPLE;
-    await trainer.prepare({
-      batch: Math.min(options.batchSize, train.rows.length),
-      seqLen: largest,
-      task,
-    });
+    // The largest shape of each task first, so activation buffers are sized once.
+    for (const t of [...tasks].sort((a, b) => b.longest - a.longest)) {
+      await trainer.prepare({
+        batch: Math.min(options.batchSize, t.train.rows.length),
+        seqLen: t.longest,
+        task: t.index,
+      });
+    }
 
     const progress = createProgress({
-      label: `train ${entry.name} seed ${options.seed}`,
+      label: `train ${
+        names.length === 1 ? names[0] : `${names.length} tasks`
+      } seed ${options.seed}`,
       total: totalSteps,
       initial: step,
       unit: "steps",
@@ -214,21 +256,17 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
     const trainStart = performance.now();
     try {
       for (let epoch = Math.floor(step / stepsPerEpoch) + 1; epoch <= epochs; epoch++) {
-        const batches = epochBatches(train.rows, {
-          batchSize: options.batchSize,
-          seed: options.seed,
-          epoch,
-        });
         const epochEnd = Math.min(epoch * stepsPerEpoch, totalSteps);
-        for (let i = step - (epoch - 1) * stepsPerEpoch; step < epochEnd; i++) {
-          const batch = trainBatch(train.rows, targets, batches[i], {
+        while (step < epochEnd) {
+          const { task, rows } = draw(step);
+          const batch = trainBatch(task.train.rows, task.targets, rows, {
             padId: tokenizer.special.pad,
-            task,
+            task: task.index,
           });
-          const lr = linearWarmupDecay(step, schedule);
+          const lr = linearWarmupDecay(step, lrSchedule);
           await trainer.step(batch, { lr, step: step + 1, seed: options.seed * 1_000_003 + step });
           step++;
-          const batchTokens = batches[i].reduce((n, r) => n + train.rows[r].inputIds.length, 0);
+          const batchTokens = rows.reduce((n, r) => n + task.train.rows[r].inputIds.length, 0);
           tokens += batchTokens;
           windowTokens += batchTokens;
           if (step % options.logSteps === 0 || step === epochEnd) {
@@ -237,13 +275,15 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
             addLog({
               step,
               epoch,
-              task: entry.name,
+              task: task.entry.name,
               loss,
               lr,
               grad_norm: await trainer.lastGradNorm(),
               tokens_per_second: windowTokens / seconds,
             });
-            progress.detail(`loss ${loss.toFixed(4)}`);
+            progress.detail(
+              `loss ${loss.toFixed(4)}${tasks.length > 1 ? ` ${task.entry.name}` : ""}`,
+            );
             windowTokens = 0;
             windowStart = performance.now();
           }
@@ -258,20 +298,18 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
           if (step % options.saveSteps === 0 && step !== epochEnd) await savePoint();
         }
         const trained = makeModel(model.config, await trainer.params.read("param"));
-        const metrics = await evaluateDev(gpu, trained, dev, {
-          head: entry.head.kind,
-          padId: tokenizer.special.pad,
-          task,
+        const metrics = await evaluateDev(gpu, trained, tasks, {
           batchSize: options.batchSize,
-          label: `dev ${entry.name} epoch ${epoch}`,
-          silent: true,
+          padId: tokenizer.special.pad,
         });
-        const score = metrics[entry.metrics[0]];
-        addLog({ step, epoch, task: entry.name, eval: metrics });
-        if (best === null || score > best.score) {
-          best = { score, epoch, metrics };
-          await saveCheckpoint(bestDir, trained);
-          await copyTokenizer(tokenizer.source, bestDir);
+        for (const [i, t] of tasks.entries()) {
+          const score = metrics[i][t.entry.metrics[0]];
+          addLog({ step, epoch, task: t.entry.name, eval: metrics[i] });
+          if (best[i] === null || score > best[i]!.score) {
+            best[i] = { score, epoch, metrics: metrics[i] };
+            await saveCheckpoint(bestDir(t), trained);
+            await copyTokenizer(tokenizer.source, bestDir(t));
+          }
         }
         await savePoint(trained.weights);
       }
@@ -280,23 +318,37 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
     }
     const seconds = (performance.now() - started) / 1000;
     const tokensPerSecond = tokens / Math.max(1e-9, (performance.now() - trainStart) / 1000);
+    const outcomes: TaskOutcome[] = tasks.map((t, i) => ({
+      task: t.entry.name,
+      index: t.index,
+      metric: t.entry.metrics[0],
+      best: best[i],
+      checkpoint: bestDir(t),
+    }));
+    const adapter = multiTaskAdapter(model, options.adapter);
+    const parameters = countParameters(model.config);
+    const multiplier = parameterMultiplier(model.config);
     const recordPath = await writeRecord({
       kind: "train",
       model: options.model,
-      task: entry.name,
+      tasks: outcomes,
+      adapter,
+      schedule: tasks.length > 1 ? schedule : null,
+      stepsPerEpoch,
       seed: options.seed,
       steps: step,
       epochs,
       batchSize: options.batchSize,
       lr: options.lr,
+      adapterLr: options.adapterLr ?? null,
       warmup: options.warmup,
       optimizer: options.optimizer,
       weightDecay: options.weightDecay,
       limit: options.limit ?? null,
-      examples: train.rows.length,
+      examples: sizes,
+      parameters,
+      multiplier,
       config: configToJson(model.config),
-      best,
-      checkpoint: bestDir,
       log: logPath,
       seconds,
       tokensPerSecond,
@@ -304,11 +356,13 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
       fingerprint: print,
     }, { dir: options.recordsDir });
     return {
-      task: entry.name,
       seed: options.seed,
       steps: step,
-      best,
-      checkpoint: bestDir,
+      tasks: outcomes,
+      adapter,
+      schedule,
+      parameters,
+      multiplier,
       logPath,
       recordPath,
       seconds,
@@ -320,19 +374,36 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
   }
 }
 
-/** Dev metrics of the current weights, through the inference engine `eval` uses. */
+/** The adapter a trained model carries (`none` for a shared backbone), or null for one task. */
+function multiTaskAdapter(model: Model, asked?: AdapterChoice): AdapterChoice | null {
+  if (model.config.adapter) return model.config.adapter.kind;
+  return asked ?? (model.config.head.kind === "multi-task" ? "none" : null);
+}
+
+/** Dev metrics of every task under the current weights, through the inference engine. */
 async function evaluateDev(
   gpu: Gpu,
   model: Model,
-  dev: PreparedTask,
-  options: RunRowsOptions,
-): Promise<Metrics> {
+  tasks: readonly TrainingTask[],
+  options: { batchSize: number; padId: number },
+): Promise<Metrics[]> {
   const backend = await createWebGpuBackend(model, { gpu });
   try {
-    const logits = await runRows(backend, dev.rows, { ...options, groupSize: dev.groupSize });
-    const metrics = dev.finish(logits).metrics;
-    if (!metrics) throw new Error("The dev split has no labels");
-    return metrics;
+    const results: Metrics[] = [];
+    for (const t of tasks) {
+      const logits = await runRows(backend, t.dev.rows, {
+        ...options,
+        head: t.entry.head.kind,
+        task: t.index,
+        groupSize: t.dev.groupSize,
+        label: `dev ${t.entry.name}`,
+        silent: true,
+      });
+      const metrics = t.dev.finish(logits).metrics;
+      if (!metrics) throw new Error(`The ${t.entry.name} dev split has no labels`);
+      results.push(metrics);
+    }
+    return results;
   } finally {
     backend.dispose();
   }

@@ -1,0 +1,87 @@
+/**
+ * The model a training run starts from. One task: the model as given, with
+ * the task's head fitted (seeded) when it lacks one. Several tasks, or an
+ * explicit `--adapter`: a multi-task model over the given backbone (its
+ * encoder weights kept, adapters and per-task classifiers fresh from the
+ * seed), or a multi-task checkpoint whose heads already fit the tasks.
+ */
+import { fitHead } from "../evaluate/head.ts";
+import { type ModelConfig, taskCount } from "../models/config.ts";
+import { initWeights } from "../models/init.ts";
+import { modelLayout } from "../models/layout.ts";
+import { makeModel, type Model } from "../models/model.ts";
+import { type AdapterChoice, multiTaskConfig } from "../models/multitask.ts";
+import { resolveModel } from "../models/resolve.ts";
+import type { TaskEntry } from "../tasks/task.ts";
+
+/** What to build. */
+export interface TrainingModelOptions {
+  /** `--model` as typed: zoo name, config.json or checkpoint directory. */
+  model: string;
+  /** Weights of zoo/config backbones, and every fresh head and adapter. */
+  seed: number;
+  adapter?: AdapterChoice;
+  hiddenSizeAug?: number;
+}
+
+/** The starting model and the task index of each task, in the order given. */
+export interface TrainingModel {
+  model: Model;
+  taskIndices: number[];
+}
+
+/** Build the model that trains on `entries`. */
+export async function trainingModel(
+  entries: readonly TaskEntry[],
+  options: TrainingModelOptions,
+): Promise<TrainingModel> {
+  const loaded = await resolveModel(options.model, { seed: options.seed });
+  const head = loaded.config.head;
+  if (entries.length === 1 && options.adapter === undefined) {
+    const { model, task } = fitHead(loaded, entries[0].head, {
+      initHeadSeed: options.seed,
+      taskIndex: head.kind === "multi-task" ? 0 : undefined,
+      source: options.model,
+    });
+    return { model, taskIndices: [task ?? 0] };
+  }
+
+  const taskNumLabels = entries.map((entry) => {
+    if (entry.head.kind !== "sequence-classification") {
+      throw new Error(
+        `Multi-task training covers classification and regression tasks; ${entry.name} needs a ${entry.head.kind} head`,
+      );
+    }
+    return entry.head.numLabels;
+  });
+  const taskIndices = entries.map((_, i) => i);
+  if (options.adapter === undefined) {
+    const fits = head.kind === "multi-task" && taskCount(loaded.config) === entries.length &&
+      head.taskNumLabels.every((n, i) => n === taskNumLabels[i]);
+    if (!fits) {
+      throw new Error(
+        `${options.model} has no task heads matching ${
+          entries.map((e) => e.name).join(", ")
+        } (labels ${
+          taskNumLabels.join(", ")
+        }); pass --adapter pals|low-rank|top-projected|none to build them`,
+      );
+    }
+    return { model: loaded, taskIndices };
+  }
+
+  const config = multiTaskConfig(loaded.config, {
+    adapter: options.adapter,
+    taskNumLabels,
+    hiddenSizeAug: options.hiddenSizeAug,
+  }, options.model);
+  const weights = initWeights(config, options.seed);
+  for (const name of backboneTensors(loaded.config)) weights.set(name, loaded.weights.get(name)!);
+  return { model: makeModel(config, weights), taskIndices };
+}
+
+/** Names of a model's encoder tensors without its adapters and head. */
+function backboneTensors(config: ModelConfig): string[] {
+  const bare = modelLayout({ ...config, adapter: undefined, head: { kind: "none" } });
+  return bare.tensors.map((t) => t.name);
+}
