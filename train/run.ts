@@ -28,7 +28,7 @@ import { writeRecord } from "../runtime/records.ts";
 import { taskEntry } from "../tasks/registry.ts";
 import type { Metrics } from "../tasks/task.ts";
 import { TaskStream, trainBatch } from "./batches.ts";
-import { loadResumeState, loadResumeTensors, type ResumeState, saveResumePoint } from "./resume.ts";
+import { loadResumeState, loadResumeTensors, saveResumePoint } from "./resume.ts";
 import { type Schedule, TaskSampler } from "./sampling.ts";
 import { linearWarmupDecay } from "./schedule.ts";
 import { loadTrainingTask, type TrainingTask } from "./task_data.ts";
