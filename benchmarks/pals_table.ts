@@ -1,0 +1,234 @@
+/**
+ * The BERT-and-PALs table at reduced scale: the same backbone trained on the
+ * same GLUE tasks as separate single-task models, as one shared backbone
+ * with per-task heads, and with PALs under each of the four sampling
+ * schedules; each row gives the method, its parameter multiplier (computed
+ * from the configs), per-task dev scores (best epoch, as the paper
+ * early-stops) and their average.
+ *
+ * Every method gets the same number of optimiser steps: a multi-task run's
+ * `epochs × stepsPerEpoch`, and each single-task model an equal share of it.
+ * Finished methods are kept in `OUT/<method>/outcome.json` and reused by a
+ * rerun; an interrupted method continues from its resume point.
+ *
+ *   deno task pals-table [--epochs N] [--steps-per-epoch N] [--out DIR] [--json]
+ */
+import { join } from "node:path";
+import { statOrUndefined } from "../models/checkpoint.ts";
+import type { AdapterChoice } from "../models/multitask.ts";
+import { writeAtomic } from "../runtime/files.ts";
+import { taskEntry } from "../tasks/registry.ts";
+import type { Metrics } from "../tasks/task.ts";
+import { runTrain, type TrainOptions, type TrainOutcome } from "../train/run.ts";
+import { type Schedule, SCHEDULES } from "../train/sampling.ts";
+import { integerFlag, numberFlag, parseFlags } from "../cli/flags.ts";
+import { dataDir } from "../tasks/task.ts";
+
+/** The paper's GLUE tasks that train offline here (QQP, QNLI and MNLI are too big for minutes). */
+export const PALS_TABLE_TASKS = [
+  "glue/cola",
+  "glue/sst2",
+  "glue/mrpc",
+  "glue/stsb",
+  "glue/rte",
+  "glue/wnli",
+];
+
+/** One row of the table: how the tasks were trained. */
+export interface Method {
+  /** Directory name and row key. */
+  name: string;
+  label: string;
+  adapter: AdapterChoice | "separate";
+  schedule: Schedule | null;
+}
+
+/** The table's rows: both baselines, then PALs under each schedule. */
+export function methods(): Method[] {
+  return [
+    { name: "single-task", label: "Separate models", adapter: "separate", schedule: null },
+    { name: "shared", label: "Shared backbone", adapter: "none", schedule: "round-robin" },
+    ...SCHEDULES.map((schedule) => ({
+      name: `pals-${schedule}`,
+      label: "PALs",
+      adapter: "pals" as const,
+      schedule,
+    })),
+  ];
+}
+
+/** A row's figures. */
+export interface MethodResult {
+  method: Method;
+  multiplier: number;
+  /** Per task: the task score (mean of its GLUE metrics, ×100) and its metrics. */
+  scores: { task: string; score: number; metrics: Metrics }[];
+  average: number;
+  steps: number;
+  minutes: number;
+}
+
+/** What the table runs. */
+export interface PalsTableOptions {
+  model: string;
+  data: string;
+  tasks: string[];
+  epochs: number;
+  stepsPerEpoch: number;
+  batchSize: number;
+  lr: number;
+  seed: number;
+  maxSeqLength: number;
+  out: string;
+  silent: boolean;
+  /** Train on the first N examples of each task (tests). */
+  limit?: number;
+  /** Evaluate on the first N dev examples of each task (tests). */
+  evalLimit?: number;
+  /** Directory of the run records (default `OUT/<method>/records`). */
+  recordsDir?: string;
+}
+
+/** GLUE's task score: the mean of the task's metrics (MRPC accuracy and F1, STS-B both correlations). */
+export function taskScore(task: string, metrics: Metrics): number {
+  const names = taskEntry(task).metrics;
+  return names.reduce((sum, m) => sum + metrics[m], 0) / names.length;
+}
+
+/** Train every method (reusing finished ones) and return the table's rows. */
+export async function runPalsTable(options: PalsTableOptions): Promise<MethodResult[]> {
+  const totalSteps = options.epochs * options.stepsPerEpoch;
+  const common = {
+    model: options.model,
+    data: options.data,
+    batchSize: options.batchSize,
+    lr: options.lr,
+    warmup: 0.1,
+    seed: options.seed,
+    maxSeqLength: options.maxSeqLength,
+    limit: options.limit,
+    evalLimit: options.evalLimit,
+    optimizer: "adamw" as const,
+    weightDecay: 0.01,
+    saveSteps: 500,
+    logSteps: 50,
+    silent: options.silent,
+  };
+  const results: MethodResult[] = [];
+  for (const method of methods()) {
+    const dir = join(options.out, method.name);
+    const runs: TrainOutcome[] = [];
+    if (method.adapter === "separate") {
+      // Each task's model gets an equal share of the multi-task step budget.
+      const share = Math.round(totalSteps / options.tasks.length);
+      for (const task of options.tasks) {
+        runs.push(
+          await trainOnce(join(dir, task.replace("/", "-")), {
+            ...common,
+            tasks: [task],
+            epochs: Number.MAX_SAFE_INTEGER,
+            maxSteps: share,
+          }),
+        );
+      }
+    } else {
+      runs.push(
+        await trainOnce(dir, {
+          ...common,
+          tasks: options.tasks,
+          adapter: method.adapter,
+          schedule: method.schedule!,
+          epochs: options.epochs,
+          stepsPerEpoch: options.stepsPerEpoch,
+        }),
+      );
+    }
+    const outcomes = runs.flatMap((r) => r.tasks);
+    const scores = outcomes.map((t) => {
+      if (!t.best) throw new Error(`${method.name}: ${t.task} has no dev score`);
+      return { task: t.task, score: taskScore(t.task, t.best.metrics), metrics: t.best.metrics };
+    });
+    // Separate models: one encoder per task; multi-task: one encoder and its adapters.
+    const multiplier = runs.reduce((n, r) => n + r.multiplier, 0);
+    results.push({
+      method,
+      multiplier,
+      scores,
+      average: scores.reduce((s, t) => s + t.score, 0) / scores.length,
+      steps: runs.reduce((n, r) => n + r.steps, 0),
+      minutes: runs.reduce((n, r) => n + r.seconds, 0) / 60,
+    });
+  }
+  return results;
+}
+
+/** Run one training (or reuse its finished outcome; resume an interrupted one). */
+async function trainOnce(
+  out: string,
+  options: Omit<TrainOptions, "out" | "resume">,
+): Promise<TrainOutcome> {
+  const done = join(out, "outcome.json");
+  if (await statOrUndefined(done)) return JSON.parse(await Deno.readTextFile(done));
+  const resume = (await statOrUndefined(join(out, "resume", "state.json"))) !== undefined;
+  const outcome = await runTrain({ ...options, out, resume, recordsDir: join(out, "records") });
+  await writeAtomic(done, JSON.stringify(outcome, null, 2) + "\n");
+  return outcome;
+}
+
+/** The table as Markdown: method, schedule, multiplier, per-task scores, average. */
+export function palsTableMarkdown(results: readonly MethodResult[], note: string): string {
+  const tasks = results[0].scores.map((s) => s.task);
+  const short = (task: string) => task.replace("glue/", "").toUpperCase();
+  const lines = [
+    `| method | schedule | params | ${tasks.map(short).join(" | ")} | avg |`,
+    `|---|---|---|${tasks.map(() => "---|").join("")}---|`,
+  ];
+  for (const r of results) {
+    const cells = r.scores.map((s) => {
+      const names = taskEntry(s.task).metrics;
+      return names.map((m) => s.metrics[m].toFixed(1)).join("/");
+    });
+    lines.push(
+      `| ${r.method.label} | ${r.method.schedule ?? "—"} | ${r.multiplier.toFixed(2)}× | ${
+        cells.join(" | ")
+      } | ${r.average.toFixed(1)} |`,
+    );
+  }
+  return [...lines, "", note].join("\n");
+}
+
+if (import.meta.main) {
+  const flags = parseFlags("pals-table", Deno.args, {
+    model: { type: "string" },
+    data: { type: "string" },
+    epochs: { type: "string" },
+    "steps-per-epoch": { type: "string" },
+    "batch-size": { type: "string" },
+    lr: { type: "string" },
+    seed: { type: "string" },
+    out: { type: "string" },
+    json: { type: "boolean" },
+  });
+  const options: PalsTableOptions = {
+    model: flags.model ?? "benchmarks/configs/bert-glue-small.json",
+    data: dataDir(flags.data),
+    tasks: PALS_TABLE_TASKS,
+    epochs: integerFlag("epochs", flags.epochs, 1) ?? 4,
+    stepsPerEpoch: integerFlag("steps-per-epoch", flags["steps-per-epoch"], 1) ?? 400,
+    batchSize: integerFlag("batch-size", flags["batch-size"], 1) ?? 32,
+    lr: numberFlag("lr", flags.lr, 1e-3),
+    seed: integerFlag("seed", flags.seed, 0) ?? 0,
+    maxSeqLength: 128,
+    out: flags.out ?? join("results", "runs", "pals-table"),
+    silent: flags.json ?? false,
+  };
+  const results = await runPalsTable(options);
+  const note = `Backbone ${options.model} trained from scratch, seed ${options.seed}: ` +
+    `${options.epochs} epochs of ${options.stepsPerEpoch} steps (batch ${options.batchSize}, ` +
+    `lr ${options.lr}) per method; separate models share the same steps equally. Scores are ` +
+    `best-epoch GLUE dev ×100 (MRPC acc/F1, STS-B Pearson/Spearman; avg of each task's mean).`;
+  const markdown = palsTableMarkdown(results, note);
+  await writeAtomic(join("results", "pals-table.md"), markdown + "\n");
+  await writeAtomic(join("results", "pals-table.json"), JSON.stringify(results, null, 2) + "\n");
+  console.log(flags.json ? JSON.stringify(results, null, 2) : markdown);
+}
