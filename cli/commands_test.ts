@@ -232,3 +232,47 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "train on RACE batches whole questions and keeps a checkpoint eval reloads",
+  sanitizeResources: false,
+  async fn() {
+    const out = await Deno.makeTempDir();
+    try {
+      const common = ["--task", "race", "--max-seq-length", "64", "--limit", "8"];
+      const train = await cli(
+        "train",
+        "--model",
+        "tiny-albert-spm",
+        ...common,
+        "--eval-limit",
+        "8",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "4",
+        "--lr",
+        "1e-3",
+        "--out",
+        out,
+        "--json",
+      );
+      strictEqual(train.code, 0, train.stderr);
+      const run = JSON.parse(train.stdout).runs[0];
+      strictEqual(run.steps, 2, "8 questions in batches of 4 questions");
+      const evaluated = await cli(
+        "eval",
+        "--model",
+        run.tasks[0].checkpoint,
+        ...common,
+        "--out",
+        join(out, "eval"),
+        "--json",
+      );
+      strictEqual(evaluated.code, 0, evaluated.stderr);
+      deepStrictEqual(JSON.parse(evaluated.stdout).metrics, run.tasks[0].best.metrics);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});

@@ -106,8 +106,8 @@ export interface PreparedTask {
   dataFiles: string[];
   /**
    * Training targets of each row, when the split has labels: the label index
-   * or regression value (GLUE). Absent for unlabelled splits and for families
-   * that do not train yet.
+   * or regression value (GLUE), the question's answer index (RACE). Absent
+   * for unlabelled splits and for families that do not train yet (SQuAD).
    */
   targets?: number[];
   /** Per-row logits (see `runRows`) to predictions, metrics and per-example log lines. */

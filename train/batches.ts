@@ -23,31 +23,55 @@ function shuffle<T>(items: T[], next: () => number): T[] {
   return items;
 }
 
-/** Row indices of every batch of one epoch (1-based), in training order. */
+/**
+ * Row indices of every batch of one epoch (1-based), in training order.
+ * With `groupSize` > 1 (RACE: 4 options per question) whole groups are
+ * shuffled and batched, `batchSize` groups to a batch, and stay contiguous.
+ */
 export function epochBatches(
   rows: readonly Encoding[],
-  options: { batchSize: number; seed: number; epoch: number },
+  options: { batchSize: number; seed: number; epoch: number; groupSize?: number },
 ): number[][] {
   const { batchSize } = options;
+  const group = options.groupSize ?? 1;
+  if (rows.length % group !== 0) {
+    throw new RangeError(`${rows.length} rows do not split into groups of ${group}`);
+  }
+  const length = (g: number) => {
+    let n = 0;
+    for (let r = g * group; r < (g + 1) * group; r++) n = Math.max(n, rows[r].inputIds.length);
+    return n;
+  };
   const next = xoshiro128ss((options.seed * 7919 + options.epoch) >>> 0);
-  const order = shuffle(rows.map((_, i) => i), next);
+  const order = shuffle([...Array(rows.length / group).keys()], next);
   const batches: number[][] = [];
   const window = batchSize * WINDOW;
   for (let start = 0; start < order.length; start += window) {
     const chunk = order.slice(start, start + window);
-    chunk.sort((a, b) => rows[a].inputIds.length - rows[b].inputIds.length || a - b);
-    for (let i = 0; i < chunk.length; i += batchSize) batches.push(chunk.slice(i, i + batchSize));
+    chunk.sort((a, b) => length(a) - length(b) || a - b);
+    for (let i = 0; i < chunk.length; i += batchSize) {
+      batches.push(
+        chunk.slice(i, i + batchSize).flatMap((g) =>
+          Array.from({ length: group }, (_, c) => g * group + c)
+        ),
+      );
+    }
   }
   return shuffle(batches, next);
 }
 
-/** Pad the rows of one batch (and their targets) into a training batch. */
+/**
+ * Pad the rows of one batch (and their targets) into a training batch. With
+ * `groupSize` > 1 the rows come in whole groups and each group has one label
+ * (the target of its first row: every row of a RACE question carries the answer).
+ */
 export function trainBatch(
   rows: readonly Encoding[],
   targets: readonly number[],
   indices: readonly number[],
-  options: { padId: number; task: number },
+  options: { padId: number; task: number; groupSize?: number },
 ): TrainBatch {
+  const group = options.groupSize ?? 1;
   const longest = Math.max(...indices.map((i) => rows[i].inputIds.length));
   const seqLen = Math.ceil(longest / LENGTH_MULTIPLE) * LENGTH_MULTIPLE;
   const batch = indices.length;
@@ -69,7 +93,10 @@ export function trainBatch(
     inputIds,
     tokenTypeIds,
     attentionMask,
-    labels: indices.map((i) => targets[i]),
+    labels: group > 1
+      ? indices.filter((_, b) => b % group === 0).map((i) => targets[i])
+      : indices.map((i) => targets[i]),
+    ...(group > 1 ? { choices: group } : {}),
   };
 }
 
@@ -86,7 +113,7 @@ export class TaskStream {
 
   constructor(
     readonly rows: readonly Encoding[],
-    readonly options: { batchSize: number; seed: number },
+    readonly options: { batchSize: number; seed: number; groupSize?: number },
   ) {
     if (rows.length === 0) throw new RangeError("A task stream needs at least one row");
   }

@@ -142,7 +142,8 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
       }),
     );
   }
-  const sizes = tasks.map((t) => t.train.rows.length);
+  // Training examples per task (RACE: questions, each four rows).
+  const sizes = tasks.map((t) => t.train.rows.length / t.train.groupSize);
   const schedule = options.schedule ?? "round-robin";
   const stepsPerEpoch = tasks.length === 1
     ? Math.ceil(sizes[0] / options.batchSize)
@@ -193,6 +194,7 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
   const streams = tasks.map((t, i) =>
     new TaskStream(t.train.rows, {
       batchSize: options.batchSize,
+      groupSize: t.train.groupSize,
       seed: i === 0 ? options.seed : options.seed * 65537 + i,
     })
   );
@@ -236,10 +238,12 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
 
     // The largest shape of each task first, so activation buffers are sized once.
     for (const t of [...tasks].sort((a, b) => b.longest - a.longest)) {
+      const group = t.train.groupSize;
       await trainer.prepare({
-        batch: Math.min(options.batchSize, t.train.rows.length),
+        batch: Math.min(options.batchSize, t.train.rows.length / group) * group,
         seqLen: t.longest,
         task: t.index,
+        ...(group > 1 ? { choices: group } : {}),
       });
     }
 
@@ -262,6 +266,7 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
           const batch = trainBatch(task.train.rows, task.targets, rows, {
             padId: tokenizer.special.pad,
             task: task.index,
+            groupSize: task.train.groupSize,
           });
           const lr = linearWarmupDecay(step, lrSchedule);
           await trainer.step(batch, { lr, step: step + 1, seed: options.seed * 1_000_003 + step });

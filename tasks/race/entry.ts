@@ -43,6 +43,8 @@ export const RACE_ENTRY: TaskEntry = {
       rows,
       groupSize: 4,
       examples: questions.length,
+      // Each option's row carries its question's answer index (the loss reads one per question).
+      targets: questions.flatMap((q) => Array(4).fill(RACE_LABELS.indexOf(q.answer))),
       // 1,400–25,000 small files per split: the fingerprint names the split, not each file.
       dataFiles: [],
       finish(logits) {
