@@ -1,6 +1,6 @@
 /**
  * Tiny configs of every architecture the engines run (each ALBERT sharing
- * mode and grouping, BERT, the three multi-task adapters) with the heads,
+ * mode and grouping, BERT, the three multi-task adapters and none) with the heads,
  * shared by the parity and gradient tests: [label, zoo entry, config keys].
  */
 export const VARIANTS: [string, string, Record<string, unknown>][] = [
@@ -27,6 +27,10 @@ export const VARIANTS: [string, string, Record<string, unknown>][] = [
   ["BERT, classification", "tiny-bert", {
     architectures: ["BertForSequenceClassification"],
     num_labels: 2,
+  }],
+  ["BERT shared backbone, per-task heads (no adapters)", "tiny-bert", {
+    architectures: ["BertForMultiTask"],
+    task_num_labels: [1, 3],
   }],
   ["BERT with PALs, two tasks", "tiny-bert-pals", { task_num_labels: [2, 3] }],
   ["BERT with PALs in the top half of layers", "tiny-bert-pals", { adapter_layers: "top-half" }],

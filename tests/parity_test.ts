@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import type { EncoderOutput, OutputName } from "../backends/backend.ts";
 import { createOnnxBackend } from "../backends/onnx/engine.ts";
 import { createWebGpuBackend } from "../backends/webgpu/engine.ts";
-import { configToJson, parseConfig } from "../models/config.ts";
+import { configToJson, parseConfig, taskCount } from "../models/config.ts";
 import { zooEntry } from "../models/zoo.ts";
 import { gpuTest } from "./_gpu.ts";
 import { randomBatch, unitScaleModel } from "./_reference_forward.ts";
@@ -56,7 +56,7 @@ for (const [label, base, overrides] of VARIANTS) {
     const ort = createOnnxBackend(model);
     try {
       const input = randomBatch(model, { lengths: [7, 4, 2], seqLen: 7 });
-      for (let task = 0; task < (config.adapter?.numTasks ?? 1); task++) {
+      for (let task = 0; task < taskCount(config); task++) {
         const batch = { ...input, task };
         assertParity(
           `${label} (task ${task})`,

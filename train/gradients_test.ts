@@ -8,7 +8,7 @@
  * random coordinates; embedding rows are drawn from the rows the batch reads.
  */
 import assert from "node:assert/strict";
-import { configToJson, parseConfig } from "../models/config.ts";
+import { configToJson, parseConfig, taskCount } from "../models/config.ts";
 import type { Model, Weights } from "../models/model.ts";
 import { zooEntry } from "../models/zoo.ts";
 import type { EncoderInput } from "../backends/backend.ts";
@@ -106,7 +106,7 @@ for (const [label, base, overrides] of VARIANTS) {
     const model = unitScaleModel(config, 99);
     const trainer = await Trainer.create(gpu, model, { dropout: false });
     try {
-      const task = (config.adapter?.numTasks ?? 1) - 1; // the last task's adapter and head
+      const task = taskCount(config) - 1; // the last task's adapter and head
       const loss = lossKind(trainer.params, task);
       const input = { ...randomBatch(model, { lengths: [6, 3, 5, 2], seqLen: 6 }), task };
       const random = seededNormal(5);
