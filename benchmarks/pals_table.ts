@@ -11,18 +11,21 @@
  * Finished methods are kept in `OUT/<method>/outcome.json` and reused by a
  * rerun; an interrupted method continues from its resume point.
  *
- *   deno task pals-table [--epochs N] [--steps-per-epoch N] [--out DIR] [--json]
+ *   deno task pals-table [--epochs N] [--steps-per-epoch N] [--out DIR] [--force] [--json]
+ *
+ * The table goes to `OUT/pals-table.md` (and `.json`); OUT defaults to
+ * `results/runs/pals-table`.
  */
 import { join } from "node:path";
 import { statOrUndefined } from "../models/checkpoint.ts";
 import type { AdapterChoice } from "../models/multitask.ts";
 import { writeAtomic } from "../runtime/files.ts";
+import { canonicalJson } from "../runtime/fingerprint.ts";
 import { taskEntry } from "../tasks/registry.ts";
-import type { Metrics } from "../tasks/task.ts";
+import { dataDir, type Metrics } from "../tasks/task.ts";
 import { runTrain, type TrainOptions, type TrainOutcome } from "../train/run.ts";
 import { type Schedule, SCHEDULES } from "../train/sampling.ts";
 import { integerFlag, numberFlag, parseFlags } from "../cli/flags.ts";
-import { dataDir } from "../tasks/task.ts";
 
 /** The paper's GLUE tasks that train offline here (QQP, QNLI and MNLI are too big for minutes). */
 export const PALS_TABLE_TASKS = [
@@ -81,6 +84,8 @@ export interface PalsTableOptions {
   maxSeqLength: number;
   out: string;
   silent: boolean;
+  /** Train every method again instead of reusing finished ones. */
+  force: boolean;
   /** Train on the first N examples of each task (tests). */
   limit?: number;
   /** Evaluate on the first N dev examples of each task (tests). */
@@ -119,16 +124,18 @@ export async function runPalsTable(options: PalsTableOptions): Promise<MethodRes
     const dir = join(options.out, method.name);
     const runs: TrainOutcome[] = [];
     if (method.adapter === "separate") {
-      // Each task's model gets an equal share of the multi-task step budget.
-      const share = Math.round(totalSteps / options.tasks.length);
-      for (const task of options.tasks) {
+      // Each task's model gets an equal share of the multi-task step budget (the
+      // remainder one step each to the first tasks), evaluated after each pass over its data.
+      const n = options.tasks.length;
+      for (const [i, task] of options.tasks.entries()) {
+        const share = Math.floor(totalSteps / n) + (i < totalSteps % n ? 1 : 0);
         runs.push(
           await trainOnce(join(dir, task.replace("/", "-")), {
             ...common,
             tasks: [task],
             epochs: Number.MAX_SAFE_INTEGER,
             maxSteps: share,
-          }),
+          }, options.force),
         );
       }
     } else {
@@ -140,7 +147,7 @@ export async function runPalsTable(options: PalsTableOptions): Promise<MethodRes
           schedule: method.schedule!,
           epochs: options.epochs,
           stepsPerEpoch: options.stepsPerEpoch,
-        }),
+        }, options.force),
       );
     }
     const outcomes = runs.flatMap((r) => r.tasks);
@@ -162,16 +169,28 @@ export async function runPalsTable(options: PalsTableOptions): Promise<MethodRes
   return results;
 }
 
-/** Run one training (or reuse its finished outcome; resume an interrupted one). */
+/**
+ * Run one training, or reuse its finished outcome when it was made with the
+ * same settings; an interrupted one resumes. `force` starts it over.
+ */
 async function trainOnce(
   out: string,
   options: Omit<TrainOptions, "out" | "resume">,
+  force: boolean,
 ): Promise<TrainOutcome> {
   const done = join(out, "outcome.json");
-  if (await statOrUndefined(done)) return JSON.parse(await Deno.readTextFile(done));
+  const settings = JSON.parse(JSON.stringify({ ...options, silent: undefined }));
+  if (force) await Deno.remove(out, { recursive: true }).catch(() => {});
+  if (await statOrUndefined(done)) {
+    const saved = JSON.parse(await Deno.readTextFile(done));
+    if (canonicalJson(saved.settings) === canonicalJson(settings)) return saved.outcome;
+    throw new Error(
+      `${out} holds a run made with other settings; pass --force to train it again, or another --out`,
+    );
+  }
   const resume = (await statOrUndefined(join(out, "resume", "state.json"))) !== undefined;
   const outcome = await runTrain({ ...options, out, resume, recordsDir: join(out, "records") });
-  await writeAtomic(done, JSON.stringify(outcome, null, 2) + "\n");
+  await writeAtomic(done, JSON.stringify({ settings, outcome }, null, 2) + "\n");
   return outcome;
 }
 
@@ -208,6 +227,7 @@ if (import.meta.main) {
     seed: { type: "string" },
     out: { type: "string" },
     json: { type: "boolean" },
+    force: { type: "boolean" },
   });
   const options: PalsTableOptions = {
     model: flags.model ?? "benchmarks/configs/bert-glue-small.json",
@@ -221,14 +241,16 @@ if (import.meta.main) {
     maxSeqLength: 128,
     out: flags.out ?? join("results", "runs", "pals-table"),
     silent: flags.json ?? false,
+    force: flags.force ?? false,
   };
   const results = await runPalsTable(options);
   const note = `Backbone ${options.model} trained from scratch, seed ${options.seed}: ` +
     `${options.epochs} epochs of ${options.stepsPerEpoch} steps (batch ${options.batchSize}, ` +
-    `lr ${options.lr}) per method; separate models share the same steps equally. Scores are ` +
-    `best-epoch GLUE dev ×100 (MRPC acc/F1, STS-B Pearson/Spearman; avg of each task's mean).`;
+    `lr ${options.lr}) per method; separate models share the same steps equally and are ` +
+    `evaluated after each pass over their own data. Scores are best-epoch GLUE dev ×100 ` +
+    `(MRPC acc/F1, STS-B Pearson/Spearman; avg of each task's mean).`;
   const markdown = palsTableMarkdown(results, note);
-  await writeAtomic(join("results", "pals-table.md"), markdown + "\n");
-  await writeAtomic(join("results", "pals-table.json"), JSON.stringify(results, null, 2) + "\n");
+  await writeAtomic(join(options.out, "pals-table.md"), markdown + "\n");
+  await writeAtomic(join(options.out, "pals-table.json"), JSON.stringify(results, null, 2) + "\n");
   console.log(flags.json ? JSON.stringify(results, null, 2) : markdown);
 }

@@ -2,7 +2,8 @@
  * The PALs table runner on a tiny backbone: every method trains, the
  * multipliers follow from the configs (separate models = one per task,
  * shared = 1, PALs above 1), each row has a score per task, and a rerun
- * reuses the finished methods instead of training again.
+ * reuses the finished methods instead of training again (only when their
+ * settings match).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -26,6 +27,7 @@ gpuTest("The PALs table trains each method once and reports computed multipliers
       maxSeqLength: 64,
       out,
       silent: true,
+      force: false,
       limit: 16,
       evalLimit: 16,
     };
@@ -51,6 +53,8 @@ gpuTest("The PALs table trains each method once and reports computed multipliers
     const again = await runPalsTable(options);
     assert.deepEqual(again, results);
     assert.deepEqual((await Deno.stat(log)).mtime, before);
+    // ...but not a run made with other settings.
+    await assert.rejects(runPalsTable({ ...options, lr: 2e-3 }), /other settings; pass --force/);
   } finally {
     await Deno.remove(out, { recursive: true });
   }

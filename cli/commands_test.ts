@@ -223,7 +223,7 @@ Deno.test({
         "pals",
       );
       strictEqual(albertPals.code, 1);
-      match(albertPals.stderr, /PAL adapters \(mult\/pals\/top\) apply to BERT models only/);
+      match(albertPals.stderr, /--adapter pals needs a BERT backbone/);
       const schedule = await cli("train", ...common, "--tasks", "glue/rte", "--schedule", "x");
       strictEqual(schedule.code, 2);
       match(schedule.stderr, /--schedule" must be one of round-robin/);

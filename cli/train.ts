@@ -29,7 +29,9 @@ Flags:
   --model DIR|NAME      Checkpoint directory, config.json or zoo name (seeded random weights)
   --task NAME           One of: ${taskNames().join(", ")}
   --tasks A,B,...       Several GLUE tasks trained jointly (multi-task)
-  --adapter KIND        pals, low-rank, top (top-projected) or none (default: none with --tasks)
+  --adapter KIND        pals, low-rank, top (top-projected) or none (the shared-backbone
+                        baseline; the default for several tasks unless --model has task heads)
+  --task-index N        Which head of a multi-task --model trains the single --task (default 0)
   --hidden-size-aug N   Adapter size d_s (default: the paper's d_s/H ratio, e.g. 204 at H = 768)
   --schedule NAME       round-robin (default), proportional, sqrt or annealed
   --steps-per-epoch N   Multi-task steps per epoch (default: all tasks' examples / batch size)
@@ -72,6 +74,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     tasks: { type: "string" },
     adapter: { type: "string" },
     "hidden-size-aug": { type: "string" },
+    "task-index": { type: "string" },
     schedule: { type: "string" },
     "steps-per-epoch": { type: "string" },
     data: { type: "string" },
@@ -124,7 +127,20 @@ export async function trainCommand(args: string[]): Promise<number> {
     );
   }
   if (!multiTask && (flags.schedule || flags["steps-per-epoch"])) {
-    throw new UsageError(`--schedule and --steps-per-epoch apply to multi-task runs (--tasks)`);
+    throw new UsageError(
+      `--schedule and --steps-per-epoch apply to multi-task runs (several --tasks, or --adapter)`,
+    );
+  }
+  if (flags["hidden-size-aug"] && (adapter === undefined || adapter === "none")) {
+    throw new UsageError(`--hidden-size-aug sizes adapters; pass --adapter pals|low-rank|top`);
+  }
+  if (flags["adapter-lr"] && adapter === "none") {
+    throw new UsageError(`--adapter-lr has no adapter parameters to apply to with --adapter none`);
+  }
+  if (flags["task-index"] && multiTask) {
+    throw new UsageError(
+      `--task-index picks one head for a single --task; --tasks use their order`,
+    );
   }
   const optimizer = flags.optimizer ?? "adamw";
   if (optimizer !== "adamw" && optimizer !== "lamb") {
@@ -134,8 +150,9 @@ export async function trainCommand(args: string[]): Promise<number> {
   const firstSeed = integerFlag("seed", flags.seed, 0) ?? 0;
   const seeds = integerFlag("seeds", flags.seeds, 1) ?? 1;
   const { slug } = await import("../evaluate/eval.ts");
+  const shortNames = tasks.map((t) => t.replace(/^glue\//, "")).join("-");
   const runName = multiTask
-    ? `${adapter}-${schedule}-${tasks.length}-tasks`
+    ? `${adapter ?? "heads"}-${schedule}-${shortNames}`
     : tasks[0].replace("/", "-");
   const out = flags.out ?? join("results", "runs", "train", slug(flags.model), runName);
   const { runTrain } = await import("../train/run.ts");
@@ -152,6 +169,7 @@ export async function trainCommand(args: string[]): Promise<number> {
           tasks,
           adapter,
           hiddenSizeAug: integerFlag("hidden-size-aug", flags["hidden-size-aug"], 1),
+          taskIndex: integerFlag("task-index", flags["task-index"], 0),
           schedule: multiTask ? schedule : undefined,
           stepsPerEpoch: integerFlag("steps-per-epoch", flags["steps-per-epoch"], 1),
           data: dataDir(flags.data),
@@ -199,7 +217,7 @@ export async function trainCommand(args: string[]): Promise<number> {
 }
 
 /** Median, min and max of one task's best dev score over the seeds. */
-interface TaskSummary {
+export interface TaskSummary {
   task: string;
   metric: string;
   median: number;
@@ -207,7 +225,7 @@ interface TaskSummary {
   max: number;
 }
 
-/** Per-task spread over seeds, plus the average over tasks (per seed, then spread). */
+/** Per-task spread over seeds, plus the average of the tasks' scores (per seed, then spread). */
 export function summarise(outcomes: readonly TrainOutcome[]): TaskSummary[] {
   const spread = (task: string, metric: string, scores: number[]) => ({
     task,
@@ -229,6 +247,7 @@ export function summarise(outcomes: readonly TrainOutcome[]): TaskSummary[] {
   return rows;
 }
 
+/** One line per seed and task: best dev score, its epoch, steps, speed and time. */
 function runsTable(outcomes: readonly TrainOutcome[]): string {
   const table = new Table({
     head: ["seed", "task", "best dev", "epoch", "steps", "tokens/s", "minutes"],
@@ -250,6 +269,7 @@ function runsTable(outcomes: readonly TrainOutcome[]): string {
   return table.toString();
 }
 
+/** One line per task (and the average): the best dev score, or its median, min and max over seeds. */
 function summaryTable(summary: readonly TaskSummary[], seeds: number): string {
   const head = seeds > 1
     ? ["task", "metric", `median of ${seeds}`, "min", "max"]

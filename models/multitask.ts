@@ -10,14 +10,6 @@ import { type AdapterKind, configToJson, type ModelConfig, parseConfig } from ".
 /** The adapter of a multi-task model, or `none` for a shared backbone with per-task heads. */
 export type AdapterChoice = AdapterKind | "none";
 
-/** Every choice, in the paper's order of its table. */
-export const ADAPTER_CHOICES: readonly AdapterChoice[] = [
-  "none",
-  "pals",
-  "low-rank",
-  "top-projected",
-];
-
 /** The original code's d_s for BERT-base (H = 768) and its heads in the small space. */
 const PAPER_AUG: Record<AdapterKind, { size: number; heads: number }> = {
   "pals": { size: 204, heads: 6 },

@@ -1,6 +1,6 @@
 /**
  * Resuming: a run interrupted mid-epoch (its signal aborted after step 7,
- * between two saved resume points) and continued with `resume` ends with the
+ * between two saved resume points) or at an epoch's end, and continued with `resume` ends with the
  * same weights as an uninterrupted run of the same seed, to 1e-6; and a
  * resume point saved under other settings is refused. Checked for one task
  * and for a multi-task PALs run with a sampled schedule, where the task draws
@@ -55,14 +55,21 @@ const MULTI_TASK: Partial<TrainOptions> = {
   stepsPerEpoch: 6,
 };
 
-for (const [what, extra] of [["one task", {}], ["PALs, sqrt schedule", MULTI_TASK]] as const) {
+// Mid-epoch (step 7), and at the last step of epoch 1 (step 6), where the
+// epoch's dev evaluation must still run before the run stops.
+const CASES = [
+  ["one task, mid-epoch", {}, 7],
+  ["PALs, sqrt schedule, at an epoch's end", MULTI_TASK, 6],
+] as const;
+
+for (const [what, extra, stopAt] of CASES) {
   gpuTest(
     `An interrupted and resumed run ends with the uninterrupted run's weights (${what})`,
-    (gpu) => interruptAndResume(gpu, extra),
+    (gpu) => interruptAndResume(gpu, extra, stopAt),
   );
 }
 
-async function interruptAndResume(gpu: Gpu, extra: Partial<TrainOptions>) {
+async function interruptAndResume(gpu: Gpu, extra: Partial<TrainOptions>, stopAt: number) {
   const options = (out: string, more: Partial<TrainOptions> = {}) =>
     baseOptions(out, { ...extra, ...more });
   const root = await Deno.makeTempDir();
@@ -75,11 +82,13 @@ async function interruptAndResume(gpu: Gpu, extra: Partial<TrainOptions>) {
       runTrain(options(split, {
         gpu,
         signal: controller.signal,
-        onStep: (step) => step === 7 && controller.abort(),
+        onStep: (step) => step === stopAt && controller.abort(),
       })),
       TrainingInterrupted,
     );
-    assert.equal((await loadResumeState(join(split, "resume")))?.step, 7);
+    const stopped = await loadResumeState(join(split, "resume"));
+    assert.equal(stopped?.step, stopAt);
+    assert(stopAt % 6 !== 0 || stopped.best.every((b) => b !== null), "the epoch was evaluated");
     await runTrain(options(split, { gpu, resume: true }));
 
     const a = await finalParams(whole), b = await finalParams(split);

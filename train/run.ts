@@ -12,21 +12,21 @@
  * step), a resumed run ends with the weights an uninterrupted one would have.
  */
 import { join } from "node:path";
-import { createWebGpuBackend } from "../backends/webgpu/engine.ts";
 import { checkpointDir, slug, tokenizerFor } from "../evaluate/eval.ts";
-import { runRows } from "../evaluate/runner.ts";
-import { saveCheckpoint, statOrUndefined } from "../models/checkpoint.ts";
+import { statOrUndefined } from "../models/checkpoint.ts";
 import { configToJson } from "../models/config.ts";
 import { makeModel, type Model, type Weights } from "../models/model.ts";
 import type { AdapterChoice } from "../models/multitask.ts";
 import { countParameters, parameterMultiplier } from "../models/params.ts";
 import { acquireGpu, type Gpu } from "../runtime/device.ts";
+import { createHash } from "node:crypto";
 import { canonicalJson, fingerprint, sha256 } from "../runtime/fingerprint.ts";
 import { writeAtomic } from "../runtime/files.ts";
 import { createProgress } from "../runtime/progress.ts";
 import { writeRecord } from "../runtime/records.ts";
 import { taskEntry } from "../tasks/registry.ts";
 import type { Metrics } from "../tasks/task.ts";
+import { type BestScore, evaluateDev, improves, keepCheckpoint } from "./dev_eval.ts";
 import { TaskStream, trainBatch } from "./batches.ts";
 import { loadResumeState, loadResumeTensors, saveResumePoint } from "./resume.ts";
 import { type Schedule, TaskSampler } from "./sampling.ts";
@@ -44,6 +44,8 @@ export interface TrainOptions {
   adapter?: AdapterChoice;
   /** d_s of the adapters (default: the paper's ratio to the hidden size). */
   hiddenSizeAug?: number;
+  /** Head of a multi-task checkpoint that trains a single task (default 0). */
+  taskIndex?: number;
   /** How each step's task is drawn (default round-robin, the original code's default). */
   schedule?: Schedule;
   /** Steps per epoch of multi-task training (default: the tasks' examples over the batch size). */
@@ -87,8 +89,7 @@ export class TrainingInterrupted extends Error {
   override name = "TrainingInterrupted";
 }
 
-/** Best dev metrics of one task and the epoch they came from. */
-export type BestScore = { score: number; epoch: number; metrics: Metrics } | null;
+export type { BestScore };
 
 /** What training produced for one task. */
 export interface TaskOutcome {
@@ -107,7 +108,8 @@ export interface TrainOutcome {
   steps: number;
   tasks: TaskOutcome[];
   adapter: AdapterChoice | null;
-  schedule: Schedule;
+  /** How tasks were drawn; null for single-task training. */
+  schedule: Schedule | null;
   /** Parameters of the trained model with its heads. */
   parameters: number;
   /** The PALs paper's multiplier: encoder with adapters over the bare encoder. */
@@ -125,11 +127,11 @@ type LogLine = Record<string, number | string | Metrics>;
 export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
   const started = performance.now();
   if (options.tasks.length === 0) throw new Error("train needs at least one task");
-  if (new Set(options.tasks).size !== options.tasks.length) {
-    throw new Error(`Each task may be listed once, got ${options.tasks.join(", ")}`);
-  }
+  const twice = options.tasks.find((t, i) => options.tasks.indexOf(t) !== i);
+  if (twice) throw new Error(`Each task may be listed once; ${twice} is listed twice`);
   const entries = options.tasks.map(taskEntry);
   const { model, taskIndices } = await trainingModel(entries, options);
+  // Several tasks, or one task under adapters/task heads built here (`--tasks X --adapter K`).
   const multiTask = entries.length > 1 || options.adapter !== undefined;
   const dir = await checkpointDir(options.model);
   const tokenizer = await tokenizerFor(options, dir, model.config.modelType);
@@ -145,9 +147,9 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
   // Training examples per task (RACE: questions, each four rows).
   const sizes = tasks.map((t) => t.train.rows.length / t.train.groupSize);
   const schedule = options.schedule ?? "round-robin";
-  const stepsPerEpoch = tasks.length === 1
-    ? Math.ceil(sizes[0] / options.batchSize)
-    : options.stepsPerEpoch ?? Math.ceil(sizes.reduce((a, b) => a + b, 0) / options.batchSize);
+  const stepsPerEpoch = multiTask
+    ? options.stepsPerEpoch ?? Math.ceil(sizes.reduce((a, b) => a + b, 0) / options.batchSize)
+    : Math.ceil(sizes[0] / options.batchSize);
   const totalSteps = Math.min(options.maxSteps ?? Infinity, options.epochs * stepsPerEpoch);
   const epochs = Math.ceil(totalSteps / stepsPerEpoch);
   const lrSchedule = {
@@ -168,9 +170,9 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
     weights: print.weightsHash,
     config: print.configHash,
     tasks: names,
-    rows: tasks.map((t) => sha256(canonicalJson({ rows: t.train.rows, targets: t.targets }))),
+    rows: tasks.map(rowsDigest),
     schedule: lrSchedule,
-    sampling: tasks.length > 1 ? { schedule, stepsPerEpoch } : null,
+    sampling: multiTask ? { schedule, stepsPerEpoch, epochs: options.epochs } : null,
     batchSize: options.batchSize,
     seed: options.seed,
     optimizer: options.optimizer,
@@ -190,7 +192,8 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
     adapterLrScale: (options.adapterLr ?? options.lr) / options.lr,
   });
   // Each step's task and batch; a stream's shuffles are its own (task 0 keeps the run's seed).
-  const sampler = new TaskSampler(schedule, sizes, epochs, options.seed);
+  // The annealed α runs over the planned epochs, whether or not --max-steps cuts them short.
+  const sampler = new TaskSampler(schedule, sizes, options.epochs, options.seed);
   const streams = tasks.map((t, i) =>
     new TaskStream(t.train.rows, {
       batchSize: options.batchSize,
@@ -237,15 +240,17 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
     };
 
     // The largest shape of each task first, so activation buffers are sized once.
-    for (const t of [...tasks].sort((a, b) => b.longest - a.longest)) {
+    const shapes = tasks.map((t) => {
       const group = t.train.groupSize;
-      await trainer.prepare({
+      return {
         batch: Math.min(options.batchSize, t.train.rows.length / group) * group,
         seqLen: t.longest,
         task: t.index,
         ...(group > 1 ? { choices: group } : {}),
-      });
-    }
+      };
+    });
+    shapes.sort((a, b) => b.batch * b.seqLen - a.batch * a.seqLen);
+    for (const shape of shapes) await trainer.prepare(shape);
 
     const progress = createProgress({
       label: `train ${
@@ -294,7 +299,8 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
           }
           progress.update(step);
           options.onStep?.(step);
-          if (options.signal?.aborted) {
+          // At an epoch's end the dev evaluation and its resume point come first (below).
+          if (options.signal?.aborted && step !== epochEnd) {
             await savePoint();
             throw new TrainingInterrupted(
               `Training interrupted after step ${step}; continue with --resume (out ${options.out})`,
@@ -310,13 +316,17 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
         for (const [i, t] of tasks.entries()) {
           const score = metrics[i][t.entry.metrics[0]];
           addLog({ step, epoch, task: t.entry.name, eval: metrics[i] });
-          if (best[i] === null || score > best[i]!.score) {
+          if (improves(score, best[i])) {
             best[i] = { score, epoch, metrics: metrics[i] };
-            await saveCheckpoint(bestDir(t), trained);
-            await copyTokenizer(tokenizer.source, bestDir(t));
+            await keepCheckpoint(bestDir(t), trained, tokenizer.source);
           }
         }
         await savePoint(trained.weights);
+        if (options.signal?.aborted && epoch < epochs) {
+          throw new TrainingInterrupted(
+            `Training interrupted after epoch ${epoch}; continue with --resume (out ${options.out})`,
+          );
+        }
       }
     } finally {
       progress.stop();
@@ -338,7 +348,7 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
       model: options.model,
       tasks: outcomes,
       adapter,
-      schedule: tasks.length > 1 ? schedule : null,
+      schedule: multiTask ? schedule : null,
       stepsPerEpoch,
       seed: options.seed,
       steps: step,
@@ -365,7 +375,7 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
       steps: step,
       tasks: outcomes,
       adapter,
-      schedule,
+      schedule: multiTask ? schedule : null,
       parameters,
       multiplier,
       logPath,
@@ -385,39 +395,9 @@ function multiTaskAdapter(model: Model, asked?: AdapterChoice): AdapterChoice | 
   return asked ?? (model.config.head.kind === "multi-task" ? "none" : null);
 }
 
-/** Dev metrics of every task under the current weights, through the inference engine. */
-async function evaluateDev(
-  gpu: Gpu,
-  model: Model,
-  tasks: readonly TrainingTask[],
-  options: { batchSize: number; padId: number },
-): Promise<Metrics[]> {
-  const backend = await createWebGpuBackend(model, { gpu });
-  try {
-    const results: Metrics[] = [];
-    for (const t of tasks) {
-      const logits = await runRows(backend, t.dev.rows, {
-        ...options,
-        head: t.entry.head.kind,
-        task: t.index,
-        groupSize: t.dev.groupSize,
-        label: `dev ${t.entry.name}`,
-        silent: true,
-      });
-      const metrics = t.dev.finish(logits).metrics;
-      if (!metrics) throw new Error(`The ${t.entry.name} dev split has no labels`);
-      results.push(metrics);
-    }
-    return results;
-  } finally {
-    backend.dispose();
-  }
-}
-
-/** Put the tokenizer file beside the checkpoint, so `eval` finds it there. */
-async function copyTokenizer(source: string, dir: string): Promise<void> {
-  const info = await statOrUndefined(source);
-  if (!info?.isFile) return;
-  const name = source.endsWith(".model") ? "spiece.model" : "vocab.txt";
-  await writeAtomic(join(dir, name), [await Deno.readFile(source)]);
+/** SHA-256 of a task's training rows and targets, fed row by row (RACE's rows exceed a string). */
+function rowsDigest(task: TrainingTask): string {
+  const hash = createHash("sha256");
+  task.train.rows.forEach((row, i) => hash.update(canonicalJson([row, task.targets[i]])));
+  return hash.digest("hex");
 }

@@ -20,8 +20,11 @@ export interface TrainingModelOptions {
   model: string;
   /** Weights of zoo/config backbones, and every fresh head and adapter. */
   seed: number;
+  /** Adapters to build; without it several tasks reuse a multi-task model's heads or get none. */
   adapter?: AdapterChoice;
   hiddenSizeAug?: number;
+  /** Which head of a multi-task model trains a single task (default 0). */
+  taskIndex?: number;
 }
 
 /** The starting model and the task index of each task, in the order given. */
@@ -40,7 +43,7 @@ export async function trainingModel(
   if (entries.length === 1 && options.adapter === undefined) {
     const { model, task } = fitHead(loaded, entries[0].head, {
       initHeadSeed: options.seed,
-      taskIndex: head.kind === "multi-task" ? 0 : undefined,
+      taskIndex: head.kind === "multi-task" ? options.taskIndex ?? 0 : undefined,
       source: options.model,
     });
     return { model, taskIndices: [task ?? 0] };
@@ -55,23 +58,31 @@ export async function trainingModel(
     return entry.head.numLabels;
   });
   const taskIndices = entries.map((_, i) => i);
-  if (options.adapter === undefined) {
-    const fits = head.kind === "multi-task" && taskCount(loaded.config) === entries.length &&
+  let adapter = options.adapter;
+  if (adapter === undefined && head.kind === "multi-task") {
+    // A multi-task checkpoint continues training with its own heads and adapters.
+    const fits = taskCount(loaded.config) === entries.length &&
       head.taskNumLabels.every((n, i) => n === taskNumLabels[i]);
     if (!fits) {
       throw new Error(
-        `${options.model} has no task heads matching ${
-          entries.map((e) => e.name).join(", ")
-        } (labels ${
+        `${options.model} has task heads with labels ${head.taskNumLabels.join(", ")}, not ${
           taskNumLabels.join(", ")
-        }); pass --adapter pals|low-rank|top-projected|none to build them`,
+        } for ${
+          entries.map((e) => e.name).join(", ")
+        }; list its tasks in its order, or pass --adapter to build new heads`,
       );
     }
     return { model: loaded, taskIndices };
   }
+  adapter ??= "none";
+  if (adapter !== "none" && loaded.config.modelType !== "bert") {
+    throw new Error(
+      `--adapter ${adapter} needs a BERT backbone (PALs are defined for BERT); ${options.model} is ${loaded.config.modelType}`,
+    );
+  }
 
   const config = multiTaskConfig(loaded.config, {
-    adapter: options.adapter,
+    adapter,
     taskNumLabels,
     hiddenSizeAug: options.hiddenSizeAug,
   }, options.model);
