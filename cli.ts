@@ -24,7 +24,7 @@ const COMMANDS: Record<string, { summary: string; ready: boolean }> = {
   models: { summary: "List the model zoo with exact parameter counts", ready: true },
   tasks: { summary: "List the tasks with metrics, splits and sizes found", ready: true },
   report: { summary: "Generate LEADERBOARD.md and report.html from run records", ready: false },
-  gate: { summary: "Compare run records with baselines (CI regression gate)", ready: false },
+  gate: { summary: "Compare run records with baselines (CI regression gate)", ready: true },
   merge: { summary: "Merge run records into one", ready: false },
 };
 
@@ -271,6 +271,8 @@ export async function main(args: string[]): Promise<number> {
       return await (await import("./cli/score.ts")).scoreCommand(rest);
     case "train":
       return await (await import("./cli/train.ts")).trainCommand(rest);
+    case "gate":
+      return await (await import("./cli/gate.ts")).gateCommand(rest);
     default:
       return await (await import("./cli/tasks.ts")).tasksCommand(rest);
   }

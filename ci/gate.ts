@@ -1,0 +1,286 @@
+/**
+ * The regression gate: run records become checks, and a baseline's checks are
+ * compared with the current ones.
+ *
+ * - Scores (eval and train records): a metric fails when it drops by more
+ *   than its tolerance in points (default 0.5).
+ * - Speed (bench records): never an absolute time, always a ratio to a
+ *   reference measured in the same run (WebGPU over ONNX Runtime for
+ *   inference and GEMM, a model over BERT-large for training), with the
+ *   interval its five-run ranges allow. A check fails only when the median
+ *   ratio falls by more than the tolerance (default 10%) *and* the current
+ *   interval lies wholly below the baseline's, so noise alone does not fail
+ *   it and a slower machine (both sides slower) does not either.
+ */
+import type { RunRecord } from "../runtime/records.ts";
+import type { Metrics } from "../tasks/task.ts";
+
+/** A median with the min and max of its repetitions. */
+export interface Range {
+  median: number;
+  min: number;
+  max: number;
+}
+
+/** One metric of one evaluation. */
+export interface ScoreCheck {
+  id: string;
+  metric: string;
+  value: number;
+  /** Record the value came from. */
+  run: string;
+}
+
+/** One throughput ratio measured within a single run. */
+export interface SpeedCheck {
+  id: string;
+  /** What the ratio is relative to, e.g. `onnxruntime` or `bert-large-uncased`. */
+  reference: string;
+  ratio: Range;
+  run: string;
+}
+
+/** Everything a gate compares; `results/baseline.json` holds one. */
+export interface GateSnapshot {
+  kind: "gate-baseline";
+  version: 1;
+  scores: ScoreCheck[];
+  speed: SpeedCheck[];
+}
+
+/** Tolerances of the comparison. */
+export interface GateTolerances {
+  /** Allowed score drop in points. */
+  score: number;
+  /** Allowed relative slowdown of a median ratio (0.1 = 10%). */
+  speed: number;
+}
+
+/** The defaults of the issue and the README. */
+export const DEFAULT_TOLERANCES: GateTolerances = { score: 0.5, speed: 0.1 };
+
+/** Raised for input the gate cannot use (exit 2). */
+export class GateInputError extends Error {
+  override name = "GateInputError";
+}
+
+type Spread = { median: number; min: number; max: number };
+
+function isSpread(value: unknown): value is Spread {
+  const v = value as Spread;
+  return typeof v === "object" && v !== null &&
+    [v.median, v.min, v.max].every((x) => typeof x === "number" && Number.isFinite(x));
+}
+
+/** Ratio a/b with the widest interval the two ranges allow. */
+function ratio(a: Spread, b: Spread): Range {
+  return { median: a.median / b.median, min: a.min / b.max, max: a.max / b.min };
+}
+
+/** The checks one run record provides (`run` names it in the summary). */
+export function checksOfRecord(record: RunRecord, run: string): GateSnapshot {
+  const snapshot = emptySnapshot();
+  const addScores = (id: string, metrics: Metrics | undefined) => {
+    for (const [metric, value] of Object.entries(metrics ?? {})) {
+      if (typeof value === "number") snapshot.scores.push({ id, metric, value, run });
+    }
+  };
+  if (record.kind === "gate-baseline") return parseSnapshot(record, run);
+  if (record.kind === "eval") {
+    const limit = record.limit ? ` limit ${record.limit}` : "";
+    addScores(
+      `eval ${record.model} ${record.task} ${record.split}${limit}`,
+      record.metrics as Metrics,
+    );
+  } else if (record.kind === "train") {
+    for (const t of (record.tasks ?? []) as { task: string; best: { metrics: Metrics } | null }[]) {
+      addScores(`train ${record.model} ${t.task} seed ${record.seed}`, t.best?.metrics);
+    }
+  } else if (record.kind === "bench") {
+    const suite = record.suite as string;
+    for (const g of (record.gemm ?? []) as Record<string, unknown>[]) {
+      if (!isSpread(g.webgpuGflops) || !isSpread(g.ortGflops)) continue;
+      snapshot.speed.push({
+        id: `gemm ${g.m}x${g.n}x${g.k}`,
+        reference: "onnxruntime",
+        ratio: ratio(g.webgpuGflops, g.ortGflops),
+        run,
+      });
+    }
+    const models = (record.models ?? []) as Record<string, unknown>[];
+    if (record.mode === "train") {
+      const referenceName = record.speedupReference as string;
+      const reference = models.find((m) => m.name === referenceName);
+      for (const m of models) {
+        if (m === reference || !reference) continue;
+        if (!isSpread(m.tokensPerSecond) || !isSpread(reference.tokensPerSecond)) continue;
+        snapshot.speed.push({
+          id: `bench --train ${suite} ${m.name} b${m.batch}s${m.seqLen}`,
+          reference: referenceName,
+          ratio: ratio(m.tokensPerSecond, reference.tokensPerSecond),
+          run,
+        });
+      }
+    } else {
+      for (const m of models) {
+        if (!isSpread(m.webgpu) || !isSpread(m.ort)) continue;
+        snapshot.speed.push({
+          id: `bench ${suite} ${m.name} b${m.batch}s${m.seqLen}`,
+          reference: "onnxruntime",
+          ratio: ratio(m.webgpu, m.ort),
+          run,
+        });
+      }
+    }
+  } else {
+    throw new GateInputError(`${run}: a "${record.kind}" record has nothing the gate compares`);
+  }
+  return snapshot;
+}
+
+/** A snapshot with no checks. */
+export function emptySnapshot(): GateSnapshot {
+  return { kind: "gate-baseline", version: 1, scores: [], speed: [] };
+}
+
+/** Validate a stored snapshot (a baseline file). */
+export function parseSnapshot(json: unknown, file: string): GateSnapshot {
+  const s = json as GateSnapshot;
+  const bad = (what: string) => new GateInputError(`${file}: not a gate baseline (${what})`);
+  if (typeof s !== "object" || s === null || s.kind !== "gate-baseline") throw bad("kind");
+  if (s.version !== 1) throw bad(`version ${JSON.stringify(s.version)}, expected 1`);
+  if (!Array.isArray(s.scores) || !Array.isArray(s.speed)) throw bad("scores/speed arrays");
+  for (const c of s.scores) {
+    if (typeof c?.id !== "string" || typeof c.metric !== "string" || typeof c.value !== "number") {
+      throw bad(`score entry ${JSON.stringify(c)}`);
+    }
+  }
+  for (const c of s.speed) {
+    if (typeof c?.id !== "string" || !isSpread(c.ratio)) {
+      throw bad(`speed entry ${JSON.stringify(c)}`);
+    }
+  }
+  return s;
+}
+
+/** Combine snapshots; a later check of the same id (and metric) replaces an earlier one. */
+export function mergeSnapshots(list: readonly GateSnapshot[]): GateSnapshot {
+  const scores = new Map<string, ScoreCheck>();
+  const speed = new Map<string, SpeedCheck>();
+  for (const s of list) {
+    for (const c of s.scores) scores.set(`${c.id}\u0000${c.metric}`, c);
+    for (const c of s.speed) speed.set(c.id, c);
+  }
+  return { ...emptySnapshot(), scores: [...scores.values()], speed: [...speed.values()] };
+}
+
+/** One line of the verdict. */
+export interface GateLine {
+  kind: "score" | "speed";
+  id: string;
+  metric: string;
+  baseline: string;
+  current: string;
+  change: string;
+  status: "pass" | "regression" | "not measured";
+}
+
+/** Outcome of a comparison. */
+export interface GateResult {
+  lines: GateLine[];
+  regressions: number;
+  compared: number;
+}
+
+const fmt = (x: number) => x.toFixed(2);
+const fmtRange = (r: Range) => `${r.median.toFixed(3)} (${r.min.toFixed(3)}–${r.max.toFixed(3)})`;
+
+/** Compare the current checks with the baseline's. */
+export function compareSnapshots(
+  baseline: GateSnapshot,
+  current: GateSnapshot,
+  tolerances: GateTolerances = DEFAULT_TOLERANCES,
+): GateResult {
+  const lines: GateLine[] = [];
+  const now = mergeSnapshots([current]);
+  for (const b of baseline.scores) {
+    const c = now.scores.find((x) => x.id === b.id && x.metric === b.metric);
+    if (!c) {
+      lines.push({
+        kind: "score",
+        id: b.id,
+        metric: b.metric,
+        baseline: fmt(b.value),
+        current: "—",
+        change: "—",
+        status: "not measured",
+      });
+      continue;
+    }
+    const drop = b.value - c.value;
+    lines.push({
+      kind: "score",
+      id: b.id,
+      metric: b.metric,
+      baseline: fmt(b.value),
+      current: fmt(c.value),
+      change: `${c.value >= b.value ? "+" : "−"}${fmt(Math.abs(c.value - b.value))} pt`,
+      // NaN (a metric that became undefined) counts as a regression.
+      status: !(drop <= tolerances.score) ? "regression" : "pass",
+    });
+  }
+  for (const b of baseline.speed) {
+    const c = now.speed.find((x) => x.id === b.id);
+    const metric = `ratio to ${b.reference}`;
+    if (!c) {
+      lines.push({
+        kind: "speed",
+        id: b.id,
+        metric,
+        baseline: fmtRange(b.ratio),
+        current: "—",
+        change: "—",
+        status: "not measured",
+      });
+      continue;
+    }
+    const relative = c.ratio.median / b.ratio.median - 1;
+    const slower = relative < -tolerances.speed;
+    const separated = c.ratio.max < b.ratio.min;
+    lines.push({
+      kind: "speed",
+      id: b.id,
+      metric,
+      baseline: fmtRange(b.ratio),
+      current: fmtRange(c.ratio),
+      change: `${relative >= 0 ? "+" : "−"}${(Math.abs(relative) * 100).toFixed(1)}%`,
+      status: slower && separated ? "regression" : "pass",
+    });
+  }
+  const compared = lines.filter((l) => l.status !== "not measured").length;
+  return { lines, regressions: lines.filter((l) => l.status === "regression").length, compared };
+}
+
+/** The verdict as Markdown for a pull-request comment. */
+export function gateMarkdown(result: GateResult, tolerances: GateTolerances): string {
+  const head = result.regressions > 0
+    ? `### ❌ Regression gate: ${result.regressions} regression(s) in ${result.compared} checks`
+    : `### ✅ Regression gate: ${result.compared} checks pass`;
+  const rows = result.lines.map((l) =>
+    `| ${
+      l.status === "regression" ? "❌" : l.status === "pass" ? "✅" : "➖"
+    } ${l.status} | ${l.kind} | ${
+      l.id.replaceAll("|", "\\|")
+    } | ${l.metric} | ${l.baseline} | ${l.current} | ${l.change} |`
+  );
+  return [
+    head,
+    "",
+    `Scores fail on a drop of more than ${tolerances.score} points; speed ratios fail when the ` +
+    `median falls by more than ${tolerances.speed * 100}% and the ranges do not overlap.`,
+    "",
+    "| status | kind | check | metric | baseline | current | change |",
+    "|---|---|---|---|---|---|---|",
+    ...rows,
+  ].join("\n");
+}

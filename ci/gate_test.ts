@@ -1,0 +1,155 @@
+/**
+ * The regression gate on synthetic records: the baseline passes against
+ * itself; a 2-point score drop fails; a 30% slowdown fails when the five-run
+ * ranges separate and passes when they overlap; a machine that is slower for
+ * both sides of a ratio passes; the command's exit codes are 0, 1 and 2.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { runCli } from "../tests/_cli.ts";
+import type { RunRecord } from "../runtime/records.ts";
+import { checksOfRecord, compareSnapshots, gateMarkdown, mergeSnapshots } from "./gate.ts";
+
+const range = (median: number, spread: number) => ({
+  median,
+  min: median * (1 - spread),
+  max: median * (1 + spread),
+});
+
+function evalRecord(accuracy: number): RunRecord {
+  return {
+    kind: "eval",
+    model: "albert-base-v2",
+    task: "glue/sst2",
+    split: "dev",
+    metrics: { accuracy },
+    createdAt: "2026-11-22T10:00:00.000Z",
+  };
+}
+
+/** WebGPU at `webgpu` seq/s (±`spread`) against ONNX Runtime at `ort` seq/s (±2%). */
+function benchRecord(webgpu: number, spread: number, ort = 100): RunRecord {
+  return {
+    kind: "bench",
+    suite: "default",
+    models: [{
+      name: "albert-base-v2",
+      batch: 2,
+      seqLen: 64,
+      webgpu: range(webgpu, spread),
+      ort: range(ort, 0.02),
+    }],
+    createdAt: "2026-11-22T11:00:00.000Z",
+  };
+}
+
+function snapshot(...records: RunRecord[]) {
+  return mergeSnapshots(records.map((r, i) => checksOfRecord(r, `run-${i}`)));
+}
+
+const baseline = snapshot(evalRecord(82), benchRecord(10, 0.02));
+const status = (current: ReturnType<typeof snapshot>) =>
+  compareSnapshots(baseline, current).lines.map((l) => `${l.kind} ${l.status}`);
+
+Deno.test("the baseline passes against itself", () => {
+  const result = compareSnapshots(baseline, baseline);
+  assert.equal(result.regressions, 0);
+  assert.equal(result.compared, 2);
+});
+
+Deno.test("a 2-point score drop fails; a 0.4-point drop passes", () => {
+  assert.deepEqual(status(snapshot(evalRecord(80), benchRecord(10, 0.02))), [
+    "score regression",
+    "speed pass",
+  ]);
+  assert.deepEqual(status(snapshot(evalRecord(81.6), benchRecord(10, 0.02))), [
+    "score pass",
+    "speed pass",
+  ]);
+});
+
+Deno.test("a 30% slowdown fails only when the ranges do not overlap", () => {
+  assert.deepEqual(status(snapshot(evalRecord(82), benchRecord(7, 0.02))), [
+    "score pass",
+    "speed regression",
+  ]);
+  // Same median, but a noisy run whose range reaches the baseline's.
+  assert.deepEqual(status(snapshot(evalRecord(82), benchRecord(7, 0.5))), [
+    "score pass",
+    "speed pass",
+  ]);
+});
+
+Deno.test("a slower machine alone does not fail: speed is a ratio within one run", () => {
+  assert.deepEqual(status(snapshot(evalRecord(82), benchRecord(7, 0.02, 70))), [
+    "score pass",
+    "speed pass",
+  ]);
+});
+
+Deno.test("checks missing from the current records are listed, not failed", () => {
+  const result = compareSnapshots(baseline, snapshot(evalRecord(82)));
+  assert.deepEqual(result.lines.map((l) => l.status), ["pass", "not measured"]);
+  assert.match(
+    gateMarkdown(result, { score: 0.5, speed: 0.1 }),
+    /✅ Regression gate: 1 checks pass/,
+  );
+});
+
+Deno.test({
+  name: "gate exits 0 on a pass, 1 on a regression, 2 on unusable input; --update writes",
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const cli = (...args: string[]) => runCli(args);
+    try {
+      const write = async (name: string, record: RunRecord) => {
+        const path = join(dir, name);
+        await Deno.writeTextFile(path, JSON.stringify(record));
+        return path;
+      };
+      const base = [
+        await write("a.json", evalRecord(82)),
+        await write("b.json", benchRecord(10, 0.02)),
+      ];
+      const file = join(dir, "baseline.json");
+      const update = await cli("gate", "--update", "--baseline", file, "--current", base.join(","));
+      assert.equal(update.code, 0, update.stderr);
+      const same = await cli("gate", "--baseline", file, "--current", base.join(","));
+      assert.equal(same.code, 0, same.stderr);
+      assert.match(same.stdout, /✅ Regression gate: 2 checks pass/);
+      const slow = await write("c.json", {
+        ...benchRecord(7, 0.02),
+        createdAt: "2026-11-23T00:00:00Z",
+      });
+      const regressed = await cli(
+        "gate",
+        "--baseline",
+        file,
+        "--current",
+        [...base, slow].join(","),
+      );
+      assert.equal(regressed.code, 1);
+      assert.match(regressed.stdout, /❌ Regression gate: 1 regression\(s\) in 2 checks/);
+      assert.match(
+        regressed.stdout,
+        /\| ❌ regression \| speed \| bench default albert-base-v2 b2s64 /,
+      );
+
+      const corrupt = await write("corrupt.json", { kind: "eval" } as RunRecord);
+      await Deno.writeTextFile(corrupt, "{ not json");
+      const bad = await cli("gate", "--baseline", file, "--current", corrupt);
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /corrupt\.json/);
+      const missing = await cli("gate", "--baseline", join(dir, "none.json"), "--current", base[0]);
+      assert.equal(missing.code, 2);
+      assert.match(missing.stderr, /No baseline at .*none\.json/);
+      const unrelated = await write("d.json", { ...evalRecord(82), task: "glue/rte" });
+      const nothing = await cli("gate", "--baseline", file, "--current", unrelated);
+      assert.equal(nothing.code, 2);
+      assert.match(nothing.stderr, /None of the 2 checks/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -1,0 +1,135 @@
+/**
+ * `deno task harness gate`: compare run records with the committed baseline
+ * and print a Markdown verdict. Exit 0 pass, 1 regression, 2 unusable input
+ * (a missing or corrupt file, or nothing in common with the baseline).
+ */
+import { join } from "node:path";
+import {
+  checksOfRecord,
+  compareSnapshots,
+  DEFAULT_TOLERANCES,
+  GateInputError,
+  gateMarkdown,
+  type GateSnapshot,
+  mergeSnapshots,
+  parseSnapshot,
+} from "../ci/gate.ts";
+import { statOrUndefined } from "../models/checkpoint.ts";
+import { writeAtomic } from "../runtime/files.ts";
+import { DEFAULT_RECORDS_DIR, readRecord, type RunRecord } from "../runtime/records.ts";
+import { numberFlag, parseFlags } from "./flags.ts";
+
+const HELP = `Usage: deno task harness gate [--baseline FILE] [--current RUN|FILE|DIR,...] [flags]
+
+Compare the current run records with a baseline. Scores fail when a metric
+drops by more than --score-tolerance points; speed is compared as a ratio to a
+reference measured in the same run (WebGPU/ONNX Runtime, or a model/BERT-large
+for training) and fails only when the median falls by more than
+--speed-tolerance and the five-run ranges do not overlap. Prints a Markdown
+summary for a pull-request comment. Exit 0 pass, 1 regression, 2 unusable input.
+
+Flags:
+  --baseline FILE          Baseline (default results/baseline.json)
+  --current LIST           Run records: files, run ids (record names under results/) or
+                           directories, comma-separated (default: every record in results/)
+  --score-tolerance X      Allowed score drop in points (default ${DEFAULT_TOLERANCES.score})
+  --speed-tolerance X      Allowed median slowdown as a fraction (default ${DEFAULT_TOLERANCES.speed})
+  --update                 Write the current checks as the new baseline instead of comparing
+  --json                   Print the comparison as JSON
+  -h, --help`;
+
+/** Parse `gate` flags, compare (or update) and return the exit code. */
+export async function gateCommand(args: string[]): Promise<number> {
+  const flags = parseFlags("gate", args, {
+    baseline: { type: "string" },
+    current: { type: "string" },
+    "score-tolerance": { type: "string" },
+    "speed-tolerance": { type: "string" },
+    update: { type: "boolean" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (flags.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const tolerances = {
+    score: numberFlag("score-tolerance", flags["score-tolerance"], DEFAULT_TOLERANCES.score),
+    speed: numberFlag("speed-tolerance", flags["speed-tolerance"], DEFAULT_TOLERANCES.speed),
+  };
+  const baselinePath = flags.baseline ?? join(DEFAULT_RECORDS_DIR, "baseline.json");
+  try {
+    const current = await loadCurrent(flags.current);
+    if (flags.update) {
+      await writeAtomic(baselinePath, JSON.stringify(current, null, 2) + "\n");
+      console.log(
+        `Baseline ${baselinePath}: ${current.scores.length} score and ${current.speed.length} speed checks`,
+      );
+      return 0;
+    }
+    if (!(await statOrUndefined(baselinePath))) {
+      throw new GateInputError(
+        `No baseline at ${baselinePath}; create one with gate --update (or pass --baseline FILE)`,
+      );
+    }
+    const baseline = parseSnapshot(await readJson(baselinePath), baselinePath);
+    const result = compareSnapshots(baseline, current, tolerances);
+    if (result.compared === 0) {
+      throw new GateInputError(
+        `None of the ${
+          baseline.scores.length + baseline.speed.length
+        } checks of ${baselinePath} was measured by the current records`,
+      );
+    }
+    console.log(
+      flags.json ? JSON.stringify(result, null, 2) : gateMarkdown(result, tolerances),
+    );
+    return result.regressions > 0 ? 1 : 0;
+  } catch (error) {
+    if (!(error instanceof GateInputError)) throw error;
+    console.error(`error: ${error.message}`);
+    return 2;
+  }
+}
+
+async function readJson(path: string): Promise<RunRecord> {
+  try {
+    return await readRecord(path);
+  } catch (error) {
+    throw new GateInputError((error as Error).message);
+  }
+}
+
+/** The checks of the named records (files, run ids or directories), oldest first. */
+async function loadCurrent(list: string | undefined): Promise<GateSnapshot> {
+  const names = list === undefined ? [DEFAULT_RECORDS_DIR] : list.split(",").map((s) => s.trim());
+  const files: string[] = [];
+  for (const name of names) {
+    const asRunId = join(DEFAULT_RECORDS_DIR, name.endsWith(".json") ? name : `${name}.json`);
+    const info = await statOrUndefined(name);
+    if (info?.isDirectory) {
+      for await (const entry of Deno.readDir(name)) {
+        if (entry.isFile && entry.name.endsWith(".json") && entry.name !== "baseline.json") {
+          files.push(join(name, entry.name));
+        }
+      }
+    } else if (info?.isFile) files.push(name);
+    else if (await statOrUndefined(asRunId)) files.push(asRunId);
+    else {throw new GateInputError(
+        `--current: ${name} is neither a record file, a run id nor a directory`,
+      );}
+  }
+  const records = await Promise.all(
+    files.map(async (f) => ({ file: f, record: await readJson(f) })),
+  );
+  records.sort((a, b) => String(a.record.createdAt).localeCompare(String(b.record.createdAt)));
+  const snapshots = records
+    .filter(({ record }) => ["eval", "train", "bench", "gate-baseline"].includes(record.kind))
+    .map(({ file, record }) =>
+      checksOfRecord(record, file.split("/").pop()!.replace(/\.json$/, ""))
+    );
+  if (snapshots.length === 0) {
+    throw new GateInputError(`--current: no run records in ${names.join(", ")}`);
+  }
+  return mergeSnapshots(snapshots);
+}
