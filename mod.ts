@@ -45,6 +45,7 @@ export { accuracy, f1Binary, matthewsCorrcoef, pearson, spearman } from "./tasks
 export { type EvalOptions, type EvalOutcome, runEval } from "./evaluate/eval.ts";
 export {
   runTrain,
+  type TaskOutcome,
   TrainingInterrupted,
   type TrainOptions,
   type TrainOutcome,
@@ -57,3 +58,18 @@ export {
 } from "./train/trainer.ts";
 export { linearWarmupDecay } from "./train/schedule.ts";
 export { type Schedule, SCHEDULES, TaskSampler } from "./train/sampling.ts";
+export {
+  type AdapterChoice,
+  defaultHiddenSizeAug,
+  multiTaskConfig,
+  type MultiTaskOptions,
+} from "./models/multitask.ts";
+export {
+  checksOfRecord,
+  compareSnapshots,
+  DEFAULT_TOLERANCES,
+  gateMarkdown,
+  type GateResult,
+  type GateSnapshot,
+  mergeSnapshots,
+} from "./ci/gate.ts";
