@@ -93,8 +93,10 @@ export function checksOfRecord(record: RunRecord, run: string): GateSnapshot {
       record.metrics as Metrics,
     );
   } else if (record.kind === "train") {
+    // Multi-task runs name their adapter and schedule: methods of one table differ only there.
+    const method = [record.adapter, record.schedule].filter((x) => x).map((x) => ` ${x}`).join("");
     for (const t of (record.tasks ?? []) as { task: string; best: { metrics: Metrics } | null }[]) {
-      addScores(`train ${record.model} ${t.task} seed ${record.seed}`, t.best?.metrics);
+      addScores(`train ${record.model}${method} ${t.task} seed ${record.seed}`, t.best?.metrics);
     }
   } else if (record.kind === "bench") {
     const suite = record.suite as string;

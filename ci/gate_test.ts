@@ -153,3 +153,21 @@ Deno.test({
     }
   },
 });
+
+Deno.test("train records give one score check per task, named by adapter and schedule", () => {
+  const train = (adapter: string | null, schedule: string | null): RunRecord => ({
+    kind: "train",
+    model: "small.json",
+    seed: 0,
+    adapter,
+    schedule,
+    tasks: [{ task: "glue/rte", best: { score: 55, epoch: 2, metrics: { accuracy: 55 } } }],
+  });
+  const ids = [train(null, null), train("none", "round-robin"), train("pals", "sqrt")]
+    .flatMap((r) => checksOfRecord(r, "run").scores.map((c) => `${c.id} ${c.metric}`));
+  assert.deepEqual(ids, [
+    "train small.json glue/rte seed 0 accuracy",
+    "train small.json none round-robin glue/rte seed 0 accuracy",
+    "train small.json pals sqrt glue/rte seed 0 accuracy",
+  ]);
+});
