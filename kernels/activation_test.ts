@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { type Activation, activationReference, dispatchActivation } from "./activation.ts";
-import { encodeDispatches, KernelRuntime } from "../runtime/kernel.ts";
+import { KernelRuntime, readFloats, submitDispatches } from "../runtime/kernel.ts";
 import { gpuTest } from "../tests/_gpu.ts";
 
 Deno.test("reference GELU matches known erf values", () => {
@@ -37,25 +37,14 @@ gpuTest("activation kernel matches float64 references from -30 to 30", async (gp
       size: xs.byteLength,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC,
     });
-    const staging = device.createBuffer({
-      size: xs.byteLength,
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
     const dispatch = await dispatchActivation(runtime, {
       activation,
       x: input,
       out,
       count: xs.length,
     });
-    const encoder = device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    encodeDispatches(pass, [dispatch]);
-    pass.end();
-    encoder.copyBufferToBuffer(out, 0, staging, 0, xs.byteLength);
-    device.queue.submit([encoder.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
-    const got = new Float32Array(staging.getMappedRange().slice(0));
-    staging.unmap();
+    submitDispatches(device, [dispatch]);
+    const got = await readFloats(device, out, xs.length);
     let worst = 0;
     xs.forEach((x, i) => {
       const expected = activationReference[activation](x);
@@ -69,7 +58,6 @@ gpuTest("activation kernel matches float64 references from -30 to 30", async (gp
       } of the tolerance (atol 1e-6 + rtol 1e-5)`,
     );
     out.destroy();
-    staging.destroy();
   }
   input.destroy();
 });

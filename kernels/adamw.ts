@@ -28,6 +28,31 @@ export const ADAMW_STEP_SLOTS = {
   clipScale: 7,
 } as const;
 
+const S = ADAMW_STEP_SLOTS;
+
+/**
+ * WGSL shared by AdamW and LAMB: update the moments of element `i` and return
+ * its bias-corrected Adam direction, plus decoupled weight decay where set.
+ * Needs bindings `param`, `grad`, `m` (read_write), `v` (read_write) and
+ * `hyper` (`ADAMW_STEP_SLOTS`), and uniform `decay`.
+ */
+export function adamDirectionWgsl(): string {
+  return `
+fn adam_direction(i: u32) -> f32 {
+  let beta1 = hyper[${S.beta1}];
+  let beta2 = hyper[${S.beta2}];
+  let g = grad[i] * hyper[${S.clipScale}];
+  let mi = beta1 * m[i] + (1.0 - beta1) * g;
+  let vi = beta2 * v[i] + (1.0 - beta2) * g * g;
+  m[i] = mi;
+  v[i] = vi;
+  var u = (mi / hyper[${S.biasCorrection1}]) / (sqrt(vi / hyper[${S.biasCorrection2}]) + hyper[${S.eps}]);
+  if (params.decay != 0u) { u += hyper[${S.weightDecay}] * param[i]; }
+  return u;
+}
+`;
+}
+
 /** Number of f32 values in the per-step buffer. */
 export const ADAMW_STEP_SIZE = 8;
 
@@ -47,22 +72,12 @@ export const ADAMW_KERNEL: KernelSpec = {
     { name: "decay", type: "u32" },
   ],
   workgroupSize: WORKGROUP,
-  body: `
+  body: `${adamDirectionWgsl()}
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * WORKGROUP_SIZE;
   if (i >= params.size) { return; }
-  let lr = hyper[0];
-  let beta1 = hyper[1];
-  let beta2 = hyper[2];
-  let g = grad[i] * hyper[7];
-  let mi = beta1 * m[i] + (1.0 - beta1) * g;
-  let vi = beta2 * v[i] + (1.0 - beta2) * g * g;
-  m[i] = mi;
-  v[i] = vi;
-  var update = (mi / hyper[5]) / (sqrt(vi / hyper[6]) + hyper[3]);
-  if (params.decay != 0u) { update += hyper[4] * param[i]; }
-  param[i] = param[i] - lr * update;
+  param[i] = param[i] - hyper[${S.lr}] * adam_direction(i);
 }
 `,
 };

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { adamWStepValues, dispatchAdamW } from "./adamw.ts";
-import { encodeDispatches, KernelRuntime } from "../runtime/kernel.ts";
+import { KernelRuntime, readFloats, submitDispatches } from "../runtime/kernel.ts";
 import { gpuTest } from "../tests/_gpu.ts";
 
 /** Float64 AdamW, step by step, as the formula reads. */
@@ -58,21 +58,9 @@ for (const decay of [true, false]) {
     for (let s = 0; s < 3; s++) {
       device.queue.writeBuffer(grad, 0, Float32Array.from(grads[s]));
       device.queue.writeBuffer(hyper, 0, adamWStepValues({ lr: lrs[s], step: s + 1, clipScale }));
-      const encoder = device.createCommandEncoder();
-      const pass = encoder.beginComputePass();
-      encodeDispatches(pass, [dispatch]);
-      pass.end();
-      device.queue.submit([encoder.finish()]);
+      submitDispatches(device, [dispatch]);
     }
-    const staging = device.createBuffer({
-      size: size * 4,
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
-    const encoder = device.createCommandEncoder();
-    encoder.copyBufferToBuffer(param, 0, staging, 0, size * 4);
-    device.queue.submit([encoder.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
-    const got = new Float32Array(staging.getMappedRange().slice(0));
+    const got = await readFloats(device, param, size);
     const want = reference(p0, grads, lrs, decay, clipScale);
     let worst = 0;
     for (let i = 0; i < size; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));

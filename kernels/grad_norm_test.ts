@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { ADAMW_STEP_SLOTS } from "./adamw.ts";
 import { dispatchClipByGlobalNorm } from "./grad_norm.ts";
-import { encodeDispatches, KernelRuntime } from "../runtime/kernel.ts";
+import { KernelRuntime, readFloats, submitDispatches } from "../runtime/kernel.ts";
 import { gpuTest } from "../tests/_gpu.ts";
 
 gpuTest("clip-by-global-norm writes min(1, maxNorm / norm) and the norm", async (gpu) => {
@@ -33,20 +33,9 @@ gpuTest("clip-by-global-norm writes min(1, maxNorm / norm) and the norm", async 
       scaleSlot: ADAMW_STEP_SLOTS.clipScale,
       maxNorm,
     });
-    const read = device.createBuffer({
-      size: 48,
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
-    const encoder = device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    encodeDispatches(pass, dispatches);
-    pass.end();
-    encoder.copyBufferToBuffer(partials, 0, read, 0, 16);
-    encoder.copyBufferToBuffer(hyper, 0, read, 16, 32);
-    device.queue.submit([encoder.finish()]);
-    await read.mapAsync(GPUMapMode.READ);
-    const out = new Float32Array(read.getMappedRange().slice(0));
-    const gotNorm = out[3], gotScale = out[4 + ADAMW_STEP_SLOTS.clipScale];
+    submitDispatches(device, dispatches);
+    const [gotNorm] = await readFloats(device, partials, 1, 3);
+    const [gotScale] = await readFloats(device, hyper, 1, ADAMW_STEP_SLOTS.clipScale);
     assert.ok(Math.abs(gotNorm - norm) / norm < 1e-5, `norm ${gotNorm} vs ${norm}`);
     const want = Math.min(1, maxNorm / (norm + 1e-6));
     assert.ok(Math.abs(gotScale - want) < 1e-5, `scale ${gotScale} vs ${want}`);

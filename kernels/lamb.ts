@@ -20,7 +20,7 @@
  * AdamW's buffer layout (`ADAMW_STEP_SLOTS`, filled by `adamWStepValues`), so
  * the trainer and global-norm clipping work unchanged, and nothing is read back.
  */
-import { ADAMW_STEP_SLOTS } from "./adamw.ts";
+import { adamDirectionWgsl, ADAMW_STEP_SLOTS } from "./adamw.ts";
 import { workgroupSumWgsl } from "./_reduce.ts";
 import { type Dispatch, grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
 
@@ -44,21 +44,12 @@ export const LAMB_MOMENTS_KERNEL: KernelSpec = {
     { name: "decay", type: "u32" },
   ],
   workgroupSize: WORKGROUP,
-  body: `
+  body: `${adamDirectionWgsl()}
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * WORKGROUP_SIZE;
   if (i >= params.size) { return; }
-  let beta1 = hyper[${S.beta1}];
-  let beta2 = hyper[${S.beta2}];
-  let g = grad[i] * hyper[${S.clipScale}];
-  let mi = beta1 * m[i] + (1.0 - beta1) * g;
-  let vi = beta2 * v[i] + (1.0 - beta2) * g * g;
-  m[i] = mi;
-  v[i] = vi;
-  var u = (mi / hyper[${S.biasCorrection1}]) / (sqrt(vi / hyper[${S.biasCorrection2}]) + hyper[${S.eps}]);
-  if (params.decay != 0u) { u += hyper[${S.weightDecay}] * param[i]; }
-  update[i] = u;
+  update[i] = adam_direction(i);
 }
 `,
 };

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { ADAMW_STEP_SIZE, adamWStepValues } from "./adamw.ts";
 import { dispatchLamb } from "./lamb.ts";
-import { encodeDispatches, KernelRuntime } from "../runtime/kernel.ts";
+import { KernelRuntime, readFloats, submitDispatches } from "../runtime/kernel.ts";
 import type { Gpu } from "../runtime/device.ts";
 import { gpuTest } from "../tests/_gpu.ts";
 
@@ -80,23 +80,10 @@ async function runLamb(
   for (let s = 0; s < grads.length; s++) {
     device.queue.writeBuffer(grad, 0, Float32Array.from(grads[s]));
     device.queue.writeBuffer(hyper, 0, adamWStepValues({ lr: lrs[s], step: s + 1, clipScale }));
-    const encoder = device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    encodeDispatches(pass, dispatches);
-    pass.end();
-    device.queue.submit([encoder.finish()]);
+    submitDispatches(device, dispatches);
   }
-  const staging = device.createBuffer({
-    size: size * 4,
-    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-  });
-  const encoder = device.createCommandEncoder();
-  encoder.copyBufferToBuffer(param, 0, staging, 0, size * 4);
-  device.queue.submit([encoder.finish()]);
-  await staging.mapAsync(GPUMapMode.READ);
-  const got = new Float32Array(staging.getMappedRange().slice(0));
-  staging.unmap();
-  for (const b of [param, grad, m, v, update, hyper, staging]) b.destroy();
+  const got = await readFloats(device, param, size);
+  for (const b of [param, grad, m, v, update, hyper]) b.destroy();
   return got;
 }
 

@@ -15,16 +15,19 @@ import { grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.t
 
 const WORKGROUP = 64;
 
+/** Both losses read logits and labels and write logit gradients and per-row losses. */
+const LOSS_BINDINGS: KernelSpec["storage"] = [
+  { name: "logits", element: "f32", access: "read" },
+  { name: "labels", element: "f32", access: "read" },
+  { name: "dlogits", element: "f32", access: "read_write" },
+  { name: "losses", element: "f32", access: "read_write" },
+];
+
 /** Softmax cross-entropy over rows of strided logits. */
 export const CROSS_ENTROPY_KERNEL: KernelSpec = {
   name: "cross_entropy",
   key: "cross_entropy",
-  storage: [
-    { name: "logits", element: "f32", access: "read" },
-    { name: "labels", element: "f32", access: "read" },
-    { name: "dlogits", element: "f32", access: "read_write" },
-    { name: "losses", element: "f32", access: "read_write" },
-  ],
+  storage: LOSS_BINDINGS,
   uniforms: [
     { name: "rows", type: "u32" },
     { name: "width", type: "u32" },
@@ -62,12 +65,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
 export const SQUARED_ERROR_KERNEL: KernelSpec = {
   name: "squared_error",
   key: "squared_error",
-  storage: [
-    { name: "logits", element: "f32", access: "read" },
-    { name: "labels", element: "f32", access: "read" },
-    { name: "dlogits", element: "f32", access: "read_write" },
-    { name: "losses", element: "f32", access: "read_write" },
-  ],
+  storage: LOSS_BINDINGS,
   uniforms: [
     { name: "rows", type: "u32" },
     { name: "weight", type: "f32" },

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { type Activation, activationReference } from "./activation.ts";
 import { dispatchMatmul, prepareLinear } from "./matmul.ts";
-import { encodeDispatches, KernelRuntime } from "../runtime/kernel.ts";
+import { KernelRuntime, readFloats, submitDispatches } from "../runtime/kernel.ts";
 import { gpuTest } from "../tests/_gpu.ts";
 
 /**
@@ -47,20 +47,6 @@ function storage(device: GPUDevice, data: Float32Array<ArrayBuffer>): GPUBuffer 
   return buffer;
 }
 
-async function read(device: GPUDevice, buffer: GPUBuffer, floats: number): Promise<Float32Array> {
-  const staging = device.createBuffer({
-    size: buffer.size,
-    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-  });
-  const encoder = device.createCommandEncoder();
-  encoder.copyBufferToBuffer(buffer, 0, staging, 0, buffer.size);
-  device.queue.submit([encoder.finish()]);
-  await staging.mapAsync(GPUMapMode.READ);
-  const out = new Float32Array(staging.getMappedRange(), 0, floats).slice();
-  staging.destroy();
-  return out;
-}
-
 /** Run one case on the GPU; returns the worst mismatch and the chunk count. */
 async function check(device: GPUDevice, runtime: KernelRuntime, c: Case) {
   const { m, n, k } = c;
@@ -90,12 +76,8 @@ async function check(device: GPUDevice, runtime: KernelRuntime, c: Case) {
     activation,
     residual: rBuf,
   });
-  const encoder = device.createCommandEncoder();
-  const pass = encoder.beginComputePass();
-  encodeDispatches(pass, dispatches);
-  pass.end();
-  device.queue.submit([encoder.finish()]);
-  const got = await read(device, cBuf, m * ldc);
+  submitDispatches(device, dispatches);
+  const got = await readFloats(device, cBuf, m * ldc);
   let worst = { excess: -Infinity, at: "", got: 0, ref: 0 };
   const act = activationReference[activation];
   for (let i = 0; i < m; i++) {

@@ -168,3 +168,34 @@ export function encodeDispatches(pass: GPUComputePassEncoder, dispatches: Dispat
     pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1], d.workgroups[2]);
   }
 }
+
+/** Encode lists of dispatches into one compute pass and submit it. */
+export function submitDispatches(device: GPUDevice, ...lists: Dispatch[][]): void {
+  const encoder = device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  for (const list of lists) encodeDispatches(pass, list);
+  pass.end();
+  device.queue.submit([encoder.finish()]);
+}
+
+/** Copy `count` floats of `buffer` (from float `offset`) back to the CPU; waits for the GPU. */
+export async function readFloats(
+  device: GPUDevice,
+  buffer: GPUBuffer,
+  count: number,
+  offset = 0,
+): Promise<Float32Array<ArrayBuffer>> {
+  const staging = device.createBuffer({
+    size: count * 4,
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
+  try {
+    const encoder = device.createCommandEncoder();
+    encoder.copyBufferToBuffer(buffer, offset * 4, staging, 0, count * 4);
+    device.queue.submit([encoder.finish()]);
+    await staging.mapAsync(GPUMapMode.READ);
+    return new Float32Array(staging.getMappedRange().slice(0));
+  } finally {
+    staging.destroy();
+  }
+}

@@ -14,7 +14,7 @@ import { dispatchLamb } from "../kernels/lamb.ts";
 import { ActivationPool } from "../backends/webgpu/plan.ts";
 import type { Model } from "../models/model.ts";
 import type { Gpu } from "../runtime/device.ts";
-import { type Dispatch, encodeDispatches, KernelRuntime } from "../runtime/kernel.ts";
+import { type Dispatch, KernelRuntime, readFloats, submitDispatches } from "../runtime/kernel.ts";
 import { TrainableParams } from "./params.ts";
 import { buildStepPlan, labelCount, type StepPlan, type StepShape } from "./step_plan.ts";
 
@@ -185,19 +185,11 @@ export class Trainer {
     q.writeBuffer(this.#rng, 0, Uint32Array.of(seed >>> 0));
   }
 
-  #submit(lists: Dispatch[][]) {
-    const encoder = this.gpu.device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    for (const list of lists) encodeDispatches(pass, list);
-    pass.end();
-    this.gpu.device.queue.submit([encoder.finish()]);
-  }
-
   /** Forward and backward only, leaving the gradients in `params` (tests, gradient checks). */
   async computeGradients(batch: TrainBatch, seed = 0): Promise<void> {
     const plan = await this.#plan(batch);
     this.#writeBatch(plan, batch, seed);
-    this.#submit([this.#zero, plan.forward, plan.backward]);
+    submitDispatches(this.gpu.device, this.#zero, plan.forward, plan.backward);
     this.#lastPlan = plan;
     await this.gpu.device.queue.onSubmittedWorkDone();
   }
@@ -221,7 +213,7 @@ export class Trainer {
       });
     q.writeBuffer(this.#hyper, 0, values(options.lr));
     q.writeBuffer(this.#adapterHyper, 0, values(options.lr * this.options.adapterLrScale));
-    this.#submit([this.#zero, plan.forward, plan.backward, this.#update]);
+    submitDispatches(this.gpu.device, this.#zero, plan.forward, plan.backward, this.#update);
     this.#lastPlan = plan;
   }
 
@@ -229,31 +221,13 @@ export class Trainer {
   async lastLoss(): Promise<number> {
     const plan = this.#lastPlan;
     if (!plan) throw new Error("No step has run yet");
-    const values = await this.#read(plan.losses.buffer, plan.losses.count);
+    const values = await readFloats(this.gpu.device, plan.losses.buffer, plan.losses.count);
     return values.reduce((a, b) => a + b, 0);
   }
 
   /** Global gradient norm of the last optimiser step, before clipping. */
   async lastGradNorm(): Promise<number> {
-    return (await this.#read(this.#partials, this.params.tensors.length + 1))[
-      this.params.tensors.length
-    ];
-  }
-
-  async #read(buffer: GPUBuffer, count: number): Promise<Float32Array> {
-    const device = this.gpu.device;
-    const staging = device.createBuffer({
-      size: count * 4,
-      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-    });
-    const encoder = device.createCommandEncoder();
-    encoder.copyBufferToBuffer(buffer, 0, staging, 0, count * 4);
-    device.queue.submit([encoder.finish()]);
-    await staging.mapAsync(GPUMapMode.READ);
-    const values = new Float32Array(staging.getMappedRange().slice(0));
-    staging.unmap();
-    staging.destroy();
-    return values;
+    return (await readFloats(this.gpu.device, this.#partials, 1, this.params.tensors.length))[0];
   }
 
   /** Free the GPU buffers (the device stays with its owner). */
