@@ -78,6 +78,31 @@ Deno.test("score and eval name what is wrong", async () => {
   await Deno.remove(empty, { recursive: true });
 });
 
+/** Run `train ... --out OUT --json`; asserts it succeeds and returns its JSON outcome. */
+async function train(out: string, ...args: string[]) {
+  const run = await cli("train", ...args, "--out", out, "--json");
+  strictEqual(run.code, 0, run.stderr);
+  return JSON.parse(run.stdout);
+}
+
+/** `eval` a kept checkpoint into OUT/eval; asserts it succeeds and returns its metrics. */
+async function evalMetrics(out: string, checkpoint: string, ...args: string[]) {
+  const run = await cli(
+    "eval",
+    "--model",
+    checkpoint,
+    ...args,
+    "--out",
+    join(out, "eval"),
+    "--json",
+  );
+  strictEqual(run.code, 0, run.stderr);
+  return JSON.parse(run.stdout).metrics;
+}
+
+/** Split a flag string into arguments. */
+const flags = (text: string) => text.split(" ");
+
 Deno.test({
   name:
     "train trains, keeps a checkpoint eval reloads with the same dev score, and names bad input",
@@ -85,45 +110,18 @@ Deno.test({
   async fn() {
     const out = await Deno.makeTempDir();
     try {
-      const train = await cli(
-        "train",
-        "--model",
-        "tiny-albert-spm",
-        "--task",
-        "glue/rte",
-        "--limit",
-        "32",
-        "--eval-limit",
-        "24",
-        "--epochs",
-        "1",
-        "--batch-size",
-        "16",
-        "--lr",
-        "1e-3",
-        "--out",
+      const outcome = await train(
         out,
-        "--json",
+        ...flags("--model tiny-albert-spm --task glue/rte --limit 32 --eval-limit 24"),
+        ...flags("--epochs 1 --batch-size 16 --lr 1e-3"),
       );
-      strictEqual(train.code, 0, train.stderr);
-      const outcome = JSON.parse(train.stdout);
       strictEqual(outcome.runs[0].steps, 2);
       const best = outcome.runs[0].tasks[0].best;
       // The kept checkpoint (HF layout, tokenizer beside it) scores the same through `eval`.
-      const evaluated = await cli(
-        "eval",
-        "--model",
-        join(out, "best"),
-        "--task",
-        "glue/rte",
-        "--limit",
-        "24",
-        "--out",
-        join(out, "eval"),
-        "--json",
+      deepStrictEqual(
+        await evalMetrics(out, join(out, "best"), ...flags("--task glue/rte --limit 24")),
+        best.metrics,
       );
-      strictEqual(evaluated.code, 0, evaluated.stderr);
-      deepStrictEqual(JSON.parse(evaluated.stdout).metrics, best.metrics);
       const log = (await Deno.readTextFile(join(out, "train_log.jsonl"))).trim().split("\n");
       ok(log.some((l) => "loss" in JSON.parse(l)) && log.some((l) => "eval" in JSON.parse(l)));
 
@@ -132,14 +130,7 @@ Deno.test({
       match(noTrain.stderr, /squad\/v1\.1 has no train split|not available/);
       const noResume = await cli(
         "train",
-        "--model",
-        "tiny-albert-spm",
-        "--task",
-        "glue/rte",
-        "--limit",
-        "8",
-        "--resume",
-        "--out",
+        ...flags("--model tiny-albert-spm --task glue/rte --limit 8 --resume --out"),
         join(out, "empty"),
       );
       strictEqual(noResume.code, 1);
@@ -159,32 +150,15 @@ Deno.test({
   async fn() {
     const out = await Deno.makeTempDir();
     try {
-      const common = ["--model", "tiny-bert-wordpiece", "--limit", "32", "--eval-limit", "24"];
-      const train = await cli(
-        "train",
-        ...common,
-        "--tasks",
-        "glue/rte,glue/stsb",
-        "--adapter",
-        "pals",
-        "--hidden-size-aug",
-        "12",
-        "--schedule",
-        "proportional",
-        "--steps-per-epoch",
-        "3",
-        "--epochs",
-        "2",
-        "--batch-size",
-        "16",
-        "--lr",
-        "1e-3",
-        "--out",
+      const common = flags("--model tiny-bert-wordpiece --limit 32 --eval-limit 24");
+      const outcome = await train(
         out,
-        "--json",
+        ...common,
+        ...flags("--tasks glue/rte,glue/stsb --adapter pals --hidden-size-aug 12"),
+        ...flags(
+          "--schedule proportional --steps-per-epoch 3 --epochs 2 --batch-size 16 --lr 1e-3",
+        ),
       );
-      strictEqual(train.code, 0, train.stderr);
-      const outcome = JSON.parse(train.stdout);
       const run = outcome.runs[0];
       strictEqual(run.steps, 6);
       strictEqual(run.adapter, "pals");
@@ -193,34 +167,21 @@ Deno.test({
       strictEqual(outcome.summary.at(-1).task, "average");
       // Task 1 (STS-B) is served by head 1 of the multi-task checkpoint.
       const stsb = run.tasks[1];
-      const evaluated = await cli(
-        "eval",
-        "--model",
-        stsb.checkpoint,
-        "--task",
-        "glue/stsb",
-        "--task-index",
-        "1",
-        "--limit",
-        "24",
-        "--out",
-        join(out, "eval"),
-        "--json",
+      deepStrictEqual(
+        await evalMetrics(
+          out,
+          stsb.checkpoint,
+          ...flags("--task glue/stsb --task-index 1 --limit 24"),
+        ),
+        stsb.best.metrics,
       );
-      strictEqual(evaluated.code, 0, evaluated.stderr);
-      deepStrictEqual(JSON.parse(evaluated.stdout).metrics, stsb.best.metrics);
 
       const squad = await cli("train", ...common, "--tasks", "glue/rte,squad/v1.1");
       strictEqual(squad.code, 1);
       match(squad.stderr, /squad\/v1\.1/);
       const albertPals = await cli(
         "train",
-        "--model",
-        "tiny-albert-spm",
-        "--tasks",
-        "glue/rte,glue/wnli",
-        "--adapter",
-        "pals",
+        ...flags("--model tiny-albert-spm --tasks glue/rte,glue/wnli --adapter pals"),
       );
       strictEqual(albertPals.code, 1);
       match(albertPals.stderr, /--adapter pals needs a BERT backbone/);
@@ -239,38 +200,18 @@ Deno.test({
   async fn() {
     const out = await Deno.makeTempDir();
     try {
-      const common = ["--task", "race", "--max-seq-length", "64", "--limit", "8"];
-      const train = await cli(
-        "train",
-        "--model",
-        "tiny-albert-spm",
-        ...common,
-        "--eval-limit",
-        "8",
-        "--epochs",
-        "1",
-        "--batch-size",
-        "4",
-        "--lr",
-        "1e-3",
-        "--out",
+      const common = flags("--task race --max-seq-length 64 --limit 8");
+      const outcome = await train(
         out,
-        "--json",
-      );
-      strictEqual(train.code, 0, train.stderr);
-      const run = JSON.parse(train.stdout).runs[0];
-      strictEqual(run.steps, 2, "8 questions in batches of 4 questions");
-      const evaluated = await cli(
-        "eval",
-        "--model",
-        run.tasks[0].checkpoint,
+        ...flags("--model tiny-albert-spm --eval-limit 8 --epochs 1 --batch-size 4 --lr 1e-3"),
         ...common,
-        "--out",
-        join(out, "eval"),
-        "--json",
       );
-      strictEqual(evaluated.code, 0, evaluated.stderr);
-      deepStrictEqual(JSON.parse(evaluated.stdout).metrics, run.tasks[0].best.metrics);
+      const run = outcome.runs[0];
+      strictEqual(run.steps, 2, "8 questions in batches of 4 questions");
+      deepStrictEqual(
+        await evalMetrics(out, run.tasks[0].checkpoint, ...common),
+        run.tasks[0].best.metrics,
+      );
     } finally {
       await Deno.remove(out, { recursive: true });
     }
