@@ -165,12 +165,17 @@ export function parseSnapshot(json: unknown, file: string): GateSnapshot {
   return s;
 }
 
+/** One key per score check: its run identity and metric. */
+function scoreKey(c: ScoreCheck): string {
+  return `${c.id}\u0000${c.metric}`;
+}
+
 /** Combine snapshots; a later check of the same id (and metric) replaces an earlier one. */
 export function mergeSnapshots(list: readonly GateSnapshot[]): GateSnapshot {
   const scores = new Map<string, ScoreCheck>();
   const speed = new Map<string, SpeedCheck>();
   for (const s of list) {
-    for (const c of s.scores) scores.set(`${c.id}\u0000${c.metric}`, c);
+    for (const c of s.scores) scores.set(scoreKey(c), c);
     for (const c of s.speed) speed.set(c.id, c);
   }
   return { ...emptySnapshot(), scores: [...scores.values()], speed: [...speed.values()] };
@@ -204,9 +209,10 @@ export function compareSnapshots(
   tolerances: GateTolerances = DEFAULT_TOLERANCES,
 ): GateResult {
   const lines: GateLine[] = [];
-  const now = mergeSnapshots([current]);
+  const scores = new Map(current.scores.map((c) => [scoreKey(c), c]));
+  const speed = new Map(current.speed.map((c) => [c.id, c]));
   for (const b of baseline.scores) {
-    const c = now.scores.find((x) => x.id === b.id && x.metric === b.metric);
+    const c = scores.get(scoreKey(b));
     if (!c) {
       lines.push({
         kind: "score",
@@ -232,7 +238,7 @@ export function compareSnapshots(
     });
   }
   for (const b of baseline.speed) {
-    const c = now.speed.find((x) => x.id === b.id);
+    const c = speed.get(b.id);
     const metric = `ratio to ${b.reference}`;
     if (!c) {
       lines.push({

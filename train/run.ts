@@ -340,7 +340,7 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
       best: best[i],
       checkpoint: bestDir(t),
     }));
-    const adapter = multiTaskAdapter(model, options.adapter);
+    const adapter = multiTaskAdapter(model);
     const parameters = countParameters(model.config);
     const multiplier = parameterMultiplier(model.config);
     const recordPath = await writeRecord({
@@ -389,10 +389,10 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
   }
 }
 
-/** The adapter a trained model carries (`none` for a shared backbone), or null for one task. */
-function multiTaskAdapter(model: Model, asked?: AdapterChoice): AdapterChoice | null {
+/** The adapter a model carries (`none` for per-task heads without one), or null for a single head. */
+function multiTaskAdapter(model: Model): AdapterChoice | null {
   if (model.config.adapter) return model.config.adapter.kind;
-  return asked ?? (model.config.head.kind === "multi-task" ? "none" : null);
+  return model.config.head.kind === "multi-task" ? "none" : null;
 }
 
 /** SHA-256 of a task's training rows and targets, fed row by row (RACE's rows exceed a string). */
