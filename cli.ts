@@ -12,7 +12,8 @@ import { countEncoderParameters, parameterMultiplier } from "./models/params.ts"
 import { formatCount, formatMultiplier, MISSING } from "./benchmarks/format.ts";
 import { benchSuite, benchSuites, DEFAULT_SUITE } from "./benchmarks/suites.ts";
 import type { BenchOptions } from "./benchmarks/run.ts";
-import { integerFlag, parseFlags, UsageError } from "./cli/flags.ts";
+import { integerFlag, parseFlags, shardFlag, UsageError } from "./cli/flags.ts";
+import { DEFAULT_RECORDS_DIR } from "./runtime/records.ts";
 
 export { UsageError };
 
@@ -23,9 +24,9 @@ const COMMANDS: Record<string, { summary: string; ready: boolean }> = {
   train: { summary: "Fine-tune a model on a task on WebGPU", ready: true },
   models: { summary: "List the model zoo with exact parameter counts", ready: true },
   tasks: { summary: "List the tasks with metrics, splits and sizes found", ready: true },
-  report: { summary: "Generate LEADERBOARD.md and report.html from run records", ready: false },
+  report: { summary: "Generate LEADERBOARD.md and report.html from run records", ready: true },
   gate: { summary: "Compare run records with baselines (CI regression gate)", ready: true },
-  merge: { summary: "Merge run records into one", ready: false },
+  merge: { summary: "Join the shard records of a split eval or bench run", ready: true },
 };
 
 const MAIN_HELP = `Usage: deno task harness <command> [flags]
@@ -62,10 +63,15 @@ Flags:
   --batch N        Batch size instead of the suite's
   --seq-len N      Sequence length instead of the suite's
   --warmup N       Untimed repetitions before timing (default 2)
-  --reps N         Timed repetitions, reported as median (min–max) (default 5)
+  --runs N         Timed repetitions, each recorded, reported as median (min–max) (default 5;
+                   --reps is the same flag)
   --train          Time training steps (forward + backward + AdamW) instead of inference;
                    tokens/s and the speed-up over bert-large-uncased in the same run
-  --out DIR        Directory for the run record (default "results")
+  --shard i/n      Measure only shard i of n (1-based) of the models or shapes; every shard
+                   also times the speed-up reference. "harness merge" joins the shard records
+  --force          Measure again even when this work's run record exists (it is reused otherwise;
+                   an interrupted run resumes at the first unfinished model or shape)
+  --out DIR        Directory for the run record (default "results/runs")
   --json           Print the run record as JSON; no table, no progress bar
   -h, --help
 
@@ -184,6 +190,9 @@ async function benchCommand(args: string[]): Promise<number> {
     "seq-len": { type: "string" },
     warmup: { type: "string" },
     reps: { type: "string" },
+    runs: { type: "string" },
+    shard: { type: "string" },
+    force: { type: "boolean" },
     out: { type: "string" },
     train: { type: "boolean" },
     json: { type: "boolean" },
@@ -219,10 +228,12 @@ async function benchCommand(args: string[]): Promise<number> {
     batch: integerFlag("batch", flags.batch, 1),
     seqLen: integerFlag("seq-len", flags["seq-len"], 1),
     json: flags.json ?? false,
-    outDir: flags.out ?? "results",
+    outDir: flags.out ?? DEFAULT_RECORDS_DIR,
     warmup: integerFlag("warmup", flags.warmup, 0) ?? 2,
-    reps: integerFlag("reps", flags.reps, 1) ?? 5,
+    reps: integerFlag("runs", flags.runs, 1) ?? integerFlag("reps", flags.reps, 1) ?? 5,
     train: flags.train ?? false,
+    force: flags.force ?? false,
+    shard: shardFlag(flags.shard),
   };
   // Loaded on demand: the engines pull in ONNX Runtime and WebGPU, which `models` never needs.
   const { runBench } = await import("./benchmarks/run.ts");
@@ -273,6 +284,10 @@ export async function main(args: string[]): Promise<number> {
       return await (await import("./cli/train.ts")).trainCommand(rest);
     case "gate":
       return await (await import("./cli/gate.ts")).gateCommand(rest);
+    case "merge":
+      return await (await import("./cli/merge.ts")).mergeCommand(rest);
+    case "report":
+      return await (await import("./cli/report.ts")).reportCommand(rest);
     default:
       return await (await import("./cli/tasks.ts")).tasksCommand(rest);
   }

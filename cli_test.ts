@@ -43,13 +43,16 @@ Deno.test("unknown command exits 2 with one error line", async () => {
   strictEqual(stderr.trim().split("\n").length, 1);
 });
 
-Deno.test("unknown flag and later commands exit 2", async () => {
+Deno.test("unknown flag and missing or bad arguments exit 2", async () => {
   const flag = await cli("models", "--nope");
   strictEqual(flag.code, 2);
   match(flag.stderr, /^error: Unknown flag "--nope" for command "models"/);
-  const later = await cli("report");
-  strictEqual(later.code, 2);
-  match(later.stderr, /^error: Command "report" is not implemented yet/);
+  const shard = await cli("bench", "--shard", "4/3");
+  strictEqual(shard.code, 2);
+  match(shard.stderr, /^error: Flag "--shard" must be i\/n with 1 ≤ i ≤ n/);
+  const merge = await cli("merge");
+  strictEqual(merge.code, 2);
+  match(merge.stderr, /^error: merge needs shard records/);
   const needs = await cli("eval");
   strictEqual(needs.code, 2);
   match(needs.stderr, /^error: eval needs --model/);

@@ -6,17 +6,33 @@
  * Speed-up is each model's WebGPU throughput over BERT-large's, measured in
  * the same run (ALBERT Table 2's column); it is absent when the reference
  * model is not part of the run.
+ *
+ * A run is a list of units (models or GEMM shapes). Each finished unit is kept
+ * in a partial file beside the records, so an interrupted run resumes where it
+ * stopped; a finished run with the same work key is reused unless `force`.
+ * `--shard i/n` measures every n-th unit, and the speed-up reference in every
+ * shard so that each shard's speed-ups are still same-run ratios.
  */
+import { join } from "node:path";
 import { createOnnxBackend } from "../backends/onnx/engine.ts";
 import { createWebGpuBackend } from "../backends/webgpu/engine.ts";
 import { countEncoderParameters } from "../models/params.ts";
 import { resolveModel } from "../models/resolve.ts";
 import { acquireGpu, type Gpu } from "../runtime/device.ts";
-import { type Fingerprint, fingerprint } from "../runtime/fingerprint.ts";
+import {
+  canonicalJson,
+  codeState,
+  type Fingerprint,
+  fingerprint,
+  packageVersions,
+  sha256,
+} from "../runtime/fingerprint.ts";
 import { createProgress } from "../runtime/progress.ts";
-import { writeRecord } from "../runtime/records.ts";
-import { gemmBenchmark } from "./gemm.ts";
-import { benchSuite, SPEEDUP_REFERENCE } from "./suites.ts";
+import { findRecord, type RunRecord, type Shard, writeRecord } from "../runtime/records.ts";
+import { inShard, shardLabel } from "../runtime/shard.ts";
+import { UnitStore } from "../runtime/unit_store.ts";
+import { gemmBenchmark, type GemmResult } from "./gemm.ts";
+import { type BenchSuite, benchSuite, SPEEDUP_REFERENCE } from "./suites.ts";
 import { printGemmTable, printModelTable, printTrainTable } from "./table.ts";
 import { measureTrainThroughput, type TrainThroughput } from "./train_throughput.ts";
 import { measureThroughput, type Spread, syntheticBatch, type Throughput } from "./throughput.ts";
@@ -43,6 +59,10 @@ export interface BenchOptions {
   seed?: number;
   /** Time training steps (tokens/s of forward + backward + update) instead of inference. */
   train?: boolean;
+  /** Redo the work even when a record of it exists. */
+  force?: boolean;
+  /** Measure only this shard's units. */
+  shard?: Shard;
 }
 
 /** One model's row of a training-throughput record. */
@@ -82,128 +102,252 @@ export async function runBench(options: BenchOptions): Promise<number> {
   const suite = benchSuite(options.suite);
   const gpu = await acquireGpu();
   try {
-    const environment = {
-      adapter: { description: gpu.description, vendor: gpu.vendor, features: gpu.features },
+    const plan = benchPlan(suite, options);
+    // The whole run's work, the same for every shard: `merge` groups shards by it.
+    const { units: _units, shard: _shard, ...work } = plan;
+    const key = sha256(canonicalJson({
+      ...work,
+      warmup: options.warmup,
+      reps: options.reps,
+      seed: options.seed ?? 0,
+      adapter: gpu.description,
+      features: gpu.features,
       deno: Deno.version,
-    };
-    let record: Record<string, unknown>;
-    if (suite.gemm) {
-      const progress = createProgress({
-        label: "gemm",
-        total: suite.gemm.length,
-        unit: "shape",
-        silent: options.json,
-      });
-      const gemm = await gemmBenchmark({
-        shapes: suite.gemm,
-        reps: options.reps,
-        warmup: options.warmup,
-        gpu,
-        onProgress: (done) => progress.update(done),
-      }).finally(() => progress.stop());
-      record = { kind: "bench", suite: suite.name, note: suite.note, ...environment, gemm };
-      if (!options.json) printGemmTable(gemm, gpu.description);
-    } else if (options.train) {
-      const shape = { batch: options.batch ?? suite.batch, seqLen: options.seqLen ?? suite.seqLen };
-      const models = await benchTraining(gpu, suite.models, { ...options, ...shape });
-      const reduced = options.batch === undefined && options.seqLen === undefined &&
-        !suite.gpuSized;
-      record = {
-        kind: "bench",
-        mode: "train",
-        suite: suite.name,
-        note: suite.note,
-        shapes: reduced ? "reduced shapes for a CPU adapter (see note)" : "as requested",
-        speedupReference: SPEEDUP_REFERENCE,
-        warmup: options.warmup,
-        reps: options.reps,
-        ...environment,
-        models,
-      };
-      if (!options.json) {
-        printTrainTable(models, {
-          note: reduced ? suite.note : `batch ${shape.batch}, sequence ${shape.seqLen}`,
-          adapter: gpu.description,
-        });
-      }
+      packages: await packageVersions(new URL("../deno.json", import.meta.url)),
+      code: await codeState(),
+    }));
+    const reused = options.force ? undefined : await findRecord(options.outDir, "bench", key, {
+      shard: options.shard,
+    });
+    let record: RunRecord;
+    let path: string;
+    if (reused) {
+      ({ record, path } = reused);
     } else {
-      const models = await benchModels(gpu, suite.models, {
-        ...options,
-        batch: options.batch ?? suite.batch,
-        seqLen: options.seqLen ?? suite.seqLen,
-      });
-      const reduced = options.batch === undefined && options.seqLen === undefined &&
-        !suite.gpuSized;
+      await Deno.mkdir(options.outDir, { recursive: true });
+      const shardName = options.shard ? `-shard${options.shard.index}of${options.shard.count}` : "";
+      const store = await UnitStore.open<unknown>(
+        join(options.outDir, `.bench-${key.slice(0, 16)}${shardName}.partial.jsonl`),
+        key,
+      );
       record = {
-        kind: "bench",
-        suite: suite.name,
-        note: suite.note,
-        shapes: reduced ? "reduced shapes for a CPU adapter (see note)" : "as requested",
-        speedupReference: SPEEDUP_REFERENCE,
-        warmup: options.warmup,
-        reps: options.reps,
-        ...environment,
-        models,
+        ...await measurePlan(gpu, suite, plan, options, store),
+        workKey: key,
+        shard: options.shard,
+        allUnits: options.shard ? plan.allUnits : undefined,
       };
-      const note = reduced
-        ? suite.note
-        : `Suite "${suite.name}" at the requested shape (batch ${models[0]?.batch}, sequence ${
-          models[0]?.seqLen
-        })`;
-      if (!options.json) printModelTable(models, { note, adapter: gpu.description });
+      path = await writeRecord(record, { dir: options.outDir });
+      await store.remove();
     }
-    const path = await writeRecord(record as { kind: string }, { dir: options.outDir });
-    if (options.json) console.log(JSON.stringify({ ...record, path }, null, 2));
-    else console.error(`Run record: ${path}`);
+    if (options.json) console.log(JSON.stringify({ ...record, path, reused: !!reused }, null, 2));
+    else {
+      printBenchRecord(record, suite);
+      console.error(`${reused ? "Reused run record (--force redoes it)" : "Run record"}: ${path}`);
+    }
     return 0;
   } finally {
     gpu.device.destroy();
   }
 }
 
-async function benchTraining(
+/** What a bench run measures: its mode, shape and units, the shard's share only. */
+interface BenchPlan {
+  suite: string;
+  mode: "gemm" | "train" | "inference";
+  batch: number;
+  seqLen: number;
+  /** Model names, or GEMM shapes as `MxNxK`, in run order: this shard's. */
+  units: string[];
+  /** Every shard's units, in run order. */
+  allUnits: string[];
+  shard?: Shard;
+}
+
+function benchPlan(suite: BenchSuite, options: BenchOptions): BenchPlan {
+  const mode = suite.gemm ? "gemm" : options.train ? "train" : "inference";
+  const all = suite.gemm
+    ? suite.gemm.map((g) => `${g.m}x${g.n}x${g.k}`)
+    : options.models ?? suite.models;
+  // Every shard also times the speed-up reference, so its speed-ups are same-run ratios.
+  const units = all.filter((unit, j) => inShard(j, options.shard) || unit === SPEEDUP_REFERENCE);
+  return {
+    suite: suite.name,
+    mode,
+    batch: options.batch ?? suite.batch,
+    seqLen: options.seqLen ?? suite.seqLen,
+    units,
+    allUnits: all,
+    shard: options.shard,
+  };
+}
+
+/** Measure each unit of the plan not already in `store`, and build the run record. */
+async function measurePlan(
   gpu: Gpu,
-  suiteModels: string[],
-  options: BenchOptions & { batch: number; seqLen: number },
-): Promise<ModelTrainBench[]> {
-  const names = options.models ?? suiteModels;
-  const { batch, seqLen, warmup, reps } = options;
+  suite: BenchSuite,
+  plan: BenchPlan,
+  options: BenchOptions,
+  store: UnitStore<unknown>,
+): Promise<RunRecord> {
+  const environment = {
+    adapter: { description: gpu.description, vendor: gpu.vendor, features: gpu.features },
+    deno: Deno.version,
+  };
+  const { batch, seqLen, units } = plan;
+  const reduced = options.batch === undefined && options.seqLen === undefined && !suite.gpuSized;
+  const common = {
+    suite: suite.name,
+    note: suite.note,
+    ...(plan.mode === "gemm" ? {} : {
+      shapes: reduced ? "reduced shapes for a CPU adapter (see note)" : "as requested",
+      speedupReference: SPEEDUP_REFERENCE,
+      warmup: options.warmup,
+      reps: options.reps,
+    }),
+    reusedUnits: units.filter((u) => store.finished.has(u)),
+    ...environment,
+  };
+  const perUnit = plan.mode === "gemm" ? 1 : (plan.mode === "train" ? 1 : 2) *
+    (options.warmup + options.reps);
   const progress = createProgress({
-    label: `bench --train b${batch} s${seqLen}`,
-    total: names.length * (warmup + reps),
-    unit: "step",
+    label: plan.mode === "gemm"
+      ? "gemm"
+      : `bench${plan.mode === "train" ? " --train" : ""} b${batch} s${seqLen}${
+        plan.shard ? ` shard ${shardLabel(plan.shard)}` : ""
+      }`,
+    total: units.length * perUnit,
+    unit: plan.mode === "gemm" ? "shape" : plan.mode === "train" ? "step" : "pass",
     silent: options.json,
   });
-  const rows: ModelTrainBench[] = [];
+  const rows: unknown[] = [];
   try {
-    for (const name of names) {
-      const model = await resolveModel(name, { seed: options.seed ?? 0 });
-      const details = await measureTrainThroughput(gpu, model, {
-        batch,
-        seqLen,
-        warmup,
-        reps,
-        onStep: () => progress.increment(),
-      });
-      rows.push({
-        name,
-        params: countEncoderParameters(model.config),
-        batch,
-        seqLen,
-        tokensPerSecond: details.tokensPerSecond,
-        speedup: null,
-        details,
-        fingerprint: await fingerprint({
-          config: model.config,
-          weights: model.weights,
-          seed: options.seed ?? 0,
-        }),
-      });
+    for (const unit of units) {
+      let row = store.finished.get(unit);
+      if (row === undefined) {
+        const measure = plan.mode === "gemm"
+          ? measureGemm(gpu, suite, unit, options)
+          : plan.mode === "train"
+          ? measureTrainModel(gpu, unit, { ...options, batch, seqLen }, () => progress.increment())
+          : measureModel(gpu, unit, { ...options, batch, seqLen }, () => progress.increment());
+        row = await measure;
+        if (plan.mode === "gemm") progress.increment();
+        await store.add(unit, row);
+      } else {
+        progress.increment(perUnit);
+      }
+      rows.push(row);
     }
   } finally {
     progress.stop();
   }
-  return withSpeedups(rows, (row) => row.tokensPerSecond.median);
+  if (plan.mode === "gemm") return { kind: "bench", ...common, gemm: rows as GemmResult[] };
+  if (plan.mode === "train") {
+    const models = withSpeedups(rows as ModelTrainBench[], (r) => r.tokensPerSecond.median);
+    return { kind: "bench", mode: "train", ...common, models };
+  }
+  return {
+    kind: "bench",
+    ...common,
+    models: withSpeedups(rows as ModelBench[], (r) => r.webgpu.median),
+  };
+}
+
+/** Print the table of a bench record (fresh or reused). */
+function printBenchRecord(record: RunRecord, suite: BenchSuite): void {
+  const adapter = (record.adapter as { description: string }).description;
+  if (record.gemm) return printGemmTable(record.gemm as GemmResult[], adapter);
+  const models = record.models as (ModelBench | ModelTrainBench)[];
+  const reduced = record.shapes !== "as requested";
+  if (record.mode === "train") {
+    const first = models[0];
+    printTrainTable(models as ModelTrainBench[], {
+      note: reduced ? suite.note : `batch ${first?.batch}, sequence ${first?.seqLen}`,
+      adapter,
+    });
+    return;
+  }
+  const note = reduced
+    ? suite.note
+    : `Suite "${suite.name}" at the requested shape (batch ${models[0]?.batch}, sequence ${
+      models[0]?.seqLen
+    })`;
+  printModelTable(models as ModelBench[], { note, adapter });
+}
+
+async function measureGemm(
+  gpu: Gpu,
+  suite: BenchSuite,
+  unit: string,
+  options: BenchOptions,
+): Promise<GemmResult> {
+  const shape = suite.gemm!.find((g) => `${g.m}x${g.n}x${g.k}` === unit)!;
+  const [result] = await gemmBenchmark({
+    shapes: [shape],
+    reps: options.reps,
+    warmup: options.warmup,
+    gpu,
+  });
+  return result;
+}
+
+async function measureTrainModel(
+  gpu: Gpu,
+  name: string,
+  options: BenchOptions & { batch: number; seqLen: number },
+  onStep: () => void,
+): Promise<ModelTrainBench> {
+  const { batch, seqLen, warmup, reps } = options;
+  const model = await resolveModel(name, { seed: options.seed ?? 0 });
+  const details = await measureTrainThroughput(gpu, model, { batch, seqLen, warmup, reps, onStep });
+  return {
+    name,
+    params: countEncoderParameters(model.config),
+    batch,
+    seqLen,
+    tokensPerSecond: details.tokensPerSecond,
+    speedup: null,
+    details,
+    fingerprint: await fingerprint({
+      config: model.config,
+      weights: model.weights,
+      seed: options.seed ?? 0,
+    }),
+  };
+}
+
+async function measureModel(
+  gpu: Gpu,
+  name: string,
+  options: BenchOptions & { batch: number; seqLen: number },
+  onStep: () => void,
+): Promise<ModelBench> {
+  const { batch, seqLen, warmup, reps } = options;
+  const model = await resolveModel(name, { seed: options.seed ?? 0 });
+  const input = syntheticBatch(model.config, { batch, seqLen, seed: options.seed });
+  const timing = { warmup, reps, onStep };
+  const webgpuBackend = await createWebGpuBackend(model, { gpu, timestamps: true });
+  const webgpu = await measureThroughput(webgpuBackend, input, timing)
+    .finally(() => webgpuBackend.dispose());
+  const ortBackend = createOnnxBackend(model);
+  const ort = await measureThroughput(ortBackend, input, timing)
+    .finally(() => ortBackend.dispose());
+  return {
+    name,
+    params: countEncoderParameters(model.config),
+    batch,
+    seqLen,
+    webgpu: webgpu.sequencesPerSecond,
+    ort: ort.sequencesPerSecond,
+    speedup: null,
+    webgpuOverOrt: webgpu.sequencesPerSecond.median / ort.sequencesPerSecond.median,
+    details: { webgpu, ort },
+    fingerprint: await fingerprint({
+      config: model.config,
+      weights: model.weights,
+      backend: webgpuBackend.info,
+      seed: options.seed ?? 0,
+    }),
+  };
 }
 
 /** Set each row's speed-up over the reference model's `throughput` (null when it did not run). */
@@ -214,53 +358,4 @@ function withSpeedups<T extends { name: string; speedup: number | null }>(
   const reference = rows.find((r) => r.name === SPEEDUP_REFERENCE);
   for (const row of rows) row.speedup = reference ? throughput(row) / throughput(reference) : null;
   return rows;
-}
-
-async function benchModels(
-  gpu: Gpu,
-  suiteModels: string[],
-  options: BenchOptions & { batch: number; seqLen: number },
-): Promise<ModelBench[]> {
-  const names = options.models ?? suiteModels;
-  const { batch, seqLen, warmup, reps } = options;
-  const progress = createProgress({
-    label: `bench b${batch} s${seqLen}`,
-    total: names.length * 2 * (warmup + reps),
-    unit: "pass",
-    silent: options.json,
-  });
-  const rows: ModelBench[] = [];
-  try {
-    for (const name of names) {
-      const model = await resolveModel(name, { seed: options.seed ?? 0 });
-      const input = syntheticBatch(model.config, { batch, seqLen, seed: options.seed });
-      const timing = { warmup, reps, onStep: () => progress.increment() };
-      const webgpuBackend = await createWebGpuBackend(model, { gpu, timestamps: true });
-      const webgpu = await measureThroughput(webgpuBackend, input, timing)
-        .finally(() => webgpuBackend.dispose());
-      const ortBackend = createOnnxBackend(model);
-      const ort = await measureThroughput(ortBackend, input, timing)
-        .finally(() => ortBackend.dispose());
-      rows.push({
-        name,
-        params: countEncoderParameters(model.config),
-        batch,
-        seqLen,
-        webgpu: webgpu.sequencesPerSecond,
-        ort: ort.sequencesPerSecond,
-        speedup: null,
-        webgpuOverOrt: webgpu.sequencesPerSecond.median / ort.sequencesPerSecond.median,
-        details: { webgpu, ort },
-        fingerprint: await fingerprint({
-          config: model.config,
-          weights: model.weights,
-          backend: webgpuBackend.info,
-          seed: options.seed ?? 0,
-        }),
-      });
-    }
-  } finally {
-    progress.stop();
-  }
-  return withSpeedups(rows, (row) => row.webgpu.median);
 }

@@ -80,7 +80,15 @@ Deno.test("score and eval name what is wrong", async () => {
 
 /** Run `train ... --out OUT --json`; asserts it succeeds and returns its JSON outcome. */
 async function train(out: string, ...args: string[]) {
-  const run = await cli("train", ...args, "--out", out, "--json");
+  const run = await cli(
+    "train",
+    ...args,
+    "--out",
+    out,
+    "--records",
+    join(out, "records"),
+    "--json",
+  );
   strictEqual(run.code, 0, run.stderr);
   return JSON.parse(run.stdout);
 }
@@ -94,6 +102,8 @@ async function evalMetrics(out: string, checkpoint: string, ...args: string[]) {
     ...args,
     "--out",
     join(out, "eval"),
+    "--records",
+    join(out, "records"),
     "--json",
   );
   strictEqual(run.code, 0, run.stderr);

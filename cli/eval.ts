@@ -1,5 +1,7 @@
 /** `deno task harness eval`: flags to `runEval` options, and the printed summary. */
-import { integerFlag, parseFlags, UsageError } from "./flags.ts";
+import Table from "cli-table3";
+import { integerFlag, parseFlags, shardFlag, UsageError } from "./flags.ts";
+import type { EvalOutcome } from "../evaluate/eval.ts";
 import { dataDir } from "../tasks/task.ts";
 import { taskAndSplit } from "./_task_flags.ts";
 import { taskNames } from "../tasks/registry.ts";
@@ -7,8 +9,9 @@ import { taskNames } from "../tasks/registry.ts";
 const HELP = `Usage: deno task harness eval --model DIR|NAME --task NAME [flags]
 
 Run a model on a task end to end: predictions file (the format "score" reads),
-metrics.json, a run record under results/, and optionally a per-example log.
-An interrupted run resumes where it stopped when rerun with the same flags.
+metrics.json, a run record under results/runs/, and optionally a per-example
+log. An interrupted run resumes where it stopped when rerun with the same
+flags; a finished one is reused (its record and files) unless --force.
 
 Flags:
   --model DIR|NAME      Checkpoint directory, config.json or zoo name (random weights)
@@ -26,6 +29,10 @@ Flags:
   --tokenizer PATH      Tokenizer directory or file (default: the checkpoint's, else
                         DATA/vocab/albert-base-v2 or DATA/vocab/bert-base-uncased)
   --seed N              Seed of the weights of a zoo name or config.json (default 0)
+  --shard i/n           Run only shard i of n (1-based) of the batches; "harness merge"
+                        joins the shard records into the full run's predictions and metrics
+  --force               Run again even when a record of this work exists
+  --records DIR         Directory of run records (default results/runs)
   --json                Print the outcome as JSON; no progress bar
   -h, --help`;
 
@@ -46,6 +53,9 @@ export async function evalCommand(args: string[]): Promise<number> {
     "task-index": { type: "string" },
     tokenizer: { type: "string" },
     seed: { type: "string" },
+    shard: { type: "string" },
+    force: { type: "boolean" },
+    records: { type: "string" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
@@ -76,18 +86,49 @@ export async function evalCommand(args: string[]): Promise<number> {
     tokenizer: flags.tokenizer,
     seed: integerFlag("seed", flags.seed, 0) ?? 0,
     silent: flags.json ?? false,
+    shard: shardFlag(flags.shard),
+    force: flags.force ?? false,
+    recordsDir: flags.records,
   });
   if (flags.json) {
     console.log(JSON.stringify(outcome, null, 2));
     return 0;
   }
-  console.log(JSON.stringify(outcome.metrics ?? {}));
-  console.error(
-    `${outcome.task} ${outcome.split}: ${outcome.examples} examples in ${
-      outcome.seconds.toFixed(1)
-    } s\npredictions: ${outcome.predictionsPath}${
-      outcome.naProbsPath ? `\nno-answer probabilities: ${outcome.naProbsPath}` : ""
-    }\nrun record: ${outcome.recordPath}`,
-  );
+  printOutcome(outcome);
   return 0;
+}
+
+/** The metrics as a table (with 95% bootstrap intervals), then where the files went. */
+export function printOutcome(outcome: EvalOutcome): void {
+  const lines = [`${outcome.task} ${outcome.split}: ${outcome.examples} examples`];
+  if (outcome.shard) {
+    lines.push(
+      `shard ${outcome.shard.index}/${outcome.shard.count}: logits ${outcome.shard.logitsPath}`,
+      `merge all shards with: deno task harness merge RECORDS...`,
+    );
+  } else if (outcome.metrics) {
+    const table = new Table({
+      head: ["metric", "value", "95% CI"],
+      colAligns: ["left", "right", "right"],
+      style: { head: [], border: [], compact: true },
+    });
+    for (const [name, value] of Object.entries(outcome.metrics)) {
+      const ci = outcome.metricsCi?.[name];
+      const interval = ci && Number.isFinite(ci.low)
+        ? `${ci.low.toFixed(2)}–${ci.high.toFixed(2)}`
+        : "—";
+      table.push([name, value.toFixed(2), interval]);
+    }
+    console.log(table.toString());
+  }
+  if (!outcome.shard) {
+    lines.push(`predictions: ${outcome.predictionsPath}`);
+    if (outcome.naProbsPath) lines.push(`no-answer probabilities: ${outcome.naProbsPath}`);
+  }
+  lines.push(
+    `${
+      outcome.reused ? "reused run record (--force runs again)" : "run record"
+    }: ${outcome.recordPath} (${outcome.seconds.toFixed(1)} s)`,
+  );
+  console.error(lines.join("\n"));
 }

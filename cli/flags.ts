@@ -1,5 +1,7 @@
 /** Flag parsing shared by the commands: strict `parseArgs` with one-line usage errors. */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import type { Shard } from "../runtime/records.ts";
+import { parseShard } from "../runtime/shard.ts";
 
 /** A command-line mistake: reported in one line with exit code 2. */
 export class UsageError extends Error {
@@ -38,6 +40,7 @@ export function numberFlag(name: string, value: string | undefined, fallback: nu
   return x;
 }
 
+/** An integer flag of at least `least`, or undefined when absent. */
 export function integerFlag(
   name: string,
   value: string | undefined,
@@ -51,4 +54,14 @@ export function integerFlag(
     );
   }
   return n;
+}
+
+/** `--shard i/n` parsed (1 ≤ i ≤ n), or undefined when absent. */
+export function shardFlag(value: string | undefined): Shard | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parseShard(value);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }

@@ -30,8 +30,8 @@ summary for a pull-request comment. Exit 0 pass, 1 regression, 2 unusable input.
 
 Flags:
   --baseline FILE          Baseline (default results/baseline.json)
-  --current LIST           Run records: files, run ids (record names under results/) or
-                           directories, comma-separated (default: every record in results/)
+  --current LIST           Run records: files, run ids (record names under results/runs/) or
+                           directories, comma-separated (default: every record in results/runs/)
   --score-tolerance X      Allowed score drop in points (default ${DEFAULT_TOLERANCES.score})
   --speed-tolerance X      Allowed median slowdown as a fraction (default ${DEFAULT_TOLERANCES.speed})
   --update                 Write the current checks as the new baseline instead of comparing
@@ -57,7 +57,7 @@ export async function gateCommand(args: string[]): Promise<number> {
     score: numberFlag("score-tolerance", flags["score-tolerance"], DEFAULT_TOLERANCES.score),
     speed: numberFlag("speed-tolerance", flags["speed-tolerance"], DEFAULT_TOLERANCES.speed),
   };
-  const baselinePath = flags.baseline ?? join(DEFAULT_RECORDS_DIR, "baseline.json");
+  const baselinePath = flags.baseline ?? join("results", "baseline.json");
   try {
     const current = await loadCurrent(flags.current);
     if (flags.update) {
@@ -124,7 +124,10 @@ async function loadCurrent(list: string | undefined): Promise<GateSnapshot> {
   );
   records.sort((a, b) => String(a.record.createdAt).localeCompare(String(b.record.createdAt)));
   const snapshots = records
-    .filter(({ record }) => ["eval", "train", "bench", "gate-baseline"].includes(record.kind))
+    // A shard holds part of a run; only whole (or merged) runs are compared.
+    .filter(({ record }) =>
+      ["eval", "train", "bench", "gate-baseline"].includes(record.kind) && !record.shard
+    )
     .map(({ file, record }) =>
       checksOfRecord(record, file.split("/").pop()!.replace(/\.json$/, ""))
     );

@@ -48,11 +48,15 @@ Flags:
   --optimizer adamw|lamb  Optimiser (default adamw)
   --max-seq-length N    Longest input (GLUE 128 by default)
   --seed N              First seed (weights of a zoo model, head, shuffling, dropout; default 0)
-  --seeds N             Train N seeds (seed, seed+1, ...) and report their median (default 1)
+  --runs N              Train N seeds (seed, seed+1, ...), one record each, and report their
+                        median, min and max (default 1; --seeds is the same flag)
   --out DIR             Output directory (default results/runs/train/<model>/<task or tasks>)
   --save-steps N        Steps between resume points (default 500; also at each epoch's end)
   --log-steps N         Steps between training-log lines (default 50)
   --resume              Continue from OUT's last resume point
+  --force               Train again even when this run's record and checkpoints exist
+                        (they are reused otherwise)
+  --records DIR         Directory of run records (default results/runs)
   --tokenizer PATH      Tokenizer directory or file (default as for eval)
   --json                Print the outcome as JSON; no progress bar
   -h, --help`;
@@ -91,6 +95,9 @@ export async function trainCommand(args: string[]): Promise<number> {
     "max-seq-length": { type: "string" },
     seed: { type: "string" },
     seeds: { type: "string" },
+    runs: { type: "string" },
+    force: { type: "boolean" },
+    records: { type: "string" },
     out: { type: "string" },
     "save-steps": { type: "string" },
     "log-steps": { type: "string" },
@@ -148,7 +155,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   }
   const lr = numberFlag("lr", flags.lr, 2e-5);
   const firstSeed = integerFlag("seed", flags.seed, 0) ?? 0;
-  const seeds = integerFlag("seeds", flags.seeds, 1) ?? 1;
+  const seeds = integerFlag("runs", flags.runs, 1) ?? integerFlag("seeds", flags.seeds, 1) ?? 1;
   const { slug } = await import("../evaluate/eval.ts");
   const shortNames = tasks.map((t) => t.replace(/^glue\//, "")).join("-");
   const runName = multiTask
@@ -191,6 +198,8 @@ export async function trainCommand(args: string[]): Promise<number> {
           saveSteps: integerFlag("save-steps", flags["save-steps"], 1) ?? 500,
           logSteps: integerFlag("log-steps", flags["log-steps"], 1) ?? 50,
           resume: flags.resume ?? false,
+          force: flags.force ?? false,
+          recordsDir: flags.records,
           tokenizer: flags.tokenizer,
           silent: flags.json ?? false,
           signal: controller.signal,
@@ -262,7 +271,7 @@ function runsTable(outcomes: readonly TrainOutcome[]): string {
         t.best?.epoch ?? "n/a",
         o.steps,
         o.tokensPerSecond.toFixed(0),
-        (o.seconds / 60).toFixed(1),
+        `${(o.seconds / 60).toFixed(1)}${o.reused ? " (reused)" : ""}`,
       ]);
     }
   }

@@ -4,21 +4,37 @@
  * the chosen backend (resumable), turns the logits into predictions and
  * metrics, and writes the predictions file `score` reads, `metrics.json`, an
  * optional per-example log and a run record, every file atomically.
+ *
+ * The run's work key hashes everything that decides the logits (model, rows,
+ * backend, code); a finished run with the same key is reused unless `force`.
+ * A shard (`--shard i/n`) runs every n-th batch and keeps its logits beside
+ * its record; `merge` hands the shards' batches back here as `merged`, and the
+ * run finishes exactly as an unsharded one would, with no batch recomputed.
  */
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { Backend } from "../backends/backend.ts";
 import { createOnnxBackend } from "../backends/onnx/engine.ts";
 import { createWebGpuBackend } from "../backends/webgpu/engine.ts";
 import { statOrUndefined } from "../models/checkpoint.ts";
 import { resolveModel } from "../models/resolve.ts";
 import type { Gpu } from "../runtime/device.ts";
-import { canonicalJson, fingerprint, sha256 } from "../runtime/fingerprint.ts";
+import { bootstrapInterval, type Interval } from "../runtime/bootstrap.ts";
+import { canonicalJson, codeState, fingerprint, sha256 } from "../runtime/fingerprint.ts";
 import { removeIfPresent, writeAtomic } from "../runtime/files.ts";
-import { writeRecord } from "../runtime/records.ts";
+import {
+  DEFAULT_RECORDS_DIR,
+  findRecord,
+  newRecordPath,
+  type Shard,
+  type StoredRecord,
+  writeRecord,
+} from "../runtime/records.ts";
+import { inShard } from "../runtime/shard.ts";
 import { taskEntry } from "../tasks/registry.ts";
 import type { Metrics, Split } from "../tasks/task.ts";
 import { loadTokenizer } from "../tokenizers/load.ts";
 import type { Tokenizer } from "../tokenizers/tokenizer.ts";
+import { planBatches } from "./batches.ts";
 import { fitHead } from "./head.ts";
 import { ResumeStore } from "./resume.ts";
 import { runRows } from "./runner.ts";
@@ -51,7 +67,18 @@ export interface EvalOptions {
   silent: boolean;
   /** A WebGPU device to share (tests, several runs in one process); else one is acquired. */
   gpu?: Gpu;
+  /** Run again even when a record of this work exists. */
+  force?: boolean;
+  /** Directory of the run records (default `results/runs`). */
+  recordsDir?: string;
+  /** Run only this shard's batches and record their logits for `merge`. */
+  shard?: Shard;
+  /** Every batch's logits, from the shards `merge` joins; nothing is recomputed. */
+  merged?: { batches: Map<number, Float32Array[]>; from: string[] };
 }
+
+/** The flags of an eval run that decide its work: what a shard records so `merge` can finish it. */
+export type EvalRequest = Omit<EvalOptions, "silent" | "gpu" | "force" | "shard" | "merged">;
 
 /** What an evaluation wrote and measured. */
 export interface EvalOutcome {
@@ -59,11 +86,17 @@ export interface EvalOutcome {
   split: Split;
   examples: number;
   metrics?: Metrics;
+  /** 95% bootstrap interval of each metric over the examples. */
+  metricsCi?: Record<string, Interval>;
   outDir: string;
   predictionsPath: string;
   naProbsPath?: string;
   recordPath: string;
   seconds: number;
+  /** True when an earlier run's record and files were reused instead of running again. */
+  reused: boolean;
+  /** Set for one shard: its logits file (no predictions until `merge`). */
+  shard?: Shard & { logitsPath: string };
 }
 
 const DEFAULT_VOCAB: Record<string, string> = {
@@ -190,8 +223,31 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     dataFiles: print.dataFiles,
     // The rows themselves: changed data, tokenizer or feature code never reuse old logits.
     rows: sha256(canonicalJson({ rows: prepared.rows, groupSize: prepared.groupSize })),
+    code: await codeState(),
   }));
-  const resume = await ResumeStore.open(join(outDir, ".resume.jsonl"), key);
+  const recordsDir = options.recordsDir ?? DEFAULT_RECORDS_DIR;
+  if (!options.force && !options.merged) {
+    const found = await findRecord(recordsDir, "eval", key, { shard: options.shard });
+    const outcome = found && await reusedOutcome(found, outDir);
+    if (outcome) {
+      backend.dispose();
+      return outcome;
+    }
+  }
+  const batchCount = planBatches(prepared.rows, options.batchSize, prepared.groupSize).length;
+  const shardName = options.shard ? `-shard${options.shard.index}of${options.shard.count}` : "";
+  const resume = await ResumeStore.open(join(outDir, `.resume${shardName}.jsonl`), key);
+  if (options.merged) {
+    const missing = [...Array(batchCount).keys()].filter((b) => !options.merged!.batches.has(b));
+    if (missing.length > 0 || options.merged.batches.size !== batchCount) {
+      backend.dispose();
+      throw new Error(
+        `The shards hold ${options.merged.batches.size} of this run's ${batchCount} batches ` +
+          `(missing ${missing.slice(0, 10).join(", ")}${missing.length > 10 ? ", ..." : ""})`,
+      );
+    }
+    for (const [b, rows] of options.merged.batches) resume.finished.set(b, rows);
+  }
   let logits: Float32Array[];
   try {
     logits = await runRows(backend, prepared.rows, {
@@ -203,11 +259,68 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
       label: `${entry.name} ${options.split}`,
       silent: options.silent,
       resume,
+      batches: (b) => inShard(b, options.shard),
     });
   } finally {
     backend.dispose();
   }
+  const request: EvalRequest = {
+    model: options.model,
+    task: options.task,
+    split: options.split,
+    data: options.data,
+    limit: options.limit,
+    backend: options.backend,
+    batchSize: options.batchSize,
+    out: options.out,
+    logSamples: options.logSamples,
+    initHead: options.initHead,
+    seed: options.seed,
+    taskIndex: options.taskIndex,
+    tokenizer: options.tokenizer,
+    maxSeqLength: options.maxSeqLength,
+    recordsDir: options.recordsDir,
+  };
+  if (options.shard) {
+    // The shard's batches go beside its record; the record is written last, so it never
+    // names a logits file that is not there.
+    const recordPath = await newRecordPath("eval", recordsDir);
+    const logitsPath = recordPath.replace(/\.json$/, ".logits.jsonl");
+    await Deno.rename(resume.path, logitsPath);
+    const seconds = (performance.now() - started) / 1000;
+    await writeRecord({
+      kind: "eval",
+      model: options.model,
+      task: entry.name,
+      split: options.split,
+      limit: options.limit ?? null,
+      examples: prepared.examples,
+      shard: options.shard,
+      workKey: key,
+      request,
+      batches: [...resume.finished.keys()].sort((a, b) => a - b),
+      batchCount,
+      logits: basename(logitsPath),
+      seconds,
+      fingerprint: print,
+    }, { path: recordPath });
+    return {
+      task: entry.name,
+      split: options.split,
+      examples: prepared.examples,
+      outDir,
+      predictionsPath: "",
+      recordPath,
+      seconds,
+      reused: false,
+      shard: { ...options.shard, logitsPath },
+    };
+  }
   const result = prepared.finish(logits);
+  // 95% percentile bootstrap over examples (1000 resamples, seed 0): the metrics' sampling noise.
+  const metricsCi = result.metrics && result.metricsOf
+    ? bootstrapInterval(prepared.examples, result.metricsOf)
+    : undefined;
   // The per-example log first: it is the write most likely to fail (a user path), and it
   // fails before any result file of this run replaces an earlier one.
   if (options.logSamples) {
@@ -235,21 +348,61 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     batchSize: options.batchSize,
     initialisedHead: initialisedHead ? options.initHead : null,
     metrics: result.metrics ?? null,
+    metricsCi: metricsCi ?? null,
     outDir,
     predictions: join(outDir, result.predictionsFile),
+    naProbs: result.naProbsFile ? join(outDir, result.naProbsFile) : null,
     seconds,
+    workKey: key,
+    request,
+    mergedFrom: options.merged?.from,
     fingerprint: print,
-  });
+  }, { dir: recordsDir });
   await resume.remove();
   return {
     task: entry.name,
     split: options.split,
     examples: prepared.examples,
     metrics: result.metrics,
+    metricsCi,
     outDir,
     predictionsPath: join(outDir, result.predictionsFile),
     naProbsPath: result.naProbsFile ? join(outDir, result.naProbsFile) : undefined,
     recordPath,
     seconds,
+    reused: false,
+  };
+}
+
+/** The outcome of an earlier run of the same work, when its files are still in place. */
+async function reusedOutcome(
+  found: StoredRecord,
+  outDir: string,
+): Promise<EvalOutcome | undefined> {
+  const r = found.record as Record<string, unknown> & { shard?: Shard };
+  const exists = async (path: unknown) =>
+    typeof path === "string" && (await statOrUndefined(path))?.isFile === true;
+  const base = {
+    task: r.task as string,
+    split: r.split as Split,
+    examples: r.examples as number,
+    recordPath: found.path,
+    seconds: r.seconds as number,
+    reused: true,
+  };
+  if (r.shard) {
+    const logitsPath = join(dirname(found.path), r.logits as string);
+    if (!(await exists(logitsPath))) return undefined;
+    return { ...base, outDir, predictionsPath: "", shard: { ...r.shard, logitsPath } };
+  }
+  if (r.outDir !== outDir || !(await exists(r.predictions))) return undefined;
+  if (r.naProbs && !(await exists(r.naProbs))) return undefined;
+  return {
+    ...base,
+    metrics: (r.metrics ?? undefined) as Metrics | undefined,
+    metricsCi: (r.metricsCi ?? undefined) as Record<string, Interval> | undefined,
+    outDir,
+    predictionsPath: r.predictions as string,
+    naProbsPath: (r.naProbs ?? undefined) as string | undefined,
   };
 }

@@ -23,6 +23,8 @@ export interface RunRowsOptions {
   label: string;
   silent?: boolean;
   resume?: ResumeStore;
+  /** Which batches to run (a shard's); the others' rows are left without logits. */
+  batches?: (batch: number) => boolean;
 }
 
 /**
@@ -37,14 +39,16 @@ export async function runRows(
 ): Promise<Float32Array[]> {
   const plans = planBatches(rows, options.batchSize, options.groupSize ?? 1);
   const out: Float32Array[] = new Array(rows.length);
+  const selected = plans.map((_, b) => options.batches?.(b) ?? true);
   const progress = createProgress({
     label: options.label,
-    total: rows.length,
+    total: plans.reduce((sum, plan, b) => sum + (selected[b] ? plan.rows.length : 0), 0),
     unit: "rows",
     silent: options.silent,
   });
   try {
     for (const [b, plan] of plans.entries()) {
+      if (!selected[b]) continue;
       // Callers key the store by the rows and batch size (eval.ts), so batch b is this batch.
       const saved = options.resume?.finished.get(b);
       if (saved && saved.length === plan.rows.length) {

@@ -128,6 +128,18 @@ export async function gitState(cwd: string): Promise<{ commit: string; dirty: bo
   return { commit, dirty: status !== undefined && status.length > 0 };
 }
 
+/**
+ * The code a run executes: the commit, plus a hash of the uncommitted changes
+ * when the checkout is dirty, so reused results never outlive an edit.
+ */
+export async function codeState(
+  gitDir = fileURLToPath(PROJECT_ROOT),
+): Promise<{ commit: string; changes?: string }> {
+  const { commit, dirty } = await gitState(gitDir);
+  if (!dirty) return { commit };
+  return { commit, changes: sha256(await git(["diff", "HEAD"], gitDir) ?? "") };
+}
+
 /** Build the fingerprint of a run. */
 export async function fingerprint(options: FingerprintOptions): Promise<Fingerprint> {
   const gitDir = options.gitDir ?? fileURLToPath(PROJECT_ROOT);

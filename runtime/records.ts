@@ -1,10 +1,12 @@
 /**
- * Run records: one JSON file per run under `results/` (by default), named
- * `<kind>-<timestamp>-<shortid>.json`. A record is written to a temporary file
- * in the same directory and then renamed, so a reader never sees half a file
- * and an interrupted run leaves no record behind.
+ * The run store: one JSON record per run under `results/runs/` (by default),
+ * named `<kind>-<timestamp>-<shortid>.json`. A record is written to a
+ * temporary file in the same directory and then renamed, so a reader never
+ * sees half a file and an interrupted run leaves no record behind. A record's
+ * `workKey` (a hash of everything that decides its results) lets a rerun of
+ * the same work find it and reuse it instead of redoing it.
  */
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import type { Fingerprint } from "./fingerprint.ts";
 
 /** A run record: its kind (`bench`, `eval`, ...), when it was made, and the run's own fields. */
@@ -13,17 +15,29 @@ export interface RunRecord {
   /** ISO 8601 time; `writeRecord` fills it in when absent. */
   createdAt?: string;
   fingerprint?: Fingerprint;
+  /** Hash of everything that decides the results; equal keys mean the same work. */
+  workKey?: string;
+  /** Set on one shard of a split run (`--shard i/n`); `merge` joins the shards. */
+  shard?: Shard;
   [key: string]: unknown;
 }
 
 /** Where `writeRecord` puts a record. */
 export interface WriteRecordOptions {
-  /** Directory of the record, created when missing; defaults to `results`. */
+  /** Directory of the record, created when missing; defaults to `results/runs`. */
   dir?: string;
+  /** The record's path, from `newRecordPath` (files beside a record share its name). */
+  path?: string;
+}
+
+/** Shard `index` (0-based) of `count`: the part of a split run one job does. */
+export interface Shard {
+  index: number;
+  count: number;
 }
 
 /** The directory run records go to unless told otherwise. */
-export const DEFAULT_RECORDS_DIR = "results";
+export const DEFAULT_RECORDS_DIR = join("results", "runs");
 
 const KIND = /^[a-z][a-z0-9_-]*$/;
 
@@ -32,27 +46,38 @@ function compactTimestamp(iso: string): string {
   return iso.replace(/\.\d+Z$/, "Z").replaceAll("-", "").replaceAll(":", "");
 }
 
-/** Write a record atomically (temp file + rename) and return its path. */
-export async function writeRecord(
-  record: RunRecord,
-  options: WriteRecordOptions = {},
+/**
+ * A fresh record path `DIR/<kind>-<timestamp>-<shortid>.json` (the directory is
+ * created), for a run that writes files beside its record before the record.
+ */
+export async function newRecordPath(
+  kind: string,
+  dir: string = DEFAULT_RECORDS_DIR,
+  createdAt: string = new Date().toISOString(),
 ): Promise<string> {
-  if (!KIND.test(record.kind)) {
+  if (!KIND.test(kind)) {
     throw new Error(
-      `Cannot write run record: kind "${record.kind}" must be lower-case letters, digits, "-" or "_"`,
+      `Cannot write run record: kind "${kind}" must be lower-case letters, digits, "-" or "_"`,
     );
   }
-  const dir = options.dir ?? DEFAULT_RECORDS_DIR;
-  const createdAt = record.createdAt ?? new Date().toISOString();
   const date = new Date(createdAt);
   if (Number.isNaN(date.getTime())) {
     throw new Error(`Cannot write run record: createdAt "${createdAt}" is not a valid date`);
   }
   const shortId = crypto.randomUUID().slice(0, 8);
-  const name = `${record.kind}-${compactTimestamp(date.toISOString())}-${shortId}.json`;
-  const path = join(dir, name);
-  const temp = join(dir, `.${name}.${shortId}.tmp`);
   await Deno.mkdir(dir, { recursive: true });
+  return join(dir, `${kind}-${compactTimestamp(date.toISOString())}-${shortId}.json`);
+}
+
+/** Write a record atomically (temp file + rename) and return its path. */
+export async function writeRecord(
+  record: RunRecord,
+  options: WriteRecordOptions = {},
+): Promise<string> {
+  const createdAt = record.createdAt ?? new Date().toISOString();
+  const path = options.path ??
+    await newRecordPath(record.kind, options.dir ?? DEFAULT_RECORDS_DIR, createdAt);
+  const temp = join(dirname(path), `.${basename(path)}.${crypto.randomUUID().slice(0, 8)}.tmp`);
   const text = JSON.stringify({ ...record, createdAt }, null, 2) + "\n";
   try {
     await Deno.writeTextFile(temp, text, { createNew: true });
@@ -80,4 +105,57 @@ export async function readRecord(path: string): Promise<RunRecord> {
     throw new Error(`Cannot read run record "${path}": expected an object with a "kind" string`);
   }
   return json as RunRecord;
+}
+
+/** A record and the file it was read from. */
+export interface StoredRecord {
+  path: string;
+  record: RunRecord;
+}
+
+/** Every record directly in `dir` (not its subfolders), by file name; none when `dir` is missing. */
+export async function listRecords(dir: string): Promise<StoredRecord[]> {
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.isFile && entry.name.endsWith(".json") && !entry.name.startsWith(".")) {
+        names.push(entry.name);
+      }
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return [];
+    throw error;
+  }
+  names.sort();
+  return await Promise.all(
+    names.map(async (name) => ({
+      path: join(dir, name),
+      record: await readRecord(join(dir, name)),
+    })),
+  );
+}
+
+/**
+ * The newest record of `kind` in `dir` whose `workKey` is `workKey`, if any:
+ * the work was done before and can be reused. A shard's record matches only
+ * the same shard, and a whole run's only a whole run.
+ */
+export async function findRecord(
+  dir: string,
+  kind: string,
+  workKey: string,
+  options: { shard?: Shard } = {},
+): Promise<StoredRecord | undefined> {
+  const sameShard = (s: Shard | undefined) =>
+    s?.index === options.shard?.index && s?.count === options.shard?.count;
+  const found = (await listRecords(dir)).filter(({ record }) =>
+    record.kind === kind && record.workKey === workKey && sameShard(record.shard)
+  );
+  found.sort((a, b) => String(a.record.createdAt).localeCompare(String(b.record.createdAt)));
+  return found.at(-1);
+}
+
+/** The run id of a record path: its file name without `.json`. */
+export function runId(path: string): string {
+  return basename(path).replace(/\.json$/, "");
 }

@@ -124,6 +124,12 @@ export interface TaskResult {
   naProbsFile?: string;
   /** Metrics, when the split has labels. */
   metrics?: Metrics;
+  /**
+   * The task's metrics over the given example indices (with repetition), for bootstrap
+   * intervals; absent for unlabelled splits. Identity indices give `metrics` exactly, for the
+   * metrics it returns.
+   */
+  metricsOf?(examples: Int32Array): Metrics;
   /** One JSON-able object per example for `--log-samples`. */
   samples: Record<string, unknown>[];
 }

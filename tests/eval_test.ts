@@ -52,6 +52,7 @@ for (const [modelName, task] of CASES) {
       seed: 0,
       tokenizer,
       silent: true,
+      recordsDir: join(checkpoint, "records"),
     };
     const samples = join(checkpoint, "samples.jsonl");
     const webgpu = await runEval({

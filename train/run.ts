@@ -20,10 +20,10 @@ import type { AdapterChoice } from "../models/multitask.ts";
 import { countParameters, parameterMultiplier } from "../models/params.ts";
 import { acquireGpu, type Gpu } from "../runtime/device.ts";
 import { createHash } from "node:crypto";
-import { canonicalJson, fingerprint, sha256 } from "../runtime/fingerprint.ts";
+import { canonicalJson, codeState, fingerprint, sha256 } from "../runtime/fingerprint.ts";
 import { writeAtomic } from "../runtime/files.ts";
 import { createProgress } from "../runtime/progress.ts";
-import { writeRecord } from "../runtime/records.ts";
+import { DEFAULT_RECORDS_DIR, findRecord, writeRecord } from "../runtime/records.ts";
 import { taskEntry } from "../tasks/registry.ts";
 import type { Metrics } from "../tasks/task.ts";
 import { type BestScore, evaluateDev, improves, keepCheckpoint } from "./dev_eval.ts";
@@ -31,6 +31,7 @@ import { TaskStream, trainBatch } from "./batches.ts";
 import { loadResumeState, loadResumeTensors, saveResumePoint } from "./resume.ts";
 import { type Schedule, TaskSampler } from "./sampling.ts";
 import { linearWarmupDecay } from "./schedule.ts";
+import { lossCurve, reusedOutcome } from "./run_record.ts";
 import { loadTrainingTask, type TrainingTask } from "./task_data.ts";
 import { type OptimizerOptions, Trainer } from "./trainer.ts";
 import { trainingModel } from "./training_model.ts";
@@ -78,8 +79,10 @@ export interface TrainOptions {
   gpu?: Gpu;
   /** Aborting stops after the current step, saves a resume point and throws `TrainingInterrupted`. */
   signal?: AbortSignal;
-  /** Directory of the run record (default `results`). */
+  /** Directory of the run record (default `results/runs`). */
   recordsDir?: string;
+  /** Train again even when a record of this run exists (it is reused otherwise). */
+  force?: boolean;
   /** Called after every optimiser step with the number of steps done. */
   onStep?: (step: number) => void;
 }
@@ -118,6 +121,8 @@ export interface TrainOutcome {
   recordPath: string;
   seconds: number;
   tokensPerSecond: number;
+  /** True when an earlier run's record and checkpoints were reused instead of training. */
+  reused: boolean;
 }
 
 /** A single log line of the training log. */
@@ -179,6 +184,19 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
     weightDecay: options.weightDecay,
     adapterLr: options.adapterLr ?? null,
   }));
+  // The whole run's work: the weights' key plus what decides the dev scores and the files.
+  const workKey = sha256(canonicalJson({
+    key,
+    evalLimit: options.evalLimit ?? null,
+    maxSeqLength: options.maxSeqLength ?? null,
+    out: options.out,
+    code: await codeState(),
+  }));
+  if (!options.force && !options.resume) {
+    const found = await findRecord(options.recordsDir ?? DEFAULT_RECORDS_DIR, "train", workKey);
+    const outcome = found && await reusedOutcome(found);
+    if (outcome) return outcome;
+  }
 
   await Deno.mkdir(options.out, { recursive: true });
   const resumeDir = join(options.out, "resume");
@@ -365,9 +383,11 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
       multiplier,
       config: configToJson(model.config),
       log: logPath,
+      lossCurve: lossCurve(log),
       seconds,
       tokensPerSecond,
       device: gpu.description,
+      workKey,
       fingerprint: print,
     }, { dir: options.recordsDir });
     return {
@@ -382,6 +402,7 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
       recordPath,
       seconds,
       tokensPerSecond,
+      reused: false,
     };
   } finally {
     trainer.destroy();

@@ -90,6 +90,7 @@ function entry(task: GlueTask): TaskEntry {
         dataFiles: files(task, split).map((f) => join(root, f)), // loadGlue checked they exist
         finish(logits) {
           const predictions = logits.map((l) => gluePrediction(task, l));
+          const golds = labelled ? examples.map((e) => e.label!) : undefined;
           const name = SUBMISSION_FILES[task.name];
           return {
             files: {
@@ -99,8 +100,17 @@ function entry(task: GlueTask): TaskEntry {
               ),
             },
             predictionsFile: name,
-            metrics: labelled && examples.length > 0
-              ? glueMetrics(task, predictions, examples.map((e) => e.label!))
+            metrics: golds && examples.length > 0
+              ? glueMetrics(task, predictions, golds)
+              : undefined,
+            // Corpus-level metrics (F1, MCC, correlations) are recomputed on each resample.
+            metricsOf: golds && examples.length > 0
+              ? (indices) =>
+                glueMetrics(
+                  task,
+                  Array.from(indices, (i) => predictions[i]),
+                  Array.from(indices, (i) => golds[i]),
+                )
               : undefined,
             samples: examples.map((e, i) => ({
               index: e.index,

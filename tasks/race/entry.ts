@@ -57,6 +57,14 @@ export const RACE_ENTRY: TaskEntry = {
           files: { "predictions.json": formatRacePredictions(questions, predictions) },
           predictionsFile: "predictions.json",
           metrics: questions.length > 0 ? raceMetrics(questions, predictions) : undefined,
+          // Resampled questions keep their level, so middle/high come out of the same draw.
+          metricsOf: questions.length > 0
+            ? (indices) =>
+              raceMetrics(
+                Array.from(indices, (i) => questions[i]),
+                Array.from(indices, (i) => predictions[i]),
+              )
+            : undefined,
           samples: questions.map((q, i) => ({
             article_id: q.articleId,
             question_index: q.questionIndex,

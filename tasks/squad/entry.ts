@@ -3,10 +3,13 @@
  * tokens, stride 128, query 64), span decoding over all features of a
  * question (n-best 20, answers up to 30 tokens), the official scorers.
  */
-import { requireFiles, type TaskEntry } from "../task.ts";
+import { type Metrics, requireFiles, type TaskEntry } from "../task.ts";
 import {
   evaluateV1,
   evaluateV2,
+  meanScores,
+  questionScoresV1,
+  questionScoresV2,
   scoreSquad,
   SQUAD_DEV_FILES,
   type SquadVersion,
@@ -93,6 +96,17 @@ function entry(version: SquadVersion): TaskEntry {
             : version === "v1.1"
             ? evaluateV1(examples, predictions, silent)
             : evaluateV2(examples, predictions, naProbs, 1.0, silent);
+          // Bootstrapped: the means of per-question scores; for v2.0 only exact and f1 (the
+          // official main numbers), not the HasAns/NoAns splits or the best thresholds.
+          const scores = examples.length === 0
+            ? undefined
+            : version === "v1.1"
+            ? questionScoresV1(examples, predictions)
+            : questionScoresV2(examples, predictions, naProbs, 1.0);
+          const metricsOf = scores && ((indices: Int32Array): Metrics => {
+            const { exact, f1 } = meanScores(scores, indices);
+            return version === "v1.1" ? { exact_match: exact, f1 } : { exact, f1 };
+          });
           const byExample = new Map<number, number[]>();
           features.forEach((f, i) => {
             const list = byExample.get(f.exampleIndex) ?? [];
@@ -104,6 +118,7 @@ function entry(version: SquadVersion): TaskEntry {
             predictionsFile: "predictions.json",
             naProbsFile: version === "v2.0" ? "na_probs.json" : undefined,
             metrics,
+            metricsOf,
             samples: examples.map((e, x) => {
               const own = byExample.get(x) ?? [];
               return {

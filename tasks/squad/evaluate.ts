@@ -77,17 +77,43 @@ export function f1Score(prediction: string, truth: string, version: SquadVersion
   return (2 * precision * recall) / (precision + recall);
 }
 
-/** `evaluate-v1.1.py`: `{exact_match, f1}` ×100 over every question; a missing one scores 0. */
-export function evaluateV1(
+/** Each question's exact and F1 (0 to 1) in data order: what the scorers average. */
+export interface QuestionScores {
+  exact: number[];
+  f1: number[];
+}
+
+const silent: Warn = () => {};
+
+/**
+ * 100 × the mean exact and F1 over `indices` (repeats count), summed left to right as both
+ * scripts do, so every index in order gives the scorers' numbers bit for bit.
+ */
+export function meanScores(
+  scores: QuestionScores,
+  indices: ArrayLike<number>,
+): { exact: number; f1: number } {
+  let exactSum = 0;
+  let f1Sum = 0;
+  for (let k = 0; k < indices.length; k++) {
+    exactSum += scores.exact[indices[k]];
+    f1Sum += scores.f1[indices[k]];
+  }
+  return { exact: (100.0 * exactSum) / indices.length, f1: (100.0 * f1Sum) / indices.length };
+}
+
+/** Each question's `evaluate-v1.1.py` exact and F1; a question without a prediction scores 0. */
+export function questionScoresV1(
   examples: SquadExample[],
   predictions: Record<string, string>,
-  warn: Warn = warnToStderr,
-): Metrics {
-  let exact = 0;
-  let f1 = 0;
+  warn: Warn = silent,
+): QuestionScores {
+  const scores: QuestionScores = { exact: [], f1: [] };
   for (const example of examples) {
     if (!Object.hasOwn(predictions, example.id)) {
       warn(`Unanswered question ${example.id} will receive score 0.`);
+      scores.exact.push(0);
+      scores.f1.push(0);
       continue;
     }
     if (example.answers.length === 0) {
@@ -97,12 +123,36 @@ export function evaluateV1(
       );
     }
     const prediction = predictions[example.id];
-    exact += Math.max(...example.answers.map((gold) => exactMatch(prediction, gold)));
-    f1 += Math.max(...example.answers.map((gold) => f1Score(prediction, gold, "v1.1")));
+    scores.exact.push(Math.max(...example.answers.map((gold) => exactMatch(prediction, gold))));
+    scores.f1.push(Math.max(...example.answers.map((gold) => f1Score(prediction, gold, "v1.1"))));
   }
+  return scores;
+}
+
+/** `evaluate-v1.1.py`: `{exact_match, f1}` ×100 over every question; a missing one scores 0. */
+export function evaluateV1(
+  examples: SquadExample[],
+  predictions: Record<string, string>,
+  warn: Warn = warnToStderr,
+): Metrics {
+  const scores = questionScoresV1(examples, predictions, warn);
   warnUnknownIds(examples, predictions, "predictions", warn);
-  const total = nonEmptyTotal(examples);
-  return { exact_match: (100.0 * exact) / total, f1: (100.0 * f1) / total };
+  nonEmptyTotal(examples);
+  const { exact, f1 } = meanScores(scores, examples.map((_, i) => i));
+  return { exact_match: exact, f1 };
+}
+
+/**
+ * Each question's `evaluate-v2.0.py` exact and F1 after the no-answer threshold (what `exact`
+ * and `f1` average); a question without a prediction scores 0.
+ */
+export function questionScoresV2(
+  examples: SquadExample[],
+  predictions: Record<string, string>,
+  naProbs?: Record<string, number>,
+  naProbThresh = 1.0,
+): QuestionScores {
+  return scoreV2(examples, predictions, naProbs, naProbThresh, silent).scores;
 }
 
 /**
@@ -118,7 +168,48 @@ export function evaluateV2(
   naProbThresh = 1.0,
   warn: Warn = warnToStderr,
 ): Metrics {
-  const total = nonEmptyTotal(examples);
+  nonEmptyTotal(examples);
+  const { raw, scores, answered, hasAns, probs, probOf } = scoreV2(
+    examples,
+    predictions,
+    naProbs,
+    naProbThresh,
+    warn,
+  );
+  const out: Metrics = evalDict(scores, examples.map((_, i) => i));
+  for (const [prefix, want] of [["HasAns", true], ["NoAns", false]] as const) {
+    const indices = examples.map((_, i) => i).filter((i) => hasAns[i] === want);
+    if (indices.length === 0) continue;
+    for (const [key, value] of Object.entries(evalDict(scores, indices))) {
+      out[`${prefix}_${key}`] = value;
+    }
+  }
+  if (naProbs !== undefined) {
+    const order = sortedByProb(examples, answered, probs, probOf);
+    const [bestExact, exactThresh] = findBestThresh(
+      examples,
+      raw.exact,
+      order,
+      hasAns,
+      predictions,
+    );
+    const [bestF1, f1Thresh] = findBestThresh(examples, raw.f1, order, hasAns, predictions);
+    out.best_exact = bestExact;
+    out.best_exact_thresh = exactThresh;
+    out.best_f1 = bestF1;
+    out.best_f1_thresh = f1Thresh;
+  }
+  return out;
+}
+
+/** The per-question part of `evaluateV2`: raw and thresholded scores, with its warnings. */
+function scoreV2(
+  examples: SquadExample[],
+  predictions: Record<string, string>,
+  naProbs: Record<string, number> | undefined,
+  naProbThresh: number,
+  warn: Warn,
+) {
   const hasAns = examples.map((example) => example.answers.length > 0);
   const answered = examples.map((example) => Object.hasOwn(predictions, example.id));
   // The script's default no-answer probabilities: 0.0 for every prediction.
@@ -132,61 +223,36 @@ export function evaluateV2(
   }
   const probOf = (id: string) => Object.hasOwn(probs, id) ? probs[id] : 0.0;
 
-  const exactRaw: number[] = [];
-  const f1Raw: number[] = [];
+  const raw: QuestionScores = { exact: [], f1: [] };
   examples.forEach((example, i) => {
     if (!answered[i]) {
       warn(`Missing prediction for ${example.id}`);
-      exactRaw.push(0);
-      f1Raw.push(0);
+      raw.exact.push(0);
+      raw.f1.push(0);
       return;
     }
     const kept = example.answers.filter((gold) => normalizeAnswer(gold) !== "");
     // An unanswerable question's only correct answer is the empty string.
     const golds = kept.length > 0 ? kept : [""];
     const prediction = predictions[example.id];
-    exactRaw.push(Math.max(...golds.map((gold) => exactMatch(prediction, gold))));
-    f1Raw.push(Math.max(...golds.map((gold) => f1Score(prediction, gold, "v2.0"))));
+    raw.exact.push(Math.max(...golds.map((gold) => exactMatch(prediction, gold))));
+    raw.f1.push(Math.max(...golds.map((gold) => f1Score(prediction, gold, "v2.0"))));
   });
   warnUnknownIds(examples, predictions, "predictions", warn);
   if (naProbs !== undefined) warnUnknownIds(examples, naProbs, "no-answer probabilities", warn);
 
   // apply_no_ans_threshold: above the threshold the prediction counts as "no answer".
-  const threshold = (raw: number[]) =>
-    raw.map((score, i) =>
+  const threshold = (values: number[]) =>
+    values.map((score, i) =>
       answered[i] && probOf(examples[i].id) > naProbThresh ? (hasAns[i] ? 0.0 : 1.0) : score
     );
-  const exact = threshold(exactRaw);
-  const f1 = threshold(f1Raw);
-  const out: Metrics = evalDict(exact, f1, examples.map((_, i) => i), total);
-  for (const [prefix, want] of [["HasAns", true], ["NoAns", false]] as const) {
-    const indices = examples.map((_, i) => i).filter((i) => hasAns[i] === want);
-    if (indices.length === 0) continue;
-    for (const [key, value] of Object.entries(evalDict(exact, f1, indices, indices.length))) {
-      out[`${prefix}_${key}`] = value;
-    }
-  }
-  if (naProbs !== undefined) {
-    const order = sortedByProb(examples, answered, probs, probOf);
-    const [bestExact, exactThresh] = findBestThresh(examples, exactRaw, order, hasAns, predictions);
-    const [bestF1, f1Thresh] = findBestThresh(examples, f1Raw, order, hasAns, predictions);
-    out.best_exact = bestExact;
-    out.best_exact_thresh = exactThresh;
-    out.best_f1 = bestF1;
-    out.best_f1_thresh = f1Thresh;
-  }
-  return out;
+  const scores: QuestionScores = { exact: threshold(raw.exact), f1: threshold(raw.f1) };
+  return { raw, scores, answered, hasAns, probs, probOf };
 }
 
 /** make_eval_dict: sums left to right in file order, then 100.0 * sum / total. */
-function evalDict(exact: number[], f1: number[], indices: number[], total: number): Metrics {
-  let exactSum = 0;
-  let f1Sum = 0;
-  for (const i of indices) {
-    exactSum += exact[i];
-    f1Sum += f1[i];
-  }
-  return { exact: (100.0 * exactSum) / total, f1: (100.0 * f1Sum) / total, total };
+function evalDict(scores: QuestionScores, indices: number[]): Metrics {
+  return { ...meanScores(scores, indices), total: indices.length };
 }
 
 /**

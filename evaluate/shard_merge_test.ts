@@ -1,0 +1,88 @@
+/**
+ * Sharded eval end to end through the command line: three `--shard i/3` runs
+ * joined by `merge` give exactly the predictions file and metrics of the
+ * unsharded run; a missing shard or a second run of finished work behave as
+ * documented (a clear error; the record reused unless --force).
+ */
+import { deepStrictEqual, match, notStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { join } from "node:path";
+import { runCli } from "../tests/_cli.ts";
+
+const DATA = new URL("../../shared/data/", import.meta.url).pathname;
+const VOCAB = join(DATA, "vocab/albert-base-v2");
+
+/** `eval --json` of tiny-albert-spm on `task` with the given extra flags; the parsed outcome. */
+async function evalJson(task: string, limit: number, extra: string[]) {
+  const run = await runCli([
+    ...["eval", "--model", "tiny-albert-spm", "--task", task, "--data", DATA],
+    ...["--limit", String(limit), "--batch-size", "4", "--init-head", "1", "--tokenizer", VOCAB],
+    ...extra,
+    "--json",
+  ]);
+  strictEqual(run.code, 0, run.stderr);
+  return JSON.parse(run.stdout);
+}
+
+for (const [task, limit] of [["glue/mrpc", 30], ["squad/v1.1", 12]] as const) {
+  Deno.test(`eval ${task}: three merged shards equal the unsharded run`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "shards-" });
+    try {
+      const whole = await evalJson(task, limit, [
+        ...["--out", join(dir, "whole"), "--records", join(dir, "whole-records")],
+      ]);
+      const shardRecords = join(dir, "shard-records");
+      for (const i of [1, 2, 3]) {
+        const shard = await evalJson(task, limit, [
+          ...["--shard", `${i}/3`, "--out", join(dir, "sharded"), "--records", shardRecords],
+        ]);
+        deepStrictEqual(shard.shard.index, i);
+        strictEqual(shard.metrics, undefined, "a shard has no metrics of its own");
+      }
+      // Two shards alone do not make a run.
+      const records = [...Deno.readDirSync(shardRecords)].map((e) => join(shardRecords, e.name))
+        .filter((f) => f.endsWith(".json"));
+      strictEqual(records.length, 3);
+      const notSecond = records.filter((f) =>
+        JSON.parse(Deno.readTextFileSync(f)).shard.index !== 2
+      );
+      const partial = await runCli(["merge", ...notSecond]);
+      strictEqual(partial.code, 1);
+      match(partial.stderr, /^error: Cannot merge eval .*shard\(s\) 2\/3 missing/);
+
+      const merge = await runCli(["merge", shardRecords, "--json"]);
+      strictEqual(merge.code, 0, merge.stderr);
+      const [merged] = JSON.parse(merge.stdout);
+      strictEqual(merged.shards, 3);
+      deepStrictEqual(merged.metrics, whole.metrics);
+      const read = (p: string) => Deno.readTextFileSync(p);
+      const name = whole.predictionsPath.split("/").pop();
+      strictEqual(read(join(dir, "sharded", name)), read(whole.predictionsPath));
+      const record = JSON.parse(read(merged.path));
+      strictEqual(record.mergedFrom.length, 3);
+      strictEqual(record.shard, undefined);
+      deepStrictEqual(record.metrics, whole.metrics);
+      ok(record.metricsCi, "the merged run gets bootstrap intervals like any run");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+}
+
+Deno.test("eval reuses a finished run's record unless --force", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "reuse-" });
+  try {
+    const flags = ["--out", join(dir, "out"), "--records", join(dir, "records")];
+    const first = await evalJson("glue/rte", 8, flags);
+    strictEqual(first.reused, false);
+    const again = await evalJson("glue/rte", 8, flags);
+    strictEqual(again.reused, true);
+    strictEqual(again.recordPath, first.recordPath);
+    deepStrictEqual(again.metrics, first.metrics);
+    const forced = await evalJson("glue/rte", 8, [...flags, "--force"]);
+    strictEqual(forced.reused, false);
+    notStrictEqual(forced.recordPath, first.recordPath);
+    deepStrictEqual(forced.metrics, first.metrics);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
