@@ -72,6 +72,15 @@ function suites(): BenchSuite[] {
       gpuSized: true,
     },
     {
+      name: "ablation",
+      models: zoo().filter((e) => e.family === "ablation").map((e) => e.name),
+      batch: 2,
+      seqLen: 64,
+      note: "ALBERT Tables 3 and 4: ALBERT-base with E in {64, 128, 256, 768} under each " +
+        "cross-layer sharing mode, at the default suite's reduced shapes (batch 2, sequence 64)",
+      gpuSized: false,
+    },
+    {
       name: "gemm",
       models: [],
       batch: 8,
