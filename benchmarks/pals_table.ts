@@ -14,12 +14,15 @@
  *   deno task pals-table [--epochs N] [--steps-per-epoch N] [--out DIR] [--force] [--json]
  *
  * The table goes to `OUT/pals-table.md` (and `.json`); OUT defaults to
- * `results/runs/pals-table`.
+ * `results/runs/pals-table`. A run record of kind `pals-table` (the rows and
+ * the settings) goes to the run store (`--records DIR`, default
+ * `results/runs`), where `harness report` finds it.
  */
 import { join } from "node:path";
 import { statOrUndefined } from "../models/checkpoint.ts";
 import type { AdapterChoice } from "../models/multitask.ts";
 import { writeAtomic } from "../runtime/files.ts";
+import { DEFAULT_RECORDS_DIR, writeRecord } from "../runtime/records.ts";
 import { canonicalJson } from "../runtime/fingerprint.ts";
 import { taskEntry } from "../tasks/registry.ts";
 import { dataDir, type Metrics } from "../tasks/task.ts";
@@ -226,6 +229,7 @@ if (import.meta.main) {
     lr: { type: "string" },
     seed: { type: "string" },
     out: { type: "string" },
+    records: { type: "string" },
     json: { type: "boolean" },
     force: { type: "boolean" },
   });
@@ -252,5 +256,21 @@ if (import.meta.main) {
   const markdown = palsTableMarkdown(results, note);
   await writeAtomic(join(options.out, "pals-table.md"), markdown + "\n");
   await writeAtomic(join(options.out, "pals-table.json"), JSON.stringify(results, null, 2) + "\n");
+  const recordPath = await writeRecord({
+    kind: "pals-table",
+    model: options.model,
+    settings: {
+      tasks: options.tasks,
+      epochs: options.epochs,
+      stepsPerEpoch: options.stepsPerEpoch,
+      batchSize: options.batchSize,
+      lr: options.lr,
+      seed: options.seed,
+      maxSeqLength: options.maxSeqLength,
+    },
+    note,
+    rows: results,
+  }, { dir: flags.records ?? DEFAULT_RECORDS_DIR });
   console.log(flags.json ? JSON.stringify(results, null, 2) : markdown);
+  if (!flags.json) console.error(`Run record: ${recordPath}`);
 }
