@@ -6,7 +6,9 @@ import { taskEntry, taskNames } from "../tasks/registry.ts";
 
 const HELP = `Usage: deno task harness score --task NAME --predictions FILE [flags]
 
-Print the official metrics of a predictions file as one JSON object.
+Print the official metrics of a predictions file as one JSON object, as the
+official scoring scripts do (so --json changes nothing; it is accepted like
+on every other command).
 Formats: GLUE "index<TAB>prediction" (GLUE submission TSV); SQuAD {"id": "answer"}
 JSON (with --na-probs {"id": probability} for v2.0 best-threshold metrics);
 RACE {"article id": ["A", "C", ...]} JSON.
@@ -18,6 +20,7 @@ Flags:
   --data DIR           Data directory (default $HARNESS_DATA or ./data)
   --na-probs FILE      SQuAD v2.0 no-answer probabilities
   --limit N            Score against the first N examples only (as "eval --limit N" ran)
+  --json               The output is JSON already
   -h, --help`;
 
 /** Parse `score` flags, score, and print the metrics JSON on stdout. */
@@ -29,6 +32,7 @@ export async function scoreCommand(args: string[]): Promise<number> {
     data: { type: "string" },
     "na-probs": { type: "string" },
     limit: { type: "string" },
+    json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
   if (flags.help) {
