@@ -378,6 +378,7 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
       optimizer: options.optimizer,
       weightDecay: options.weightDecay,
       limit: options.limit ?? null,
+      evalLimit: options.evalLimit ?? null,
       examples: sizes,
       parameters,
       multiplier,
