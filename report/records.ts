@@ -1,0 +1,262 @@
+/**
+ * The run records a report is made from: every `*.json` directly in one
+ * directory (subdirectories are not read), checked enough that a table never
+ * meets a record of the wrong shape, and ordered newest first so that "the
+ * newest record fills the cell" is one `find`. Records of one shard of a split
+ * run are kept apart: only merged or unsharded runs count.
+ */
+import { basename, join } from "node:path";
+import { readRecord, type RunRecord } from "../runtime/records.ts";
+
+/** A median with the min and max of its runs, repetitions or seeds. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+/** One record and the file it came from. */
+export interface LoadedRecord {
+  /** File name inside the runs directory, e.g. `bench-20261122T145854Z-03ec107c.json`. */
+  file: string;
+  record: RunRecord;
+}
+
+/** Every record of a runs directory. */
+export interface RunSet {
+  /** Unsharded (or merged) records, newest first (`createdAt`, then file name). */
+  records: LoadedRecord[];
+  /** Records of one shard of a split run: read and checked, left out of every table. */
+  shards: LoadedRecord[];
+}
+
+/** A record the report cannot use; the message names the file. */
+export class RecordError extends Error {
+  override name = "RecordError";
+}
+
+/** True for `{median, min, max}` of finite numbers. */
+export function isSpread(value: unknown): value is Spread {
+  const v = value as Spread;
+  return typeof v === "object" && v !== null &&
+    [v.median, v.min, v.max].every((x) => typeof x === "number" && Number.isFinite(x));
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Why a record of a kind the report reads is malformed, or undefined when it is fine. */
+function problem(record: RunRecord): string | undefined {
+  if (record.createdAt !== undefined && typeof record.createdAt !== "string") {
+    return `"createdAt" must be a string`;
+  }
+  if (record.shard !== undefined && record.shard !== null && !isObject(record.shard)) {
+    return `"shard" must be an object {index, count}`;
+  }
+  switch (record.kind) {
+    case "eval":
+      if (typeof record.model !== "string") return `eval record without a "model" string`;
+      if (typeof record.task !== "string") return `eval record without a "task" string`;
+      if (!isObject(record.metrics)) return `eval record without a "metrics" object`;
+      return undefined;
+    case "train": {
+      if (typeof record.model !== "string") return `train record without a "model" string`;
+      const tasks = record.tasks ?? (typeof record.task === "string" ? [] : undefined);
+      if (!Array.isArray(tasks)) return `train record without a "tasks" array`;
+      for (const t of tasks) {
+        if (!isObject(t) || typeof t.task !== "string") return `train task entry without "task"`;
+        if (t.best !== null && t.best !== undefined && !isObject(t.best)) return `bad "best"`;
+      }
+      if (record.lossCurve !== undefined && !Array.isArray(record.lossCurve)) {
+        return `"lossCurve" must be an array of [step, loss]`;
+      }
+      return undefined;
+    }
+    case "bench":
+      for (const key of ["models", "gemm"]) {
+        const list = record[key];
+        if (list !== undefined && !Array.isArray(list)) return `bench "${key}" must be an array`;
+        if (Array.isArray(list) && !list.every(isObject)) {
+          return `bench "${key}" holds a non-object`;
+        }
+      }
+      if (record.models === undefined && record.gemm === undefined) {
+        return `bench record with neither "models" nor "gemm"`;
+      }
+      if (
+        ((record.models ?? []) as Record<string, unknown>[]).some((m) => typeof m.name !== "string")
+      ) {
+        return `bench model entry without a "name"`;
+      }
+      return undefined;
+    case "pals-table":
+      if (!Array.isArray(record.rows)) return `pals-table record without a "rows" array`;
+      for (const row of record.rows as unknown[]) {
+        const r = row as Record<string, unknown>;
+        if (!isObject(r) || !isObject(r.method) || !Array.isArray(r.scores)) {
+          return `pals-table row without "method" and "scores"`;
+        }
+      }
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Newest first: by `createdAt`, then by file name (which carries the timestamp). */
+function newestFirst(a: LoadedRecord, b: LoadedRecord): number {
+  const at = String(a.record.createdAt ?? "");
+  const bt = String(b.record.createdAt ?? "");
+  if (at !== bt) return at < bt ? 1 : -1;
+  return a.file < b.file ? 1 : a.file > b.file ? -1 : 0;
+}
+
+/** Read every `*.json` directly in `dir`; a malformed one throws a `RecordError` naming it. */
+export async function loadRecords(dir: string): Promise<RunSet> {
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.isFile && entry.name.endsWith(".json") && !entry.name.startsWith(".")) {
+        names.push(entry.name);
+      }
+    }
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) {
+      throw new RecordError(`No run records directory at ${dir}`);
+    }
+    throw error;
+  }
+  names.sort();
+  const loaded: LoadedRecord[] = [];
+  for (const name of names) {
+    const path = join(dir, name);
+    let record: RunRecord;
+    try {
+      record = await readRecord(path);
+    } catch (error) {
+      throw new RecordError((error as Error).message);
+    }
+    const why = problem(record);
+    if (why) throw new RecordError(`Cannot read run record "${path}": ${why}`);
+    loaded.push({ file: basename(path), record });
+  }
+  loaded.sort(newestFirst);
+  const sharded = (l: LoadedRecord) => isObject(l.record.shard);
+  return { records: loaded.filter((l) => !sharded(l)), shards: loaded.filter(sharded) };
+}
+
+/** The records of one kind, newest first. */
+export function ofKind(set: RunSet, kind: string): LoadedRecord[] {
+  return set.records.filter((l) => l.record.kind === kind);
+}
+
+/** One model's entry of a bench record. */
+export interface BenchModel {
+  name: string;
+  params?: number;
+  batch?: number;
+  seqLen?: number;
+  webgpu?: unknown;
+  ort?: unknown;
+  tokensPerSecond?: unknown;
+  [key: string]: unknown;
+}
+
+/** A bench record's model entries. */
+export function benchModels(record: RunRecord): BenchModel[] {
+  return (record.models ?? []) as BenchModel[];
+}
+
+/** Inference (default) or training (`mode: "train"`) bench records, newest first. */
+export function benchRecords(set: RunSet, mode: "inference" | "train"): LoadedRecord[] {
+  return ofKind(set, "bench").filter((l) =>
+    (l.record.mode === "train") === (mode === "train") && Array.isArray(l.record.models)
+  );
+}
+
+/** The newest inference bench measurement of `model` (WebGPU and ONNX Runtime spreads). */
+export function newestInference(
+  set: RunSet,
+  model: string,
+): { run: LoadedRecord; entry: BenchModel } | undefined {
+  for (const run of benchRecords(set, "inference")) {
+    const entry = benchModels(run.record).find((m) => m.name === model && isSpread(m.webgpu));
+    if (entry) return { run, entry };
+  }
+  return undefined;
+}
+
+/** Ratio a/b with the widest interval the two ranges allow (as the gate computes it). */
+export function ratioSpread(a: Spread, b: Spread): Spread {
+  return { median: a.median / b.median, min: a.min / b.max, max: a.max / b.min };
+}
+
+/** A speed-up over the run's reference model, measured in one bench run. */
+export interface Speedup {
+  ratio: Spread;
+  reference: string;
+  run: LoadedRecord;
+}
+
+/**
+ * The speed-up of `model` over its run's reference (BERT-large) from the newest
+ * bench record of `mode` that measured both: WebGPU sequences/s for inference,
+ * tokens/s for training.
+ */
+export function newestSpeedup(
+  set: RunSet,
+  model: string,
+  mode: "inference" | "train",
+): Speedup | undefined {
+  const field = mode === "train" ? "tokensPerSecond" : "webgpu";
+  for (const run of benchRecords(set, mode)) {
+    const reference = run.record.speedupReference;
+    if (typeof reference !== "string") continue;
+    const models = benchModels(run.record);
+    const mine = models.find((m) => m.name === model);
+    const ref = models.find((m) => m.name === reference);
+    if (mine && ref && isSpread(mine[field]) && isSpread(ref[field])) {
+      return { ratio: ratioSpread(mine[field], ref[field]), reference, run };
+    }
+  }
+  return undefined;
+}
+
+/** One GEMM shape of a bench record. */
+export interface GemmRow {
+  m: number;
+  n: number;
+  k: number;
+  label?: string;
+  webgpuGflops: Spread;
+  ortGflops?: Spread;
+}
+
+/** Every GEMM shape measured, each from the newest record that has it, in the newest record's order. */
+export function newestGemm(set: RunSet): { row: GemmRow; run: LoadedRecord }[] {
+  const byShape = new Map<string, { row: GemmRow; run: LoadedRecord }>();
+  for (const run of ofKind(set, "bench")) {
+    for (const g of (run.record.gemm ?? []) as GemmRow[]) {
+      const key = `${g.m}x${g.n}x${g.k}`;
+      if (!byShape.has(key) && isSpread(g.webgpuGflops)) byShape.set(key, { row: g, run });
+    }
+  }
+  return [...byShape.values()];
+}
+
+/** The adapter a record was measured on: its description and features. */
+export function adapterOf(record: RunRecord): { description: string; features: string[] } {
+  const adapter = (record.adapter ?? {}) as { description?: unknown; features?: unknown };
+  const fingerprint = (record.fingerprint ?? {}) as { adapter?: unknown; features?: unknown };
+  const description = adapter.description ?? fingerprint.adapter ?? record.device;
+  const features = adapter.features ?? fingerprint.features;
+  return {
+    description: typeof description === "string" ? description : "unknown adapter",
+    features: Array.isArray(features) ? features.map(String).sort() : [],
+  };
+}
+
+/** The newest record of a kind, if any. */
+export function newestOfKind(set: RunSet, kind: string): LoadedRecord | undefined {
+  return ofKind(set, kind)[0];
+}
