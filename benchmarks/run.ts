@@ -257,6 +257,7 @@ function printBenchRecord(record: RunRecord, suite: BenchSuite): void {
   const adapter = (record.adapter as { description: string }).description;
   if (record.gemm) return printGemmTable(record.gemm as GemmResult[], adapter);
   const models = record.models as (ModelBench | ModelTrainBench)[];
+  if (models.length === 0) return console.log("No model in this shard.");
   const reduced = record.shapes !== "as requested";
   if (record.mode === "train") {
     const first = models[0];

@@ -9,7 +9,7 @@ import type { StoredRecord } from "../runtime/records.ts";
 import { type EvalOptions, type EvalOutcome, type EvalRequest, runEval } from "./eval.ts";
 import { ResumeStore } from "./resume.ts";
 
-/** Merge the complete shard records of one eval run; `recordsDir` overrides where the record goes. */
+/** Merge the complete shard records of one eval run; the record goes beside them unless `recordsDir`. */
 export async function mergeEvalShards(
   shards: StoredRecord[],
   options: { silent: boolean; recordsDir?: string; gpu?: EvalOptions["gpu"] },
@@ -30,7 +30,8 @@ export async function mergeEvalShards(
   const request = shards[0].record.request as EvalRequest;
   return await runEval({
     ...request,
-    recordsDir: options.recordsDir ?? request.recordsDir,
+    // Beside the shards, wherever they were gathered (a CI artifact, a shared volume).
+    recordsDir: options.recordsDir ?? dirname(shards[0].path),
     silent: options.silent,
     gpu: options.gpu,
     merged: { batches, from: shards.map((s) => s.path) },

@@ -5,8 +5,8 @@
  * newest record fills the cell" is one `find`. Records of one shard of a split
  * run are kept apart: only merged or unsharded runs count.
  */
-import { basename, join } from "node:path";
-import { readRecord, type RunRecord } from "../runtime/records.ts";
+import { basename } from "node:path";
+import { listRecords, type RunRecord, type StoredRecord } from "../runtime/records.ts";
 
 /** A median with the min and max of its runs, repetitions or seeds. */
 export interface Spread {
@@ -42,7 +42,8 @@ export function isSpread(value: unknown): value is Spread {
     [v.median, v.min, v.max].every((x) => typeof x === "number" && Number.isFinite(x));
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
+/** A plain JSON object (not null, not an array). */
+export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Why a record of a kind the report reads is malformed, or undefined when it is fine. */
@@ -57,7 +58,10 @@ function problem(record: RunRecord): string | undefined {
     case "eval":
       if (typeof record.model !== "string") return `eval record without a "model" string`;
       if (typeof record.task !== "string") return `eval record without a "task" string`;
-      if (!isObject(record.metrics)) return `eval record without a "metrics" object`;
+      // A shard has no metrics until merged; an unlabelled split (test) has none at all.
+      if (record.shard === undefined && record.metrics !== null && !isObject(record.metrics)) {
+        return `eval record without a "metrics" object (or null)`;
+      }
       return undefined;
     case "train": {
       if (typeof record.model !== "string") return `train record without a "model" string`;
@@ -113,29 +117,17 @@ function newestFirst(a: LoadedRecord, b: LoadedRecord): number {
 
 /** Read every `*.json` directly in `dir`; a malformed one throws a `RecordError` naming it. */
 export async function loadRecords(dir: string): Promise<RunSet> {
-  const names: string[] = [];
-  try {
-    for await (const entry of Deno.readDir(dir)) {
-      if (entry.isFile && entry.name.endsWith(".json") && !entry.name.startsWith(".")) {
-        names.push(entry.name);
-      }
-    }
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) {
-      throw new RecordError(`No run records directory at ${dir}`);
-    }
-    throw error;
+  if (!(await Deno.stat(dir).catch(() => undefined))?.isDirectory) {
+    throw new RecordError(`No run records directory at ${dir}`);
   }
-  names.sort();
+  let stored: StoredRecord[];
+  try {
+    stored = await listRecords(dir);
+  } catch (error) {
+    throw new RecordError((error as Error).message);
+  }
   const loaded: LoadedRecord[] = [];
-  for (const name of names) {
-    const path = join(dir, name);
-    let record: RunRecord;
-    try {
-      record = await readRecord(path);
-    } catch (error) {
-      throw new RecordError((error as Error).message);
-    }
+  for (const { path, record } of stored) {
     const why = problem(record);
     if (why) throw new RecordError(`Cannot read run record "${path}": ${why}`);
     loaded.push({ file: basename(path), record });

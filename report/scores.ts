@@ -8,7 +8,7 @@
  */
 import type { RunRecord } from "../runtime/records.ts";
 import { median } from "../runtime/stats.ts";
-import { type LoadedRecord, ofKind, type RunSet } from "./records.ts";
+import { isObject, type LoadedRecord, ofKind, type RunSet } from "./records.ts";
 
 /** One metric over the runs of a score: median, min, max, and a bootstrap interval when known. */
 export interface MetricStat {
@@ -111,6 +111,7 @@ function evalScores(set: RunSet): DevScore[] {
     if (partial(record) || (record.split ?? "dev") !== "dev") continue;
     const key = keyOf(record.model as string, "", record.task as string);
     if (found.has(key)) continue;
+    if (!isObject(record.metrics)) continue; // an unlabelled split
     const values = numeric(record.metrics as Metrics);
     if (Object.keys(values).length === 0) continue;
     const metrics = combine([values]);

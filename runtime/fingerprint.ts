@@ -133,7 +133,7 @@ export async function gitState(cwd: string): Promise<{ commit: string; dirty: bo
  * when the checkout is dirty, so reused results never outlive an edit.
  */
 export async function codeState(
-  gitDir = fileURLToPath(PROJECT_ROOT),
+  gitDir: string = fileURLToPath(PROJECT_ROOT),
 ): Promise<{ commit: string; changes?: string }> {
   const { commit, dirty } = await gitState(gitDir);
   if (!dirty) return { commit };

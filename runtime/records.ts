@@ -37,7 +37,7 @@ export interface Shard {
 }
 
 /** The directory run records go to unless told otherwise. */
-export const DEFAULT_RECORDS_DIR = join("results", "runs");
+export const DEFAULT_RECORDS_DIR: string = join("results", "runs");
 
 const KIND = /^[a-z][a-z0-9_-]*$/;
 
