@@ -130,8 +130,13 @@ export async function runBench(options: BenchOptions): Promise<number> {
         join(options.outDir, `.bench-${key.slice(0, 16)}${shardName}.partial.jsonl`),
         key,
       );
+      const measured = await measurePlan(gpu, suite, plan, options, store).catch(async (error) => {
+        // Nothing finished: no partial file to resume from should be left behind.
+        if (store.finished.size === 0) await store.remove();
+        throw error;
+      });
       record = {
-        ...await measurePlan(gpu, suite, plan, options, store),
+        ...measured,
         workKey: key,
         shard: options.shard,
         allUnits: options.shard ? plan.allUnits : undefined,

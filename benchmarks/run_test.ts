@@ -60,10 +60,13 @@ Deno.test("bench with a malformed checkpoint exits 1 naming the file", async () 
   const dir = await Deno.makeTempDir();
   try {
     await Deno.writeTextFile(`${dir}/config.json`, '{"model_type": "gpt2"}');
-    const { code, stderr } = await bench(["--models", dir, "--json"]);
+    const out = `${dir}/records`;
+    const { code, stderr } = await bench(["--models", dir, "--json", "--out", out]);
     assert.equal(code, 1);
     assert.match(stderr, /unknown model_type "gpt2"/);
     assert.match(stderr, /config\.json/);
+    // A run that finished nothing leaves no record and no partial file.
+    assert.deepEqual([...Deno.readDirSync(out)], []);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
