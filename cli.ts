@@ -13,6 +13,7 @@ import { formatCount, formatMultiplier, MISSING } from "./benchmarks/format.ts";
 import { benchSuite, benchSuites, DEFAULT_SUITE } from "./benchmarks/suites.ts";
 import type { BenchOptions } from "./benchmarks/run.ts";
 import { integerFlag, parseFlags, shardFlag, UsageError } from "./cli/flags.ts";
+import { parsePeers, PEERS } from "./benchmarks/peers.ts";
 import { DEFAULT_RECORDS_DIR } from "./runtime/records.ts";
 
 export { UsageError };
@@ -55,6 +56,7 @@ Flags:
 
 function benchHelp(): string {
   const suites = benchSuites().map((s) => `  ${s.name.padEnd(9)}${s.note}`).join("\n");
+  const peers = Object.keys(PEERS).join(", ");
   return `Usage: deno task bench [flags]
 
 Flags:
@@ -71,7 +73,13 @@ Flags:
                    also times the speed-up reference. "harness merge" joins the shard records
   --force          Measure again even when this work's run record exists (it is reused otherwise;
                    an interrupted run resumes at the first unfinished model or shape)
+  --peers A,B      Also time peer engines on the same batch in the same run, each with its
+                   seq/s and WebGPU/peer ratio (inference only); known: ${peers}
   --out DIR        Directory for the run record (default "results/runs")
+  --profile        Also profile each model's forward pass on WebGPU: compute dispatches and
+                   command-buffer submits per pass, and per-kernel GPU time from timestamp
+                   queries when the adapter has them (one compute pass per dispatch, so for
+                   attribution, not throughput); in the record as "profile"
   --json           Print the run record as JSON; no table, no progress bar
   -h, --help
 
@@ -194,7 +202,9 @@ async function benchCommand(args: string[]): Promise<number> {
     shard: { type: "string" },
     force: { type: "boolean" },
     out: { type: "string" },
+    peers: { type: "string" },
     train: { type: "boolean" },
+    profile: { type: "boolean" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
@@ -234,10 +244,26 @@ async function benchCommand(args: string[]): Promise<number> {
     train: flags.train ?? false,
     force: flags.force ?? false,
     shard: shardFlag(flags.shard),
+    peers: flags.peers === undefined ? undefined : peersFlag(flags.peers),
+    profile: flags.profile ?? false,
   };
+  if (options.profile && (options.train || benchSuite(suite).gemm)) {
+    throw new UsageError(`Flag "--profile" profiles inference forward passes, not --train or GEMM`);
+  }
+  if (options.peers && (options.train || benchSuite(suite).gemm)) {
+    throw new UsageError(`Flag "--peers" times inference forward passes, not --train or GEMM`);
+  }
   // Loaded on demand: the engines pull in ONNX Runtime and WebGPU, which `models` never needs.
   const { runBench } = await import("./benchmarks/run.ts");
   return await runBench(options);
+}
+
+function peersFlag(value: string) {
+  try {
+    return parsePeers(value);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 function pathExists(path: string): boolean {

@@ -32,10 +32,12 @@ import { findRecord, type RunRecord, type Shard, writeRecord } from "../runtime/
 import { inShard, shardLabel } from "../runtime/shard.ts";
 import { UnitStore } from "../runtime/unit_store.ts";
 import { gemmBenchmark, type GemmResult } from "./gemm.ts";
+import { measurePeers, type PeerName } from "./peers.ts";
 import { type BenchSuite, benchSuite, SPEEDUP_REFERENCE } from "./suites.ts";
 import { printGemmTable, printModelTable, printTrainTable } from "./table.ts";
 import { measureTrainThroughput, type TrainThroughput } from "./train_throughput.ts";
 import { measureThroughput, type Spread, syntheticBatch, type Throughput } from "./throughput.ts";
+import { type ForwardProfile, printProfile, profileModel } from "./profile.ts";
 
 /** What `deno task bench` was asked to do, parsed from its flags. */
 export interface BenchOptions {
@@ -63,6 +65,10 @@ export interface BenchOptions {
   force?: boolean;
   /** Measure only this shard's units. */
   shard?: Shard;
+  /** Peer engines timed beside WebGPU and ORT on the same inputs (inference only). */
+  peers?: PeerName[];
+  /** Also profile each model's forward pass: dispatches, submits, per-kernel GPU time. */
+  profile?: boolean;
 }
 
 /** One model's row of a training-throughput record. */
@@ -93,7 +99,13 @@ export interface ModelBench {
   speedup: number | null;
   /** Median WebGPU / ORT throughput. */
   webgpuOverOrt: number;
-  details: { webgpu: Throughput; ort: Throughput };
+  /** Each peer's sequences/s by peer name, when peers were asked for. */
+  peers?: Record<string, Spread>;
+  /** Median WebGPU / peer throughput by peer name. */
+  webgpuOverPeers?: Record<string, number>;
+  details: { webgpu: Throughput; ort: Throughput; peers?: Record<string, Throughput> };
+  /** With `--profile`: dispatches, submits and kernel times per forward pass. */
+  profile?: ForwardProfile;
   fingerprint: Fingerprint;
 }
 
@@ -110,6 +122,7 @@ export async function runBench(options: BenchOptions): Promise<number> {
       warmup: options.warmup,
       reps: options.reps,
       seed: options.seed ?? 0,
+      ...(options.profile ? { profile: true } : {}),
       adapter: gpu.description,
       features: gpu.features,
       deno: Deno.version,
@@ -166,6 +179,8 @@ interface BenchPlan {
   /** Every shard's units, in run order. */
   allUnits: string[];
   shard?: Shard;
+  /** Peer engines (inference only); absent without peers, so older work keys still match. */
+  peers?: PeerName[];
 }
 
 function benchPlan(suite: BenchSuite, options: BenchOptions): BenchPlan {
@@ -183,6 +198,7 @@ function benchPlan(suite: BenchSuite, options: BenchOptions): BenchPlan {
     units,
     allUnits: all,
     shard: options.shard,
+    ...(mode === "inference" && options.peers?.length ? { peers: options.peers } : {}),
   };
 }
 
@@ -208,12 +224,16 @@ async function measurePlan(
       speedupReference: SPEEDUP_REFERENCE,
       warmup: options.warmup,
       reps: options.reps,
+      ...(plan.peers ? { peers: plan.peers } : {}),
     }),
     reusedUnits: units.filter((u) => store.finished.has(u)),
     ...environment,
   };
-  const perUnit = plan.mode === "gemm" ? 1 : (plan.mode === "train" ? 1 : 2) *
-    (options.warmup + options.reps);
+  const perUnit = plan.mode === "gemm"
+    ? 1
+    : (plan.mode === "train" ? 1 : 2 + (plan.peers?.length ?? 0)) *
+        (options.warmup + options.reps) +
+      (plan.mode === "inference" && options.profile ? profilePasses(options) : 0);
   const progress = createProgress({
     label: plan.mode === "gemm"
       ? "gemm"
@@ -277,7 +297,14 @@ function printBenchRecord(record: RunRecord, suite: BenchSuite): void {
     : `Suite "${suite.name}" at the requested shape (batch ${models[0]?.batch}, sequence ${
       models[0]?.seqLen
     })`;
-  printModelTable(models as ModelBench[], { note, adapter });
+  printModelTable(models as ModelBench[], {
+    note,
+    adapter,
+    peers: (record.peers as string[] | undefined) ?? [],
+  });
+  for (const row of models as ModelBench[]) {
+    if (row.profile) printProfile({ ...row, profile: row.profile }, adapter);
+  }
 }
 
 async function measureGemm(
@@ -337,6 +364,10 @@ async function measureModel(
   const ortBackend = createOnnxBackend(model);
   const ort = await measureThroughput(ortBackend, input, timing)
     .finally(() => ortBackend.dispose());
+  const peers = await measurePeers(options.peers ?? [], model, input, timing, webgpu);
+  const profile = options.profile
+    ? await profileModel(gpu, model, input, { ...profileShape(options), onStep })
+    : undefined;
   return {
     name,
     params: countEncoderParameters(model.config),
@@ -346,7 +377,9 @@ async function measureModel(
     ort: ort.sequencesPerSecond,
     speedup: null,
     webgpuOverOrt: webgpu.sequencesPerSecond.median / ort.sequencesPerSecond.median,
-    details: { webgpu, ort },
+    ...peers.row,
+    details: { webgpu, ort, ...peers.details },
+    profile,
     fingerprint: await fingerprint({
       config: model.config,
       weights: model.weights,
@@ -364,4 +397,14 @@ function withSpeedups<T extends { name: string; speedup: number | null }>(
   const reference = rows.find((r) => r.name === SPEEDUP_REFERENCE);
   for (const row of rows) row.speedup = reference ? throughput(row) / throughput(reference) : null;
   return rows;
+}
+
+/** Profiled passes of `--profile`: one warm-up (when warming up at all), then `reps`. */
+function profileShape(options: BenchOptions): { warmup: number; passes: number } {
+  return { warmup: Math.min(1, options.warmup), passes: options.reps };
+}
+
+function profilePasses(options: BenchOptions): number {
+  const { warmup, passes } = profileShape(options);
+  return warmup + passes;
 }

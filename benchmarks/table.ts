@@ -2,13 +2,18 @@
 import Table from "cli-table3";
 import { formatCount, formatMedianRange, formatNumber, formatSpeedup, MISSING } from "./format.ts";
 import type { ModelBench, ModelTrainBench } from "./run.ts";
+import { peerLabel } from "./peers.ts";
 import { SPEEDUP_REFERENCE } from "./suites.ts";
 import type { GemmResult } from "./gemm.ts";
 
 const style = { head: [], border: [], compact: true };
 
-/** Print the model throughput table with its note and adapter. */
-export function printModelTable(rows: ModelBench[], context: { note: string; adapter: string }) {
+/** Print the model throughput table with its note and adapter; peers add two columns each. */
+export function printModelTable(
+  rows: ModelBench[],
+  context: { note: string; adapter: string; peers?: string[] },
+) {
+  const peers = context.peers ?? [];
   const table = new Table({
     head: [
       "model",
@@ -19,6 +24,7 @@ export function printModelTable(rows: ModelBench[], context: { note: string; ada
       "latency p50/p90/p99 ms",
       "ORT seq/s",
       "WebGPU/ORT",
+      ...peers.flatMap((peer) => [`${peerLabel(peer)} seq/s`, `WebGPU/${peerLabel(peer)}`]),
       "speed-up",
     ],
     style,
@@ -36,13 +42,24 @@ export function printModelTable(rows: ModelBench[], context: { note: string; ada
       }`,
       formatMedianRange(row.ort, 2),
       formatSpeedup(row.webgpuOverOrt),
+      ...peers.flatMap((peer) => {
+        const spread = row.peers?.[peer];
+        const ratio = row.webgpuOverPeers?.[peer];
+        return [
+          spread ? formatMedianRange(spread, 2) : MISSING,
+          ratio === undefined ? MISSING : formatSpeedup(ratio),
+        ];
+      }),
       row.speedup === null ? MISSING : formatSpeedup(row.speedup, 1),
     ]);
   }
   console.log(`Adapter: ${context.adapter}`);
   console.log(table.toString());
+  const peerNote = peers.length === 0
+    ? ""
+    : ` Peers (${peers.join(", ")}) ran the same batch in this run after ORT.`;
   console.log(
-    `Median (min–max) of the timed repetitions. Speed-up: WebGPU throughput relative to ${SPEEDUP_REFERENCE} in this run${
+    `Median (min–max) of the timed repetitions.${peerNote} Speed-up: WebGPU throughput relative to ${SPEEDUP_REFERENCE} in this run${
       rows.some((r) => r.speedup === null) ? ` (— when ${SPEEDUP_REFERENCE} is not in the run)` : ""
     }.\n${context.note}`,
   );

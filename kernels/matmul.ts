@@ -120,7 +120,8 @@ export function matmulKernel(
       ? `a[ar${i} + k / 4u]`
       : `vec4f(a[ar${i} + k], a[ar${i} + k + 1u], a[ar${i} + k + 2u], a[ar${i} + k + 3u])`;
   return {
-    name: "matmul",
+    // The fused activation is part of the name so profiles tell the FFN's GEMM+GELU apart.
+    name: activation === "none" ? "matmul" : `matmul+${activation}`,
     key: `matmul,rows=${BLOCK_M},act=${activation},res=${residual},va=${vectorA}`,
     storage,
     uniforms: [

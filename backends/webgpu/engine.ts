@@ -3,6 +3,7 @@
  * interface. Weights are uploaded once; each (batch, sequence length, task)
  * shape gets a recorded plan; a forward pass is one command buffer with one
  * compute pass and no read-back until its outputs are copied at the end.
+ * An optional `ForwardProfiler` (owned by the caller) counts and times passes.
  */
 import type { Backend, BackendInfo, EncoderInput, EncoderOutput, OutputName } from "../backend.ts";
 import type { Model } from "../../models/model.ts";
@@ -12,6 +13,7 @@ import { ActivationPool, buildPlan, type ForwardPlan } from "./plan.ts";
 import { taskCount } from "../../models/config.ts";
 import { validateInput } from "../validate.ts";
 import { GpuWeights } from "./weights.ts";
+import type { ForwardProfiler } from "./profiler.ts";
 
 /** Plans kept per engine; evaluation pads per batch, so a few shapes recur. */
 const MAX_PLANS = 16;
@@ -22,6 +24,8 @@ export interface WebGpuOptions {
   gpu?: Gpu;
   /** Measure GPU time of each forward pass with timestamp queries when available. */
   timestamps?: boolean;
+  /** Count and time every forward pass's dispatches (one compute pass each when timed). */
+  profiler?: ForwardProfiler;
 }
 
 /** Upload a model and return a WebGPU backend for it. */
@@ -30,7 +34,13 @@ export async function createWebGpuBackend(
   options: WebGpuOptions = {},
 ): Promise<WebGpuBackend> {
   const gpu = options.gpu ?? await acquireGpu();
-  const backend = new WebGpuBackend(gpu, model, options.gpu === undefined, options.timestamps);
+  const backend = new WebGpuBackend(
+    gpu,
+    model,
+    options.gpu === undefined,
+    options.timestamps,
+    options.profiler,
+  );
   await backend.warmUp();
   return backend;
 }
@@ -46,18 +56,22 @@ export class WebGpuBackend implements Backend {
   #plans = new Map<string, ForwardPlan>();
   #querySet?: GPUQuerySet;
   #queryBuffer?: GPUBuffer;
+  #profiler?: ForwardProfiler;
 
   constructor(
     readonly gpu: Gpu,
     readonly model: Model,
     readonly ownsDevice: boolean,
     timestamps = false,
+    profiler?: ForwardProfiler,
   ) {
     this.info = { name: "webgpu", device: gpu.description, features: gpu.features };
     this.#runtime = new KernelRuntime(gpu.device);
     this.#weights = new GpuWeights(gpu.device, model);
     this.#pool = new ActivationPool(gpu.device);
-    if (timestamps && gpu.hasTimestamps) {
+    this.#profiler = profiler;
+    // A profiler splits the pass and times each dispatch itself.
+    if (timestamps && gpu.hasTimestamps && !profiler) {
       this.#querySet = gpu.device.createQuerySet({ type: "timestamp", count: 2 });
       this.#queryBuffer = gpu.device.createBuffer({
         size: 16,
@@ -85,24 +99,32 @@ export class WebGpuBackend implements Backend {
     const task = validateInput(this.model.config, input);
     const plan = await this.#plan(input.batchSize, input.seqLen, task);
     const device = this.gpu.device;
+    const profiler = this.#profiler;
+    profiler?.begin();
     device.queue.writeBuffer(plan.inputs.ids, 0, new Uint32Array(input.inputIds));
     device.queue.writeBuffer(plan.inputs.types, 0, new Uint32Array(input.tokenTypeIds));
     device.queue.writeBuffer(plan.inputs.mask, 0, new Uint32Array(input.attentionMask));
+    profiler?.countWrites(3);
 
     const encoder = device.createCommandEncoder();
-    const pass = encoder.beginComputePass(
-      this.#querySet
-        ? {
-          timestampWrites: {
-            querySet: this.#querySet,
-            beginningOfPassWriteIndex: 0,
-            endOfPassWriteIndex: 1,
-          },
-        }
-        : {},
-    );
-    encodeDispatches(pass, plan.dispatches);
-    pass.end();
+    if (profiler) {
+      profiler.encode(encoder, plan.dispatches);
+      profiler.resolve(encoder);
+    } else {
+      const pass = encoder.beginComputePass(
+        this.#querySet
+          ? {
+            timestampWrites: {
+              querySet: this.#querySet,
+              beginningOfPassWriteIndex: 0,
+              endOfPassWriteIndex: 1,
+            },
+          }
+          : {},
+      );
+      encodeDispatches(pass, plan.dispatches);
+      pass.end();
+    }
 
     const reads: [OutputName | "timestamps", GPUBuffer][] = [];
     const copyOut = (name: OutputName | "timestamps", source: GPUBuffer, bytes: number) => {
@@ -122,6 +144,7 @@ export class WebGpuBackend implements Backend {
       copyOut("timestamps", this.#queryBuffer, 16);
     }
     device.queue.submit([encoder.finish()]);
+    profiler?.countSubmit();
     if (reads.length === 0) await device.queue.onSubmittedWorkDone();
 
     const result: EncoderOutput = {};
@@ -137,6 +160,10 @@ export class WebGpuBackend implements Backend {
       staging.unmap();
       staging.destroy();
     }));
+    if (profiler) {
+      const profiled = await profiler.end();
+      if (profiled.spanNs !== null) this.lastGpuMs = profiled.spanNs / 1e6;
+    }
     return result;
   }
 
