@@ -4,48 +4,14 @@
  * of every architecture the engine runs, on a batch of three sequences of
  * different lengths padded to one length.
  */
-import assert from "node:assert/strict";
-import type { EncoderOutput, OutputName } from "../backends/backend.ts";
 import { createOnnxBackend } from "../backends/onnx/engine.ts";
 import { createWebGpuBackend } from "../backends/webgpu/engine.ts";
 import { configToJson, parseConfig, taskCount } from "../models/config.ts";
 import { zooEntry } from "../models/zoo.ts";
 import { gpuTest } from "./_gpu.ts";
 import { randomBatch, unitScaleModel } from "./_reference_forward.ts";
+import { assertParity } from "./_parity.ts";
 import { VARIANTS } from "./_variants.ts";
-
-/** The parity tolerance of issue 1: max abs difference in fp32. */
-const TOLERANCE = 1e-4;
-
-function maxAbsDifference(a: Float32Array | undefined, b: Float32Array | undefined): number {
-  if (!a || !b) throw new Error("Both backends must return the output");
-  assert.equal(a.length, b.length);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  return worst;
-}
-
-function assertParity(
-  label: string,
-  ours: EncoderOutput,
-  reference: EncoderOutput,
-  hasHead: boolean,
-) {
-  const names: OutputName[] = [
-    "lastHiddenState",
-    "pooledOutput",
-    ...(hasHead ? ["logits" as const] : []),
-  ];
-  for (const name of names) {
-    const difference = maxAbsDifference(ours[name], reference[name]);
-    assert(
-      difference <= TOLERANCE,
-      `${label}: ${name} differs from ONNX Runtime by ${
-        difference.toExponential(3)
-      } (tolerance ${TOLERANCE})`,
-    );
-  }
-}
 
 for (const [label, base, overrides] of VARIANTS) {
   gpuTest(`WebGPU matches ONNX Runtime: ${label}`, async (gpu) => {
@@ -62,7 +28,7 @@ for (const [label, base, overrides] of VARIANTS) {
           `${label} (task ${task})`,
           await webgpu.run(batch),
           await ort.run(batch),
-          config.head.kind !== "none",
+          { hasHead: config.head.kind !== "none", referenceName: "ONNX Runtime" },
         );
       }
     } finally {

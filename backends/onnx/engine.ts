@@ -6,7 +6,8 @@
 import * as ort from "onnxruntime-node";
 import type { Backend, BackendInfo, EncoderInput, EncoderOutput, OutputName } from "../backend.ts";
 import type { Model } from "../../models/model.ts";
-import { buildOnnxModel, ONNX_INPUTS, ONNX_OUTPUTS } from "./graph.ts";
+import { buildOnnxModel, ONNX_OUTPUTS } from "./graph.ts";
+import { ALL_OUTPUTS, int64Inputs, wantedOutputs } from "./feeds.ts";
 import { validateInput } from "../validate.ts";
 
 /** Options of the ONNX Runtime backend. */
@@ -16,8 +17,6 @@ export interface OnnxBackendOptions {
   /** Threads ONNX Runtime uses inside one op; its own default when unset. */
   intraOpNumThreads?: number;
 }
-
-const ALL_OUTPUTS: OutputName[] = ["lastHiddenState", "pooledOutput", "logits"];
 
 /** A model on ONNX Runtime (CPU); one session per task, built on first use. */
 export class OnnxBackend implements Backend {
@@ -37,16 +36,13 @@ export class OnnxBackend implements Backend {
   async run(input: EncoderInput, outputs: OutputName[] = ALL_OUTPUTS): Promise<EncoderOutput> {
     if (this.#disposed) throw new Error("Cannot run: the ONNX Runtime backend was disposed");
     const task = validateInput(this.#model.config, input, this.#options.task ?? 0);
-    const hasHead = this.#model.config.head.kind !== "none";
-    const wanted = outputs.filter((name) => name !== "logits" || hasHead);
+    const wanted = wantedOutputs(this.#model.config, outputs);
     if (wanted.length === 0) return {};
     const session = await this.#session(task);
-    const dims = [input.batchSize, input.seqLen];
-    const arrays = [input.inputIds, input.tokenTypeIds, input.attentionMask];
     const feeds: Record<string, ort.Tensor> = {};
-    ONNX_INPUTS.forEach((name, i) => {
-      feeds[name] = new ort.Tensor("int64", toInt64(arrays[i]), dims);
-    });
+    for (const { name, data, dims } of int64Inputs(input)) {
+      feeds[name] = new ort.Tensor("int64", data, dims);
+    }
     const results = await session.run(feeds, wanted.map((name) => ONNX_OUTPUTS[name]));
     const output: EncoderOutput = {};
     for (const name of wanted) output[name] = results[ONNX_OUTPUTS[name]].data as Float32Array;
@@ -83,10 +79,4 @@ export class OnnxBackend implements Backend {
 /** Create the ONNX Runtime backend for a model. */
 export function createOnnxBackend(model: Model, options: OnnxBackendOptions = {}): OnnxBackend {
   return new OnnxBackend(model, options);
-}
-
-function toInt64(values: Int32Array): BigInt64Array {
-  const out = new BigInt64Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = BigInt(values[i]);
-  return out;
 }

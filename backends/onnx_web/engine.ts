@@ -20,7 +20,8 @@
 import type * as OrtWeb from "onnxruntime-web";
 import type { Backend, BackendInfo, EncoderInput, EncoderOutput, OutputName } from "../backend.ts";
 import type { Model } from "../../models/model.ts";
-import { buildOnnxModel, ONNX_INPUTS, ONNX_OUTPUTS } from "../onnx/graph.ts";
+import { buildOnnxModel, ONNX_OUTPUTS } from "../onnx/graph.ts";
+import { ALL_OUTPUTS, int64Inputs, wantedOutputs } from "../onnx/feeds.ts";
 import { validateInput } from "../validate.ts";
 import { GpuUnavailableError, hasWebGpuAdapter } from "../../runtime/device.ts";
 
@@ -36,7 +37,6 @@ export interface OnnxWebBackendOptions {
 
 type Ort = typeof OrtWeb;
 
-const ALL_OUTPUTS: OutputName[] = ["lastHiddenState", "pooledOutput", "logits"];
 /** ONNX Runtime's severity "error": no per-session warnings on the console. */
 const LOG_ERRORS_ONLY = 3;
 const modules = new Map<OnnxWebProvider, Promise<Ort>>();
@@ -102,17 +102,14 @@ export class OnnxWebBackend implements Backend {
   async run(input: EncoderInput, outputs: OutputName[] = ALL_OUTPUTS): Promise<EncoderOutput> {
     if (this.#disposed) throw new Error("Cannot run: the onnxruntime-web backend was disposed");
     const task = validateInput(this.#model.config, input, this.#options.task ?? 0);
-    const hasHead = this.#model.config.head.kind !== "none";
-    const wanted = outputs.filter((name) => name !== "logits" || hasHead);
+    const wanted = wantedOutputs(this.#model.config, outputs);
     if (wanted.length === 0) return {};
     const ort = await loadOnnxWeb(this.#options.provider);
     const session = await this.#session(ort, task);
-    const dims = [input.batchSize, input.seqLen];
-    const arrays = [input.inputIds, input.tokenTypeIds, input.attentionMask];
     const feeds: Record<string, OrtWeb.Tensor> = {};
-    ONNX_INPUTS.forEach((name, i) => {
-      feeds[name] = new ort.Tensor("int64", toInt64(arrays[i]), dims);
-    });
+    for (const { name, data, dims } of int64Inputs(input)) {
+      feeds[name] = new ort.Tensor("int64", data, dims);
+    }
     const results = await session.run(feeds, wanted.map((name) => ONNX_OUTPUTS[name]));
     const output: EncoderOutput = {};
     for (const name of wanted) {
@@ -158,10 +155,4 @@ export class OnnxWebBackend implements Backend {
 /** Create the onnxruntime-web backend of a model on one execution provider. */
 export function createOnnxWebBackend(model: Model, options: OnnxWebBackendOptions): OnnxWebBackend {
   return new OnnxWebBackend(model, options);
-}
-
-function toInt64(values: Int32Array): BigInt64Array {
-  const out = new BigInt64Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = BigInt(values[i]);
-  return out;
 }

@@ -9,17 +9,14 @@
  * exist (as in `tests/_gpu.ts`).
  */
 import assert from "node:assert/strict";
-import type { EncoderOutput, OutputName } from "../backend.ts";
 import { createOnnxBackend } from "../onnx/engine.ts";
 import { configToJson, parseConfig, taskCount } from "../../models/config.ts";
 import { zooEntry } from "../../models/zoo.ts";
 import { hasWebGpuAdapter } from "../../runtime/device.ts";
 import { randomBatch, unitScaleModel } from "../../tests/_reference_forward.ts";
+import { assertParity } from "../../tests/_parity.ts";
 import { VARIANTS } from "../../tests/_variants.ts";
 import { createOnnxWebBackend, type OnnxWebProvider } from "./engine.ts";
-
-/** The parity tolerance of issue 1: max abs difference in fp32. */
-const TOLERANCE = 1e-4;
 
 const noAdapter = !(await hasWebGpuAdapter());
 const ignoreWebGpu = noAdapter && !Deno.env.get("CI");
@@ -28,31 +25,6 @@ if (ignoreWebGpu) {
     "onnxruntime-web webgpu parity tests ignored: no WebGPU adapter in this runtime " +
       "(install mesa-vulkan-drivers; under CI=true they run and fail instead)",
   );
-}
-
-function maxAbsDifference(a: Float32Array | undefined, b: Float32Array | undefined): number {
-  if (!a || !b) throw new Error("Both backends must return the output");
-  assert.equal(a.length, b.length);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
-  return worst;
-}
-
-function assertParity(label: string, ours: EncoderOutput, reference: EncoderOutput, head: boolean) {
-  const names: OutputName[] = [
-    "lastHiddenState",
-    "pooledOutput",
-    ...(head ? ["logits" as const] : []),
-  ];
-  for (const name of names) {
-    const difference = maxAbsDifference(ours[name], reference[name]);
-    assert(
-      difference <= TOLERANCE,
-      `${label}: ${name} differs from onnxruntime-node by ${
-        difference.toExponential(3)
-      } (tolerance ${TOLERANCE})`,
-    );
-  }
 }
 
 for (const provider of ["wasm", "webgpu"] as OnnxWebProvider[]) {
@@ -76,7 +48,7 @@ for (const provider of ["wasm", "webgpu"] as OnnxWebProvider[]) {
               `${label} (${provider}, task ${task})`,
               await web.run(batch),
               await node.run(batch),
-              config.head.kind !== "none",
+              { hasHead: config.head.kind !== "none", referenceName: "onnxruntime-node" },
             );
           }
         } finally {
