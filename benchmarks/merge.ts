@@ -5,6 +5,7 @@
  */
 import type { RunRecord, StoredRecord } from "../runtime/records.ts";
 import { inShard } from "../runtime/shard.ts";
+import { gemmUnit } from "./suites.ts";
 
 /** The merged bench record of complete shard records (in shard order). */
 export function mergeBenchShards(shards: StoredRecord[]): RunRecord {
@@ -12,7 +13,7 @@ export function mergeBenchShards(shards: StoredRecord[]): RunRecord {
   const units = first.allUnits as string[];
   const rowsOf = (r: RunRecord) => (r.gemm ?? r.models) as { name?: string; m?: number }[];
   const unitOf = (row: { name?: string; m?: number; n?: number; k?: number }) =>
-    row.name ?? `${row.m}x${row.n}x${row.k}`;
+    row.name ?? gemmUnit(row as { m: number; n: number; k: number });
   const rows = units.map((unit, j) => {
     const owner = shards.find(({ record }) => inShard(j, record.shard));
     const row = owner && rowsOf(owner.record).find((r) => unitOf(r) === unit);

@@ -33,7 +33,7 @@ import { inShard, shardLabel } from "../runtime/shard.ts";
 import { UnitStore } from "../runtime/unit_store.ts";
 import { gemmBenchmark, type GemmResult } from "./gemm.ts";
 import { measurePeers, type PeerName } from "./peers.ts";
-import { type BenchSuite, benchSuite, SPEEDUP_REFERENCE } from "./suites.ts";
+import { type BenchSuite, benchSuite, gemmUnit, SPEEDUP_REFERENCE } from "./suites.ts";
 import { printGemmTable, printModelTable, printTrainTable } from "./table.ts";
 import { measureTrainThroughput, type TrainThroughput } from "./train_throughput.ts";
 import { measureThroughput, type Spread, syntheticBatch, type Throughput } from "./throughput.ts";
@@ -185,9 +185,7 @@ interface BenchPlan {
 
 function benchPlan(suite: BenchSuite, options: BenchOptions): BenchPlan {
   const mode = suite.gemm ? "gemm" : options.train ? "train" : "inference";
-  const all = suite.gemm
-    ? suite.gemm.map((g) => `${g.m}x${g.n}x${g.k}`)
-    : options.models ?? suite.models;
+  const all = suite.gemm ? suite.gemm.map(gemmUnit) : options.models ?? suite.models;
   // Every shard also times the speed-up reference, so its speed-ups are same-run ratios.
   const units = all.filter((unit, j) => inShard(j, options.shard) || unit === SPEEDUP_REFERENCE);
   return {
@@ -313,7 +311,7 @@ async function measureGemm(
   unit: string,
   options: BenchOptions,
 ): Promise<GemmResult> {
-  const shape = suite.gemm!.find((g) => `${g.m}x${g.n}x${g.k}` === unit)!;
+  const shape = suite.gemm!.find((g) => gemmUnit(g) === unit)!;
   const [result] = await gemmBenchmark({
     shapes: [shape],
     reps: options.reps,

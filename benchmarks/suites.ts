@@ -17,6 +17,11 @@ export interface GemmShape {
   label: string;
 }
 
+/** A GEMM shape's name as a unit of a bench run and its record: `MxNxK`. */
+export function gemmUnit(shape: { m: number; n: number; k: number }): string {
+  return `${shape.m}x${shape.n}x${shape.k}`;
+}
+
 /** A named set of benchmark runs. */
 export interface BenchSuite {
   name: string;

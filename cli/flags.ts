@@ -13,8 +13,18 @@ export type Options = NonNullable<ParseArgsConfig["options"]>;
 
 /** `parseArgs` in strict mode, with its errors turned into one-line usage errors. */
 export function parseFlags<T extends Options>(command: string, args: string[], options: T) {
+  return parseCommandLine(command, args, options, false).values;
+}
+
+/** `parseFlags` that also returns positional arguments when `allowPositionals` (e.g. `merge FILE...`). */
+export function parseCommandLine<T extends Options>(
+  command: string,
+  args: string[],
+  options: T,
+  allowPositionals: boolean,
+) {
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args, options, strict: true, allowPositionals });
   } catch (error) {
     const { code, message } = error as { code?: string; message: string };
     const quoted = /'([^']+)'/.exec(message)?.[1];

@@ -1,7 +1,6 @@
 /** `deno task harness merge`: join the shard records of split `eval` and `bench` runs. */
 import { dirname } from "node:path";
-import { parseArgs } from "node:util";
-import { UsageError } from "./flags.ts";
+import { parseCommandLine, UsageError } from "./flags.ts";
 import { listRecords, readRecord, type StoredRecord, writeRecord } from "../runtime/records.ts";
 import { shardLabel } from "../runtime/shard.ts";
 
@@ -21,22 +20,11 @@ Flags:
 
 /** Parse `merge` arguments and merge every complete group of shards. */
 export async function mergeCommand(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        records: { type: "string" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message} (see "deno task harness merge --help")`);
-  }
-  const { values: flags, positionals } = parsed;
+  const { values: flags, positionals } = parseCommandLine("merge", args, {
+    records: { type: "string" },
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  }, true);
   if (flags.help) {
     console.log(HELP);
     return 0;

@@ -264,22 +264,20 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
   } finally {
     backend.dispose();
   }
-  const request: EvalRequest = {
+  // What decides the work, for `merge` to finish a shard's run the same way.
+  const { silent: _silent, gpu: _gpu, force: _force, shard: _shard, merged: _merged, ...request } =
+    options;
+  // Fields every record of this run carries, shard or whole.
+  const identity = {
+    kind: "eval",
     model: options.model,
-    task: options.task,
+    task: entry.name,
     split: options.split,
-    data: options.data,
-    limit: options.limit,
-    backend: options.backend,
-    batchSize: options.batchSize,
-    out: options.out,
-    logSamples: options.logSamples,
-    initHead: options.initHead,
-    seed: options.seed,
-    taskIndex: options.taskIndex,
-    tokenizer: options.tokenizer,
-    maxSeqLength: options.maxSeqLength,
-    recordsDir: options.recordsDir,
+    limit: options.limit ?? null,
+    examples: prepared.examples,
+    workKey: key,
+    request: request satisfies EvalRequest,
+    fingerprint: print,
   };
   if (options.shard) {
     // The shard's batches go beside its record; the record is written last, so it never
@@ -289,20 +287,12 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     await Deno.rename(resume.path, logitsPath);
     const seconds = (performance.now() - started) / 1000;
     await writeRecord({
-      kind: "eval",
-      model: options.model,
-      task: entry.name,
-      split: options.split,
-      limit: options.limit ?? null,
-      examples: prepared.examples,
+      ...identity,
       shard: options.shard,
-      workKey: key,
-      request,
       batches: [...resume.finished.keys()].sort((a, b) => a - b),
       batchCount,
       logits: basename(logitsPath),
       seconds,
-      fingerprint: print,
     }, { path: recordPath });
     return {
       task: entry.name,
@@ -338,12 +328,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
   }
   const seconds = (performance.now() - started) / 1000;
   const recordPath = await writeRecord({
-    kind: "eval",
-    model: options.model,
-    task: entry.name,
-    split: options.split,
-    limit: options.limit ?? null,
-    examples: prepared.examples,
+    ...identity,
     backend: options.backend,
     batchSize: options.batchSize,
     initialisedHead: initialisedHead ? options.initHead : null,
@@ -353,10 +338,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     predictions: join(outDir, result.predictionsFile),
     naProbs: result.naProbsFile ? join(outDir, result.naProbsFile) : null,
     seconds,
-    workKey: key,
-    request,
     mergedFrom: options.merged?.from,
-    fingerprint: print,
   }, { dir: recordsDir });
   await resume.remove();
   return {

@@ -57,8 +57,11 @@ export class UnitStore<T> {
         }
       }
     }
-    // Rewritten whole, so a later append never lands on the tail of a torn line.
-    await writeAtomic(path, kept.map((l) => l + "\n").join(""));
+    // Rewritten whole when it is new or lost lines (another key, a torn tail), so a later
+    // append never lands on the tail of a torn line; an intact file is only read (a shard's
+    // logits file that `merge` reads stays as it was).
+    const whole = kept.map((l) => l + "\n").join("");
+    if (text !== whole) await writeAtomic(path, whole);
     return store;
   }
 
