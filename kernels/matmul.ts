@@ -5,25 +5,31 @@
  * row of each sequence in place), W is the PyTorch `[N, K]` weight, C and R
  * are `[M, ldc]`; a weight chunk writes columns `n0 .. n0 + n`.
  *
- * Design (tuned on llvmpipe, see `benchmarks/lab/gemm_lab.ts`): llvmpipe runs
- * 8 invocations per SIMD register and pays per lane for every storage load,
- * so the kernel maximises FMAs per loaded element. Weights are re-laid out
- * once at upload as `[K, N]` padded to whole vec4s; a workgroup is 64
- * invocations in a row, each owning one vec4 of 4 adjacent output columns
- * (adjacent invocations read adjacent addresses) and a register block of 8
- * rows, so each step of 4 along K loads 8 vec4s of A (the same address in
- * every lane) and 4 vec4s of W for 128 FMAs. Weights larger than the
- * device's binding limit are split into column chunks, one dispatch each.
+ * Design (tuned on llvmpipe, see `benchmarks/lab/gemm_lab.ts` and
+ * `benchmarks/lab/load_cost.ts`): llvmpipe runs 8 invocations per SIMD
+ * register and turns every storage load into a per-lane loop, about 4 ns per
+ * loaded component for 8 lanes, while an FMA costs well under 1 ns even when
+ * its accumulator lives on the stack. So the kernel maximises FMAs per loaded
+ * component with a large register block and lets the compiler spill:
+ * weights are re-laid out once at upload as `[K, N]` padded to whole vec4s; a
+ * workgroup is 64 invocations in a row, each owning 3 vec4s of output
+ * columns 64 vec4s apart (adjacent invocations read adjacent addresses) and
+ * 16 rows, so each step of 4 along K loads 16 vec4s of A and 12 vec4s of W
+ * for 768 FMAs (0.15 loads per FMA, against 0.375 for an 8×4 block). Weights
+ * larger than the device's binding limit are split into column chunks, one
+ * dispatch each.
  */
 import { type Activation, ACTIVATION_WGSL, applyActivation } from "./activation.ts";
 import type { Dispatch, KernelRuntime, KernelSpec } from "../runtime/kernel.ts";
 
 /** Rows of C per invocation (the register block) and per workgroup. */
-const BLOCK_M = 8;
-/** Invocations per workgroup, one vec4 of columns each. */
+const BLOCK_M = 16;
+/** Invocations per workgroup. */
 const THREADS = 64;
+/** vec4 column groups per invocation, `THREADS` vec4s apart. */
+const GROUPS = 3;
 /** Columns of C per workgroup. */
-const BLOCK_N = THREADS * 4;
+const BLOCK_N = THREADS * GROUPS * 4;
 
 /** A Linear layer's weight on the device, in the kernel's layout. */
 export interface PreparedLinear {
@@ -101,6 +107,8 @@ function upload(device: GPUDevice, data: Float32Array, label: string): GPUBuffer
 }
 
 const rows = [...Array(BLOCK_M).keys()];
+const groups = [...Array(GROUPS).keys()];
+const quad = [0, 1, 2, 3];
 
 /** Kernel variant: vec4 reads of A need K and lda to be multiples of 4. */
 export function matmulKernel(
@@ -122,7 +130,7 @@ export function matmulKernel(
   return {
     // The fused activation is part of the name so profiles tell the FFN's GEMM+GELU apart.
     name: activation === "none" ? "matmul" : `matmul+${activation}`,
-    key: `matmul,rows=${BLOCK_M},act=${activation},res=${residual},va=${vectorA}`,
+    key: `matmul,rows=${BLOCK_M},groups=${GROUPS},act=${activation},res=${residual},va=${vectorA}`,
     storage,
     uniforms: [
       { name: "m", type: "u32" },
@@ -138,42 +146,55 @@ export function matmulKernel(
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let row0 = wg.y * ${BLOCK_M}u;
-  let col4 = wg.x * WORKGROUP_SIZE + lid.x;
-  // Out-of-range rows and columns read a valid neighbour and are not stored.
-  let c4 = min(col4, params.wStride4 - 1u);
+  // col4<g> is vec4 column group g of this invocation; out-of-range rows and
+  // columns read a valid neighbour and are not stored.
+  ${
+      groups.map((g) => `let col4${g} = wg.x * ${THREADS * GROUPS}u + ${g * THREADS}u + lid.x;`)
+        .join("\n  ")
+    }
+  ${groups.map((g) => `let c4${g} = min(col4${g}, params.wStride4 - 1u);`).join("\n  ")}
   let lastRow = params.m - 1u;
   ${
       rows.map((i) =>
         `let ar${i} = min(row0 + ${i}u, lastRow) * params.lda${vectorA ? " / 4u" : ""};`
       ).join("\n  ")
     }
-  ${rows.map((i) => `var acc${i} = vec4f(0.0);`).join("\n  ")}
+  ${rows.map((i) => groups.map((g) => `var acc${i}_${g} = vec4f(0.0);`).join(" ")).join("\n  ")}
   let kMain = params.k & ~3u;
   let ws = params.wStride4;
   var k = 0u;
   for (; k < kMain; k += 4u) {
-    let wi = k * ws + c4;
-    let w0 = w[wi];
-    let w1 = w[wi + ws];
-    let w2 = w[wi + 2u * ws];
-    let w3 = w[wi + 3u * ws];
+    ${
+      groups.map((g) => quad.map((q) => `let w${g}_${q} = w[(k + ${q}u) * ws + c4${g}];`).join(" "))
+        .join("\n    ")
+    }
     ${
       rows.map((i) =>
         `let a${i} = ${loadA(i)};
-    acc${i} = fma(vec4f(a${i}.x), w0, acc${i});
-    acc${i} = fma(vec4f(a${i}.y), w1, acc${i});
-    acc${i} = fma(vec4f(a${i}.z), w2, acc${i});
-    acc${i} = fma(vec4f(a${i}.w), w3, acc${i});`
+    ${
+          groups.map((g) =>
+            quad.map((q) => `acc${i}_${g} = fma(vec4f(a${i}[${q}]), w${g}_${q}, acc${i}_${g});`)
+              .join(" ")
+          ).join("\n    ")
+        }`
       ).join("\n    ")
     }
   }${
       vectorA ? "" : `
   for (; k < params.k; k++) {
-    let wk = w[k * ws + c4];
-    ${rows.map((i) => `acc${i} = fma(vec4f(a[ar${i} + k]), wk, acc${i});`).join("\n    ")}
+    ${groups.map((g) => `let wk${g} = w[k * ws + c4${g}];`).join(" ")}
+    ${
+        rows.map((i) =>
+          `let ak${i} = vec4f(a[ar${i} + k]);
+    ${groups.map((g) => `acc${i}_${g} = fma(ak${i}, wk${g}, acc${i}_${g});`).join(" ")}`
+        ).join("\n    ")
+      }
   }`
     }
-  ${rows.map((i) => `store(row0 + ${i}u, col4, acc${i});`).join("\n  ")}
+  ${
+      rows.map((i) => groups.map((g) => `store(row0 + ${i}u, col4${g}, acc${i}_${g});`).join(" "))
+        .join("\n  ")
+    }
 }
 
 // Epilogue of one row of 4 columns: bias, residual, activation, bounds.
@@ -233,7 +254,7 @@ export async function dispatchMatmul(
         spec,
         buffers,
         [m, chunk.n, k, lda, ldc, chunk.n0, stride4],
-        [Math.ceil(stride4 / THREADS), Math.ceil(m / BLOCK_M), 1],
+        [Math.ceil(stride4 / (THREADS * GROUPS)), Math.ceil(m / BLOCK_M), 1],
       ),
     );
   }
