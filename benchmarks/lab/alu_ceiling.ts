@@ -1,8 +1,10 @@
 /**
  * Driver ALU ceiling probe: a kernel that only runs register FMAs (no loads),
  * timed like the GEMM lab. It bounds what any GEMM kernel can reach on this
- * adapter, e.g. llvmpipe (Mesa 22.3) on a 2-core AVX-512 Xeon: about
- * 50–60 GFLOP/s, while ONNX Runtime's MatMul reaches 210–300 GFLOP/s there.
+ * adapter, e.g. llvmpipe (Mesa 22.3) on a 2-core AVX-512 Xeon: 50 GFLOP/s
+ * with 8 accumulators at 4096 iterations, where the submit's fixed cost of
+ * about 10 ms still shows, and about 100 GFLOP/s at 32768 iterations with 12;
+ * ONNX Runtime's MatMul reaches 190–300 GFLOP/s there.
  * Run: `deno run -A benchmarks/lab/alu_ceiling.ts [accumulators] [iterations]`.
  */
 import { acquireGpu } from "../../runtime/device.ts";

@@ -5,17 +5,26 @@
  * block, K of 4. Run: `deno run -A benchmarks/lab/gemm_lab.ts [variant...]`.
  *
  * Findings on llvmpipe (Mesa 22.3): every storage-buffer load, uniform address
- * or not, becomes a per-lane loop with a bounds check, so speed follows FMAs per
- * loaded element. Variants with `a=ubo`, `wUbo` or `a=none` wrap or skip loads:
- * they are timing probes only and fail the check by design (`a=none` binds no
- * A, so its pipeline does not even run). Winner: variant 4 (r=8, vec4 W, 64×1).
+ * or not, becomes a per-lane loop with a bounds check (`load_cost.ts`: about
+ * 4 ns per component for 8 lanes), so speed follows FMAs per loaded
+ * component, and a register block far past the 32 vector registers still wins
+ * because a spilled accumulator costs a stack load and store, not a gather.
+ * Variants with `a=ubo`, `wUbo` or `a=none` wrap or skip loads: they are
+ * timing probes only and fail the check by design (`a=none` binds no A, so its
+ * pipeline does not even run). Variants whose block does not divide
+ * 1024×768 skip rows or columns and fail the check too.
  *
- * Ceiling: `alu_ceiling.ts` (register FMAs only) reaches 50–60 GFLOP/s on this
- * driver. A probe with lanes = rows and W read from a uniform buffer at
- * constant offsets (one dispatch per 16-column tile × 128-k chunk) ran at
- * 11 GFLOP/s; the same code with W replaced by constants and no A loads at
- * 33 GFLOP/s, and with A from a storage buffer at 22 GFLOP/s. So uniform
- * loads are no cheaper here, and loads of any kind cost more than the FMAs.
+ * 1024×768×768, GFLOP/s (median of 3): 4 (8 rows × 1 vec4) 12.8; 32 (8 × 3
+ * vec4 groups) 17.0; 31 (16 × 3) 21.1, now `kernels/matmul.ts`; 34 (32 × 3)
+ * 21.6. With W as packed f16 pairs (`half8`, one vec4<u32> = 8 columns):
+ * 16.4 at 4 rows, 19.3 at 8, 22.3 at 32, so halving W's loads only helps
+ * while W's loads dominate. A uniform buffer read at constant offsets
+ * (lanes = rows, one dispatch per 16-column chunk) compiled to scalar loads
+ * with a bounds check each and ran at 11.7.
+ *
+ * Ceiling: `alu_ceiling.ts` (register FMAs only) reaches about 100 GFLOP/s
+ * with 12 vec4 accumulators once the dispatch is long enough to hide the
+ * submit's fixed cost of about 10 ms.
  */
 import { acquireGpu } from "../../runtime/device.ts";
 import { median } from "../../runtime/stats.ts";
@@ -29,8 +38,8 @@ interface Shape {
 /** A variant: WGSL source, workgroup grid, weight layout. */
 interface Variant {
   name: string;
-  /** "kn": scalar [K, N]; "kn4": same bytes read as vec4; "tex": rgba32f texture [K][N/4]. */
-  layout: "kn" | "tex";
+  /** "kn": scalar [K, N]; "kn16": [K, N] as f16 pairs packed in u32; "tex": rgba32f texture [K][N/4]. */
+  layout: "kn" | "kn16" | "tex";
   aTex?: boolean;
   aUbo?: boolean;
   wUbo?: boolean;
@@ -204,7 +213,64 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   };
 }
 
+/** R rows × 8 columns per lane; W stored as f16 pairs packed in u32 (one vec4<u32> = 8 columns), f32 accumulation. */
+function half8(r: number, wg = 32): Variant {
+  return {
+    name: `half8 r=${r} wg=${wg}`,
+    layout: "kn16",
+    grid: (s) => [s.n / 8 / wg, s.m / r, 1],
+    source: (s) => `
+@group(0) @binding(0) var<storage, read> a: array<vec4f>;
+@group(0) @binding(1) var<storage, read> w: array<vec4u>;
+@group(0) @binding(2) var<storage, read> bias: array<vec4f>;
+@group(0) @binding(3) var<storage, read_write> c: array<vec4f>;
+const K4 = ${s.k / 4}u;
+const N4 = ${s.n / 4}u;
+const N8 = ${s.n / 8}u;
+@compute @workgroup_size(${wg})
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let col8 = wg.x * ${wg}u + lid.x;
+  let row0 = wg.y * ${r}u;
+  ${range(r).map((i) => `var lo${i} = vec4f(0.0); var hi${i} = vec4f(0.0);`).join(" ")}
+  for (var k4 = 0u; k4 < K4; k4++) {
+    ${
+      range(4).map((q) =>
+        `let p${q} = w[(k4 * 4u + ${q}u) * N8 + col8];
+    let wl${q} = vec4f(unpack2x16float(p${q}.x), unpack2x16float(p${q}.y));
+    let wh${q} = vec4f(unpack2x16float(p${q}.z), unpack2x16float(p${q}.w));`
+      ).join("\n    ")
+    }
+    ${
+      range(r).map((i) =>
+        `let a${i} = a[(row0 + ${i}u) * K4 + k4];
+    ${
+          range(4).map((q) =>
+            `lo${i} = fma(vec4f(a${i}[${q}]), wl${q}, lo${i}); hi${i} = fma(vec4f(a${i}[${q}]), wh${q}, hi${i});`
+          ).join(" ")
+        }`
+      ).join("\n    ")
+    }
+  }
+  ${
+      range(r).map((i) =>
+        `c[(row0 + ${i}u) * N4 + col8 * 2u] = lo${i} + bias[col8 * 2u]; c[(row0 + ${i}u) * N4 + col8 * 2u + 1u] = hi${i} + bias[col8 * 2u + 1u];`
+      ).join("\n  ")
+    }
+}`,
+  };
+}
+
 const VARIANTS: Record<string, Variant> = {
+  "25": half8(4),
+  "26": half8(3),
+  "27": half8(8),
+  "28": half8(4, 96),
+  "29": block(8, 2),
+  "30": half8(16),
+  "31": block(16, 3),
+  "33": half8(32),
+  "34": block(32, 3),
+  "32": block(8, 3),
   "1": scalarCols(8),
   "2": scalarCols(16),
   "3": vec4Cols(4, false),
@@ -286,6 +352,11 @@ async function run(v: Variant, s: Shape, reps: number) {
     });
     device.queue.writeTexture({ texture: tex }, kn, { bytesPerRow: s.n * 4 }, [s.n / 4, s.k]);
     wRes = tex.createView();
+  } else if (v.layout === "kn16") {
+    // Round to f16 on the host (Float16Array), then check against the rounded weights.
+    const half = new Float16Array(kn);
+    for (let j = 0; j < s.n; j++) for (let k = 0; k < s.k; k++) w[j * s.k + k] = half[k * s.n + j];
+    wRes = { buffer: buffer(new Float32Array(half.buffer), S) };
   } else {
     wRes = v.wUbo
       ? { buffer: buffer(kn, S | GPUBufferUsage.UNIFORM), size: 65536 }
@@ -294,10 +365,12 @@ async function run(v: Variant, s: Shape, reps: number) {
   const module = device.createShaderModule({ code: v.source(s) });
   const info = await module.getCompilationInfo();
   for (const m of info.messages) console.log(m.type, m.lineNum, m.message);
+  const compileStart = performance.now();
   const pipeline = await device.createComputePipelineAsync({
     layout: "auto",
     compute: { module, entryPoint: "main" },
   });
+  const compileMs = performance.now() - compileStart;
   const bindGroup = device.createBindGroup({
     layout: pipeline.getBindGroupLayout(0),
     entries: [
@@ -353,7 +426,9 @@ async function run(v: Variant, s: Shape, reps: number) {
   console.log(
     `${v.name.padEnd(28)} ${s.m}x${s.n}x${s.k} ${ms.toFixed(1).padStart(8)} ms ${
       gflops.toFixed(1).padStart(6)
-    } GFLOP/s  err/tol ${worst.toFixed(2)}${worst > 1 ? " FAIL" : ""}`,
+    } GFLOP/s  err/tol ${worst.toFixed(2)}${worst > 1 ? " FAIL" : ""}  compile ${
+      compileMs.toFixed(0)
+    } ms`,
   );
 }
 
