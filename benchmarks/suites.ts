@@ -99,6 +99,7 @@ function suites(): BenchSuite[] {
         { m: 1024, n: 768, k: 3072, label: "base FFN out" },
         { m: 4096, n: 768, k: 768, label: "base Q/K/V at 4096 tokens (batch 8 × 512)" },
         { m: 1024, n: 4096, k: 4096, label: "xxlarge Q/K/V and attention output" },
+        { m: 4096, n: 4096, k: 4096, label: "xxlarge Q/K/V at 4096 tokens (batch 8 × 512)" },
       ],
     },
   ];
