@@ -73,8 +73,9 @@ Flags:
                    also times the speed-up reference. "harness merge" joins the shard records
   --force          Measure again even when this work's run record exists (it is reused otherwise;
                    an interrupted run resumes at the first unfinished model or shape)
-  --peers A,B      Also time peer engines on the same batch in the same run, each with its
-                   seq/s and WebGPU/peer ratio (inference only); known: ${peers}
+  --peers A,B      Also time peer engines on the same batch (or GEMM shape) in the same
+                   run, each with its seq/s (GFLOP/s) and WebGPU/peer ratio (not with
+                   --train); known: ${peers}
   --out DIR        Directory for the run record (default "results/runs")
   --profile        Also profile each model's forward pass on WebGPU: compute dispatches and
                    command-buffer submits per pass, and per-kernel GPU time from timestamp
@@ -250,8 +251,8 @@ async function benchCommand(args: string[]): Promise<number> {
   if (options.profile && (options.train || benchSuite(suite).gemm)) {
     throw new UsageError(`Flag "--profile" profiles inference forward passes, not --train or GEMM`);
   }
-  if (options.peers && (options.train || benchSuite(suite).gemm)) {
-    throw new UsageError(`Flag "--peers" times inference forward passes, not --train or GEMM`);
+  if (options.peers && options.train) {
+    throw new UsageError(`Flag "--peers" times inference (forward passes or GEMMs), not --train`);
   }
   // Loaded on demand: the engines pull in ONNX Runtime and WebGPU, which `models` never needs.
   const { runBench } = await import("./benchmarks/run.ts");

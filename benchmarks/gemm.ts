@@ -1,8 +1,9 @@
 /**
  * GEMM micro-benchmark: our WebGPU Linear kernel (`kernels/matmul.ts`) against
  * ONNX Runtime's CPU MatMul + Add on the same `C[M, N] = A[M, K]·Wᵀ + b`
- * shapes in the same run. WebGPU time is wall time from submit to
- * `onSubmittedWorkDone`; ORT time is wall time of `session.run`.
+ * shapes in the same run, and optionally onnxruntime-web's MatMul + Add on
+ * its WebGPU or wasm provider (`--peers`). WebGPU time is wall time from
+ * submit to `onSubmittedWorkDone`; ORT time is wall time of `session.run`.
  *
  * Run: `deno run -A benchmarks/gemm.ts` prints GFLOP/s for the BERT-base shapes.
  */
@@ -13,6 +14,7 @@ import { acquireGpu, type Gpu } from "../runtime/device.ts";
 import { xoshiro128ss } from "../models/init.ts";
 import { encodeDispatches, KernelRuntime } from "../runtime/kernel.ts";
 import type { GemmShape as SuiteGemmShape } from "./suites.ts";
+import { type PeerName, PEERS } from "./peers.ts";
 import { printGemmTable } from "./table.ts";
 import { type Spread, spread } from "./throughput.ts";
 
@@ -24,6 +26,8 @@ export interface GemmResult extends GemmShape {
   /** GFLOP/s of the timed repetitions. */
   webgpuGflops: Spread;
   ortGflops: Spread;
+  /** GFLOP/s of each onnxruntime-web peer, when peers were asked for. */
+  peerGflops?: Record<string, Spread>;
 }
 
 // Fixed operands: uniform in [-1, 1) from the project's seeded generator.
@@ -51,6 +55,22 @@ function matmulModel(shape: GemmShape, weight: Float32Array, bias: Float32Array)
   );
 }
 
+/** Wall milliseconds of `reps` calls of `run` after `warmup` untimed ones. */
+async function timeSession(
+  run: () => Promise<unknown>,
+  warmup: number,
+  reps: number,
+): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await run();
+  const millis: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const start = performance.now();
+    await run();
+    millis.push(performance.now() - start);
+  }
+  return millis;
+}
+
 /** Time WebGPU and ONNX Runtime on each shape: `reps` timed runs after `warmup` untimed ones. */
 export async function gemmBenchmark(options: {
   shapes: GemmShape[];
@@ -59,6 +79,8 @@ export async function gemmBenchmark(options: {
   onProgress?: (done: number, total: number) => void;
   /** An acquired device to use (the bench command's); otherwise one is acquired and released. */
   gpu?: Gpu;
+  /** onnxruntime-web peers timed on the same graph and input. */
+  peers?: PeerName[];
 }): Promise<GemmResult[]> {
   const { shapes, reps = 5, warmup = 1 } = options;
   const gpu = options.gpu ?? await acquireGpu();
@@ -105,25 +127,42 @@ export async function gemmBenchmark(options: {
       for (const d of dispatches) d.uniformBuffer?.destroy();
 
       // ONNX Runtime CPU: the same product with the weight as an initializer.
-      const session = await ort.InferenceSession.create(matmulModel(shape, weight, bias), {
+      const onnx = matmulModel(shape, weight, bias);
+      const session = await ort.InferenceSession.create(onnx, {
         executionProviders: ["cpu"],
         graphOptimizationLevel: "all",
       });
-      const feeds = { a: new ort.Tensor("float32", a, [m, k]) };
-      const runOrt = async () => {
-        const start = performance.now();
-        await session.run(feeds);
-        return performance.now() - start;
-      };
-      for (let i = 0; i < warmup; i++) await runOrt();
-      const ortMillis: number[] = [];
-      for (let i = 0; i < reps; i++) ortMillis.push(await runOrt());
+      const ortMillis = await timeSession(
+        () => session.run({ a: new ort.Tensor("float32", a, [m, k]) }),
+        warmup,
+        reps,
+      );
       await session.release();
+
+      // onnxruntime-web peers: the same graph, one session at a time.
+      const peerGflops: Record<string, Spread> = {};
+      for (const name of options.peers ?? []) {
+        const provider = PEERS[name].provider;
+        const { loadOnnxWeb } = await import("../backends/onnx_web/engine.ts");
+        const web = await loadOnnxWeb(provider);
+        const peer = await web.InferenceSession.create(onnx, {
+          executionProviders: [provider],
+          graphOptimizationLevel: "all",
+        });
+        const millis = await timeSession(
+          () => peer.run({ a: new web.Tensor("float32", a, [m, k]) }),
+          warmup,
+          reps,
+        );
+        await peer.release();
+        peerGflops[name] = summarize(shape, millis);
+      }
 
       results.push({
         ...shape,
         webgpuGflops: summarize(shape, gpuMillis),
         ortGflops: summarize(shape, ortMillis),
+        ...(options.peers?.length ? { peerGflops } : {}),
       });
       options.onProgress?.(index + 1, shapes.length);
     }

@@ -68,7 +68,7 @@ Deno.test("bench --peers with an unknown name exits 2 naming the known peers", a
 Deno.test("bench --peers with --train is a usage error", async () => {
   const { code, stderr } = await runCli(["bench", "--train", "--peers", "ort-web-wasm"]);
   assert.equal(code, 2);
-  assert.match(stderr, /"--peers" times inference/);
+  assert.match(stderr, /"--peers" times inference \(forward passes or GEMMs\), not --train/);
 });
 
 Deno.test("parsePeers trims, drops duplicates and knows every peer", () => {
@@ -78,4 +78,28 @@ Deno.test("parsePeers trims, drops duplicates and knows every peer", () => {
   ]);
   assert.deepEqual(Object.keys(PEERS), PEER_NAMES);
   assert.throws(() => parsePeers(","), /lists no peer/);
+});
+
+Deno.test({
+  name: "the GEMM benchmark times each peer's MatMul on the same shape",
+  sanitizeResources: false,
+  async fn() {
+    const { gemmBenchmark } = await import("./gemm.ts");
+    const shape = { m: 24, n: 40, k: 32 };
+    const [row] = await gemmBenchmark({
+      shapes: [shape],
+      reps: 2,
+      warmup: 1,
+      peers: ["ort-web-webgpu", "ort-web-wasm"],
+    });
+    assert.deepEqual({ m: row.m, n: row.n, k: row.k }, shape);
+    assert.deepEqual(Object.keys(row.peerGflops ?? {}), PEER_NAMES);
+    for (const peer of PEER_NAMES) {
+      const { median, min, max } = row.peerGflops![peer];
+      assert.ok(0 < min && min <= median && median <= max, peer);
+    }
+    // Without peers the row has no peer field, so older records read the same.
+    const [plain] = await gemmBenchmark({ shapes: [shape], reps: 1, warmup: 0 });
+    assert.equal(plain.peerGflops, undefined);
+  },
 });

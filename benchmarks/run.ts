@@ -196,7 +196,7 @@ function benchPlan(suite: BenchSuite, options: BenchOptions): BenchPlan {
     units,
     allUnits: all,
     shard: options.shard,
-    ...(mode === "inference" && options.peers?.length ? { peers: options.peers } : {}),
+    ...(mode !== "train" && options.peers?.length ? { peers: options.peers } : {}),
   };
 }
 
@@ -217,7 +217,7 @@ async function measurePlan(
   const common = {
     suite: suite.name,
     note: suite.note,
-    ...(plan.mode === "gemm" ? {} : {
+    ...(plan.mode === "gemm" ? (plan.peers ? { peers: plan.peers } : {}) : {
       shapes: reduced ? "reduced shapes for a CPU adapter (see note)" : "as requested",
       speedupReference: SPEEDUP_REFERENCE,
       warmup: options.warmup,
@@ -317,6 +317,7 @@ async function measureGemm(
     reps: options.reps,
     warmup: options.warmup,
     gpu,
+    peers: options.peers,
   });
   return result;
 }

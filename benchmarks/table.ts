@@ -67,8 +67,15 @@ export function printModelTable(
 
 /** Print the GEMM table: GFLOP/s of both engines and their ratio. */
 export function printGemmTable(rows: GemmResult[], adapter: string) {
+  const peers = [...new Set(rows.flatMap((row) => Object.keys(row.peerGflops ?? {})))];
   const table = new Table({
-    head: ["m×n×k", "WebGPU GFLOP/s", "ORT GFLOP/s", "WebGPU/ORT"],
+    head: [
+      "m×n×k",
+      "WebGPU GFLOP/s",
+      "ORT GFLOP/s",
+      "WebGPU/ORT",
+      ...peers.flatMap((p) => [`${peerLabel(p)} GFLOP/s`, `WebGPU/${peerLabel(p)}`]),
+    ],
     style,
   });
   for (const row of rows) {
@@ -77,6 +84,12 @@ export function printGemmTable(rows: GemmResult[], adapter: string) {
       formatMedianRange(row.webgpuGflops),
       formatMedianRange(row.ortGflops),
       formatSpeedup(row.webgpuGflops.median / row.ortGflops.median),
+      ...peers.flatMap((p) => {
+        const peer = row.peerGflops?.[p];
+        return peer
+          ? [formatMedianRange(peer), formatSpeedup(row.webgpuGflops.median / peer.median)]
+          : [MISSING, MISSING];
+      }),
     ]);
   }
   console.log(`Adapter: ${adapter}`);
