@@ -87,6 +87,10 @@ export async function gemmBenchmark(options: {
   const { device } = gpu;
   const runtime = new KernelRuntime(device);
   const results: GemmResult[] = [];
+  // onnxruntime-web loads only when a peer is asked for (its import is heavy).
+  const loadOnnxWeb = options.peers?.length
+    ? (await import("../backends/onnx_web/engine.ts")).loadOnnxWeb
+    : undefined;
   try {
     for (const [index, shape] of shapes.entries()) {
       const { m, n, k } = shape;
@@ -143,8 +147,7 @@ export async function gemmBenchmark(options: {
       const peerGflops: Record<string, Spread> = {};
       for (const name of options.peers ?? []) {
         const provider = PEERS[name].provider;
-        const { loadOnnxWeb } = await import("../backends/onnx_web/engine.ts");
-        const web = await loadOnnxWeb(provider);
+        const web = await loadOnnxWeb!(provider);
         const peer = await web.InferenceSession.create(onnx, {
           executionProviders: [provider],
           graphOptimizationLevel: "all",
