@@ -37,6 +37,8 @@ export interface BackendInfo {
   /** Adapter description or execution provider. */
   device: string;
   features: string[];
+  /** Storage precision of weights and activations (ONNX Runtime: always f32). */
+  dtype?: "f32" | "f16";
 }
 
 /** A loaded model on one engine. */

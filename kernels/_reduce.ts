@@ -19,23 +19,27 @@ fn workgroup_sum(value: f32, lid: u32) -> f32 {
 }
 
 /**
- * Declares `layer_norm_row(base, lid)`: normalises `out[base .. base + params.size]` in place
- * with `gamma`, `beta` and `params.eps`. Mean first, then the variance of the centred values
- * (more accurate than E[x²] − E[x]²). Needs `workgroupSumWgsl` and bindings `out`, `gamma`, `beta`.
+ * Declares `layer_norm_row(base, lid)`: writes the LayerNorm of row
+ * `ln_input(base, i)`, `i < params.size`, to `out[base + i]` with `gamma`,
+ * `beta` and `params.eps`. The kernel defines `ln_input` (its summed inputs,
+ * in f32); the row is re-read in each pass rather than staged in `out`, so an
+ * f16 `out` never holds the un-normalised sum. Mean first, then the variance
+ * of the centred values (more accurate than E[x²] − E[x]²). Needs
+ * `workgroupSumWgsl` and bindings `out`, `gamma`, `beta`.
  */
 export const LAYER_NORM_ROW_WGSL = /* wgsl */ `
 fn layer_norm_row(base: u32, lid: u32) {
   var s = 0.0;
-  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) { s += out[base + i]; }
+  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) { s += ln_input(base, i); }
   let mean = workgroup_sum(s, lid) / f32(params.size);
   var q = 0.0;
   for (var i = lid; i < params.size; i += WORKGROUP_SIZE) {
-    let d = out[base + i] - mean;
+    let d = ln_input(base, i) - mean;
     q += d * d;
   }
   let inv = inverseSqrt(workgroup_sum(q, lid) / f32(params.size) + params.eps);
   for (var i = lid; i < params.size; i += WORKGROUP_SIZE) {
-    out[base + i] = (out[base + i] - mean) * inv * gamma[i] + beta[i];
+    out[base + i] = act_t((ln_input(base, i) - mean) * inv * gamma[i] + beta[i]);
   }
 }
 `;

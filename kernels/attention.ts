@@ -9,19 +9,23 @@
  * padded key is exactly Hugging Face's additive mask, whose weight underflows
  * to zero. The same kernel serves the PAL attention in the small space.
  */
-import { grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
+import { type Dtype, grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
 
 const WORKGROUP = 64;
 
-/** Kernel variant for a head size (the per-thread accumulators are sized at compile time). */
-export function attentionKernel(headSize: number): KernelSpec {
+/**
+ * Kernel variant for a head size (the per-thread accumulators are sized at
+ * compile time) and activation dtype (scores and softmax are always f32).
+ */
+export function attentionKernel(headSize: number, dtype: Dtype = "f32"): KernelSpec {
   return {
     name: "attention",
-    key: `attention,d=${headSize}`,
+    key: `attention,d=${headSize},${dtype}`,
+    dtype,
     storage: [
-      { name: "qkv", element: "f32", access: "read" },
+      { name: "qkv", element: "act_t", access: "read" },
       { name: "mask", element: "u32", access: "read" },
-      { name: "out", element: "f32", access: "read_write" },
+      { name: "out", element: "act_t", access: "read_write" },
     ],
     uniforms: [
       { name: "count", type: "u32" },
@@ -44,7 +48,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let stride = 3u * params.width;
   let qBase = (b * T + i) * stride + h * D;
   var q: array<f32, D>;
-  for (var e = 0u; e < D; e++) { q[e] = qkv[qBase + e] * params.scale; }
+  for (var e = 0u; e < D; e++) { q[e] = f32(qkv[qBase + e]) * params.scale; }
   var acc: array<f32, D>;
   var runningMax = -3.0e38;
   var runningSum = 0.0;
@@ -52,18 +56,18 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     if (mask[b * T + j] == 0u) { continue; }
     let kBase = (b * T + j) * stride + params.width + h * D;
     var s = 0.0;
-    for (var e = 0u; e < D; e++) { s += q[e] * qkv[kBase + e]; }
+    for (var e = 0u; e < D; e++) { s += q[e] * f32(qkv[kBase + e]); }
     let newMax = max(runningMax, s);
     let correction = exp(runningMax - newMax);
     let p = exp(s - newMax);
     runningSum = runningSum * correction + p;
     let vBase = kBase + params.width;
-    for (var e = 0u; e < D; e++) { acc[e] = acc[e] * correction + p * qkv[vBase + e]; }
+    for (var e = 0u; e < D; e++) { acc[e] = acc[e] * correction + p * f32(qkv[vBase + e]); }
     runningMax = newMax;
   }
   let outBase = (b * T + i) * params.width + h * D;
   let inv = 1.0 / runningSum;
-  for (var e = 0u; e < D; e++) { out[outBase + e] = acc[e] * inv; }
+  for (var e = 0u; e < D; e++) { out[outBase + e] = act_t(acc[e] * inv); }
 }
 `,
   };
@@ -80,11 +84,12 @@ export function dispatchAttention(
     seqLen: number;
     heads: number;
     headSize: number;
+    dtype?: Dtype;
   },
 ) {
   const count = args.batch * args.heads * args.seqLen;
   return runtime.dispatch(
-    attentionKernel(args.headSize),
+    attentionKernel(args.headSize, args.dtype),
     [args.qkv, args.mask, args.out],
     [count, args.seqLen, args.heads, args.heads * args.headSize, 1 / Math.sqrt(args.headSize)],
     grid1d(Math.ceil(count / WORKGROUP)),

@@ -5,7 +5,7 @@
  * One workgroup per token; ids are validated on the CPU before upload.
  */
 import { LAYER_NORM_ROW_WGSL, workgroupSumWgsl } from "./_reduce.ts";
-import { grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
+import { type Dtype, grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
 
 const WORKGROUP = 64;
 
@@ -22,16 +22,17 @@ export const EMBEDDING_TABLES: KernelSpec["storage"] = [
 export const EMBEDDING_SUM = "word[ids[row] * params.size + i] + position[t * params.size + i] + " +
   "tokenType[types[row] * params.size + i]";
 
-/** The embeddings kernel. */
-export function embeddingsKernel(): KernelSpec {
+/** The embeddings kernel; `dtype` is the output's (the tables stay f32). */
+export function embeddingsKernel(dtype: Dtype = "f32"): KernelSpec {
   return {
     name: "embeddings",
-    key: "embeddings",
+    key: `embeddings,${dtype}`,
+    dtype,
     storage: [
       ...EMBEDDING_TABLES,
       { name: "gamma", element: "f32", access: "read" },
       { name: "beta", element: "f32", access: "read" },
-      { name: "out", element: "f32", access: "read_write" },
+      { name: "out", element: "act_t", access: "read_write" },
     ],
     uniforms: [
       { name: "rows", type: "u32" },
@@ -46,10 +47,13 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
   let row = wg.x + wg.y * nwg.x;
   if (row >= params.rows) { return; }
+  layer_norm_row(row * params.size, lid);
+}
+
+fn ln_input(base: u32, i: u32) -> f32 {
+  let row = base / params.size;
   let t = row % params.seqLen;
-  let base = row * params.size;
-  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) { out[base + i] = ${EMBEDDING_SUM}; }
-  layer_norm_row(base, lid);
+  return ${EMBEDDING_SUM};
 }
 `,
   };
@@ -71,10 +75,11 @@ export function dispatchEmbeddings(
     seqLen: number;
     size: number;
     eps: number;
+    dtype?: Dtype;
   },
 ) {
   return runtime.dispatch(
-    embeddingsKernel(),
+    embeddingsKernel(args.dtype),
     [
       args.ids,
       args.types,

@@ -1,12 +1,12 @@
 /**
  * LayerNorm with fused residual adds: `out = LN(x + r1 (+ r2)) * gamma + beta`
- * over rows of `size` elements. One workgroup per row: the sum is written to
- * `out`, then normalised in place (`layer_norm_row` in `_reduce.ts`).
+ * over rows of `size` elements. One workgroup per row (`layer_norm_row` in
+ * `_reduce.ts`); activations are f32 or f16, statistics always f32.
  * Used after attention (`LN(h + dense(ctx))`) and after the FFN
  * (`LN(ffn + a (+ PAL(h)))`).
  */
 import { LAYER_NORM_ROW_WGSL, workgroupSumWgsl } from "./_reduce.ts";
-import { grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
+import { type Dtype, grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
 
 const WORKGROUP = 64;
 
@@ -27,12 +27,20 @@ export function layerNormInputs(residuals: 0 | 1 | 2) {
   return { sum, storage };
 }
 
-/** Kernel variant by number of residual inputs (0, 1 or 2). */
-export function layerNormKernel(residuals: 0 | 1 | 2): KernelSpec {
-  const { sum, storage } = layerNormInputs(residuals);
+/** Kernel variant by number of residual inputs (0, 1 or 2) and activation dtype. */
+export function layerNormKernel(residuals: 0 | 1 | 2, dtype: Dtype = "f32"): KernelSpec {
+  const inputs = ["x", "r1", "r2"].slice(0, residuals + 1);
+  const storage: KernelSpec["storage"] = [
+    ...inputs.map((name) => ({ name, element: "act_t", access: "read" as const })),
+    { name: "gamma", element: "f32", access: "read" },
+    { name: "beta", element: "f32", access: "read" },
+    { name: "out", element: "act_t", access: "read_write" },
+  ];
+  const sum = inputs.map((name) => `f32(${name}[base + i])`).join(" + ");
   return {
     name: "layernorm",
-    key: `layernorm,residuals=${residuals}`,
+    key: `layernorm,residuals=${residuals},${dtype}`,
+    dtype,
     storage,
     uniforms: [
       { name: "rows", type: "u32" },
@@ -46,10 +54,10 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
   let row = wg.x + wg.y * nwg.x;
   if (row >= params.rows) { return; }
-  let base = row * params.size;
-  for (var i = lid; i < params.size; i += WORKGROUP_SIZE) { out[base + i] = ${sum}; }
-  layer_norm_row(base, lid);
+  layer_norm_row(row * params.size, lid);
 }
+
+fn ln_input(base: u32, i: u32) -> f32 { return ${sum}; }
 `,
   };
 }
@@ -66,12 +74,13 @@ export function dispatchLayerNorm(
     rows: number;
     size: number;
     eps: number;
+    dtype?: Dtype;
   },
 ) {
   const residuals = args.residuals ?? [];
   if (residuals.length > 2) throw new Error("LayerNorm takes at most two residual inputs");
   return runtime.dispatch(
-    layerNormKernel(residuals.length as 0 | 1 | 2),
+    layerNormKernel(residuals.length as 0 | 1 | 2, args.dtype),
     [args.x, ...residuals, args.gamma, args.beta, args.out],
     [args.rows, args.size, args.eps],
     grid1d(args.rows),

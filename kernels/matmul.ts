@@ -19,8 +19,10 @@
  * larger than the device's binding limit are split into column chunks, one
  * dispatch each.
  */
-import { type Activation, ACTIVATION_WGSL, applyActivation } from "./activation.ts";
-import type { Dispatch, KernelRuntime, KernelSpec } from "../runtime/kernel.ts";
+import { type Activation, ACTIVATION_WGSL } from "./activation.ts";
+import { epilogueWgsl } from "./_epilogue.ts";
+import { F16_BLOCK_M, F16_BLOCK_N, matmulF16Kernel } from "./matmul_f16.ts";
+import type { Dispatch, Dtype, KernelRuntime, KernelSpec } from "../runtime/kernel.ts";
 
 /** Rows of C per invocation (the register block) and per workgroup. */
 const BLOCK_M = 16;
@@ -35,7 +37,12 @@ const BLOCK_N = THREADS * GROUPS * 4;
 export interface PreparedLinear {
   inFeatures: number;
   outFeatures: number;
-  /** `[K, ceil(n / 4) · 4]` column chunks of the transposed weight, each within the binding limit. */
+  /** Storage of the weight and of the activations it reads and writes (the bias stays f32). */
+  dtype: Dtype;
+  /**
+   * Column chunks of the transposed weight, each within the binding limit:
+   * `[K, ceil(n / 4) · 4]` f32, or `[K, ceil(n / 8) · 8]` f16.
+   */
   chunks: { buffer: GPUBuffer; n0: number; n: number }[];
   bias: GPUBuffer;
 }
@@ -46,9 +53,10 @@ export class BufferLimitError extends Error {
 }
 
 /**
- * Upload a PyTorch `[N, K]` weight and `[N]` bias in the kernel's layout.
- * `maxBindingBytes` lowers the chunk size below the device limit (tests use it
- * to exercise chunking on small weights).
+ * Upload a PyTorch `[N, K]` weight and `[N]` bias in the kernel's layout,
+ * converting the weight to f16 when `dtype` is `f16`. `maxBindingBytes`
+ * lowers the chunk size below the device limit (tests use it to exercise
+ * chunking on small weights).
  */
 export function prepareLinear(
   device: GPUDevice,
@@ -59,9 +67,12 @@ export function prepareLinear(
     inFeatures: number;
     label: string;
     maxBindingBytes?: number;
+    dtype?: Dtype;
   },
 ): PreparedLinear {
   const { weight, bias, outFeatures: N, inFeatures: K, label } = args;
+  const dtype = args.dtype ?? "f32";
+  const [bytes, blockN, columnAlign] = dtype === "f16" ? [2, F16_BLOCK_N, 8] : [4, BLOCK_N, 4];
   if (weight.length !== N * K || bias.length !== N) {
     throw new RangeError(
       `Tensor "${label}" has ${weight.length} weights and ${bias.length} biases, expected [${N}, ${K}] and [${N}]`,
@@ -72,36 +83,41 @@ export function prepareLinear(
     args.maxBindingBytes ?? Infinity,
   );
   // Chunks are whole multiples of a workgroup block so a dispatch never straddles two.
-  const columnsPerChunk = Math.floor(limit / (K * 4) / BLOCK_N) * BLOCK_N;
+  const columnsPerChunk = Math.floor(limit / (K * bytes) / blockN) * blockN;
   if (columnsPerChunk === 0) {
     throw new BufferLimitError(
       `Tensor "${label}" [${N}, ${K}] does not fit this device: one column block needs ${
-        K * 4 * BLOCK_N
+        K * bytes * blockN
       } bytes, the device allows ${limit} per binding`,
     );
   }
   const chunks: PreparedLinear["chunks"] = [];
   for (let n0 = 0; n0 < N; n0 += columnsPerChunk) {
     const n = Math.min(columnsPerChunk, N - n0);
-    const stride = Math.ceil(n / 4) * 4;
-    const transposed = new Float32Array(K * stride);
+    const stride = Math.ceil(n / columnAlign) * columnAlign;
+    const transposed = dtype === "f16"
+      ? new Float16Array(K * stride)
+      : new Float32Array(K * stride);
     for (let j = 0; j < n; j++) {
       const row = (n0 + j) * K;
       for (let k = 0; k < K; k++) transposed[k * stride + j] = weight[row + k];
     }
     chunks.push({ buffer: upload(device, transposed, `${label}[${n0}:]`), n0, n });
   }
-  return { inFeatures: K, outFeatures: N, chunks, bias: upload(device, bias, `${label}.bias`) };
+  const biasBuffer = upload(device, bias, `${label}.bias`);
+  return { inFeatures: K, outFeatures: N, dtype, chunks, bias: biasBuffer };
 }
 
-function upload(device: GPUDevice, data: Float32Array, label: string): GPUBuffer {
+function upload(device: GPUDevice, data: Float32Array | Float16Array, label: string): GPUBuffer {
   const buffer = device.createBuffer({
     label,
     size: Math.max(16, Math.ceil(data.byteLength / 16) * 16),
     usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
     mappedAtCreation: true,
   });
-  new Float32Array(buffer.getMappedRange(), 0, data.length).set(data);
+  new Uint8Array(buffer.getMappedRange(), 0, data.byteLength).set(
+    new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+  );
   buffer.unmap();
   return buffer;
 }
@@ -197,20 +213,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     }
 }
 
-// Epilogue of one row of 4 columns: bias, residual, activation, bounds.
-fn store(row: u32, col4: u32, acc: vec4f) {
-  if (row >= params.m) { return; }
-  for (var j = 0u; j < 4u; j++) {
-    let col = col4 * 4u + j;
-    if (col >= params.n) { return; }
-    let outCol = params.n0 + col;
-    let index = row * params.ldc + outCol;
-    var v = acc[j] + bias[outCol];
-    ${residual ? "v += r[index];" : ""}
-    c[index] = ${applyActivation(activation, "v")};
-  }
-}
-`,
+${epilogueWgsl(activation, residual)}`,
   };
 }
 
@@ -230,7 +233,10 @@ export interface MatmulArgs {
   residual?: GPUBuffer;
 }
 
-/** Record `C = act(A·Wᵀ + b (+ R))`: one dispatch per weight chunk. */
+/**
+ * Record `C = act(A·Wᵀ + b (+ R))`: one dispatch per weight chunk, with the
+ * f32 or f16 kernel after the Linear's dtype (A, C and R are in that dtype).
+ */
 export async function dispatchMatmul(
   runtime: KernelRuntime,
   args: MatmulArgs,
@@ -239,22 +245,26 @@ export async function dispatchMatmul(
   const k = linear.inFeatures;
   const lda = args.lda ?? k;
   const ldc = args.ldc ?? linear.outFeatures;
-  const spec = matmulKernel({
+  const half = linear.dtype === "f16";
+  // Values per packed load of A and per column group of W, and the block.
+  const [width, blockM, blockN] = half ? [8, F16_BLOCK_M, F16_BLOCK_N] : [4, BLOCK_M, BLOCK_N];
+  const options = {
     activation: args.activation ?? "none",
     residual: args.residual !== undefined,
-    vectorA: k % 4 === 0 && lda % 4 === 0,
-  });
+    vectorA: k % width === 0 && lda % width === 0,
+  };
+  const spec = half ? matmulF16Kernel(options) : matmulKernel(options);
   const dispatches: Dispatch[] = [];
   for (const chunk of linear.chunks) {
     const buffers = [args.a, chunk.buffer, linear.bias, args.c];
     if (args.residual) buffers.push(args.residual);
-    const stride4 = Math.ceil(chunk.n / 4);
+    const groups = Math.ceil(chunk.n / width);
     dispatches.push(
       await runtime.dispatch(
         spec,
         buffers,
-        [m, chunk.n, k, lda, ldc, chunk.n0, stride4],
-        [Math.ceil(stride4 / (THREADS * GROUPS)), Math.ceil(m / BLOCK_M), 1],
+        [m, chunk.n, k, lda, ldc, chunk.n0, groups],
+        [Math.ceil(chunk.n / blockN), Math.ceil(m / blockM), 1],
       ),
     );
   }

@@ -7,14 +7,21 @@
 import assert from "node:assert/strict";
 import { type Activation, activationReference } from "./activation.ts";
 import { dispatchMatmul, prepareLinear } from "./matmul.ts";
-import { KernelRuntime, readFloats, submitDispatches } from "../runtime/kernel.ts";
+import { type Dtype, KernelRuntime, readFloats, submitDispatches } from "../runtime/kernel.ts";
 import { gpuTest } from "../tests/_gpu.ts";
+import type { Gpu } from "../runtime/device.ts";
 
 /**
  * `|got - ref| <= atol + rtol·|ref|`; float32 accumulation of K products of
- * O(1) values drifts like `sqrt(K)·ε`, so atol scales with `sqrt(K)`.
+ * O(1) values drifts like `sqrt(K)·ε`, so atol scales with `sqrt(K)`. The f16
+ * kernel accumulates in f32 too but rounds its output to f16, which adds at
+ * most half an f16 ulp, 2⁻¹¹ relative; its inputs are rounded to f16 on the
+ * host first, so the reference sees the values the kernel reads.
  */
-const TOLERANCE = { atol: (k: number) => 1e-5 * Math.sqrt(k), rtol: 1e-5 };
+const TOLERANCE: Record<Dtype, { atol: (k: number) => number; rtol: number }> = {
+  f32: { atol: (k) => 1e-5 * Math.sqrt(k), rtol: 1e-5 },
+  f16: { atol: (k) => 1e-5 * Math.sqrt(k), rtol: 1e-5 + 2 ** -11 },
+};
 
 interface Case {
   m: number;
@@ -25,6 +32,7 @@ interface Case {
   activation?: Activation;
   residual?: boolean;
   maxBindingBytes?: number;
+  dtype?: Dtype;
 }
 
 /** Deterministic values in [-1, 1) (xorshift), so failures reproduce. */
@@ -38,7 +46,22 @@ function random(length: number, seed: number): Float32Array<ArrayBuffer> {
   });
 }
 
-function storage(device: GPUDevice, data: Float32Array<ArrayBuffer>): GPUBuffer {
+/** Round to f16 in place when `dtype` is f16, so references use the stored values. */
+function rounded(data: Float32Array<ArrayBuffer>, dtype: Dtype): Float32Array<ArrayBuffer> {
+  if (dtype === "f16") data.set(new Float16Array(data));
+  return data;
+}
+
+function storage(
+  device: GPUDevice,
+  values: Float32Array<ArrayBuffer>,
+  dtype: Dtype = "f32",
+): GPUBuffer {
+  // Whole 4-byte words: writeBuffer needs them, and an odd count of f16 values is not one.
+  const data = dtype === "f16"
+    ? new Float16Array(Math.ceil(values.length / 2) * 2).fill(0)
+    : values;
+  if (data !== values) data.set(values);
   const buffer = device.createBuffer({
     size: Math.max(16, Math.ceil(data.byteLength / 16) * 16),
     usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
@@ -52,8 +75,11 @@ async function check(device: GPUDevice, runtime: KernelRuntime, c: Case) {
   const { m, n, k } = c;
   const lda = c.lda ?? k, ldc = c.ldc ?? n;
   const activation = c.activation ?? "none";
-  const a = random(m * lda, 1 + m + 7 * k), w = random(n * k, 2 + n), bias = random(n, 3);
-  const r = random(m * ldc, 4);
+  const dtype = c.dtype ?? "f32";
+  const a = rounded(random(m * lda, 1 + m + 7 * k), dtype);
+  const w = rounded(random(n * k, 2 + n), dtype);
+  const bias = random(n, 3);
+  const r = rounded(random(m * ldc, 4), dtype);
   // C starts as a sentinel so columns past N (ldc > N) must stay untouched.
   const c0 = new Float32Array(m * ldc).fill(-7);
   const linear = prepareLinear(device, {
@@ -63,9 +89,10 @@ async function check(device: GPUDevice, runtime: KernelRuntime, c: Case) {
     inFeatures: k,
     label: "test",
     maxBindingBytes: c.maxBindingBytes,
+    dtype,
   });
-  const aBuf = storage(device, a), cBuf = storage(device, c0);
-  const rBuf = c.residual ? storage(device, r) : undefined;
+  const aBuf = storage(device, a, dtype), cBuf = storage(device, c0, dtype);
+  const rBuf = c.residual ? storage(device, r, dtype) : undefined;
   const dispatches = await dispatchMatmul(runtime, {
     linear,
     a: aBuf,
@@ -77,7 +104,10 @@ async function check(device: GPUDevice, runtime: KernelRuntime, c: Case) {
     residual: rBuf,
   });
   submitDispatches(device, dispatches);
-  const got = await readFloats(device, cBuf, m * ldc);
+  const got = dtype === "f16"
+    ? new Float16Array((await readFloats(device, cBuf, Math.ceil(m * ldc / 2))).buffer, 0, m * ldc)
+    : await readFloats(device, cBuf, m * ldc);
+  const tolerance = TOLERANCE[dtype];
   let worst = { excess: -Infinity, at: "", got: 0, ref: 0 };
   const act = activationReference[activation];
   for (let i = 0; i < m; i++) {
@@ -90,7 +120,7 @@ async function check(device: GPUDevice, runtime: KernelRuntime, c: Case) {
         ref = act(sum);
       }
       const value = got[i * ldc + j];
-      const excess = Math.abs(value - ref) - (TOLERANCE.atol(k) + TOLERANCE.rtol * Math.abs(ref));
+      const excess = Math.abs(value - ref) - (tolerance.atol(k) + tolerance.rtol * Math.abs(ref));
       if (!(excess <= worst.excess)) {
         worst = {
           excess: Number.isNaN(excess) ? Infinity : excess,
@@ -108,9 +138,9 @@ async function check(device: GPUDevice, runtime: KernelRuntime, c: Case) {
 }
 
 function describe(c: Case): string {
-  return `M=${c.m} N=${c.n} K=${c.k} lda=${c.lda ?? c.k} ldc=${c.ldc ?? c.n} act=${
-    c.activation ?? "none"
-  } residual=${c.residual ?? false}`;
+  return `${c.dtype ?? "f32"} M=${c.m} N=${c.n} K=${c.k} lda=${c.lda ?? c.k} ldc=${
+    c.ldc ?? c.n
+  } act=${c.activation ?? "none"} residual=${c.residual ?? false}`;
 }
 
 async function checkAll(device: GPUDevice, cases: Case[]): Promise<void> {
@@ -124,50 +154,65 @@ async function checkAll(device: GPUDevice, cases: Case[]): Promise<void> {
   }
 }
 
-gpuTest("matmul matches float64 reference on odd shapes", async ({ device }) => {
-  const cases: Case[] = [];
-  for (const m of [1, 3, 37, 130]) {
-    for (const [n, k] of [[1, 17], [2, 34], [3, 64], [65, 100], [200, 768], [65, 17]]) {
-      cases.push({ m, n, k });
+/** Both kernels: f32, and f16 storage with f32 arithmetic (needs `shader-f16`, which lavapipe has). */
+const DTYPES: Dtype[] = ["f32", "f16"];
+
+for (const dtype of DTYPES) {
+  const ready = (gpu: Gpu) => {
+    assert.ok(dtype === "f32" || gpu.hasF16, `the adapter "${gpu.description}" lacks shader-f16`);
+    return gpu.device;
+  };
+
+  gpuTest(`matmul (${dtype}) matches float64 reference on odd shapes`, async (gpu) => {
+    const cases: Case[] = [];
+    for (const m of [1, 3, 37, 130]) {
+      for (const [n, k] of [[1, 17], [2, 34], [3, 64], [65, 100], [200, 768], [65, 17]]) {
+        cases.push({ m, n, k, dtype });
+      }
     }
-  }
-  await checkAll(device, cases);
-});
+    await checkAll(ready(gpu), cases);
+  });
 
-gpuTest("matmul reads a strided A and writes a strided C", async ({ device }) => {
-  await checkAll(device, [
-    { m: 5, n: 65, k: 64, lda: 64 * 7 }, // the pooler: row b at b·T·H
-    { m: 3, n: 200, k: 34, lda: 37 }, // lda not a multiple of 4: scalar reads of A
-    { m: 9, n: 3, k: 100, lda: 101, ldc: 5 },
-  ]);
-});
+  gpuTest(`matmul (${dtype}) reads a strided A and writes a strided C`, async (gpu) => {
+    await checkAll(ready(gpu), [
+      { m: 5, n: 65, k: 64, lda: 64 * 7, dtype }, // the pooler: row b at b·T·H
+      { m: 5, n: 65, k: 64, lda: 68, dtype }, // lda a multiple of 4, not of 8
+      { m: 3, n: 200, k: 34, lda: 37, dtype }, // lda not a multiple of 4: scalar reads of A
+      { m: 9, n: 3, k: 100, lda: 101, ldc: 5, dtype },
+    ]);
+  });
 
-gpuTest("matmul applies each activation and the residual", async ({ device }) => {
-  const cases: Case[] = [];
-  for (const activation of ["none", "gelu", "gelu_new", "tanh"] as const) {
-    cases.push({ m: 37, n: 65, k: 100, activation });
-    cases.push({ m: 3, n: 200, k: 17, activation, residual: true });
-  }
-  await checkAll(device, cases);
-});
+  gpuTest(`matmul (${dtype}) applies each activation and the residual`, async (gpu) => {
+    const cases: Case[] = [];
+    for (const activation of ["none", "gelu", "gelu_new", "tanh"] as const) {
+      cases.push({ m: 37, n: 65, k: 100, activation, dtype });
+      cases.push({ m: 3, n: 200, k: 17, activation, residual: true, dtype });
+      cases.push({ m: 19, n: 40, k: 96, activation, residual: true, dtype });
+    }
+    await checkAll(ready(gpu), cases);
+  });
 
-gpuTest("matmul splits large weights into column chunks", async ({ device }) => {
-  const runtime = new KernelRuntime(device);
-  // 768 columns per chunk (one workgroup's block): N = 1800 needs three chunks, the last one partial.
-  const c = { m: 37, n: 1800, k: 34, maxBindingBytes: 34 * 4 * 768, residual: true };
-  const { worst, chunks } = await check(device, runtime, { ...c, activation: "gelu" });
-  assert.equal(chunks, 3);
-  assert.ok(worst.excess <= 0, `${describe(c)}: worst mismatch at ${worst.at}`);
-  assert.throws(
-    () =>
-      prepareLinear(device, {
-        weight: new Float32Array(8 * 34),
-        bias: new Float32Array(8),
-        outFeatures: 8,
-        inFeatures: 34,
-        label: "tiny",
-        maxBindingBytes: 1024,
-      }),
-    /does not fit this device/,
-  );
-});
+  gpuTest(`matmul (${dtype}) splits large weights into column chunks`, async (gpu) => {
+    const device = ready(gpu);
+    const runtime = new KernelRuntime(device);
+    // Chunks are whole workgroup blocks (768 columns f32, 256 f16): three chunks, the last partial.
+    const [bytes, block, n] = dtype === "f16" ? [2, 256, 600] : [4, 768, 1800];
+    const c = { m: 37, n, k: 34, maxBindingBytes: 34 * bytes * block, residual: true, dtype };
+    const { worst, chunks } = await check(device, runtime, { ...c, activation: "gelu" });
+    assert.equal(chunks, 3);
+    assert.ok(worst.excess <= 0, `${describe(c)}: worst mismatch at ${worst.at}`);
+    assert.throws(
+      () =>
+        prepareLinear(device, {
+          weight: new Float32Array(8 * 34),
+          bias: new Float32Array(8),
+          outFeatures: 8,
+          inFeatures: 34,
+          label: "tiny",
+          maxBindingBytes: 256,
+          dtype,
+        }),
+      /does not fit this device/,
+    );
+  });
+}

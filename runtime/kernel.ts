@@ -30,7 +30,21 @@ export interface KernelSpec {
   workgroupSize: number;
   /** WGSL after the generated declarations; its entry point is `main`. */
   body: string;
-  enableF16?: boolean;
+  /**
+   * Storage type of activations, declared as the WGSL alias `act_t` (bindings
+   * may use it as their element); `f16` also enables the `f16` extension.
+   * Kernel bodies convert with `f32(…)` on load and `act_t(…)` on store, so
+   * one body serves both precisions. Default `f32`.
+   */
+  dtype?: Dtype;
+}
+
+/** Storage precision of activations and Linear weights. */
+export type Dtype = "f32" | "f16";
+
+/** Bytes of one element of a dtype. */
+export function dtypeBytes(dtype: Dtype): number {
+  return dtype === "f16" ? 2 : 4;
 }
 
 /** A recorded dispatch: a pipeline with its bind group and grid. */
@@ -61,7 +75,9 @@ export function grid1d(workgroups: number): [number, number, number] {
 /** Generate the WGSL source of a kernel spec. */
 export function kernelSource(spec: KernelSpec): string {
   const lines: string[] = [];
-  if (spec.enableF16) lines.push("enable f16;");
+  const dtype = spec.dtype ?? "f32";
+  if (dtype === "f16") lines.push("enable f16;");
+  lines.push(`alias act_t = ${dtype};`);
   spec.storage.forEach((b, i) => {
     lines.push(
       `@group(0) @binding(${i}) var<storage, ${b.access}> ${b.name}: array<${b.element}>;`,

@@ -8,7 +8,7 @@
 import type { Backend, BackendInfo, EncoderInput, EncoderOutput, OutputName } from "../backend.ts";
 import type { Model } from "../../models/model.ts";
 import { acquireGpu, type Gpu } from "../../runtime/device.ts";
-import { encodeDispatches, KernelRuntime } from "../../runtime/kernel.ts";
+import { type Dtype, dtypeBytes, encodeDispatches, KernelRuntime } from "../../runtime/kernel.ts";
 import { ActivationPool, buildPlan, type ForwardPlan } from "./plan.ts";
 import { taskCount } from "../../models/config.ts";
 import { validateInput } from "../validate.ts";
@@ -26,6 +26,16 @@ export interface WebGpuOptions {
   timestamps?: boolean;
   /** Count and time every forward pass's dispatches (one compute pass each when timed). */
   profiler?: ForwardProfiler;
+  /**
+   * Storage of activations and Linear weights (default f32). `f16` needs the
+   * adapter's `shader-f16` feature; arithmetic stays f32 either way.
+   */
+  dtype?: Dtype;
+}
+
+/** Raised when `dtype` f16 is asked of an adapter without `shader-f16`. */
+export class DtypeUnsupportedError extends Error {
+  override name = "DtypeUnsupportedError";
 }
 
 /** Upload a model and return a WebGPU backend for it. */
@@ -34,12 +44,22 @@ export async function createWebGpuBackend(
   options: WebGpuOptions = {},
 ): Promise<WebGpuBackend> {
   const gpu = options.gpu ?? await acquireGpu();
+  const dtype = options.dtype ?? "f32";
+  if (dtype === "f16" && !gpu.hasF16) {
+    if (options.gpu === undefined) gpu.device.destroy();
+    throw new DtypeUnsupportedError(
+      `--dtype f16 needs the WebGPU feature shader-f16, which the adapter "${gpu.description}" does not have (its features: ${
+        gpu.features.join(", ") || "none"
+      }); use --dtype f32`,
+    );
+  }
   const backend = new WebGpuBackend(
     gpu,
     model,
     options.gpu === undefined,
     options.timestamps,
     options.profiler,
+    dtype,
   );
   await backend.warmUp();
   return backend;
@@ -64,10 +84,11 @@ export class WebGpuBackend implements Backend {
     readonly ownsDevice: boolean,
     timestamps = false,
     profiler?: ForwardProfiler,
+    readonly dtype: Dtype = "f32",
   ) {
-    this.info = { name: "webgpu", device: gpu.description, features: gpu.features };
+    this.info = { name: "webgpu", device: gpu.description, features: gpu.features, dtype };
     this.#runtime = new KernelRuntime(gpu.device);
-    this.#weights = new GpuWeights(gpu.device, model);
+    this.#weights = new GpuWeights(gpu.device, model, dtype);
     this.#pool = new ActivationPool(gpu.device);
     this.#profiler = profiler;
     // A profiler splits the pass and times each dispatch itself.
@@ -135,9 +156,11 @@ export class WebGpuBackend implements Backend {
       encoder.copyBufferToBuffer(source, 0, staging, 0, bytes);
       reads.push([name, staging]);
     };
+    // f16 outputs are widened on the CPU; copies are whole 4-byte words.
+    const elementBytes = dtypeBytes(this.dtype);
     for (const name of outputs) {
       const output = plan.outputs[name];
-      if (output) copyOut(name, output.buffer, output.floats * 4);
+      if (output) copyOut(name, output.buffer, Math.ceil(output.floats * elementBytes / 4) * 4);
     }
     if (this.#querySet && this.#queryBuffer) {
       encoder.resolveQuerySet(this.#querySet, 0, 2, this.#queryBuffer, 0);
@@ -155,7 +178,10 @@ export class WebGpuBackend implements Backend {
         const [begin, end] = new BigUint64Array(range);
         this.lastGpuMs = Number(end - begin) / 1e6;
       } else {
-        result[name] = new Float32Array(range.slice(0));
+        const floats = plan.outputs[name]!.floats;
+        result[name] = this.dtype === "f16"
+          ? Float32Array.from(new Float16Array(range, 0, floats))
+          : new Float32Array(range.slice(0));
       }
       staging.unmap();
       staging.destroy();

@@ -15,7 +15,7 @@ import { dispatchEmbeddings } from "../../kernels/embeddings.ts";
 import { dispatchLayerNorm } from "../../kernels/layernorm.ts";
 import { dispatchMatmul } from "../../kernels/matmul.ts";
 import type { LayerNames, LinearNames, NormNames, TopLayerNames } from "../../models/layout.ts";
-import type { Dispatch, KernelRuntime } from "../../runtime/kernel.ts";
+import { type Dispatch, dtypeBytes, type KernelRuntime } from "../../runtime/kernel.ts";
 import type { GpuWeights } from "./weights.ts";
 
 /** Activation buffers by role, grown on demand and shared by all plans. */
@@ -26,9 +26,9 @@ export class ActivationPool {
 
   constructor(readonly device: GPUDevice) {}
 
-  /** A storage buffer of at least `floats` float32 values for `role`. */
-  get(role: string, floats: number): GPUBuffer {
-    const bytes = Math.max(16, floats * 4);
+  /** A storage buffer of at least `count` elements of `elementBytes` (4: f32, u32; 2: f16) for `role`. */
+  get(role: string, count: number, elementBytes = 4): GPUBuffer {
+    const bytes = Math.max(16, count * elementBytes);
     const existing = this.#buffers.get(role);
     if (existing && existing.size >= bytes) return existing;
     const limit = this.device.limits.maxStorageBufferBindingSize;
@@ -65,6 +65,7 @@ export interface ForwardPlan {
   generation: number;
   dispatches: Dispatch[];
   inputs: { ids: GPUBuffer; types: GPUBuffer; mask: GPUBuffer };
+  /** Output buffers, `floats` values each in the weights' dtype. */
   outputs: {
     lastHiddenState: { buffer: GPUBuffer; floats: number };
     pooledOutput: { buffer: GPUBuffer; floats: number };
@@ -84,13 +85,14 @@ export async function buildPlan(
   const rows = batch * seqLen;
   const H = config.hiddenSize;
   const eps = config.layerNormEps;
+  const dtype = weights.dtype;
   const dispatches: Dispatch[] = [];
   const record = async (d: Dispatch | Promise<Dispatch> | Promise<Dispatch[]>) => {
     const result = await d;
     if (Array.isArray(result)) dispatches.push(...result);
     else dispatches.push(result);
   };
-  const act = (role: string, width: number) => pool.get(role, rows * width);
+  const act = (role: string, width: number) => pool.get(role, rows * width, dtypeBytes(dtype));
   const linear = (names: LinearNames) => weights.linear(names);
   const norm = (names: NormNames) => ({
     gamma: weights.tensor(names.weight),
@@ -120,6 +122,7 @@ export async function buildPlan(
     seqLen,
     size: E,
     eps,
+    dtype,
   }));
   if (layout.embeddingProjection) {
     await record(dispatchMatmul(runtime, {
@@ -149,6 +152,7 @@ export async function buildPlan(
       seqLen,
       heads: dims.heads,
       headSize: dims.width / dims.heads,
+      dtype,
     }));
     return ctx;
   };
@@ -176,6 +180,7 @@ export async function buildPlan(
       rows,
       size: dims.width,
       eps,
+      dtype,
     }));
   };
 
@@ -255,6 +260,7 @@ export async function buildPlan(
       rows,
       size: H,
       eps,
+      dtype,
     }));
     [h, spare] = [spare, h];
   }
@@ -279,7 +285,7 @@ export async function buildPlan(
   }
 
   // Pooler reads each sequence's first row in place (row stride T·H).
-  const pooled = pool.get("pooled", batch * H);
+  const pooled = pool.get("pooled", batch * H, dtypeBytes(dtype));
   await record(dispatchMatmul(runtime, {
     linear: linear(layout.pooler),
     a: h,
@@ -291,14 +297,14 @@ export async function buildPlan(
 
   let logits: ForwardPlan["outputs"]["logits"];
   if (layout.qaOutputs) {
-    const buffer = pool.get("logits", rows * 2);
+    const buffer = pool.get("logits", rows * 2, dtypeBytes(dtype));
     await record(
       dispatchMatmul(runtime, { linear: linear(layout.qaOutputs), a: h, c: buffer, m: rows }),
     );
     logits = { buffer, floats: rows * 2 };
   } else if (layout.classifiers.length > 0) {
     const classifier = layout.classifiers[config.head.kind === "multi-task" ? task : 0];
-    const buffer = pool.get("logits", batch * classifier.outFeatures);
+    const buffer = pool.get("logits", batch * classifier.outFeatures, dtypeBytes(dtype));
     await record(
       dispatchMatmul(runtime, { linear: linear(classifier), a: pooled, c: buffer, m: batch }),
     );

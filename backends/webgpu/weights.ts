@@ -3,17 +3,24 @@
  * GEMM kernel's layout; Q, K and V are concatenated into one `[3W, in]`
  * Linear so a layer runs one QKV GEMM. Tensors shared between layers
  * (ALBERT's cross-layer sharing) are uploaded once and found by name.
+ * With `dtype` f16, Linear weights are converted to f16 at upload; embedding
+ * tables, LayerNorm parameters and biases stay f32 (small, and read once).
  */
 import { BufferLimitError, type PreparedLinear, prepareLinear } from "../../kernels/matmul.ts";
 import type { LinearNames } from "../../models/layout.ts";
 import type { Model } from "../../models/model.ts";
+import type { Dtype } from "../../runtime/kernel.ts";
 
 /** Device copies of a model's weights, keyed by tensor name. */
 export class GpuWeights {
   #tensors = new Map<string, GPUBuffer>();
   #linears = new Map<string, PreparedLinear>();
 
-  constructor(readonly device: GPUDevice, readonly model: Model) {}
+  constructor(
+    readonly device: GPUDevice,
+    readonly model: Model,
+    readonly dtype: Dtype = "f32",
+  ) {}
 
   /** A tensor as a plain float32 storage buffer (embeddings, LayerNorm parameters). */
   tensor(name: string): GPUBuffer {
@@ -53,7 +60,14 @@ export class GpuWeights {
         bias.set(this.#data(part.bias), row);
         row += part.outFeatures;
       }
-      linear = prepareLinear(this.device, { weight, bias, outFeatures, inFeatures, label: key });
+      linear = prepareLinear(this.device, {
+        weight,
+        bias,
+        outFeatures,
+        inFeatures,
+        label: key,
+        dtype: this.dtype,
+      });
       this.#linears.set(key, linear);
     }
     return linear;

@@ -41,6 +41,8 @@ interface Variant {
   /** "kn": scalar [K, N]; "kn16": [K, N] as f16 pairs packed in u32; "tex": rgba32f texture [K][N/4]. */
   layout: "kn" | "kn16" | "tex";
   aTex?: boolean;
+  /** A stored as f16 pairs packed in u32 along K. */
+  aHalf?: boolean;
   aUbo?: boolean;
   wUbo?: boolean;
   source: (s: Shape) => string;
@@ -260,7 +262,93 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   };
 }
 
+/**
+ * R rows × CG groups of 8 columns per lane, A and W both stored as f16 pairs
+ * packed in u32 (A: one vec4<u32> = 8 values along K; W: one vec4<u32> = 8
+ * columns), f32 accumulation: half the loaded components of the f32 kernel.
+ */
+function halfAW(r: number, cg: number, wg = 32): Variant {
+  return {
+    name: `halfAW r=${r} c=${cg}x8 wg=${wg}`,
+    layout: "kn16",
+    aHalf: true,
+    grid: (s) => [s.n / 8 / wg / cg, s.m / r, 1],
+    source: (s) => `
+@group(0) @binding(0) var<storage, read> a: array<vec4u>;
+@group(0) @binding(1) var<storage, read> w: array<vec4u>;
+@group(0) @binding(2) var<storage, read> bias: array<vec4f>;
+@group(0) @binding(3) var<storage, read_write> c: array<vec4f>;
+const K8 = ${s.k / 8}u;
+const N4 = ${s.n / 4}u;
+const N8 = ${s.n / 8}u;
+fn lo(p: vec4u) -> vec4f { return vec4f(unpack2x16float(p.x), unpack2x16float(p.y)); }
+fn hi(p: vec4u) -> vec4f { return vec4f(unpack2x16float(p.z), unpack2x16float(p.w)); }
+@compute @workgroup_size(${wg})
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let col8 = wg.x * ${wg * cg}u + lid.x;
+  let row0 = wg.y * ${r}u;
+  ${
+      range(r).map((i) =>
+        range(cg).map((j) => `var l${i}_${j} = vec4f(0.0); var h${i}_${j} = vec4f(0.0);`).join(" ")
+      ).join("\n  ")
+    }
+  for (var k8 = 0u; k8 < K8; k8++) {
+    ${
+      range(cg).map((j) =>
+        range(8).map((q) => `let p${j}_${q} = w[(k8 * 8u + ${q}u) * N8 + col8 + ${j * wg}u];`)
+          .join(" ")
+      ).join("\n    ")
+    }
+    ${
+      range(cg).map((j) =>
+        range(8).map((q) => `let wl${j}_${q} = lo(p${j}_${q}); let wh${j}_${q} = hi(p${j}_${q});`)
+          .join(" ")
+      ).join("\n    ")
+    }
+    ${
+      range(r).map((i) =>
+        `let pa${i} = a[(row0 + ${i}u) * K8 + k8]; let a${i} = array<vec4f, 2>(lo(pa${i}), hi(pa${i}));
+    ${
+          range(cg).map((j) =>
+            range(8).map((q) =>
+              `l${i}_${j} = fma(vec4f(a${i}[${q >> 2}][${
+                q & 3
+              }]), wl${j}_${q}, l${i}_${j}); h${i}_${j} = fma(vec4f(a${i}[${q >> 2}][${
+                q & 3
+              }]), wh${j}_${q}, h${i}_${j});`
+            ).join(" ")
+          ).join("\n    ")
+        }`
+      ).join("\n    ")
+    }
+  }
+  ${
+      range(r).map((i) =>
+        range(cg).map((j) =>
+          `c[(row0 + ${i}u) * N4 + (col8 + ${j * wg}u) * 2u] = l${i}_${j} + bias[(col8 + ${
+            j * wg
+          }u) * 2u]; c[(row0 + ${i}u) * N4 + (col8 + ${
+            j * wg
+          }u) * 2u + 1u] = h${i}_${j} + bias[(col8 + ${j * wg}u) * 2u + 1u];`
+        ).join("\n  ")
+      ).join("\n  ")
+    }
+}`,
+  };
+}
+
 const VARIANTS: Record<string, Variant> = {
+  "40": halfAW(8, 1),
+  "41": halfAW(16, 1),
+  "42": halfAW(8, 3),
+  "43": halfAW(16, 3),
+  "44": halfAW(16, 2, 48),
+  "45": halfAW(32, 1),
+  "46": halfAW(16, 1, 96),
+  "47": halfAW(8, 2, 48),
+  "48": halfAW(24, 2, 48),
+  "49": halfAW(12, 2, 48),
+  "50": halfAW(16, 2, 16),
   "25": half8(4),
   "26": half8(3),
   "27": half8(8),
@@ -329,6 +417,11 @@ async function run(v: Variant, s: Shape, reps: number) {
   for (let j = 0; j < s.n; j++) for (let k = 0; k < s.k; k++) kn[k * s.n + j] = w[j * s.k + k];
   const S = GPUBufferUsage.STORAGE;
   let aRes: GPUBindingResource = { buffer: buffer(a, S) };
+  if (v.aHalf) {
+    const half = new Float16Array(a);
+    a.set(half);
+    aRes = { buffer: buffer(new Float32Array(half.buffer), S) };
+  }
   if (v.aUbo) {
     aRes = { buffer: buffer(a, S | GPUBufferUsage.UNIFORM), size: 65536 };
   }

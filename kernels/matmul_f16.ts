@@ -1,0 +1,151 @@
+/**
+ * The Linear GEMM with f16 storage: `C = act(A·Wᵀ + bias (+ R))` where A, C
+ * and R are f16 activations and W is the f16 weight, with every product and
+ * sum in f32 (only storage is half precision).
+ *
+ * Why it is faster on llvmpipe: a storage load costs about the same per
+ * 32-bit component whatever it holds (`benchmarks/lab/load_cost.ts`), so
+ * both operands are read as f16 pairs packed in `vec4<u32>`, 8 values per
+ * load, and unpacked in registers. W is laid out at upload as `[K, N]`
+ * padded to whole groups of 8 columns; A is read 8 values along K at a time
+ * when K and lda are multiples of 8 (else element by element). An invocation
+ * owns 16 rows × 2 groups of 8 columns (`THREADS` groups apart, so
+ * neighbouring lanes read neighbouring addresses): each step of 8 along K
+ * loads 16 + 16 `vec4<u32>` for 2048 FMAs, against 112 loaded components per
+ * 768 FMAs in the f32 kernel (`gemm_lab.ts` variants 40–50: 30 GFLOP/s at
+ * 1024×768×768 against 21 for f32).
+ */
+import { type Activation, ACTIVATION_WGSL } from "./activation.ts";
+import { epilogueWgsl } from "./_epilogue.ts";
+import type { KernelSpec } from "../runtime/kernel.ts";
+
+/** Rows of C per invocation and per workgroup. */
+export const F16_BLOCK_M = 16;
+/** Invocations per workgroup. */
+export const F16_THREADS = 16;
+/** Groups of 8 columns per invocation, `F16_THREADS` groups apart. */
+const GROUPS = 2;
+/** Columns of C per workgroup. */
+export const F16_BLOCK_N = F16_THREADS * GROUPS * 8;
+
+const rows = [...Array(F16_BLOCK_M).keys()];
+const groups = [...Array(GROUPS).keys()];
+const octet = [...Array(8).keys()];
+
+/** Kernel variant: packed reads of A need K and lda to be multiples of 8. */
+export function matmulF16Kernel(
+  options: { activation: Activation; residual: boolean; vectorA: boolean },
+): KernelSpec {
+  const { activation, residual, vectorA } = options;
+  const storage: KernelSpec["storage"] = [
+    { name: "a", element: vectorA ? "vec4<u32>" : "act_t", access: "read" },
+    { name: "w", element: "vec4<u32>", access: "read" },
+    { name: "bias", element: "f32", access: "read" },
+    { name: "c", element: "act_t", access: "read_write" },
+  ];
+  if (residual) storage.push({ name: "r", element: "act_t", access: "read" });
+  // A[row i, k .. k + 7] as two vec4f; rows past M were clamped to a valid one.
+  const loadA = (i: number) =>
+    vectorA
+      ? `let pa${i} = a[ar${i} + k / 8u]; let a${i} = array<vec4f, 2>(lo(pa${i}), hi(pa${i}));`
+      : `let a${i} = array<vec4f, 2>(${
+        [0, 4].map((o) =>
+          `vec4f(${[0, 1, 2, 3].map((q) => `f32(a[ar${i} + k + ${o + q}u])`).join(", ")})`
+        ).join(", ")
+      });`;
+  return {
+    name: activation === "none" ? "matmul" : `matmul+${activation}`,
+    key:
+      `matmul-f16,rows=${F16_BLOCK_M},groups=${GROUPS},act=${activation},res=${residual},va=${vectorA}`,
+    dtype: "f16",
+    storage,
+    uniforms: [
+      { name: "m", type: "u32" },
+      { name: "n", type: "u32" },
+      { name: "k", type: "u32" },
+      { name: "lda", type: "u32" },
+      { name: "ldc", type: "u32" },
+      { name: "n0", type: "u32" },
+      { name: "wStride8", type: "u32" },
+    ],
+    workgroupSize: F16_THREADS,
+    body: `${ACTIVATION_WGSL}
+// Halves 0–3 and 4–7 of 8 packed f16 values.
+fn lo(p: vec4u) -> vec4f { return vec4f(unpack2x16float(p.x), unpack2x16float(p.y)); }
+fn hi(p: vec4u) -> vec4f { return vec4f(unpack2x16float(p.z), unpack2x16float(p.w)); }
+
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
+  let row0 = wg.y * ${F16_BLOCK_M}u;
+  ${
+      groups.map((g) =>
+        `let col8${g} = wg.x * ${F16_THREADS * GROUPS}u + ${g * F16_THREADS}u + lid.x;`
+      ).join("\n  ")
+    }
+  ${groups.map((g) => `let c8${g} = min(col8${g}, params.wStride8 - 1u);`).join("\n  ")}
+  let lastRow = params.m - 1u;
+  ${
+      rows.map((i) =>
+        `let ar${i} = min(row0 + ${i}u, lastRow) * params.lda${vectorA ? " / 8u" : ""};`
+      ).join("\n  ")
+    }
+  ${
+      rows.map((i) =>
+        groups.map((g) => `var lo${i}_${g} = vec4f(0.0); var hi${i}_${g} = vec4f(0.0);`).join(" ")
+      ).join("\n  ")
+    }
+  let kMain = params.k & ~7u;
+  let ws = params.wStride8;
+  var k = 0u;
+  for (; k < kMain; k += 8u) {
+    ${
+      groups.map((g) =>
+        octet.map((q) =>
+          `let p${g}_${q} = w[(k + ${q}u) * ws + c8${g}]; let wl${g}_${q} = lo(p${g}_${q}); let wh${g}_${q} = hi(p${g}_${q});`
+        ).join("\n    ")
+      ).join("\n    ")
+    }
+    ${
+      rows.map((i) =>
+        `${loadA(i)}
+    ${
+          groups.map((g) =>
+            octet.map((q) => {
+              const av = `vec4f(a${i}[${q >> 2}][${q & 3}])`;
+              return `lo${i}_${g} = fma(${av}, wl${g}_${q}, lo${i}_${g}); hi${i}_${g} = fma(${av}, wh${g}_${q}, hi${i}_${g});`;
+            }).join("\n    ")
+          ).join("\n    ")
+        }`
+      ).join("\n    ")
+    }
+  }${
+      vectorA ? "" : `
+  for (; k < params.k; k++) {
+    ${
+        groups.map((g) =>
+          `let pk${g} = w[k * ws + c8${g}]; let wlk${g} = lo(pk${g}); let whk${g} = hi(pk${g});`
+        ).join("\n    ")
+      }
+    ${
+        rows.map((i) =>
+          `let ak${i} = vec4f(f32(a[ar${i} + k]));
+    ${
+            groups.map((g) =>
+              `lo${i}_${g} = fma(ak${i}, wlk${g}, lo${i}_${g}); hi${i}_${g} = fma(ak${i}, whk${g}, hi${i}_${g});`
+            ).join(" ")
+          }`
+        ).join("\n    ")
+      }
+  }`
+    }
+  ${
+      rows.map((i) =>
+        groups.map((g) =>
+          `store(row0 + ${i}u, col8${g} * 2u, lo${i}_${g}); store(row0 + ${i}u, col8${g} * 2u + 1u, hi${i}_${g});`
+        ).join(" ")
+      ).join("\n  ")
+    }
+}
+${epilogueWgsl(activation, residual)}`,
+  };
+}
