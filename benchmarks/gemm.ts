@@ -12,7 +12,7 @@ import { DataType, GraphBuilder } from "../backends/onnx/_builder.ts";
 import { dispatchMatmul, prepareLinear } from "../kernels/matmul.ts";
 import { acquireGpu, type Gpu } from "../runtime/device.ts";
 import { xoshiro128ss } from "../models/init.ts";
-import { encodeDispatches, KernelRuntime } from "../runtime/kernel.ts";
+import { type Dtype, dtypeBytes, encodeDispatches, KernelRuntime } from "../runtime/kernel.ts";
 import type { GemmShape as SuiteGemmShape } from "./suites.ts";
 import { type PeerName, PEERS } from "./peers.ts";
 import { printGemmTable } from "./table.ts";
@@ -23,6 +23,8 @@ export type GemmShape = Pick<SuiteGemmShape, "m" | "n" | "k">;
 
 /** Result of one shape. */
 export interface GemmResult extends GemmShape {
+  /** Storage precision of our kernel's operands (absent: f32); ONNX Runtime runs f32. */
+  dtype?: Dtype;
   /** GFLOP/s of the timed repetitions. */
   webgpuGflops: Spread;
   ortGflops: Spread;
@@ -81,7 +83,10 @@ export async function gemmBenchmark(options: {
   gpu?: Gpu;
   /** onnxruntime-web peers timed on the same graph and input. */
   peers?: PeerName[];
+  /** Storage of our kernel's A, W and C (f16: the packed-f16 kernel, f32 arithmetic). */
+  dtype?: Dtype;
 }): Promise<GemmResult[]> {
+  const dtype = options.dtype ?? "f32";
   const { shapes, reps = 5, warmup = 1 } = options;
   const gpu = options.gpu ?? await acquireGpu();
   const { device } = gpu;
@@ -103,13 +108,18 @@ export async function gemmBenchmark(options: {
         outFeatures: n,
         inFeatures: k,
         label: "w",
+        dtype,
       });
+      const aData = dtype === "f16" ? new Float16Array(a) : a;
       const aBuf = device.createBuffer({
-        size: a.byteLength,
+        size: Math.ceil(aData.byteLength / 16) * 16,
         usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
       });
-      device.queue.writeBuffer(aBuf, 0, a);
-      const cBuf = device.createBuffer({ size: m * n * 4, usage: GPUBufferUsage.STORAGE });
+      device.queue.writeBuffer(aBuf, 0, aData);
+      const cBuf = device.createBuffer({
+        size: Math.ceil(m * n * dtypeBytes(dtype) / 16) * 16,
+        usage: GPUBufferUsage.STORAGE,
+      });
       const dispatches = await dispatchMatmul(runtime, { linear, a: aBuf, c: cBuf, m });
       const runGpu = async () => {
         const start = performance.now();
@@ -163,6 +173,7 @@ export async function gemmBenchmark(options: {
 
       results.push({
         ...shape,
+        ...(dtype === "f16" ? { dtype } : {}),
         webgpuGflops: summarize(shape, gpuMillis),
         ortGflops: summarize(shape, ortMillis),
         ...(options.peers?.length ? { peerGflops } : {}),

@@ -12,6 +12,7 @@ import { createWebGpuBackend } from "../backends/webgpu/engine.ts";
 import { createProfiler, type ForwardProfile } from "../backends/webgpu/profiler.ts";
 import type { Model } from "../models/model.ts";
 import type { Gpu } from "../runtime/device.ts";
+import type { Dtype } from "../runtime/kernel.ts";
 import { formatCount, formatNumber, formatPercent } from "./format.ts";
 
 export type { ForwardProfile };
@@ -21,10 +22,10 @@ export async function profileModel(
   gpu: Gpu,
   model: Model,
   input: EncoderInput,
-  options: { warmup: number; passes: number; onStep?: () => void },
+  options: { warmup: number; passes: number; onStep?: () => void; dtype?: Dtype },
 ): Promise<ForwardProfile> {
   const profiler = createProfiler(gpu);
-  const backend = await createWebGpuBackend(model, { gpu, profiler });
+  const backend = await createWebGpuBackend(model, { gpu, profiler, dtype: options.dtype });
   try {
     for (let i = 0; i < options.warmup; i++) {
       await backend.run(input, ["pooledOutput"]);

@@ -19,6 +19,7 @@ import { createWebGpuBackend } from "../backends/webgpu/engine.ts";
 import { countEncoderParameters } from "../models/params.ts";
 import { resolveModel } from "../models/resolve.ts";
 import { acquireGpu, type Gpu } from "../runtime/device.ts";
+import type { Dtype } from "../runtime/kernel.ts";
 import {
   canonicalJson,
   codeState,
@@ -69,6 +70,8 @@ export interface BenchOptions {
   peers?: PeerName[];
   /** Also profile each model's forward pass: dispatches, submits, per-kernel GPU time. */
   profile?: boolean;
+  /** Storage precision of the WebGPU engine (ONNX Runtime and the peers run f32). Default f32. */
+  dtype?: Dtype;
 }
 
 /** One model's row of a training-throughput record. */
@@ -181,6 +184,8 @@ interface BenchPlan {
   shard?: Shard;
   /** Peer engines (inference only); absent without peers, so older work keys still match. */
   peers?: PeerName[];
+  /** Present only for f16, so f32 work keys match records made before `--dtype`. */
+  dtype?: "f16";
 }
 
 function benchPlan(suite: BenchSuite, options: BenchOptions): BenchPlan {
@@ -197,6 +202,7 @@ function benchPlan(suite: BenchSuite, options: BenchOptions): BenchPlan {
     allUnits: all,
     shard: options.shard,
     ...(mode !== "train" && options.peers?.length ? { peers: options.peers } : {}),
+    ...(options.dtype === "f16" ? { dtype: "f16" as const } : {}),
   };
 }
 
@@ -224,6 +230,7 @@ async function measurePlan(
       reps: options.reps,
       ...(plan.peers ? { peers: plan.peers } : {}),
     }),
+    ...(plan.dtype ? { dtype: plan.dtype } : {}),
     reusedUnits: units.filter((u) => store.finished.has(u)),
     ...environment,
   };
@@ -234,10 +241,10 @@ async function measurePlan(
       (plan.mode === "inference" && options.profile ? profilePasses(options) : 0);
   const progress = createProgress({
     label: plan.mode === "gemm"
-      ? "gemm"
-      : `bench${plan.mode === "train" ? " --train" : ""} b${batch} s${seqLen}${
-        plan.shard ? ` shard ${shardLabel(plan.shard)}` : ""
-      }`,
+      ? `gemm${plan.dtype ? ` ${plan.dtype}` : ""}`
+      : `bench${plan.dtype ? ` ${plan.dtype}` : ""}${
+        plan.mode === "train" ? " --train" : ""
+      } b${batch} s${seqLen}${plan.shard ? ` shard ${shardLabel(plan.shard)}` : ""}`,
     total: units.length * perUnit,
     unit: plan.mode === "gemm" ? "shape" : plan.mode === "train" ? "step" : "pass",
     silent: options.json,
@@ -299,6 +306,7 @@ function printBenchRecord(record: RunRecord, suite: BenchSuite): void {
     note,
     adapter,
     peers: (record.peers as string[] | undefined) ?? [],
+    dtype: record.dtype as string | undefined,
   });
   for (const row of models as ModelBench[]) {
     if (row.profile) printProfile({ ...row, profile: row.profile }, adapter);
@@ -318,6 +326,7 @@ async function measureGemm(
     warmup: options.warmup,
     gpu,
     peers: options.peers,
+    dtype: options.dtype,
   });
   return result;
 }
@@ -357,7 +366,11 @@ async function measureModel(
   const model = await resolveModel(name, { seed: options.seed ?? 0 });
   const input = syntheticBatch(model.config, { batch, seqLen, seed: options.seed });
   const timing = { warmup, reps, onStep };
-  const webgpuBackend = await createWebGpuBackend(model, { gpu, timestamps: true });
+  const webgpuBackend = await createWebGpuBackend(model, {
+    gpu,
+    timestamps: true,
+    dtype: options.dtype,
+  });
   const webgpu = await measureThroughput(webgpuBackend, input, timing)
     .finally(() => webgpuBackend.dispose());
   const ortBackend = createOnnxBackend(model);
@@ -365,7 +378,11 @@ async function measureModel(
     .finally(() => ortBackend.dispose());
   const peers = await measurePeers(options.peers ?? [], model, input, timing, webgpu);
   const profile = options.profile
-    ? await profileModel(gpu, model, input, { ...profileShape(options), onStep })
+    ? await profileModel(gpu, model, input, {
+      ...profileShape(options),
+      onStep,
+      dtype: options.dtype,
+    })
     : undefined;
   return {
     name,

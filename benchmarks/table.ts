@@ -11,20 +11,21 @@ const style = { head: [], border: [], compact: true };
 /** Print the model throughput table with its note and adapter; peers add two columns each. */
 export function printModelTable(
   rows: ModelBench[],
-  context: { note: string; adapter: string; peers?: string[] },
+  context: { note: string; adapter: string; peers?: string[]; dtype?: string },
 ) {
   const peers = context.peers ?? [];
+  const ours = context.dtype === "f16" ? "WebGPU f16" : "WebGPU";
   const table = new Table({
     head: [
       "model",
       "params",
       "batch×seq",
-      "WebGPU seq/s",
+      `${ours} seq/s`,
       "tokens/s",
       "latency p50/p90/p99 ms",
       "ORT seq/s",
-      "WebGPU/ORT",
-      ...peers.flatMap((peer) => [`${peerLabel(peer)} seq/s`, `WebGPU/${peerLabel(peer)}`]),
+      `${ours}/ORT`,
+      ...peers.flatMap((peer) => [`${peerLabel(peer)} seq/s`, `${ours}/${peerLabel(peer)}`]),
       "speed-up",
     ],
     style,
@@ -61,20 +62,29 @@ export function printModelTable(
   console.log(
     `Median (min–max) of the timed repetitions.${peerNote} Speed-up: WebGPU throughput relative to ${SPEEDUP_REFERENCE} in this run${
       rows.some((r) => r.speedup === null) ? ` (— when ${SPEEDUP_REFERENCE} is not in the run)` : ""
-    }.\n${context.note}`,
+    }.${f16Note(context.dtype)}\n${context.note}`,
   );
+}
+
+/** The table note of an f16 run: what is f16 and what is not. */
+function f16Note(dtype: string | undefined): string {
+  return dtype === "f16"
+    ? " WebGPU f16 stores weights and activations in f16 and computes in f32; ORT and the peers run f32."
+    : "";
 }
 
 /** Print the GEMM table: GFLOP/s of both engines and their ratio. */
 export function printGemmTable(rows: GemmResult[], adapter: string) {
   const peers = [...new Set(rows.flatMap((row) => Object.keys(row.peerGflops ?? {})))];
+  const dtype = rows.find((row) => row.dtype)?.dtype;
+  const ours = dtype === "f16" ? "WebGPU f16" : "WebGPU";
   const table = new Table({
     head: [
       "m×n×k",
-      "WebGPU GFLOP/s",
+      `${ours} GFLOP/s`,
       "ORT GFLOP/s",
-      "WebGPU/ORT",
-      ...peers.flatMap((p) => [`${peerLabel(p)} GFLOP/s`, `WebGPU/${peerLabel(p)}`]),
+      `${ours}/ORT`,
+      ...peers.flatMap((p) => [`${peerLabel(p)} GFLOP/s`, `${ours}/${peerLabel(p)}`]),
     ],
     style,
   });
@@ -94,7 +104,9 @@ export function printGemmTable(rows: GemmResult[], adapter: string) {
   }
   console.log(`Adapter: ${adapter}`);
   console.log(table.toString());
-  console.log("Median (min–max) of the timed repetitions, both engines in this run.");
+  console.log(
+    `Median (min–max) of the timed repetitions, both engines in this run.${f16Note(dtype)}`,
+  );
 }
 
 /** Print the training-throughput table (ALBERT Table 2's speed-up is training speed). */

@@ -78,6 +78,31 @@ Deno.test("score and eval name what is wrong", async () => {
   await Deno.remove(empty, { recursive: true });
 });
 
+Deno.test("--dtype takes f32 or f16, and f16 only where it applies", async () => {
+  let run = await cli("bench", "--dtype", "f8");
+  strictEqual(run.code, 2);
+  match(run.stderr, /Flag "--dtype" must be f32 or f16, got "f8"/);
+  run = await cli("bench", "--train", "--dtype", "f16");
+  strictEqual(run.code, 2);
+  match(run.stderr, /--dtype f16" is for inference.*f32 master weights and loss scaling/);
+  run = await cli("train", "--model", "tiny-albert-spm", "--task", "glue/sst2", "--dtype", "f16");
+  strictEqual(run.code, 2);
+  match(run.stderr, /--dtype f16" is for inference/);
+  run = await cli(
+    "eval",
+    "--model",
+    "tiny-albert",
+    "--task",
+    "glue/sst2",
+    "--backend",
+    "onnx",
+    "--dtype",
+    "f16",
+  );
+  strictEqual(run.code, 2);
+  match(run.stderr, /--dtype f16" is for the webgpu backend/);
+});
+
 /** Run `train ... --out OUT --json`; asserts it succeeds and returns its JSON outcome. */
 async function train(out: string, ...args: string[]) {
   const run = await cli(

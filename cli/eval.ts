@@ -1,6 +1,6 @@
 /** `deno task harness eval`: flags to `runEval` options, and the printed summary. */
 import Table from "cli-table3";
-import { integerFlag, parseFlags, shardFlag, UsageError } from "./flags.ts";
+import { dtypeFlag, integerFlag, parseFlags, shardFlag, UsageError } from "./flags.ts";
 import type { EvalOutcome } from "../evaluate/eval.ts";
 import { dataDir } from "../tasks/task.ts";
 import { taskAndSplit } from "./_task_flags.ts";
@@ -20,6 +20,8 @@ Flags:
   --data DIR            Data directory (default $HARNESS_DATA or ./data)
   --limit N             Only the first N examples
   --backend B           webgpu (default) or onnx
+  --dtype f32|f16       WebGPU storage precision (default f32); f16 keeps f32 arithmetic
+                        and needs the adapter's shader-f16 feature
   --batch-size N        Rows per batch (default 32; RACE counts 4 rows per question)
   --max-seq-length N    Longest input (GLUE 128, SQuAD 384, RACE 512 by default)
   --out DIR             Output directory (default results/runs/eval/<model>/<task>-<split>)
@@ -45,6 +47,7 @@ export async function evalCommand(args: string[]): Promise<number> {
     data: { type: "string" },
     limit: { type: "string" },
     backend: { type: "string" },
+    dtype: { type: "string" },
     "batch-size": { type: "string" },
     "max-seq-length": { type: "string" },
     out: { type: "string" },
@@ -69,6 +72,10 @@ export async function evalCommand(args: string[]): Promise<number> {
   if (backend !== "webgpu" && backend !== "onnx") {
     throw new UsageError(`Flag "--backend" must be webgpu or onnx, got "${backend}"`);
   }
+  const dtype = dtypeFlag(flags.dtype);
+  if (dtype === "f16" && backend === "onnx") {
+    throw new UsageError(`Flag "--dtype f16" is for the webgpu backend; onnx runs f32`);
+  }
   const { runEval } = await import("../evaluate/eval.ts");
   const outcome = await runEval({
     model: flags.model,
@@ -77,6 +84,7 @@ export async function evalCommand(args: string[]): Promise<number> {
     data: dataDir(flags.data),
     limit: integerFlag("limit", flags.limit, 1),
     backend,
+    dtype,
     batchSize: integerFlag("batch-size", flags["batch-size"], 1) ?? 32,
     maxSeqLength: integerFlag("max-seq-length", flags["max-seq-length"], 8),
     out: flags.out,

@@ -1,7 +1,14 @@
 /** `deno task harness train`: flags to `runTrain` options, seeds, and the printed summary. */
 import { dirname, join } from "node:path";
 import Table from "cli-table3";
-import { integerFlag, numberFlag, parseFlags, UsageError } from "./flags.ts";
+import {
+  dtypeFlag,
+  F16_TRAINING,
+  integerFlag,
+  numberFlag,
+  parseFlags,
+  UsageError,
+} from "./flags.ts";
 import { dataDir } from "../tasks/task.ts";
 import { taskEntry, taskNames } from "../tasks/registry.ts";
 import { max, median, min } from "../runtime/stats.ts";
@@ -58,6 +65,8 @@ Flags:
                         (they are reused otherwise)
   --records DIR         Directory of run records (default results/runs)
   --tokenizer PATH      Tokenizer directory or file (default as for eval)
+  --dtype f32           Training precision; only f32 (f16 is refused: it needs f32 master
+                        weights and loss scaling, which the trainer does not have)
   --json                Print the outcome as JSON; no progress bar
   -h, --help`;
 
@@ -103,6 +112,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     "log-steps": { type: "string" },
     resume: { type: "boolean" },
     tokenizer: { type: "string" },
+    dtype: { type: "string" },
     json: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
@@ -110,6 +120,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
+  if (dtypeFlag(flags.dtype) === "f16") throw new UsageError(F16_TRAINING);
   if (!flags.model) throw new UsageError(`train needs --model DIR|NAME (see --help)`);
   if (!flags.task === !flags.tasks) {
     throw new UsageError(`train needs --task NAME or --tasks A,B,... (one of them; see --help)`);

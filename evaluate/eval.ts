@@ -49,6 +49,8 @@ export interface EvalOptions {
   data: string;
   limit?: number;
   backend: "webgpu" | "onnx";
+  /** Storage precision of the WebGPU backend (default f32; ONNX Runtime is always f32). */
+  dtype?: "f32" | "f16";
   batchSize: number;
   /** Output directory; defaults to `results/runs/eval/<model>/<task>-<split>`. */
   out?: string;
@@ -198,7 +200,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
   await Deno.mkdir(outDir, { recursive: true });
   const backend: Backend = options.backend === "onnx"
     ? createOnnxBackend(model)
-    : await createWebGpuBackend(model, { gpu: options.gpu });
+    : await createWebGpuBackend(model, { gpu: options.gpu, dtype: options.dtype });
   const print = await fingerprint({
     config: model.config,
     weights: model.weights,
@@ -218,6 +220,8 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     maxSeqLength: options.maxSeqLength,
     tokenizer: tokenizer.source,
     backend: options.backend,
+    // Absent for f32, so keys of runs made before `--dtype` still match.
+    ...(backend.info.dtype === "f16" ? { dtype: "f16" } : {}),
     device: backend.info.device,
     batchSize: options.batchSize,
     dataFiles: print.dataFiles,
@@ -330,6 +334,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
   const recordPath = await writeRecord({
     ...identity,
     backend: options.backend,
+    dtype: backend.info.dtype ?? "f32",
     batchSize: options.batchSize,
     initialisedHead: initialisedHead ? options.initHead : null,
     metrics: result.metrics ?? null,

@@ -1,0 +1,173 @@
+/**
+ * The f16 storage path (`--dtype f16`) against the f32 ONNX Runtime reference:
+ * for tiny configs of every architecture, each output within 1e-2 max abs
+ * and the same argmax in every row; and on the task fixtures, `eval` with
+ * WebGPU f16 writes the same predictions as ONNX Runtime f32.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { createOnnxBackend } from "../backends/onnx/engine.ts";
+import { createWebGpuBackend, DtypeUnsupportedError } from "../backends/webgpu/engine.ts";
+import type { EncoderOutput, OutputName } from "../backends/backend.ts";
+import { runEval } from "../evaluate/eval.ts";
+import { saveCheckpoint } from "../models/checkpoint.ts";
+import { configToJson, parseConfig, taskCount } from "../models/config.ts";
+import { zooEntry } from "../models/zoo.ts";
+import type { Gpu } from "../runtime/device.ts";
+import { gpuTest } from "./_gpu.ts";
+import { randomBatch, unitScaleModel } from "./_reference_forward.ts";
+import { VARIANTS } from "./_variants.ts";
+
+/** Issue 6's f16 tolerance: max abs difference from fp32. */
+const F16_TOLERANCE = 1e-2;
+const DATA = new URL("../../shared/data/", import.meta.url).pathname;
+
+function assertF16(gpu: Gpu): void {
+  assert.ok(gpu.hasF16, `the adapter "${gpu.description}" lacks shader-f16`);
+}
+
+/** Index of the largest of `values[offset .. offset + width)`. */
+function argmax(values: Float32Array, offset: number, width: number): number {
+  let best = 0;
+  for (let j = 1; j < width; j++) if (values[offset + j] > values[offset + best]) best = j;
+  return best;
+}
+
+function compare(label: string, f16: EncoderOutput, f32: EncoderOutput, names: OutputName[]) {
+  for (const name of names) {
+    const a = f16[name]!, b = f32[name]!;
+    assert.equal(a.length, b.length, `${label}: ${name} length`);
+    let worst = 0;
+    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+    assert.ok(
+      worst <= F16_TOLERANCE,
+      `${label}: f16 ${name} differs from f32 by ${
+        worst.toExponential(3)
+      } (tolerance ${F16_TOLERANCE})`,
+    );
+  }
+}
+
+for (const [label, base, overrides] of VARIANTS) {
+  gpuTest(`WebGPU f16 matches ONNX Runtime f32 within 1e-2: ${label}`, async (gpu) => {
+    assertF16(gpu);
+    const config = parseConfig({ ...configToJson(zooEntry(base).config), ...overrides }, label);
+    const model = unitScaleModel(config, 1234);
+    const webgpu = await createWebGpuBackend(model, { gpu, dtype: "f16" });
+    const ort = createOnnxBackend(model);
+    try {
+      const input = randomBatch(model, { lengths: [7, 4, 2], seqLen: 7 });
+      const hasHead = config.head.kind !== "none";
+      for (let task = 0; task < taskCount(config); task++) {
+        const batch = { ...input, task };
+        const f16 = await webgpu.run(batch), f32 = await ort.run(batch);
+        compare(`${label} (task ${task})`, f16, f32, [
+          "lastHiddenState",
+          "pooledOutput",
+          ...(hasHead ? ["logits" as const] : []),
+        ]);
+        if (!hasHead || !f32.logits || f32.logits.length === batch.batchSize) continue;
+        // Classification rows (and QA's start/end pairs): the same predicted index.
+        const width = f32.logits.length / batch.batchSize;
+        for (let row = 0; row < batch.batchSize; row++) {
+          assert.equal(
+            argmax(f16.logits!, row * width, width),
+            argmax(f32.logits, row * width, width),
+            `${label} (task ${task}): row ${row} predicts differently in f16`,
+          );
+        }
+      }
+    } finally {
+      webgpu.dispose();
+      ort.dispose();
+    }
+  });
+}
+
+/**
+ * Checkpoints with the task's head and unit-scale weights: a 0.02-scale random
+ * model's logits differ by less than f16's rounding, so its "predictions"
+ * would be coin flips in either precision.
+ */
+const EVAL_CASES: [string, string, Record<string, unknown>][] = [
+  ["tiny-albert-spm", "glue/sst2", {
+    architectures: ["AlbertForSequenceClassification"],
+    num_labels: 2,
+  }],
+  ["tiny-albert-spm", "glue/mnli-mm", {
+    architectures: ["AlbertForSequenceClassification"],
+    num_labels: 3,
+  }],
+  ["tiny-bert-wordpiece", "glue/stsb", {
+    architectures: ["BertForSequenceClassification"],
+    num_labels: 1,
+  }],
+  ["tiny-bert-wordpiece", "squad/v2.0", { architectures: ["BertForQuestionAnswering"] }],
+  ["tiny-albert-spm", "race", { architectures: ["AlbertForMultipleChoice"] }],
+];
+
+for (const [modelName, task, head] of EVAL_CASES) {
+  gpuTest(`eval ${task} (${modelName}): WebGPU f16 predicts as ONNX Runtime f32`, async (gpu) => {
+    assertF16(gpu);
+    const checkpoint = await Deno.makeTempDir({ prefix: "eval-f16-" });
+    try {
+      const config = parseConfig({ ...configToJson(zooEntry(modelName).config), ...head }, task);
+      await saveCheckpoint(checkpoint, unitScaleModel(config, 3));
+      const common = {
+        model: checkpoint,
+        task,
+        split: "dev" as const,
+        data: DATA,
+        limit: task === "race" ? 6 : 16,
+        batchSize: 4,
+        seed: 0,
+        tokenizer: join(
+          DATA,
+          modelName.includes("albert") ? "vocab/albert-base-v2" : "vocab/bert-base-uncased",
+        ),
+        silent: true,
+        recordsDir: join(checkpoint, "records"),
+      };
+      const f16 = await runEval({
+        ...common,
+        backend: "webgpu",
+        dtype: "f16",
+        gpu,
+        out: join(checkpoint, "f16"),
+      });
+      const f32 = await runEval({ ...common, backend: "onnx", out: join(checkpoint, "onnx") });
+      const read = (path: string) => Deno.readTextFileSync(path);
+      if (task === "glue/stsb") {
+        // A regression prints floats: within the f16 tolerance, not digit for digit.
+        const values = (path: string) =>
+          read(path).trim().split("\n").slice(1).map((l) => Number(l.split("\t")[1]));
+        const a = values(f16.predictionsPath), b = values(f32.predictionsPath);
+        assert.equal(a.length, b.length);
+        a.forEach((v, i) =>
+          assert.ok(Math.abs(v - b[i]) <= F16_TOLERANCE, `row ${i}: ${v} vs ${b[i]}`)
+        );
+        // Moving each of 16 scores by ≤ 1e-2 moves their correlations (in points) by well under one.
+        for (const [name, value] of Object.entries(f32.metrics!)) {
+          const moved = Math.abs(f16.metrics![name] - value);
+          assert.ok(moved < 1, `${name}: f16 ${f16.metrics![name]} vs f32 ${value}`);
+        }
+      } else {
+        assert.equal(read(f16.predictionsPath), read(f32.predictionsPath));
+        assert.deepEqual(f16.metrics, f32.metrics);
+      }
+    } finally {
+      await Deno.remove(checkpoint, { recursive: true });
+    }
+  });
+}
+
+gpuTest("f16 on an adapter without shader-f16 is refused with the adapter named", async (gpu) => {
+  const model = unitScaleModel(zooEntry("tiny-bert").config, 1);
+  const withoutF16 = { ...gpu, hasF16: false, features: ["timestamp-query"] };
+  await assert.rejects(
+    createWebGpuBackend(model, { gpu: withoutF16, dtype: "f16" }),
+    (error: Error) =>
+      error instanceof DtypeUnsupportedError &&
+      error.message.includes("shader-f16") && error.message.includes(gpu.description),
+  );
+});
