@@ -4,26 +4,53 @@
  *
  * Shapes: `qkv` is `[B·T, 3W]` holding Q, K and V side by side (W = heads × d),
  * `mask` is `[B·T]` (1 = token, 0 = padding), `out` is `[B·T, W]` with heads
- * concatenated. One thread per (batch, head, query); the softmax is computed
- * online (running max and sum), so memory does not grow with T². Skipping a
- * padded key is exactly Hugging Face's additive mask, whose weight underflows
- * to zero. The same kernel serves the PAL attention in the small space.
+ * concatenated. The softmax is computed online (running max and sum), so
+ * memory does not grow with T². Skipping a padded key is exactly Hugging
+ * Face's additive mask, whose weight underflows to zero. The same kernel
+ * serves the PAL attention in the small space.
+ *
+ * Design (llvmpipe, where a storage load costs far more than an FMA): one
+ * invocation owns `QUERIES` queries of one (batch, head), so each key and
+ * value row it loads serves all of them, and the head dimension is unrolled
+ * at compile time so queries and accumulators are plain registers (spilled
+ * if need be) rather than dynamically indexed arrays. When d is a multiple
+ * of 4, rows are read 4 values at a time (`vec4<f32>`, or 4 packed f16).
  */
 import { type Dtype, grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
 
-const WORKGROUP = 64;
+const WORKGROUP = 32;
+/** Queries per invocation. */
+const QUERIES = 8;
 
 /**
- * Kernel variant for a head size (the per-thread accumulators are sized at
- * compile time) and activation dtype (scores and softmax are always f32).
+ * Kernel variant for a head size (unrolled at compile time) and activation
+ * dtype (scores and softmax are always f32).
  */
 export function attentionKernel(headSize: number, dtype: Dtype = "f32"): KernelSpec {
+  const D = headSize;
+  const vector = D % 4 === 0;
+  // Element chunks of a row: vec4s when d is a multiple of 4, else scalars.
+  const chunks = [...Array(vector ? D / 4 : D).keys()];
+  const queries = [...Array(QUERIES).keys()];
+  const zero = vector ? "vec4f(0.0)" : "0.0";
+  // A chunk of a row at element offset `base` (a multiple of 4 when vector).
+  const load = (base: string, c: number) =>
+    vector ? `ld4((${base}) / 4u + ${c}u)` : `f32(qkv[${base} + ${c}u])`;
+  const dot = (a: string, b: string) => (vector ? `dot(${a}, ${b})` : `${a} * ${b}`);
+  const element: Record<Dtype, string> = vector
+    ? { f32: "vec4<f32>", f16: "vec2<u32>" }
+    : { f32: "act_t", f16: "act_t" };
+  const ld4: Record<Dtype, string> = {
+    f32: "fn ld4(i: u32) -> vec4f { return qkv[i]; }",
+    f16: "fn ld4(i: u32) -> vec4f { let p = qkv[i]; " +
+      "return vec4f(unpack2x16float(p.x), unpack2x16float(p.y)); }",
+  };
   return {
     name: "attention",
-    key: `attention,d=${headSize},${dtype}`,
+    key: `attention,d=${D},q=${QUERIES},${dtype}`,
     dtype,
     storage: [
-      { name: "qkv", element: "act_t", access: "read" },
+      { name: "qkv", element: element[dtype], access: "read" },
       { name: "mask", element: "u32", access: "read" },
       { name: "out", element: "act_t", access: "read_write" },
     ],
@@ -36,38 +63,69 @@ export function attentionKernel(headSize: number, dtype: Dtype = "f32"): KernelS
     ],
     workgroupSize: WORKGROUP,
     body: /* wgsl */ `
-const D = ${headSize}u;
+${vector ? ld4[dtype] : ""}
+const D = ${D}u;
+const QUERIES = ${QUERIES}u;
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  // Invocation g owns queries i0 .. i0 + QUERIES - 1 of (batch b, head h).
   let g = gid.x + gid.y * nwg.x * WORKGROUP_SIZE;
   if (g >= params.count) { return; }
   let T = params.seqLen;
-  let i = g % T;
-  let h = (g / T) % params.heads;
-  let b = g / (T * params.heads);
+  let blocks = (T + QUERIES - 1u) / QUERIES;
+  let i0 = (g % blocks) * QUERIES;
+  let h = (g / blocks) % params.heads;
+  let b = g / (blocks * params.heads);
   let stride = 3u * params.width;
-  let qBase = (b * T + i) * stride + h * D;
-  var q: array<f32, D>;
-  for (var e = 0u; e < D; e++) { q[e] = f32(qkv[qBase + e]) * params.scale; }
-  var acc: array<f32, D>;
-  var runningMax = -3.0e38;
-  var runningSum = 0.0;
+  // Queries past T repeat the last one and are not stored.
+  ${
+      queries.map((r) =>
+        `let qBase${r} = (b * T + min(i0 + ${r}u, T - 1u)) * stride + h * D;
+  ${
+          chunks.map((c) => `let q${r}_${c} = ${load(`qBase${r}`, c)} * params.scale;`).join(" ")
+        }
+  ${chunks.map((c) => `var acc${r}_${c} = ${zero};`).join(" ")}
+  var max${r} = -3.0e38;
+  var sum${r} = 0.0;`
+      ).join("\n  ")
+    }
   for (var j = 0u; j < T; j++) {
     if (mask[b * T + j] == 0u) { continue; }
     let kBase = (b * T + j) * stride + params.width + h * D;
-    var s = 0.0;
-    for (var e = 0u; e < D; e++) { s += q[e] * f32(qkv[kBase + e]); }
-    let newMax = max(runningMax, s);
-    let correction = exp(runningMax - newMax);
-    let p = exp(s - newMax);
-    runningSum = runningSum * correction + p;
+    ${chunks.map((c) => `let k${c} = ${load("kBase", c)};`).join(" ")}
     let vBase = kBase + params.width;
-    for (var e = 0u; e < D; e++) { acc[e] = acc[e] * correction + p * f32(qkv[vBase + e]); }
-    runningMax = newMax;
+    ${chunks.map((c) => `let v${c} = ${load("vBase", c)};`).join(" ")}
+    ${
+      queries.map((r) =>
+        `{
+      let s = ${chunks.map((c) => dot(`q${r}_${c}`, `k${c}`)).join(" + ")};
+      let newMax = max(max${r}, s);
+      let correction = exp(max${r} - newMax);
+      let p = exp(s - newMax);
+      sum${r} = sum${r} * correction + p;
+      max${r} = newMax;
+      ${chunks.map((c) => `acc${r}_${c} = acc${r}_${c} * correction + p * v${c};`).join(" ")}
+    }`
+      ).join("\n    ")
+    }
   }
-  let outBase = (b * T + i) * params.width + h * D;
-  let inv = 1.0 / runningSum;
-  for (var e = 0u; e < D; e++) { out[outBase + e] = act_t(acc[e] * inv); }
+  ${
+      queries.map((r) =>
+        `if (i0 + ${r}u < T) {
+    let outBase = (b * T + i0 + ${r}u) * params.width + h * D;
+    let inv = 1.0 / sum${r};
+    ${
+          chunks.map((c) =>
+            vector
+              ? [0, 1, 2, 3].map((e) =>
+                `out[outBase + ${4 * c + e}u] = act_t(acc${r}_${c}[${e}] * inv);`
+              ).join(" ")
+              : `out[outBase + ${c}u] = act_t(acc${r}_${c} * inv);`
+          ).join("\n    ")
+        }
+  }`
+      ).join("\n  ")
+    }
 }
 `,
   };
@@ -87,7 +145,7 @@ export function dispatchAttention(
     dtype?: Dtype;
   },
 ) {
-  const count = args.batch * args.heads * args.seqLen;
+  const count = args.batch * args.heads * Math.ceil(args.seqLen / QUERIES);
   return runtime.dispatch(
     attentionKernel(args.headSize, args.dtype),
     [args.qkv, args.mask, args.out],
