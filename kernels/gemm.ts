@@ -10,9 +10,10 @@
  *
  * Design (the inference kernel's, `matmul.ts`, tuned on llvmpipe where every
  * storage load costs per lane and workgroup barriers are expensive): no
- * workgroup memory; each invocation owns a register block of 8 rows × 4
- * adjacent columns, and each step of 4 along the reduction loads 8 vec4 of A
- * and 4 vec4 of B for 128 FMAs. "nt" loads B along the reduction and
+ * workgroup memory; each invocation owns a register block of 16 rows × 3
+ * vec4 column groups (64 vec4s apart, so neighbouring lanes read neighbouring
+ * addresses), and each step of 4 along the reduction loads 16 vec4 of A and
+ * 12 of B for 768 FMAs. "nt" loads B along the reduction and
  * transposes the 4×4 fragment in registers; "tn" loads A along the rows.
  * Operands whose contiguous dimension is not vec4-aligned (a 2-label
  * classifier) are read with scalar loads. Every operand has an element
@@ -22,12 +23,18 @@
 import type { Dispatch, KernelRuntime, KernelSpec } from "../runtime/kernel.ts";
 
 /** Rows of C per invocation (the register block). */
-const BLOCK_M = 8;
-/** Invocations per workgroup, one vec4 of columns each. */
+const BLOCK_M = 16;
+/** Invocations per workgroup. */
 const THREADS = 64;
+/** vec4 column groups per invocation, `THREADS` vec4s apart. */
+const GROUPS = 3;
 
 /** Which operand is read transposed. */
 export type GemmLayout = "nn" | "nt" | "tn";
+
+const rows = [...Array(BLOCK_M).keys()];
+const groups = [...Array(GROUPS).keys()];
+const quad = [0, 1, 2, 3];
 
 /** Kernel variant. `vecA`/`vecB`: the operand's contiguous dimension allows vec4 loads. */
 export function gemmKernel(options: {
@@ -44,45 +51,50 @@ export function gemmKernel(options: {
     { name: "c", element: "f32", access: "read_write" },
   ];
   if (bias) storage.push({ name: "bias", element: "f32", access: "read" });
-  const rows = [...Array(BLOCK_M).keys()];
-  const quad = [0, 1, 2, 3];
   // Four consecutive elements from element index `e` of an operand, as a vec4.
   const load4 = (name: "a" | "b", vec: boolean, e: string) =>
     vec ? `${name}[(${e}) / 4u]` : `vec4f(${quad.map((q) => `${name}[${e} + ${q}u]`).join(", ")})`;
   const load1 = (name: "a" | "b", vec: boolean, e: string) =>
     vec ? `${name}[(${e}) / 4u][(${e}) % 4u]` : `${name}[${e}]`;
 
-  // Main loop body: a{r} are scalars of row r at reduction k + kk via `aAt(r, kk)`, w{kk} vec4 over columns.
+  // Main loop body: `aAt(r, kk)` is row r at reduction k + kk; w{g}_{kk} a vec4 of group g's columns.
   let loads: string;
   let aAt: (r: number, kk: number) => string;
   if (layout === "tn") {
-    // A stored [K, M]: rows i0..i0+7 are contiguous for each k.
+    // A stored [K, M]: rows i0 .. i0 + 15 are contiguous for each k (clamped in vec4 steps).
     loads = quad.map((kk) =>
-      `let lo${kk} = ${load4("a", vecA, `params.aOff + (k + ${kk}u) * params.lda + i0`)};
-    let hi${kk} = ${load4("a", vecA, `params.aOff + (k + ${kk}u) * params.lda + i0 + 4u`)};`
+      quad.map((p) =>
+        `let a${kk}_${p} = ${
+          load4("a", vecA, `params.aOff + (k + ${kk}u) * params.lda + ai${p}`)
+        };`
+      ).join(" ")
     ).join("\n    ");
-    aAt = (r, kk) => `${r < 4 ? "lo" : "hi"}${kk}[${r % 4}]`;
+    aAt = (r, kk) => `a${kk}_${r >> 2}[${r % 4}]`;
   } else {
     loads = rows.map((r) => `let a${r} = ${load4("a", vecA, `ar${r} + k`)};`).join("\n    ");
     aAt = (r, kk) => `a${r}[${kk}]`;
   }
-  if (layout === "nt") {
-    // B stored [N, K]: load 4 columns along the reduction, then transpose the 4×4 fragment.
-    loads += "\n    " + quad.map((q) => `let bt${q} = ${load4("b", vecB, `bc${q} + k`)};`).join(
-      "\n    ",
-    );
-    loads += "\n    " +
-      quad.map((kk) => `let w${kk} = vec4f(${quad.map((q) => `bt${q}[${kk}]`).join(", ")});`).join(
-        "\n    ",
-      );
-  } else {
-    loads += "\n    " +
-      quad.map((kk) =>
-        `let w${kk} = ${load4("b", vecB, `params.bOff + (k + ${kk}u) * params.ldb + j0`)};`
-      ).join("\n    ");
+  for (const g of groups) {
+    if (layout === "nt") {
+      // B stored [N, K]: load 4 columns along the reduction, then transpose the 4×4 fragment.
+      loads += "\n    " +
+        quad.map((q) => `let bt${g}_${q} = ${load4("b", vecB, `bc${g}_${q} + k`)};`).join(" ");
+      loads += "\n    " +
+        quad.map((kk) =>
+          `let w${g}_${kk} = vec4f(${quad.map((q) => `bt${g}_${q}[${kk}]`).join(", ")});`
+        ).join(" ");
+    } else {
+      loads += "\n    " +
+        quad.map((kk) =>
+          `let w${g}_${kk} = ${load4("b", vecB, `params.bOff + (k + ${kk}u) * params.ldb + jb${g}`)};`
+        ).join(" ");
+    }
   }
   const fmas = rows.map((r) =>
-    quad.map((kk) => `acc${r} = fma(vec4f(${aAt(r, kk)}), w${kk}, acc${r});`).join(" ")
+    groups.map((g) =>
+      quad.map((kk) => `acc${r}_${g} = fma(vec4f(${aAt(r, kk)}), w${g}_${kk}, acc${r}_${g});`)
+        .join(" ")
+    ).join("\n    ")
   ).join("\n    ");
 
   // Tail: one reduction index at a time, scalar loads.
@@ -90,29 +102,36 @@ export function gemmKernel(options: {
     layout === "tn"
       ? load1("a", vecA, `params.aOff + k * params.lda + min(i0 + ${r}u, lastRow)`)
       : load1("a", vecA, `ar${r} + k`);
-  const tailW = layout === "nt"
-    ? `vec4f(${quad.map((q) => load1("b", vecB, `bc${q} + k`)).join(", ")})`
-    : `vec4f(${
-      quad.map((q) => load1("b", vecB, `params.bOff + k * params.ldb + min(j0 + ${q}u, lastCol)`))
-        .join(", ")
-    })`;
+  const tailW = (g: number) =>
+    layout === "nt"
+      ? `vec4f(${quad.map((q) => load1("b", vecB, `bc${g}_${q} + k`)).join(", ")})`
+      : `vec4f(${
+        quad.map((q) =>
+          load1("b", vecB, `params.bOff + k * params.ldb + min(j${g} + ${q}u, lastCol)`)
+        ).join(", ")
+      })`;
 
+  // Rows and columns past the edge read a valid neighbour and are not stored; vec4 reads are
+  // clamped to the last whole vec4 (the dimension is a multiple of 4 when they are used).
   const setup = [
+    groups.map((g) => `let j${g} = (wg.x * ${THREADS * GROUPS}u + ${g * THREADS}u + lid.x) * 4u;`)
+      .join("\n  "),
     layout === "tn"
-      ? ""
+      ? quad.map((p) => `let ai${p} = min(i0 + ${4 * p}u, lastRow & ~3u);`).join("\n  ")
       : rows.map((r) => `let ar${r} = params.aOff + min(i0 + ${r}u, lastRow) * params.lda;`).join(
         "\n  ",
       ),
     layout === "nt"
-      ? quad.map((q) => `let bc${q} = params.bOff + min(j0 + ${q}u, lastCol) * params.ldb;`).join(
-        "\n  ",
-      )
-      : "",
+      ? groups.map((g) =>
+        quad.map((q) => `let bc${g}_${q} = params.bOff + min(j${g} + ${q}u, lastCol) * params.ldb;`)
+          .join(" ")
+      ).join("\n  ")
+      : groups.map((g) => `let jb${g} = min(j${g}, lastCol & ~3u);`).join("\n  "),
   ].join("\n  ");
 
   return {
     name: "gemm",
-    key: `gemm,${layout},va=${vecA},vb=${vecB},bias=${bias},acc=${accumulate}`,
+    key: `gemm,${layout},rows=${BLOCK_M},groups=${GROUPS},va=${vecA},vb=${vecB},bias=${bias},acc=${accumulate}`,
     storage,
     uniforms: [
       { name: "m", type: "u32" },
@@ -130,13 +149,11 @@ export function gemmKernel(options: {
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
   let i0 = wg.y * ${BLOCK_M}u;
-  let j0 = (wg.x * WORKGROUP_SIZE + lid.x) * 4u;
-  if (j0 >= params.n) { return; }
-  // Rows and columns past the edge read a valid neighbour and are not stored.
   let lastRow = params.m - 1u;
   let lastCol = params.n - 1u;
   ${setup}
-  ${rows.map((r) => `var acc${r} = vec4f(0.0);`).join("\n  ")}
+  if (j0 >= params.n) { return; }
+  ${rows.map((r) => groups.map((g) => `var acc${r}_${g} = vec4f(0.0);`).join(" ")).join("\n  ")}
   let kMain = params.k & ~3u;
   var k = 0u;
   for (; k < kMain; k += 4u) {
@@ -144,10 +161,20 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     ${fmas}
   }
   for (; k < params.k; k++) {
-    let w = ${tailW};
-    ${rows.map((r) => `acc${r} = fma(vec4f(${tailA(r)}), w, acc${r});`).join("\n    ")}
+    ${groups.map((g) => `let w${g} = ${tailW(g)};`).join("\n    ")}
+    ${
+      rows.map((r) =>
+        `let t${r} = vec4f(${tailA(r)}); ${
+          groups.map((g) => `acc${r}_${g} = fma(t${r}, w${g}, acc${r}_${g});`).join(" ")
+        }`
+      ).join("\n    ")
+    }
   }
-  ${rows.map((r) => `store(i0 + ${r}u, j0, acc${r});`).join("\n  ")}
+  ${
+      rows.map((r) => groups.map((g) => `store(i0 + ${r}u, j${g}, acc${r}_${g});`).join(" ")).join(
+        "\n  ",
+      )
+    }
 }
 
 fn store(i: u32, j0: u32, acc: vec4f) {
@@ -216,6 +243,6 @@ export function dispatchGemm(
     spec,
     buffers,
     [m, n, k, lda, ldb, c.ld ?? n, aOff, bOff, c.offset ?? 0],
-    [Math.ceil(Math.ceil(n / 4) / THREADS), Math.ceil(m / BLOCK_M), 1],
+    [Math.ceil(Math.ceil(n / 4) / (THREADS * GROUPS)), Math.ceil(m / BLOCK_M), 1],
   );
 }

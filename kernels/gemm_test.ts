@@ -1,0 +1,107 @@
+/**
+ * The training GEMM against a float64 CPU reference in all three layouts
+ * ("nn", "nt", "tn"), on shapes that are not multiples of the register block
+ * (16 rows × 3 vec4 groups, 768 columns per workgroup) or of 4, with element
+ * offsets, leading dimensions, the bias and accumulation into C.
+ */
+import assert from "node:assert/strict";
+import { dispatchGemm } from "./gemm.ts";
+import { KernelRuntime, readFloats, submitDispatches } from "../runtime/kernel.ts";
+import { gpuTest } from "../tests/_gpu.ts";
+
+/** Deterministic values in [-1, 1) (xorshift), so failures reproduce. */
+function random(length: number, seed: number): Float32Array<ArrayBuffer> {
+  let s = seed >>> 0 || 1;
+  return Float32Array.from({ length }, () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return (s >>> 0) / 2 ** 31 - 1;
+  });
+}
+
+function storage(device: GPUDevice, data: Float32Array<ArrayBuffer>): GPUBuffer {
+  const buffer = device.createBuffer({
+    size: Math.max(16, Math.ceil(data.byteLength / 16) * 16),
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+  });
+  device.queue.writeBuffer(buffer, 0, data);
+  return buffer;
+}
+
+interface Case {
+  m: number;
+  n: number;
+  k: number;
+  transA?: boolean;
+  transB?: boolean;
+  /** Extra elements per stored row of A and B (a leading dimension past the row). */
+  pad?: number;
+  /** Element offset of A, B and C in their buffers. */
+  offset?: number;
+  bias?: boolean;
+  accumulate?: boolean;
+}
+
+gpuTest("gemm matches float64 reference in each layout on odd shapes", async ({ device }) => {
+  const runtime = new KernelRuntime(device);
+  const cases: Case[] = [];
+  for (const [m, n, k] of [[1, 3, 5], [17, 65, 33], [40, 800, 12], [33, 1601, 7], [64, 768, 64]]) {
+    cases.push({ m, n, k }, { m, n, k, transB: true, bias: true }, {
+      m,
+      n,
+      k,
+      transA: true,
+      accumulate: true,
+    });
+  }
+  cases.push(
+    { m: 20, n: 36, k: 24, pad: 4, offset: 8, bias: true }, // vec4 path with ld and offset
+    { m: 20, n: 36, k: 24, pad: 4, offset: 8, transB: true },
+    { m: 20, n: 36, k: 24, pad: 4, offset: 8, transA: true, accumulate: true },
+    { m: 9, n: 10, k: 11, pad: 1, offset: 3, transA: true }, // scalar path with ld and offset
+  );
+  for (const c of cases) {
+    const { m, n, k } = c;
+    const pad = c.pad ?? 0, off = c.offset ?? 0;
+    // Stored shapes: A [m, k] or [k, m]; B [k, n] or [n, k]; rows padded by `pad`.
+    const [aRows, aCols] = c.transA ? [k, m] : [m, k];
+    const [bRows, bCols] = c.transB ? [n, k] : [k, n];
+    const lda = aCols + pad, ldb = bCols + pad, ldc = n + pad;
+    const a = random(off + aRows * lda, 1 + m + k), b = random(off + bRows * ldb, 2 + n);
+    const c0 = random(off + m * ldc, 3), bias = random(n, 4);
+    const at = (i: number, q: number) => a[off + (c.transA ? q * lda + i : i * lda + q)];
+    const bt = (q: number, j: number) => b[off + (c.transB ? j * ldb + q : q * ldb + j)];
+    const buffers = [a, b, c0, bias].map((data) => storage(device, data));
+    const dispatch = await dispatchGemm(runtime, {
+      a: { buffer: buffers[0], offset: off, ld: lda, transpose: c.transA },
+      b: { buffer: buffers[1], offset: off, ld: ldb, transpose: c.transB },
+      c: { buffer: buffers[2], offset: off, ld: ldc },
+      m,
+      n,
+      k,
+      bias: c.bias ? buffers[3] : undefined,
+      accumulate: c.accumulate,
+    });
+    submitDispatches(device, [dispatch]);
+    const got = await readFloats(device, buffers[2], off + m * ldc);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < ldc; j++) {
+        const index = off + i * ldc + j;
+        let want = c0[index]; // padding columns stay untouched
+        if (j < n) {
+          let sum = (c.bias ? bias[j] : 0) + (c.accumulate ? c0[index] : 0);
+          for (let q = 0; q < k; q++) sum += at(i, q) * bt(q, j);
+          want = sum;
+        }
+        assert.ok(
+          Math.abs(got[index] - want) <= 1e-5 * Math.sqrt(k + 1) + 1e-5 * Math.abs(want),
+          `${JSON.stringify(c)}: C[${i}, ${j}] is ${got[index]}, expected ${want}`,
+        );
+      }
+    }
+    for (let q = 0; q < off; q++) assert.equal(got[q], c0[q], "elements before C's offset");
+    for (const buffer of buffers) buffer.destroy();
+    dispatch.uniformBuffer?.destroy();
+  }
+});
