@@ -81,9 +81,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   ${
       queries.map((r) =>
         `let qBase${r} = (b * T + min(i0 + ${r}u, T - 1u)) * stride + h * D;
-  ${
-          chunks.map((c) => `let q${r}_${c} = ${load(`qBase${r}`, c)} * params.scale;`).join(" ")
-        }
+  ${chunks.map((c) => `let q${r}_${c} = ${load(`qBase${r}`, c)} * params.scale;`).join(" ")}
   ${chunks.map((c) => `var acc${r}_${c} = ${zero};`).join(" ")}
   var max${r} = -3.0e38;
   var sum${r} = 0.0;`

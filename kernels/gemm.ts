@@ -64,9 +64,7 @@ export function gemmKernel(options: {
     // A stored [K, M]: rows i0 .. i0 + 15 are contiguous for each k (clamped in vec4 steps).
     loads = quad.map((kk) =>
       quad.map((p) =>
-        `let a${kk}_${p} = ${
-          load4("a", vecA, `params.aOff + (k + ${kk}u) * params.lda + ai${p}`)
-        };`
+        `let a${kk}_${p} = ${load4("a", vecA, `params.aOff + (k + ${kk}u) * params.lda + ai${p}`)};`
       ).join(" ")
     ).join("\n    ");
     aAt = (r, kk) => `a${kk}_${r >> 2}[${r % 4}]`;
@@ -86,7 +84,9 @@ export function gemmKernel(options: {
     } else {
       loads += "\n    " +
         quad.map((kk) =>
-          `let w${g}_${kk} = ${load4("b", vecB, `params.bOff + (k + ${kk}u) * params.ldb + jb${g}`)};`
+          `let w${g}_${kk} = ${
+            load4("b", vecB, `params.bOff + (k + ${kk}u) * params.ldb + jb${g}`)
+          };`
         ).join(" ");
     }
   }
@@ -131,7 +131,8 @@ export function gemmKernel(options: {
 
   return {
     name: "gemm",
-    key: `gemm,${layout},rows=${BLOCK_M},groups=${GROUPS},va=${vecA},vb=${vecB},bias=${bias},acc=${accumulate}`,
+    key:
+      `gemm,${layout},rows=${BLOCK_M},groups=${GROUPS},va=${vecA},vb=${vecB},bias=${bias},acc=${accumulate}`,
     storage,
     uniforms: [
       { name: "m", type: "u32" },

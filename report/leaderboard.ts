@@ -43,9 +43,11 @@ import {
   newestInference,
   newestOfKind,
   ratioSpread,
+  recordDtype,
   type RunSet,
 } from "./records.ts";
 import { devScores } from "./scores.ts";
+import { peerLabel } from "../benchmarks/peers.ts";
 
 /** Where the Markdown's links to run records point. */
 export interface LeaderboardOptions {
@@ -163,14 +165,21 @@ export function palsSection(input: BoardInput): BoardSection {
   return { id: "pals", heading: "BERT and PALs: multi-task GLUE", source, tables, notes };
 }
 
+/** " (f16)" for a record of the f16 engine: its rows sit beside the f32 ones. */
+function dtypeSuffix(run: LoadedRecord): string {
+  return recordDtype(run.record) === "f16" ? " (f16)" : "";
+}
+
 /** Kernels and device: adapters, GEMM GFLOP/s against ONNX Runtime, inference WebGPU/ORT. */
 export function kernelsSection(input: BoardInput): BoardSection {
   const used = new Map<string, LoadedRecord>();
   const gemm = newestGemm(input.set);
+  // Peer columns (onnxruntime-web) appear when any shown GEMM row measured them.
+  const gemmPeers = [...new Set(gemm.flatMap(({ row }) => Object.keys(row.peerGflops ?? {})))];
   const gemmRows: Cell[][] = gemm.map(({ row, run }) => {
     used.set(run.file, run);
     return [
-      text(`${row.m}×${row.n}×${row.k}`),
+      text(`${row.m}×${row.n}×${row.k}${dtypeSuffix(run)}`),
       text(row.label ?? ""),
       text(formatMedianRange(row.webgpuGflops)),
       text(isSpread(row.ortGflops) ? formatMedianRange(row.ortGflops) : "no run"),
@@ -179,6 +188,15 @@ export function kernelsSection(input: BoardInput): BoardSection {
           ? formatRatio(ratioSpread(row.webgpuGflops, row.ortGflops), 3)
           : "no run",
       ),
+      ...gemmPeers.flatMap((peer) => {
+        const spread = row.peerGflops?.[peer];
+        return spread
+          ? [
+            text(formatMedianRange(spread)),
+            text(formatRatio(ratioSpread(row.webgpuGflops, spread), 2)),
+          ]
+          : [text("no run"), text("no run")];
+      }),
       linked("record", run.file, input.href),
     ];
   });
@@ -188,20 +206,22 @@ export function kernelsSection(input: BoardInput): BoardSection {
   }
   const inferenceRows: Cell[][] = [];
   for (const model of [...models].sort(byZooOrder)) {
-    const found = newestInference(input.set, model);
-    if (!found) continue;
-    const { entry, run } = found;
-    used.set(run.file, run);
-    const ort = isSpread(entry.ort) ? entry.ort : undefined;
-    inferenceRows.push([
-      text(model),
-      text(formatCount(entry.params)),
-      text(`${entry.batch}×${entry.seqLen}`),
-      text(formatMedianRange(entry.webgpu as never, 2)),
-      text(ort ? formatMedianRange(ort, 2) : "no run"),
-      text(ort ? formatRatio(ratioSpread(entry.webgpu as never, ort), 3) : "no run"),
-      linked("record", run.file, input.href),
-    ]);
+    for (const dtype of ["f32", "f16"]) {
+      const found = newestInference(input.set, model, dtype);
+      if (!found) continue;
+      const { entry, run } = found;
+      used.set(run.file, run);
+      const ort = isSpread(entry.ort) ? entry.ort : undefined;
+      inferenceRows.push([
+        text(`${model}${dtypeSuffix(run)}`),
+        text(formatCount(entry.params)),
+        text(`${entry.batch}×${entry.seqLen}`),
+        text(formatMedianRange(entry.webgpu as never, 2)),
+        text(ort ? formatMedianRange(ort, 2) : "no run"),
+        text(ort ? formatRatio(ratioSpread(entry.webgpu as never, ort), 3) : "no run"),
+        linked("record", run.file, input.href),
+      ]);
+    }
   }
   const adapters = new Map<string, { features: string[]; runs: string[] }>();
   for (const run of [...used.values()].sort((a, b) => (a.file < b.file ? -1 : 1))) {
@@ -228,7 +248,15 @@ export function kernelsSection(input: BoardInput): BoardSection {
     tables.push({
       caption:
         "GEMM: m tokens × n outputs × k inputs, GFLOP/s, median (min–max) of the timed repetitions.",
-      head: ["m×n×k", "layer", "WebGPU GFLOP/s", "ORT GFLOP/s", "WebGPU/ORT", "run"],
+      head: [
+        "m×n×k",
+        "layer",
+        "WebGPU GFLOP/s",
+        "ORT GFLOP/s",
+        "WebGPU/ORT",
+        ...gemmPeers.flatMap((p) => [`${peerLabel(p)} GFLOP/s`, `WebGPU/${peerLabel(p)}`]),
+        "run",
+      ],
       rows: gemmRows,
     });
   }

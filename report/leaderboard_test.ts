@@ -98,6 +98,47 @@ Deno.test("a five-repetition bench row shows median (min–max) and links its re
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("f16 runs get their own rows and never replace f32 ones or their speed-ups", async () => {
+  const [md] = await board({
+    ...RUNS,
+    // Newer than every f32 run, with bert-large, so it would win if dtype were ignored.
+    "bench-f16": benchInference(NEWER, [
+      { name: "albert-base-v2", webgpu: spread(15, 14, 16), ort: spread(20, 18, 22) },
+      { name: "bert-large-uncased", webgpu: spread(3, 3, 3) },
+    ], { dtype: "f16" }),
+    "gemm-f16": {
+      kind: "bench",
+      suite: "gemm",
+      dtype: "f16",
+      adapter: { description: "test adapter", features: ["shader-f16"] },
+      gemm: [{
+        m: 1024,
+        n: 768,
+        k: 768,
+        dtype: "f16",
+        webgpuGflops: spread(24, 24, 24),
+        ortGflops: spread(240, 240, 240),
+        peerGflops: { "ort-web-webgpu": spread(6, 6, 6) },
+      }],
+      createdAt: NEWER,
+    },
+  });
+  const kernels = sectionOf(md, "Kernels and device");
+  strictEqual(rowOf(kernels, "albert-base-v2")[3], "10.00 (9.00–11.00)");
+  strictEqual(rowOf(kernels, "albert-base-v2 (f16)")[3], "15.00 (14.00–16.00)");
+  strictEqual(rowOf(kernels, "1024×768×768")[2], "12.0 (11.0–13.0)");
+  const f16 = rowOf(kernels, "1024×768×768 (f16)");
+  strictEqual(f16[2], "24.0 (24.0–24.0)");
+  strictEqual(f16[5], "6.0 (6.0–6.0)"); // onnxruntime-web's WebGPU MatMul beside ours
+  strictEqual(f16[6], "4.00× (4.00–4.00)");
+  match(kernels, /ORT-web WebGPU GFLOP\/s/);
+  // ALBERT Table 2's speed-up still comes from the f32 run.
+  strictEqual(
+    rowOf(sectionOf(md, "ALBERT Table 2"), "albert-base-v2")[9],
+    "[5.00× (4.29–5.79)](runs/bench-new.json)",
+  );
+});
+
 Deno.test("scores: newest full-dev eval wins, missing tasks say no run, seeds give median (min–max)", async () => {
   const [md, dir] = await board();
   const table2 = sectionOf(md, "ALBERT Table 2");

@@ -160,18 +160,30 @@ export function benchModels(record: RunRecord): BenchModel[] {
 }
 
 /** Inference (default) or training (`mode: "train"`) bench records, newest first. */
-export function benchRecords(set: RunSet, mode: "inference" | "train"): LoadedRecord[] {
+export function benchRecords(
+  set: RunSet,
+  mode: "inference" | "train",
+  dtype: string = "f32",
+): LoadedRecord[] {
+  // f16 runs are kept apart so the paper tables and speed-ups compare f32 with f32.
   return ofKind(set, "bench").filter((l) =>
-    (l.record.mode === "train") === (mode === "train") && Array.isArray(l.record.models)
+    (l.record.mode === "train") === (mode === "train") && Array.isArray(l.record.models) &&
+    recordDtype(l.record) === dtype
   );
 }
 
-/** The newest inference bench measurement of `model` (WebGPU and ONNX Runtime spreads). */
+/** The WebGPU storage precision of a bench record (records before `--dtype` are f32). */
+export function recordDtype(record: RunRecord): string {
+  return typeof record.dtype === "string" ? record.dtype : "f32";
+}
+
+/** The newest inference bench measurement of `model` in `dtype` (WebGPU and ONNX Runtime spreads). */
 export function newestInference(
   set: RunSet,
   model: string,
+  dtype: string = "f32",
 ): { run: LoadedRecord; entry: BenchModel } | undefined {
-  for (const run of benchRecords(set, "inference")) {
+  for (const run of benchRecords(set, "inference", dtype)) {
     const entry = benchModels(run.record).find((m) => m.name === model && isSpread(m.webgpu));
     if (entry) return { run, entry };
   }
@@ -222,6 +234,8 @@ export interface GemmRow {
   label?: string;
   webgpuGflops: Spread;
   ortGflops?: Spread;
+  /** onnxruntime-web peers' GFLOP/s by peer name (`--peers`). */
+  peerGflops?: Record<string, Spread>;
 }
 
 /** Every GEMM shape measured, each from the newest record that has it, in the newest record's order. */
@@ -229,7 +243,7 @@ export function newestGemm(set: RunSet): { row: GemmRow; run: LoadedRecord }[] {
   const byShape = new Map<string, { row: GemmRow; run: LoadedRecord }>();
   for (const run of ofKind(set, "bench")) {
     for (const g of (run.record.gemm ?? []) as GemmRow[]) {
-      const key = `${g.m}x${g.n}x${g.k}`;
+      const key = `${recordDtype(run.record)}:${g.m}x${g.n}x${g.k}`;
       if (!byShape.has(key) && isSpread(g.webgpuGflops)) byShape.set(key, { row: g, run });
     }
   }
