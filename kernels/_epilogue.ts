@@ -1,5 +1,29 @@
-/** The GEMM epilogue WGSL shared by the f32 and f16 Linear kernels. */
+/** What the f32 and f16 Linear kernels share: bindings, uniforms and the epilogue WGSL. */
 import { type Activation, applyActivation } from "./activation.ts";
+import type { KernelSpec } from "../runtime/kernel.ts";
+
+/**
+ * Bindings `a`, `w`, `bias` (f32), `c` (and `r` with a residual) with the
+ * given element types, and the uniforms every Linear dispatch passes; the
+ * last one, `stride`, is W's row length in its kernel's column groups.
+ */
+export function linearInterface(
+  elements: { a: string; w: string; activation: string },
+  residual: boolean,
+  stride: string,
+): Pick<KernelSpec, "storage" | "uniforms"> {
+  const storage: KernelSpec["storage"] = [
+    { name: "a", element: elements.a, access: "read" },
+    { name: "w", element: elements.w, access: "read" },
+    { name: "bias", element: "f32", access: "read" },
+    { name: "c", element: elements.activation, access: "read_write" },
+  ];
+  if (residual) storage.push({ name: "r", element: elements.activation, access: "read" });
+  const uniforms: KernelSpec["uniforms"] = ["m", "n", "k", "lda", "ldc", "n0", stride].map((
+    name,
+  ) => ({ name, type: "u32" }));
+  return { storage, uniforms };
+}
 
 /**
  * Declares `store(row, col4, acc)`: adds the bias (and the residual `r`),

@@ -20,7 +20,7 @@
  * dispatch each.
  */
 import { type Activation, ACTIVATION_WGSL } from "./activation.ts";
-import { epilogueWgsl } from "./_epilogue.ts";
+import { epilogueWgsl, linearInterface } from "./_epilogue.ts";
 import { F16_BLOCK_M, F16_BLOCK_N, matmulF16Kernel } from "./matmul_f16.ts";
 import type { Dispatch, Dtype, KernelRuntime, KernelSpec } from "../runtime/kernel.ts";
 
@@ -131,13 +131,6 @@ export function matmulKernel(
   options: { activation: Activation; residual: boolean; vectorA: boolean },
 ): KernelSpec {
   const { activation, residual, vectorA } = options;
-  const storage: KernelSpec["storage"] = [
-    { name: "a", element: vectorA ? "vec4<f32>" : "f32", access: "read" },
-    { name: "w", element: "vec4<f32>", access: "read" },
-    { name: "bias", element: "f32", access: "read" },
-    { name: "c", element: "f32", access: "read_write" },
-  ];
-  if (residual) storage.push({ name: "r", element: "f32", access: "read" });
   // A[row i, k .. k + 3] as a vec4; rows past M were clamped to a valid one.
   const loadA = (i: number) =>
     vectorA
@@ -147,16 +140,11 @@ export function matmulKernel(
     // The fused activation is part of the name so profiles tell the FFN's GEMM+GELU apart.
     name: activation === "none" ? "matmul" : `matmul+${activation}`,
     key: `matmul,rows=${BLOCK_M},groups=${GROUPS},act=${activation},res=${residual},va=${vectorA}`,
-    storage,
-    uniforms: [
-      { name: "m", type: "u32" },
-      { name: "n", type: "u32" },
-      { name: "k", type: "u32" },
-      { name: "lda", type: "u32" },
-      { name: "ldc", type: "u32" },
-      { name: "n0", type: "u32" },
-      { name: "wStride4", type: "u32" },
-    ],
+    ...linearInterface(
+      { a: vectorA ? "vec4<f32>" : "f32", w: "vec4<f32>", activation: "f32" },
+      residual,
+      "wStride4",
+    ),
     workgroupSize: THREADS,
     body: `${ACTIVATION_WGSL}
 @compute @workgroup_size(WORKGROUP_SIZE)

@@ -16,7 +16,7 @@
  * 1024×768×768 against 21 for f32).
  */
 import { type Activation, ACTIVATION_WGSL } from "./activation.ts";
-import { epilogueWgsl } from "./_epilogue.ts";
+import { epilogueWgsl, linearInterface } from "./_epilogue.ts";
 import type { KernelSpec } from "../runtime/kernel.ts";
 
 /** Rows of C per invocation and per workgroup. */
@@ -37,13 +37,6 @@ export function matmulF16Kernel(
   options: { activation: Activation; residual: boolean; vectorA: boolean },
 ): KernelSpec {
   const { activation, residual, vectorA } = options;
-  const storage: KernelSpec["storage"] = [
-    { name: "a", element: vectorA ? "vec4<u32>" : "act_t", access: "read" },
-    { name: "w", element: "vec4<u32>", access: "read" },
-    { name: "bias", element: "f32", access: "read" },
-    { name: "c", element: "act_t", access: "read_write" },
-  ];
-  if (residual) storage.push({ name: "r", element: "act_t", access: "read" });
   // A[row i, k .. k + 7] as two vec4f; rows past M were clamped to a valid one.
   const loadA = (i: number) =>
     vectorA
@@ -58,16 +51,11 @@ export function matmulF16Kernel(
     key:
       `matmul-f16,rows=${F16_BLOCK_M},groups=${GROUPS},act=${activation},res=${residual},va=${vectorA}`,
     dtype: "f16",
-    storage,
-    uniforms: [
-      { name: "m", type: "u32" },
-      { name: "n", type: "u32" },
-      { name: "k", type: "u32" },
-      { name: "lda", type: "u32" },
-      { name: "ldc", type: "u32" },
-      { name: "n0", type: "u32" },
-      { name: "wStride8", type: "u32" },
-    ],
+    ...linearInterface(
+      { a: vectorA ? "vec4<u32>" : "act_t", w: "vec4<u32>", activation: "act_t" },
+      residual,
+      "wStride8",
+    ),
     workgroupSize: F16_THREADS,
     body: `${ACTIVATION_WGSL}
 // Halves 0–3 and 4–7 of 8 packed f16 values.
