@@ -18,7 +18,10 @@
  * vec4 groups) 17.0; 31 (16 × 3) 21.1, now `kernels/matmul.ts`; 34 (32 × 3)
  * 21.6. With W as packed f16 pairs (`half8`, one vec4<u32> = 8 columns):
  * 16.4 at 4 rows, 19.3 at 8, 22.3 at 32, so halving W's loads only helps
- * while W's loads dominate. A uniform buffer read at constant offsets
+ * while W's loads dominate. With A packed the same way too (`halfAW`,
+ * variants 40–50, 8 values along K per load): 27.3 at 16 rows × 8 columns,
+ * 30.5 at 16 rows × 2×8 columns, now `kernels/matmul_f16.ts`, since both
+ * operands' loaded components halve. A uniform buffer read at constant offsets
  * (lanes = rows, one dispatch per 16-column chunk) compiled to scalar loads
  * with a bounds check each and ran at 11.7.
  *
