@@ -12,31 +12,24 @@ const WORKGROUP = 64;
 
 /**
  * The summed inputs of a LayerNorm with 0–2 residuals: the bindings `x`, `r1`,
- * `r2`, `gamma`, `beta`, `out` and the WGSL sum of element `base + i`.
+ * `r2`, `gamma`, `beta`, `out` (activations typed `act_t`, f32 unless the
+ * kernel's dtype says otherwise) and the f32 WGSL sum of element `base + i`.
  */
 export function layerNormInputs(residuals: 0 | 1 | 2) {
-  const sum = ["x[base + i]", "r1[base + i]", "r2[base + i]"].slice(0, residuals + 1).join(" + ");
-  const storage: KernelSpec["storage"] = [{ name: "x", element: "f32", access: "read" }];
-  if (residuals >= 1) storage.push({ name: "r1", element: "f32", access: "read" });
-  if (residuals >= 2) storage.push({ name: "r2", element: "f32", access: "read" });
-  storage.push(
-    { name: "gamma", element: "f32", access: "read" },
-    { name: "beta", element: "f32", access: "read" },
-    { name: "out", element: "f32", access: "read_write" },
-  );
-  return { sum, storage };
-}
-
-/** Kernel variant by number of residual inputs (0, 1 or 2) and activation dtype. */
-export function layerNormKernel(residuals: 0 | 1 | 2, dtype: Dtype = "f32"): KernelSpec {
   const inputs = ["x", "r1", "r2"].slice(0, residuals + 1);
+  const sum = inputs.map((name) => `f32(${name}[base + i])`).join(" + ");
   const storage: KernelSpec["storage"] = [
     ...inputs.map((name) => ({ name, element: "act_t", access: "read" as const })),
     { name: "gamma", element: "f32", access: "read" },
     { name: "beta", element: "f32", access: "read" },
     { name: "out", element: "act_t", access: "read_write" },
   ];
-  const sum = inputs.map((name) => `f32(${name}[base + i])`).join(" + ");
+  return { sum, storage };
+}
+
+/** Kernel variant by number of residual inputs (0, 1 or 2) and activation dtype. */
+export function layerNormKernel(residuals: 0 | 1 | 2, dtype: Dtype = "f32"): KernelSpec {
+  const { sum, storage } = layerNormInputs(residuals);
   return {
     name: "layernorm",
     key: `layernorm,residuals=${residuals},${dtype}`,
