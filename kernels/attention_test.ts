@@ -6,19 +6,9 @@
  */
 import assert from "node:assert/strict";
 import { dispatchAttention } from "./attention.ts";
-import { type Dtype, KernelRuntime, readFloats, submitDispatches } from "../runtime/kernel.ts";
+import { type Dtype, KernelRuntime, submitDispatches } from "../runtime/kernel.ts";
+import { readValues, roundTo, storageBuffer, uniformValues } from "../tests/_buffers.ts";
 import { gpuTest } from "../tests/_gpu.ts";
-
-/** Deterministic values in [-2, 2) (xorshift), so failures reproduce. */
-function random(length: number, seed: number): Float32Array<ArrayBuffer> {
-  let s = seed >>> 0 || 1;
-  return Float32Array.from({ length }, () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return ((s >>> 0) / 2 ** 31 - 1) * 2;
-  });
-}
 
 function reference(
   qkv: Float32Array,
@@ -57,17 +47,6 @@ function reference(
   return out;
 }
 
-function upload(device: GPUDevice, data: ArrayBufferView<ArrayBuffer>): GPUBuffer {
-  const bytes = new Uint8Array(Math.max(16, Math.ceil(data.byteLength / 16) * 16));
-  bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-  const buffer = device.createBuffer({
-    size: bytes.byteLength,
-    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-  });
-  device.queue.writeBuffer(buffer, 0, bytes);
-  return buffer;
-}
-
 for (const dtype of ["f32", "f16"] as Dtype[]) {
   gpuTest(`attention (${dtype}) matches float64 softmax(q·kᵀ/√d)·v with padding`, async (gpu) => {
     assert.ok(dtype === "f32" || gpu.hasF16, `the adapter "${gpu.description}" lacks shader-f16`);
@@ -83,16 +62,16 @@ for (const dtype of ["f32", "f16"] as Dtype[]) {
       ]]
     ) {
       const W = heads * d, rows = batch * seqLen;
-      const qkv = random(rows * 3 * W, 5 + d);
-      if (dtype === "f16") qkv.set(new Float16Array(qkv)); // the reference sees stored values
+      const qkv = uniformValues(rows * 3 * W, 5 + d, 2);
+      roundTo(dtype, qkv); // the reference sees the stored values
       // Sequence b has seqLen - 3·b real tokens, then padding.
       const mask = Uint32Array.from(
         { length: rows },
         (_, r) => Number(r % seqLen < seqLen - 3 * Math.floor(r / seqLen)),
       );
-      const qkvBuf = upload(device, dtype === "f16" ? new Float16Array(qkv) : qkv);
-      const maskBuf = upload(device, mask);
-      const outBuf = upload(device, new Float32Array(rows * W));
+      const qkvBuf = storageBuffer(device, qkv, dtype);
+      const maskBuf = storageBuffer(device, mask);
+      const outBuf = storageBuffer(device, new Float32Array(rows * W));
       const dispatch = await dispatchAttention(runtime, {
         qkv: qkvBuf,
         mask: maskBuf,
@@ -104,12 +83,7 @@ for (const dtype of ["f32", "f16"] as Dtype[]) {
         dtype,
       });
       submitDispatches(device, [dispatch]);
-      const raw = await readFloats(
-        device,
-        outBuf,
-        dtype === "f16" ? Math.ceil(rows * W / 2) : rows * W,
-      );
-      const got = dtype === "f16" ? new Float16Array(raw.buffer, 0, rows * W) : raw;
+      const got = await readValues(device, outBuf, rows * W, dtype);
       const want = reference(qkv, mask, { batch, seqLen, heads, d });
       // f32: accumulation error; f16: plus the output's rounding, 2⁻¹¹ relative.
       const rtol = dtype === "f16" ? 2 ** -11 : 0;

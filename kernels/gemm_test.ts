@@ -7,27 +7,8 @@
 import assert from "node:assert/strict";
 import { dispatchGemm } from "./gemm.ts";
 import { KernelRuntime, readFloats, submitDispatches } from "../runtime/kernel.ts";
+import { storageBuffer, uniformValues } from "../tests/_buffers.ts";
 import { gpuTest } from "../tests/_gpu.ts";
-
-/** Deterministic values in [-1, 1) (xorshift), so failures reproduce. */
-function random(length: number, seed: number): Float32Array<ArrayBuffer> {
-  let s = seed >>> 0 || 1;
-  return Float32Array.from({ length }, () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 31 - 1;
-  });
-}
-
-function storage(device: GPUDevice, data: Float32Array<ArrayBuffer>): GPUBuffer {
-  const buffer = device.createBuffer({
-    size: Math.max(16, Math.ceil(data.byteLength / 16) * 16),
-    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-  });
-  device.queue.writeBuffer(buffer, 0, data);
-  return buffer;
-}
 
 interface Case {
   m: number;
@@ -68,11 +49,12 @@ gpuTest("gemm matches float64 reference in each layout on odd shapes", async ({ 
     const [aRows, aCols] = c.transA ? [k, m] : [m, k];
     const [bRows, bCols] = c.transB ? [n, k] : [k, n];
     const lda = aCols + pad, ldb = bCols + pad, ldc = n + pad;
-    const a = random(off + aRows * lda, 1 + m + k), b = random(off + bRows * ldb, 2 + n);
-    const c0 = random(off + m * ldc, 3), bias = random(n, 4);
+    const a = uniformValues(off + aRows * lda, 1 + m + k);
+    const b = uniformValues(off + bRows * ldb, 2 + n);
+    const c0 = uniformValues(off + m * ldc, 3), bias = uniformValues(n, 4);
     const at = (i: number, q: number) => a[off + (c.transA ? q * lda + i : i * lda + q)];
     const bt = (q: number, j: number) => b[off + (c.transB ? j * ldb + q : q * ldb + j)];
-    const buffers = [a, b, c0, bias].map((data) => storage(device, data));
+    const buffers = [a, b, c0, bias].map((data) => storageBuffer(device, data));
     const dispatch = await dispatchGemm(runtime, {
       a: { buffer: buffers[0], offset: off, ld: lda, transpose: c.transA },
       b: { buffer: buffers[1], offset: off, ld: ldb, transpose: c.transB },

@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { type Activation, activationReference } from "./activation.ts";
 import { dispatchMatmul, prepareLinear } from "./matmul.ts";
-import { type Dtype, KernelRuntime, readFloats, submitDispatches } from "../runtime/kernel.ts";
+import { type Dtype, KernelRuntime, submitDispatches } from "../runtime/kernel.ts";
+import { readValues, roundTo, storageBuffer, uniformValues } from "../tests/_buffers.ts";
 import { gpuTest } from "../tests/_gpu.ts";
 import type { Gpu } from "../runtime/device.ts";
 
@@ -35,51 +36,16 @@ interface Case {
   dtype?: Dtype;
 }
 
-/** Deterministic values in [-1, 1) (xorshift), so failures reproduce. */
-function random(length: number, seed: number): Float32Array<ArrayBuffer> {
-  let s = seed >>> 0 || 1;
-  return Float32Array.from({ length }, () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return (s >>> 0) / 2 ** 31 - 1;
-  });
-}
-
-/** Round to f16 in place when `dtype` is f16, so references use the stored values. */
-function rounded(data: Float32Array<ArrayBuffer>, dtype: Dtype): Float32Array<ArrayBuffer> {
-  if (dtype === "f16") data.set(new Float16Array(data));
-  return data;
-}
-
-function storage(
-  device: GPUDevice,
-  values: Float32Array<ArrayBuffer>,
-  dtype: Dtype = "f32",
-): GPUBuffer {
-  // Whole 4-byte words: writeBuffer needs them, and an odd count of f16 values is not one.
-  const data = dtype === "f16"
-    ? new Float16Array(Math.ceil(values.length / 2) * 2).fill(0)
-    : values;
-  if (data !== values) data.set(values);
-  const buffer = device.createBuffer({
-    size: Math.max(16, Math.ceil(data.byteLength / 16) * 16),
-    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
-  });
-  device.queue.writeBuffer(buffer, 0, data);
-  return buffer;
-}
-
 /** Run one case on the GPU; returns the worst mismatch and the chunk count. */
 async function check(device: GPUDevice, runtime: KernelRuntime, c: Case) {
   const { m, n, k } = c;
   const lda = c.lda ?? k, ldc = c.ldc ?? n;
   const activation = c.activation ?? "none";
   const dtype = c.dtype ?? "f32";
-  const a = rounded(random(m * lda, 1 + m + 7 * k), dtype);
-  const w = rounded(random(n * k, 2 + n), dtype);
-  const bias = random(n, 3);
-  const r = rounded(random(m * ldc, 4), dtype);
+  const a = roundTo(dtype, uniformValues(m * lda, 1 + m + 7 * k));
+  const w = roundTo(dtype, uniformValues(n * k, 2 + n));
+  const bias = uniformValues(n, 3);
+  const r = roundTo(dtype, uniformValues(m * ldc, 4));
   // C starts as a sentinel so columns past N (ldc > N) must stay untouched.
   const c0 = new Float32Array(m * ldc).fill(-7);
   const linear = prepareLinear(device, {
@@ -91,8 +57,8 @@ async function check(device: GPUDevice, runtime: KernelRuntime, c: Case) {
     maxBindingBytes: c.maxBindingBytes,
     dtype,
   });
-  const aBuf = storage(device, a, dtype), cBuf = storage(device, c0, dtype);
-  const rBuf = c.residual ? storage(device, r, dtype) : undefined;
+  const aBuf = storageBuffer(device, a, dtype), cBuf = storageBuffer(device, c0, dtype);
+  const rBuf = c.residual ? storageBuffer(device, r, dtype) : undefined;
   const dispatches = await dispatchMatmul(runtime, {
     linear,
     a: aBuf,
@@ -104,9 +70,7 @@ async function check(device: GPUDevice, runtime: KernelRuntime, c: Case) {
     residual: rBuf,
   });
   submitDispatches(device, dispatches);
-  const got = dtype === "f16"
-    ? new Float16Array((await readFloats(device, cBuf, Math.ceil(m * ldc / 2))).buffer, 0, m * ldc)
-    : await readFloats(device, cBuf, m * ldc);
+  const got = await readValues(device, cBuf, m * ldc, dtype);
   const tolerance = TOLERANCE[dtype];
   let worst = { excess: -Infinity, at: "", got: 0, ref: 0 };
   const act = activationReference[activation];
