@@ -18,11 +18,10 @@
  *   its work on the GPU, so this only affects ops it leaves on the CPU.
  */
 import type * as OrtWeb from "onnxruntime-web";
-import type { Backend, BackendInfo, EncoderInput, EncoderOutput, OutputName } from "../backend.ts";
+import type { BackendInfo } from "../backend.ts";
 import type { Model } from "../../models/model.ts";
-import { buildOnnxModel, ONNX_OUTPUTS } from "../onnx/graph.ts";
-import { ALL_OUTPUTS, int64Inputs, wantedOutputs } from "../onnx/feeds.ts";
-import { validateInput } from "../validate.ts";
+import { buildOnnxModel } from "../onnx/graph.ts";
+import { OrtSessionBackend } from "../onnx/session_backend.ts";
 import { GpuUnavailableError, hasWebGpuAdapter } from "../../runtime/device.ts";
 
 /** An onnxruntime-web execution provider. */
@@ -74,20 +73,17 @@ export function loadOnnxWeb(provider: OnnxWebProvider): Promise<Ort> {
 }
 
 /** A model on onnxruntime-web; one session per task, built on first use. */
-export class OnnxWebBackend implements Backend {
+export class OnnxWebBackend extends OrtSessionBackend<OrtWeb.Tensor, OrtWeb.Tensor> {
   readonly info: BackendInfo;
-  readonly #model: Model;
-  readonly #options: OnnxWebBackendOptions;
-  readonly #sessions = new Map<number, Promise<OrtWeb.InferenceSession>>();
-  #disposed = false;
+  readonly #provider: OnnxWebProvider;
 
   /** Wrap a model; nothing is loaded until the first `run`. */
   constructor(model: Model, options: OnnxWebBackendOptions) {
     if (options.provider !== "webgpu" && options.provider !== "wasm") {
       throw new RangeError(`Unknown onnxruntime-web provider "${options.provider}"`);
     }
-    this.#model = model;
-    this.#options = options;
+    super(model, "onnxruntime-web", options.task ?? 0);
+    this.#provider = options.provider;
     const threads = onnxWebThreads(options.provider);
     this.info = {
       name: "onnxruntime",
@@ -98,57 +94,29 @@ export class OnnxWebBackend implements Backend {
     };
   }
 
-  /** Run the encoder and head on one batch; `outputs` defaults to all three. */
-  async run(input: EncoderInput, outputs: OutputName[] = ALL_OUTPUTS): Promise<EncoderOutput> {
-    if (this.#disposed) throw new Error("Cannot run: the onnxruntime-web backend was disposed");
-    const task = validateInput(this.#model.config, input, this.#options.task ?? 0);
-    const wanted = wantedOutputs(this.#model.config, outputs);
-    if (wanted.length === 0) return {};
-    const ort = await loadOnnxWeb(this.#options.provider);
-    const session = await this.#session(ort, task);
-    const feeds: Record<string, OrtWeb.Tensor> = {};
-    for (const { name, data, dims } of int64Inputs(input)) {
-      feeds[name] = new ort.Tensor("int64", data, dims);
-    }
-    const results = await session.run(feeds, wanted.map((name) => ONNX_OUTPUTS[name]));
-    const output: EncoderOutput = {};
-    for (const name of wanted) {
-      const tensor = results[ONNX_OUTPUTS[name]];
-      output[name] = (await tensor.getData(true)) as Float32Array;
-    }
-    return output;
-  }
-
-  /** Release every session. */
-  dispose(): void {
-    this.#disposed = true;
-    for (const session of this.#sessions.values()) {
-      session.then((s) => s.release()).catch(() => {});
-    }
-    this.#sessions.clear();
-  }
-
-  #session(ort: Ort, task: number): Promise<OrtWeb.InferenceSession> {
-    let session = this.#sessions.get(task);
-    if (!session) {
-      session = this.#create(ort, task);
-      this.#sessions.set(task, session);
-    }
-    return session;
-  }
-
-  async #create(ort: Ort, task: number): Promise<OrtWeb.InferenceSession> {
-    const { provider } = this.#options;
+  protected async createSession(task: number): Promise<OrtWeb.InferenceSession> {
+    const provider = this.#provider;
+    const ort = await loadOnnxWeb(provider);
     if (provider === "webgpu" && !(await hasWebGpuAdapter())) {
       throw new GpuUnavailableError(
         "onnxruntime-web webgpu: no WebGPU adapter found (install a Vulkan driver, e.g. mesa-vulkan-drivers)",
       );
     }
-    return await ort.InferenceSession.create(buildOnnxModel(this.#model, { task }), {
+    return await ort.InferenceSession.create(buildOnnxModel(this.model, { task }), {
       executionProviders: [provider],
       graphOptimizationLevel: "all",
       logSeverityLevel: LOG_ERRORS_ONLY,
     });
+  }
+
+  protected async int64Tensor(data: BigInt64Array, dims: number[]): Promise<OrtWeb.Tensor> {
+    const ort = await loadOnnxWeb(this.#provider);
+    return new ort.Tensor("int64", data, dims);
+  }
+
+  protected async floats(output: OrtWeb.Tensor): Promise<Float32Array> {
+    // getData(true) downloads a GPU-resident output and releases its GPU data.
+    return (await output.getData(true)) as Float32Array;
   }
 }
 
