@@ -3,6 +3,7 @@
  * ONNX Runtime reference. Both consume the same `Model` weights and return the
  * same outputs, so a test can compare them element by element.
  */
+import type { Dtype } from "../runtime/kernel.ts";
 
 /** One padded batch of token ids, row-major `[batchSize, seqLen]`. */
 export interface EncoderInput {
@@ -38,7 +39,7 @@ export interface BackendInfo {
   device: string;
   features: string[];
   /** Storage precision of weights and activations (ONNX Runtime: always f32). */
-  dtype?: "f32" | "f16";
+  dtype?: Dtype;
 }
 
 /** A loaded model on one engine. */

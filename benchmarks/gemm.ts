@@ -10,7 +10,7 @@
 import * as ort from "onnxruntime-node";
 import { DataType, GraphBuilder } from "../backends/onnx/_builder.ts";
 import { dispatchMatmul, prepareLinear } from "../kernels/matmul.ts";
-import { acquireGpu, type Gpu } from "../runtime/device.ts";
+import { acquireGpu, assertDtypeSupported, type Gpu } from "../runtime/device.ts";
 import { xoshiro128ss } from "../models/init.ts";
 import { type Dtype, dtypeBytes, encodeDispatches, KernelRuntime } from "../runtime/kernel.ts";
 import type { GemmShape as SuiteGemmShape } from "./suites.ts";
@@ -23,8 +23,6 @@ export type GemmShape = Pick<SuiteGemmShape, "m" | "n" | "k">;
 
 /** Result of one shape. */
 export interface GemmResult extends GemmShape {
-  /** Storage precision of our kernel's operands (absent: f32); ONNX Runtime runs f32. */
-  dtype?: Dtype;
   /** GFLOP/s of the timed repetitions. */
   webgpuGflops: Spread;
   ortGflops: Spread;
@@ -89,6 +87,7 @@ export async function gemmBenchmark(options: {
   const dtype = options.dtype ?? "f32";
   const { shapes, reps = 5, warmup = 1 } = options;
   const gpu = options.gpu ?? await acquireGpu();
+  assertDtypeSupported(gpu, dtype);
   const { device } = gpu;
   const runtime = new KernelRuntime(device);
   const results: GemmResult[] = [];
@@ -173,7 +172,6 @@ export async function gemmBenchmark(options: {
 
       results.push({
         ...shape,
-        ...(dtype === "f16" ? { dtype } : {}),
         webgpuGflops: summarize(shape, gpuMillis),
         ortGflops: summarize(shape, ortMillis),
         ...(options.peers?.length ? { peerGflops } : {}),

@@ -285,7 +285,8 @@ async function measurePlan(
 /** Print the table of a bench record (fresh or reused). */
 function printBenchRecord(record: RunRecord, suite: BenchSuite): void {
   const adapter = (record.adapter as { description: string }).description;
-  if (record.gemm) return printGemmTable(record.gemm as GemmResult[], adapter);
+  const dtype = record.dtype as string | undefined;
+  if (record.gemm) return printGemmTable(record.gemm as GemmResult[], adapter, dtype);
   const models = record.models as (ModelBench | ModelTrainBench)[];
   if (models.length === 0) return console.log("No model in this shard.");
   const reduced = record.shapes !== "as requested";
@@ -306,7 +307,7 @@ function printBenchRecord(record: RunRecord, suite: BenchSuite): void {
     note,
     adapter,
     peers: (record.peers as string[] | undefined) ?? [],
-    dtype: record.dtype as string | undefined,
+    dtype,
   });
   for (const row of models as ModelBench[]) {
     if (row.profile) printProfile({ ...row, profile: row.profile }, adapter);

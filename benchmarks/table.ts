@@ -74,9 +74,8 @@ function f16Note(dtype: string | undefined): string {
 }
 
 /** Print the GEMM table: GFLOP/s of both engines and their ratio. */
-export function printGemmTable(rows: GemmResult[], adapter: string) {
+export function printGemmTable(rows: GemmResult[], adapter: string, dtype?: string) {
   const peers = [...new Set(rows.flatMap((row) => Object.keys(row.peerGflops ?? {})))];
-  const dtype = rows.find((row) => row.dtype)?.dtype;
   const ours = dtype === "f16" ? "WebGPU f16" : "WebGPU";
   const table = new Table({
     head: [

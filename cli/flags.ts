@@ -1,4 +1,5 @@
 /** Flag parsing shared by the commands: strict `parseArgs` with one-line usage errors. */
+import type { Dtype } from "../runtime/kernel.ts";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { Shard } from "../runtime/records.ts";
 import { parseShard } from "../runtime/shard.ts";
@@ -71,7 +72,7 @@ export const F16_TRAINING =
   'Flag "--dtype f16" is for inference (bench, eval): training runs in f32, since f16 training needs f32 master weights and loss scaling, which the trainer does not have';
 
 /** `--dtype f16|f32` parsed (default f32). */
-export function dtypeFlag(value: string | undefined): "f32" | "f16" {
+export function dtypeFlag(value: string | undefined): Dtype {
   if (value === undefined || value === "f32" || value === "f16") return value ?? "f32";
   throw new UsageError(`Flag "--dtype" must be f32 or f16, got "${value}"`);
 }

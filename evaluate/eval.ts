@@ -11,6 +11,7 @@
  * its record; `merge` hands the shards' batches back here as `merged`, and the
  * run finishes exactly as an unsharded one would, with no batch recomputed.
  */
+import type { Dtype } from "../runtime/kernel.ts";
 import { basename, dirname, join } from "node:path";
 import type { Backend } from "../backends/backend.ts";
 import { createOnnxBackend } from "../backends/onnx/engine.ts";
@@ -50,7 +51,7 @@ export interface EvalOptions {
   limit?: number;
   backend: "webgpu" | "onnx";
   /** Storage precision of the WebGPU backend (default f32; ONNX Runtime is always f32). */
-  dtype?: "f32" | "f16";
+  dtype?: Dtype;
   batchSize: number;
   /** Output directory; defaults to `results/runs/eval/<model>/<task>-<split>`. */
   out?: string;

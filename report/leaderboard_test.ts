@@ -115,7 +115,6 @@ Deno.test("f16 runs get their own rows and never replace f32 ones or their speed
         m: 1024,
         n: 768,
         k: 768,
-        dtype: "f16",
         webgpuGflops: spread(24, 24, 24),
         ortGflops: spread(240, 240, 240),
         peerGflops: { "ort-web-webgpu": spread(6, 6, 6) },

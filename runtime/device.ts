@@ -3,6 +3,7 @@
  * buffer limits (the defaults are far below what large models need) and for
  * `shader-f16` and `timestamp-query` when the adapter has them.
  */
+import type { Dtype } from "./kernel.ts";
 
 /** A device with the adapter facts that run records carry. */
 export interface Gpu {
@@ -20,6 +21,22 @@ export interface Gpu {
   };
   hasTimestamps: boolean;
   hasF16: boolean;
+}
+
+/** Raised when `--dtype f16` is asked of an adapter without `shader-f16`. */
+export class DtypeUnsupportedError extends Error {
+  override name = "DtypeUnsupportedError";
+}
+
+/** Throw `DtypeUnsupportedError`, naming the adapter, unless `gpu` can store `dtype`. */
+export function assertDtypeSupported(gpu: Gpu, dtype: Dtype): void {
+  if (dtype === "f16" && !gpu.hasF16) {
+    throw new DtypeUnsupportedError(
+      `--dtype f16 needs the WebGPU feature shader-f16, which the adapter "${gpu.description}" does not have (its features: ${
+        gpu.features.join(", ") || "none"
+      }); use --dtype f32`,
+    );
+  }
 }
 
 /** Raised when no WebGPU adapter can be found or a device cannot be created. */

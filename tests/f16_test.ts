@@ -7,12 +7,12 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { createOnnxBackend } from "../backends/onnx/engine.ts";
-import { createWebGpuBackend, DtypeUnsupportedError } from "../backends/webgpu/engine.ts";
+import { createWebGpuBackend } from "../backends/webgpu/engine.ts";
 import { runEval } from "../evaluate/eval.ts";
 import { saveCheckpoint } from "../models/checkpoint.ts";
 import { configToJson, parseConfig, taskCount } from "../models/config.ts";
 import { zooEntry } from "../models/zoo.ts";
-import type { Gpu } from "../runtime/device.ts";
+import { DtypeUnsupportedError, type Gpu } from "../runtime/device.ts";
 import { gpuTest } from "./_gpu.ts";
 import { randomBatch, unitScaleModel } from "./_reference_forward.ts";
 import { VARIANTS } from "./_variants.ts";

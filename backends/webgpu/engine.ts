@@ -7,7 +7,7 @@
  */
 import type { Backend, BackendInfo, EncoderInput, EncoderOutput, OutputName } from "../backend.ts";
 import type { Model } from "../../models/model.ts";
-import { acquireGpu, type Gpu } from "../../runtime/device.ts";
+import { acquireGpu, assertDtypeSupported, type Gpu } from "../../runtime/device.ts";
 import { type Dtype, dtypeBytes, encodeDispatches, KernelRuntime } from "../../runtime/kernel.ts";
 import { ActivationPool, buildPlan, type ForwardPlan } from "./plan.ts";
 import { taskCount } from "../../models/config.ts";
@@ -33,11 +33,6 @@ export interface WebGpuOptions {
   dtype?: Dtype;
 }
 
-/** Raised when `dtype` f16 is asked of an adapter without `shader-f16`. */
-export class DtypeUnsupportedError extends Error {
-  override name = "DtypeUnsupportedError";
-}
-
 /** Upload a model and return a WebGPU backend for it. */
 export async function createWebGpuBackend(
   model: Model,
@@ -45,13 +40,11 @@ export async function createWebGpuBackend(
 ): Promise<WebGpuBackend> {
   const gpu = options.gpu ?? await acquireGpu();
   const dtype = options.dtype ?? "f32";
-  if (dtype === "f16" && !gpu.hasF16) {
+  try {
+    assertDtypeSupported(gpu, dtype);
+  } catch (error) {
     if (options.gpu === undefined) gpu.device.destroy();
-    throw new DtypeUnsupportedError(
-      `--dtype f16 needs the WebGPU feature shader-f16, which the adapter "${gpu.description}" does not have (its features: ${
-        gpu.features.join(", ") || "none"
-      }); use --dtype f32`,
-    );
+    throw error;
   }
   const backend = new WebGpuBackend(
     gpu,
