@@ -9,6 +9,7 @@ import { dispatchAttention } from "./attention.ts";
 import { type Dtype, KernelRuntime, submitDispatches } from "../runtime/kernel.ts";
 import { readValues, roundTo, storageBuffer, uniformValues } from "../tests/_buffers.ts";
 import { gpuTest } from "../tests/_gpu.ts";
+import { assertDtypeSupported } from "../runtime/device.ts";
 
 function reference(
   qkv: Float32Array,
@@ -49,7 +50,7 @@ function reference(
 
 for (const dtype of ["f32", "f16"] as Dtype[]) {
   gpuTest(`attention (${dtype}) matches float64 softmax(q·kᵀ/√d)·v with padding`, async (gpu) => {
-    assert.ok(dtype === "f32" || gpu.hasF16, `the adapter "${gpu.description}" lacks shader-f16`);
+    assertDtypeSupported(gpu, dtype);
     const { device } = gpu;
     const runtime = new KernelRuntime(device);
     // d = 8 and 64 take the vec4 path, d = 6 and 17 (PAL-sized) the scalar one.

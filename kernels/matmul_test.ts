@@ -10,7 +10,7 @@ import { dispatchMatmul, prepareLinear } from "./matmul.ts";
 import { type Dtype, KernelRuntime, submitDispatches } from "../runtime/kernel.ts";
 import { readValues, roundTo, storageBuffer, uniformValues } from "../tests/_buffers.ts";
 import { gpuTest } from "../tests/_gpu.ts";
-import type { Gpu } from "../runtime/device.ts";
+import { assertDtypeSupported, type Gpu } from "../runtime/device.ts";
 
 /**
  * `|got - ref| <= atol + rtol·|ref|`; float32 accumulation of K products of
@@ -123,7 +123,7 @@ const DTYPES: Dtype[] = ["f32", "f16"];
 
 for (const dtype of DTYPES) {
   const ready = (gpu: Gpu) => {
-    assert.ok(dtype === "f32" || gpu.hasF16, `the adapter "${gpu.description}" lacks shader-f16`);
+    assertDtypeSupported(gpu, dtype);
     return gpu.device;
   };
 

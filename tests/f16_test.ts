@@ -12,7 +12,7 @@ import { runEval } from "../evaluate/eval.ts";
 import { saveCheckpoint } from "../models/checkpoint.ts";
 import { configToJson, parseConfig, taskCount } from "../models/config.ts";
 import { zooEntry } from "../models/zoo.ts";
-import { DtypeUnsupportedError, type Gpu } from "../runtime/device.ts";
+import { assertDtypeSupported, DtypeUnsupportedError } from "../runtime/device.ts";
 import { gpuTest } from "./_gpu.ts";
 import { randomBatch, unitScaleModel } from "./_reference_forward.ts";
 import { VARIANTS } from "./_variants.ts";
@@ -21,10 +21,6 @@ import { assertParity } from "./_parity.ts";
 /** Issue 6's f16 tolerance: max abs difference from fp32. */
 const F16_TOLERANCE = 1e-2;
 const DATA = new URL("../../shared/data/", import.meta.url).pathname;
-
-function assertF16(gpu: Gpu): void {
-  assert.ok(gpu.hasF16, `the adapter "${gpu.description}" lacks shader-f16`);
-}
 
 /** Index of the largest of `count` values of `values` from `offset`, `stride` apart. */
 function argmax(values: Float32Array, offset: number, count: number, stride = 1): number {
@@ -37,7 +33,7 @@ function argmax(values: Float32Array, offset: number, count: number, stride = 1)
 
 for (const [label, base, overrides] of VARIANTS) {
   gpuTest(`WebGPU f16 matches ONNX Runtime f32 within 1e-2: ${label}`, async (gpu) => {
-    assertF16(gpu);
+    assertDtypeSupported(gpu, "f16");
     const config = parseConfig({ ...configToJson(zooEntry(base).config), ...overrides }, label);
     const model = unitScaleModel(config, 1234);
     const webgpu = await createWebGpuBackend(model, { gpu, dtype: "f16" });
@@ -103,7 +99,7 @@ const EVAL_CASES: [string, string, Record<string, unknown>][] = [
 
 for (const [modelName, task, head] of EVAL_CASES) {
   gpuTest(`eval ${task} (${modelName}): WebGPU f16 predicts as ONNX Runtime f32`, async (gpu) => {
-    assertF16(gpu);
+    assertDtypeSupported(gpu, "f16");
     const checkpoint = await Deno.makeTempDir({ prefix: "eval-f16-" });
     try {
       const config = parseConfig({ ...configToJson(zooEntry(modelName).config), ...head }, task);

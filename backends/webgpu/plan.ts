@@ -92,7 +92,9 @@ export async function buildPlan(
     if (Array.isArray(result)) dispatches.push(...result);
     else dispatches.push(result);
   };
-  const act = (role: string, width: number) => pool.get(role, rows * width, dtypeBytes(dtype));
+  // Activations (and outputs) are stored in the weights' dtype; ids and the mask stay u32.
+  const stored = (role: string, count: number) => pool.get(role, count, dtypeBytes(dtype));
+  const act = (role: string, width: number) => stored(role, rows * width);
   const linear = (names: LinearNames) => weights.linear(names);
   const norm = (names: NormNames) => ({
     gamma: weights.tensor(names.weight),
@@ -285,7 +287,7 @@ export async function buildPlan(
   }
 
   // Pooler reads each sequence's first row in place (row stride T·H).
-  const pooled = pool.get("pooled", batch * H, dtypeBytes(dtype));
+  const pooled = stored("pooled", batch * H);
   await record(dispatchMatmul(runtime, {
     linear: linear(layout.pooler),
     a: h,
@@ -297,14 +299,14 @@ export async function buildPlan(
 
   let logits: ForwardPlan["outputs"]["logits"];
   if (layout.qaOutputs) {
-    const buffer = pool.get("logits", rows * 2, dtypeBytes(dtype));
+    const buffer = stored("logits", rows * 2);
     await record(
       dispatchMatmul(runtime, { linear: linear(layout.qaOutputs), a: h, c: buffer, m: rows }),
     );
     logits = { buffer, floats: rows * 2 };
   } else if (layout.classifiers.length > 0) {
     const classifier = layout.classifiers[config.head.kind === "multi-task" ? task : 0];
-    const buffer = pool.get("logits", batch * classifier.outFeatures, dtypeBytes(dtype));
+    const buffer = stored("logits", batch * classifier.outFeatures);
     await record(
       dispatchMatmul(runtime, { linear: linear(classifier), a: pooled, c: buffer, m: batch }),
     );
