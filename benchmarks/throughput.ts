@@ -9,14 +9,9 @@
 import type { Backend, EncoderInput } from "../backends/backend.ts";
 import type { ModelConfig } from "../models/config.ts";
 import { xoshiro128ss } from "../models/init.ts";
-import { median, percentile } from "../runtime/stats.ts";
+import { max, median, min, percentile, type Spread } from "../runtime/stats.ts";
 
-/** Median, min and max of a measurement. */
-export interface Spread {
-  median: number;
-  min: number;
-  max: number;
-}
+export type { Spread } from "../runtime/stats.ts";
 
 /** What one backend measured for one model. */
 export interface Throughput {
@@ -62,8 +57,8 @@ export function syntheticBatch(
 export function spread(values: number[]): Spread {
   return {
     median: median(values),
-    min: Math.min(...values),
-    max: Math.max(...values),
+    min: min(values),
+    max: max(values),
   };
 }
 

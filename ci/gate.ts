@@ -14,13 +14,10 @@
  */
 import type { RunRecord } from "../runtime/records.ts";
 import type { Metrics } from "../tasks/task.ts";
+import { isSpread, ratioSpread, type Spread } from "../runtime/stats.ts";
 
 /** A median with the min and max of its repetitions. */
-export interface Range {
-  median: number;
-  min: number;
-  max: number;
-}
+export type Range = Spread;
 
 /** One metric of one evaluation. */
 export interface ScoreCheck {
@@ -64,19 +61,6 @@ export class GateInputError extends Error {
   override name = "GateInputError";
 }
 
-type Spread = { median: number; min: number; max: number };
-
-function isSpread(value: unknown): value is Spread {
-  const v = value as Spread;
-  return typeof v === "object" && v !== null &&
-    [v.median, v.min, v.max].every((x) => typeof x === "number" && Number.isFinite(x));
-}
-
-/** Ratio a/b with the widest interval the two ranges allow. */
-function ratio(a: Spread, b: Spread): Range {
-  return { median: a.median / b.median, min: a.min / b.max, max: a.max / b.min };
-}
-
 /** The checks one run record provides (`run` names it in the summary). */
 export function checksOfRecord(record: RunRecord, run: string): GateSnapshot {
   const snapshot = emptySnapshot();
@@ -105,7 +89,7 @@ export function checksOfRecord(record: RunRecord, run: string): GateSnapshot {
       snapshot.speed.push({
         id: `gemm ${g.m}x${g.n}x${g.k}`,
         reference: "onnxruntime",
-        ratio: ratio(g.webgpuGflops, g.ortGflops),
+        ratio: ratioSpread(g.webgpuGflops, g.ortGflops),
         run,
       });
     }
@@ -119,7 +103,7 @@ export function checksOfRecord(record: RunRecord, run: string): GateSnapshot {
         snapshot.speed.push({
           id: `bench --train ${suite} ${m.name} b${m.batch}s${m.seqLen}`,
           reference: referenceName,
-          ratio: ratio(m.tokensPerSecond, reference.tokensPerSecond),
+          ratio: ratioSpread(m.tokensPerSecond, reference.tokensPerSecond),
           run,
         });
       }
@@ -129,7 +113,7 @@ export function checksOfRecord(record: RunRecord, run: string): GateSnapshot {
         snapshot.speed.push({
           id: `bench ${suite} ${m.name} b${m.batch}s${m.seqLen}`,
           reference: "onnxruntime",
-          ratio: ratio(m.webgpu, m.ort),
+          ratio: ratioSpread(m.webgpu, m.ort),
           run,
         });
       }

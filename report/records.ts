@@ -7,13 +7,9 @@
  */
 import { basename } from "node:path";
 import { listRecords, type RunRecord, type StoredRecord } from "../runtime/records.ts";
+import { isSpread, ratioSpread, type Spread } from "../runtime/stats.ts";
 
-/** A median with the min and max of its runs, repetitions or seeds. */
-export interface Spread {
-  median: number;
-  min: number;
-  max: number;
-}
+export { isSpread, ratioSpread, type Spread } from "../runtime/stats.ts";
 
 /** One record and the file it came from. */
 export interface LoadedRecord {
@@ -33,13 +29,6 @@ export interface RunSet {
 /** A record the report cannot use; the message names the file. */
 export class RecordError extends Error {
   override name = "RecordError";
-}
-
-/** True for `{median, min, max}` of finite numbers. */
-export function isSpread(value: unknown): value is Spread {
-  const v = value as Spread;
-  return typeof v === "object" && v !== null &&
-    [v.median, v.min, v.max].every((x) => typeof x === "number" && Number.isFinite(x));
 }
 
 /** A plain JSON object (not null, not an array). */
@@ -188,11 +177,6 @@ export function newestInference(
     if (entry) return { run, entry };
   }
   return undefined;
-}
-
-/** Ratio a/b with the widest interval the two ranges allow (as the gate computes it). */
-export function ratioSpread(a: Spread, b: Spread): Spread {
-  return { median: a.median / b.median, min: a.min / b.max, max: a.max / b.min };
 }
 
 /** A speed-up over the run's reference model, measured in one bench run. */

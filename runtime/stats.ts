@@ -5,6 +5,25 @@
  * length n, `percentile(p)` reads position `(n - 1) · p / 100`.
  */
 
+/** Median, min and max of a measurement's repetitions (or of seeds). */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+/** True for `{median, min, max}` of finite numbers. */
+export function isSpread(value: unknown): value is Spread {
+  const v = value as Spread;
+  return typeof v === "object" && v !== null &&
+    [v.median, v.min, v.max].every((x) => typeof x === "number" && Number.isFinite(x));
+}
+
+/** Ratio a/b with the widest interval the two ranges allow (the leaderboard's and the gate's). */
+export function ratioSpread(a: Spread, b: Spread): Spread {
+  return { median: a.median / b.median, min: a.min / b.max, max: a.max / b.min };
+}
+
 /** The summary that run records and tables report for a list of measurements. */
 export interface Summary {
   n: number;
