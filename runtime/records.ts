@@ -6,7 +6,8 @@
  * `workKey` (a hash of everything that decides its results) lets a rerun of
  * the same work find it and reuse it instead of redoing it.
  */
-import { basename, dirname, join } from "node:path";
+import { basename, join } from "node:path";
+import { writeAtomic } from "./files.ts";
 import type { Fingerprint } from "./fingerprint.ts";
 
 /** A run record: its kind (`bench`, `eval`, ...), when it was made, and the run's own fields. */
@@ -69,7 +70,7 @@ export async function newRecordPath(
   return join(dir, `${kind}-${compactTimestamp(date.toISOString())}-${shortId}.json`);
 }
 
-/** Write a record atomically (temp file + rename) and return its path. */
+/** Write a record atomically (`writeAtomic`: flushed temp file + rename) and return its path. */
 export async function writeRecord(
   record: RunRecord,
   options: WriteRecordOptions = {},
@@ -77,15 +78,7 @@ export async function writeRecord(
   const createdAt = record.createdAt ?? new Date().toISOString();
   const path = options.path ??
     await newRecordPath(record.kind, options.dir ?? DEFAULT_RECORDS_DIR, createdAt);
-  const temp = join(dirname(path), `.${basename(path)}.${crypto.randomUUID().slice(0, 8)}.tmp`);
-  const text = JSON.stringify({ ...record, createdAt }, null, 2) + "\n";
-  try {
-    await Deno.writeTextFile(temp, text, { createNew: true });
-    await Deno.rename(temp, path);
-  } catch (error) {
-    await Deno.remove(temp).catch(() => {});
-    throw error;
-  }
+  await writeAtomic(path, JSON.stringify({ ...record, createdAt }, null, 2) + "\n");
   return path;
 }
 
