@@ -83,11 +83,12 @@ export function checksOfRecord(record: RunRecord, run: string): GateSnapshot {
       addScores(`train ${record.model}${method} ${t.task} seed ${record.seed}`, t.best?.metrics);
     }
   } else if (record.kind === "bench") {
-    const suite = record.suite as string;
+    // An f16 run is a different engine setting: its ratios get their own ids, never an f32 baseline's.
+    const suite = `${record.suite}${record.dtype === "f16" ? " f16" : ""}`;
     for (const g of (record.gemm ?? []) as Record<string, unknown>[]) {
       if (!isSpread(g.webgpuGflops) || !isSpread(g.ortGflops)) continue;
       snapshot.speed.push({
-        id: `gemm ${g.m}x${g.n}x${g.k}`,
+        id: `gemm${record.dtype === "f16" ? " f16" : ""} ${g.m}x${g.n}x${g.k}`,
         reference: "onnxruntime",
         ratio: ratioSpread(g.webgpuGflops, g.ortGflops),
         run,

@@ -4,7 +4,7 @@
  * ranges separate and passes when they overlap; a machine that is slower for
  * both sides of a ratio passes; the command's exit codes are 0, 1 and 2.
  */
-import assert from "node:assert/strict";
+import assert, { deepStrictEqual, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
 import { runCli } from "../tests/_cli.ts";
 import type { RunRecord } from "../runtime/records.ts";
@@ -85,6 +85,24 @@ Deno.test("a slower machine alone does not fail: speed is a ratio within one run
     "score pass",
     "speed pass",
   ]);
+});
+
+Deno.test("an f16 run is checked under its own ids, never against the f32 baseline", () => {
+  const f16 = { ...benchRecord(3, 0.02), dtype: "f16", createdAt: "2026-11-22T12:00:00.000Z" };
+  const ids = checksOfRecord(f16, "f16-run").speed.map((c) => c.id);
+  deepStrictEqual(ids, ["bench default f16 albert-base-v2 b2s64"]);
+  // Newer and 3× slower than the f32 baseline, yet the f32 check still reads the f32 run.
+  const lines = compareSnapshots(baseline, snapshot(evalRecord(82), benchRecord(10, 0.02), f16))
+    .lines;
+  const f32Line = lines.find((l) => l.id === "bench default albert-base-v2 b2s64");
+  strictEqual(f32Line?.status, "pass");
+  const gemm = checksOfRecord({
+    kind: "bench",
+    suite: "gemm",
+    dtype: "f16",
+    gemm: [{ m: 8, n: 8, k: 8, webgpuGflops: range(30, 0), ortGflops: range(300, 0) }],
+  }, "gemm-run").speed.map((c) => c.id);
+  deepStrictEqual(gemm, ["gemm f16 8x8x8"]);
 });
 
 Deno.test("checks missing from the current records are listed, not failed", () => {
