@@ -25,26 +25,23 @@ import { DEFAULT_RECORDS_DIR } from "./runtime/records.ts";
 
 export { UsageError };
 
-const COMMANDS: Record<string, { summary: string; ready: boolean }> = {
-  bench: { summary: "Time models or GEMM shapes of a benchmark suite", ready: true },
-  eval: { summary: "Evaluate a model on a task (GLUE, SQuAD, RACE)", ready: true },
-  score: { summary: "Score a predictions file with the official metric", ready: true },
-  train: { summary: "Fine-tune a model on a task on WebGPU", ready: true },
-  models: { summary: "List the model zoo with exact parameter counts", ready: true },
-  tasks: { summary: "List the tasks with metrics, splits and sizes found", ready: true },
-  report: { summary: "Generate LEADERBOARD.md and report.html from run records", ready: true },
-  gate: { summary: "Compare run records with baselines (CI regression gate)", ready: true },
-  merge: { summary: "Join the shard records of a split eval or bench run", ready: true },
+/** Each command and its one-line summary for `--help`. */
+const COMMANDS: Record<string, string> = {
+  bench: "Time models or GEMM shapes of a benchmark suite",
+  eval: "Evaluate a model on a task (GLUE, SQuAD, RACE)",
+  score: "Score a predictions file with the official metric",
+  train: "Fine-tune a model on a task on WebGPU",
+  models: "List the model zoo with exact parameter counts",
+  tasks: "List the tasks with metrics, splits and sizes found",
+  report: "Generate LEADERBOARD.md and report.html from run records",
+  gate: "Compare run records with baselines (CI regression gate)",
+  merge: "Join the shard records of a split eval or bench run",
 };
 
 const MAIN_HELP = `Usage: deno task harness <command> [flags]
 
 Commands:
-${
-  Object.entries(COMMANDS).map(([name, c]) =>
-    `  ${name.padEnd(8)}${c.summary}${c.ready ? "" : " (not implemented yet)"}`
-  ).join("\n")
-}
+${Object.entries(COMMANDS).map(([name, summary]) => `  ${name.padEnd(8)}${summary}`).join("\n")}
 
 Run "deno task harness <command> --help" for a command's flags.
 "deno task bench" is "deno task harness bench".
@@ -303,13 +300,11 @@ export async function main(args: string[]): Promise<number> {
   if (command.startsWith("-")) {
     throw new UsageError(`Unknown flag "${command}": expected a command first (see --help)`);
   }
-  const known = COMMANDS[command];
   if (!Object.hasOwn(COMMANDS, command)) {
     throw new UsageError(
       `Unknown command "${command}": known commands are ${Object.keys(COMMANDS).join(", ")}`,
     );
   }
-  if (!known.ready) throw new UsageError(`Command "${command}" is not implemented yet`);
   switch (command) {
     case "models":
       return modelsCommand(rest);

@@ -93,8 +93,6 @@ export interface PalsTableOptions {
   limit?: number;
   /** Evaluate on the first N dev examples of each task (tests). */
   evalLimit?: number;
-  /** Directory of the run records (default `OUT/<method>/records`). */
-  recordsDir?: string;
 }
 
 /** GLUE's task score: the mean of the task's metrics (MRPC accuracy and F1, STS-B both correlations). */
@@ -192,6 +190,7 @@ async function trainOnce(
     );
   }
   const resume = (await statOrUndefined(join(out, "resume", "state.json"))) !== undefined;
+  // Each method's training records stay beside its checkpoints (OUT/<method>/records).
   const outcome = await runTrain({ ...options, out, resume, recordsDir: join(out, "records") });
   await writeAtomic(done, JSON.stringify({ settings, outcome }, null, 2) + "\n");
   return outcome;

@@ -30,7 +30,7 @@ import {
 } from "../runtime/fingerprint.ts";
 import { createProgress } from "../runtime/progress.ts";
 import { findRecord, type RunRecord, type Shard, writeRecord } from "../runtime/records.ts";
-import { inShard, shardLabel } from "../runtime/shard.ts";
+import { inShard, shardLabel, shardSuffix } from "../runtime/shard.ts";
 import { UnitStore } from "../runtime/unit_store.ts";
 import { gemmBenchmark, type GemmResult } from "./gemm.ts";
 import { measurePeers, type PeerName } from "./peers.ts";
@@ -141,7 +141,7 @@ export async function runBench(options: BenchOptions): Promise<number> {
       ({ record, path } = reused);
     } else {
       await Deno.mkdir(options.outDir, { recursive: true });
-      const shardName = options.shard ? `-shard${options.shard.index}of${options.shard.count}` : "";
+      const shardName = shardSuffix(options.shard);
       const store = await UnitStore.open<unknown>(
         join(options.outDir, `.bench-${key.slice(0, 16)}${shardName}.partial.jsonl`),
         key,

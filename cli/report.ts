@@ -6,6 +6,7 @@
  */
 import { join, relative, resolve, sep } from "node:path";
 import { writeAtomic } from "../runtime/files.ts";
+import { DEFAULT_RECORDS_DIR } from "../runtime/records.ts";
 import { leaderboardMarkdown } from "../report/leaderboard.ts";
 import { reportPage } from "../report/page.ts";
 import { loadRecords, RecordError } from "../report/records.ts";
@@ -38,7 +39,7 @@ export async function reportCommand(args: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const runs = flags.runs ?? join("results", "runs");
+  const runs = flags.runs ?? DEFAULT_RECORDS_DIR;
   const out = flags.out ?? "results";
   let set;
   try {

@@ -30,7 +30,7 @@ import {
   type StoredRecord,
   writeRecord,
 } from "../runtime/records.ts";
-import { inShard } from "../runtime/shard.ts";
+import { inShard, shardSuffix } from "../runtime/shard.ts";
 import { taskEntry } from "../tasks/registry.ts";
 import type { Metrics, Split } from "../tasks/task.ts";
 import { loadTokenizer } from "../tokenizers/load.ts";
@@ -240,7 +240,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     }
   }
   const batchCount = planBatches(prepared.rows, options.batchSize, prepared.groupSize).length;
-  const shardName = options.shard ? `-shard${options.shard.index}of${options.shard.count}` : "";
+  const shardName = shardSuffix(options.shard);
   const resume = await ResumeStore.open(join(outDir, `.resume${shardName}.jsonl`), key);
   if (options.merged) {
     const missing = [...Array(batchCount).keys()].filter((b) => !options.merged!.batches.has(b));

@@ -4,7 +4,13 @@
  * rows beside the paper's), and Tables 3 and 4 (embedding-size and sharing
  * ablations).
  */
-import { formatCount, formatMedianRange, formatMillions, MISSING } from "../benchmarks/format.ts";
+import {
+  formatCount,
+  formatMedianRange,
+  formatMillions,
+  formatSpeedup,
+  MISSING,
+} from "../benchmarks/format.ts";
 import { countEncoderParameters } from "../models/params.ts";
 import { zoo, zooEntry } from "../models/zoo.ts";
 import {
@@ -145,7 +151,7 @@ function paperRow(row: PaperTable2Row, source: string): Cell[] {
     paperCell(row.race),
     paperCell(row.avg),
     text(MISSING),
-    text(row.speedup === undefined ? MISSING : `${paperCell(row.speedup).text}×`),
+    text(formatSpeedup(row.speedup, 1)),
   ];
 }
 

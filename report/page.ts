@@ -28,8 +28,7 @@ import {
   type RunSet,
 } from "./records.ts";
 import { type DevScore, devScores, scoreOf } from "./scores.ts";
-
-const runId = (file: string) => file.replace(/\.json$/, "");
+import { runId } from "../runtime/records.ts";
 
 /** Drop series without points, and the chart when none is left. */
 function chart(spec: ChartSpec): ChartSpec[] {

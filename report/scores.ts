@@ -7,7 +7,7 @@
  * with other seeds.
  */
 import type { RunRecord } from "../runtime/records.ts";
-import { median } from "../runtime/stats.ts";
+import { max, median, min } from "../runtime/stats.ts";
 import { isObject, type LoadedRecord, ofKind, type RunSet } from "./records.ts";
 
 /** One metric over the runs of a score: median, min, max, and a bootstrap interval when known. */
@@ -97,8 +97,8 @@ function combine(runs: Record<string, number>[]): Record<string, MetricStat> {
     const values = runs.map((r) => r[name]);
     return [name, {
       median: median(values),
-      min: Math.min(...values),
-      max: Math.max(...values),
+      min: min(values),
+      max: max(values),
       n: values.length,
     }];
   }));

@@ -22,6 +22,11 @@ export function inShard(position: number, shard: Shard | undefined): boolean {
   return shard === undefined || position % shard.count === shard.index - 1;
 }
 
+/** `-shard<i>of<n>` for the names of a shard's files; empty without a shard. */
+export function shardSuffix(shard: Shard | undefined): string {
+  return shard ? `-shard${shard.index}of${shard.count}` : "";
+}
+
 /** `i/n`, as the flag spells it. */
 export function shardLabel(shard: Shard): string {
   return `${shard.index}/${shard.count}`;
