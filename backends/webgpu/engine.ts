@@ -118,7 +118,6 @@ export class WebGpuBackend implements Backend {
     device.queue.writeBuffer(plan.inputs.ids, 0, new Uint32Array(input.inputIds));
     device.queue.writeBuffer(plan.inputs.types, 0, new Uint32Array(input.tokenTypeIds));
     device.queue.writeBuffer(plan.inputs.mask, 0, new Uint32Array(input.attentionMask));
-    profiler?.countWrites(3);
 
     const encoder = device.createCommandEncoder();
     if (profiler) {
@@ -160,7 +159,6 @@ export class WebGpuBackend implements Backend {
       copyOut("timestamps", this.#queryBuffer, 16);
     }
     device.queue.submit([encoder.finish()]);
-    profiler?.countSubmit();
     if (reads.length === 0) await device.queue.onSubmittedWorkDone();
 
     const result: EncoderOutput = {};

@@ -74,23 +74,36 @@ export class ForwardProfiler {
   #sets: GPUQuerySet[] = [];
   #resolve?: GPUBuffer;
   #pending?: Pending;
+  /** Puts the queue's own `submit` and `writeBuffer` back (set while a pass is counted). */
+  #uncount?: () => void;
 
   constructor(readonly device: GPUDevice, readonly timestamps: boolean) {}
 
-  /** Start a forward pass before its inputs are uploaded; an unfinished one is dropped. */
+  /**
+   * Start a forward pass before its inputs are uploaded; an unfinished one is
+   * dropped. Until `end`, the device queue's submits and buffer writes are
+   * counted as they happen, so the counts are measured, not declared.
+   */
   begin(): void {
     this.#pending?.staging?.destroy();
-    this.#pending = { start: performance.now(), submits: 0, writes: 0, names: [] };
-  }
-
-  /** Count `n` buffer writes of the current pass. */
-  countWrites(n = 1): void {
-    this.#current().writes += n;
-  }
-
-  /** Count a command-buffer submit of the current pass. */
-  countSubmit(): void {
-    this.#current().submits++;
+    this.#uncount?.();
+    const pending: Pending = { start: performance.now(), submits: 0, writes: 0, names: [] };
+    this.#pending = pending;
+    const queue = this.device.queue;
+    const { submit, writeBuffer } = queue;
+    queue.submit = (buffers) => {
+      pending.submits++;
+      return submit.call(queue, buffers);
+    };
+    queue.writeBuffer = (...args: Parameters<GPUQueue["writeBuffer"]>) => {
+      pending.writes++;
+      return writeBuffer.apply(queue, args);
+    };
+    this.#uncount = () => {
+      queue.submit = submit;
+      queue.writeBuffer = writeBuffer;
+      this.#uncount = undefined;
+    };
   }
 
   /** Encode `dispatches`: one timed compute pass each with timestamps, else one pass. */
@@ -147,6 +160,7 @@ export class ForwardProfiler {
   /** Finish the current pass after its submit: read its timestamps and record it. */
   async end(): Promise<PassProfile> {
     const pending = this.#current();
+    this.#uncount?.();
     let ticks: BigUint64Array | undefined;
     if (pending.staging) {
       await pending.staging.mapAsync(GPUMapMode.READ);
