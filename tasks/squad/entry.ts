@@ -5,11 +5,9 @@
  */
 import { type Metrics, requireFiles, type TaskEntry } from "../task.ts";
 import {
-  evaluateV1,
-  evaluateV2,
+  evaluateV1WithScores,
+  evaluateV2WithScores,
   meanScores,
-  questionScoresV1,
-  questionScoresV2,
   scoreSquad,
   SQUAD_DEV_FILES,
   type SquadVersion,
@@ -91,18 +89,15 @@ function entry(version: SquadVersion): TaskEntry {
           };
           if (version === "v2.0") files["na_probs.json"] = JSON.stringify(naProbs, null, 2) + "\n";
           const silent = () => {};
-          const metrics = examples.length === 0
+          // Scored once; the per-question scores are what the bootstrap resamples: for v2.0
+          // only exact and f1 (the official main numbers), not HasAns/NoAns or best thresholds.
+          const scored = examples.length === 0
             ? undefined
             : version === "v1.1"
-            ? evaluateV1(examples, predictions, silent)
-            : evaluateV2(examples, predictions, naProbs, 1.0, silent);
-          // Bootstrapped: the means of per-question scores; for v2.0 only exact and f1 (the
-          // official main numbers), not the HasAns/NoAns splits or the best thresholds.
-          const scores = examples.length === 0
-            ? undefined
-            : version === "v1.1"
-            ? questionScoresV1(examples, predictions)
-            : questionScoresV2(examples, predictions, naProbs, 1.0);
+            ? evaluateV1WithScores(examples, predictions, silent)
+            : evaluateV2WithScores(examples, predictions, naProbs, 1.0, silent);
+          const metrics = scored?.metrics;
+          const scores = scored?.scores;
           const metricsOf = scores && ((indices: Int32Array): Metrics => {
             const { exact, f1 } = meanScores(scores, indices);
             return version === "v1.1" ? { exact_match: exact, f1 } : { exact, f1 };

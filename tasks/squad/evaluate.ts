@@ -103,7 +103,7 @@ export function meanScores(
 }
 
 /** Each question's `evaluate-v1.1.py` exact and F1; a question without a prediction scores 0. */
-export function questionScoresV1(
+function questionScoresV1(
   examples: SquadExample[],
   predictions: Record<string, string>,
   warn: Warn = silent,
@@ -135,24 +135,20 @@ export function evaluateV1(
   predictions: Record<string, string>,
   warn: Warn = warnToStderr,
 ): Metrics {
+  return evaluateV1WithScores(examples, predictions, warn).metrics;
+}
+
+/** `evaluateV1` with the per-question scores it averaged (for bootstrap intervals). */
+export function evaluateV1WithScores(
+  examples: SquadExample[],
+  predictions: Record<string, string>,
+  warn: Warn = warnToStderr,
+): { metrics: Metrics; scores: QuestionScores } {
   const scores = questionScoresV1(examples, predictions, warn);
   warnUnknownIds(examples, predictions, "predictions", warn);
   nonEmptyTotal(examples);
   const { exact, f1 } = meanScores(scores, examples.map((_, i) => i));
-  return { exact_match: exact, f1 };
-}
-
-/**
- * Each question's `evaluate-v2.0.py` exact and F1 after the no-answer threshold (what `exact`
- * and `f1` average); a question without a prediction scores 0.
- */
-export function questionScoresV2(
-  examples: SquadExample[],
-  predictions: Record<string, string>,
-  naProbs?: Record<string, number>,
-  naProbThresh = 1.0,
-): QuestionScores {
-  return scoreV2(examples, predictions, naProbs, naProbThresh, silent).scores;
+  return { metrics: { exact_match: exact, f1 }, scores };
 }
 
 /**
@@ -168,6 +164,20 @@ export function evaluateV2(
   naProbThresh = 1.0,
   warn: Warn = warnToStderr,
 ): Metrics {
+  return evaluateV2WithScores(examples, predictions, naProbs, naProbThresh, warn).metrics;
+}
+
+/**
+ * `evaluateV2` with each question's exact and F1 after the no-answer threshold (what `exact`
+ * and `f1` average; for bootstrap intervals).
+ */
+export function evaluateV2WithScores(
+  examples: SquadExample[],
+  predictions: Record<string, string>,
+  naProbs?: Record<string, number>,
+  naProbThresh = 1.0,
+  warn: Warn = warnToStderr,
+): { metrics: Metrics; scores: QuestionScores } {
   nonEmptyTotal(examples);
   const { raw, scores, answered, hasAns, probs, probOf } = scoreV2(
     examples,
@@ -199,7 +209,7 @@ export function evaluateV2(
     out.best_f1 = bestF1;
     out.best_f1_thresh = f1Thresh;
   }
-  return out;
+  return { metrics: out, scores };
 }
 
 /** The per-question part of `evaluateV2`: raw and thresholded scores, with its warnings. */
