@@ -33,7 +33,13 @@ import {
   type PaperAblation,
   type PaperTable2Row,
 } from "./paper.ts";
-import { adapterOf, benchModels, benchRecords, newestInference, newestSpeedup } from "./records.ts";
+import {
+  adapterOf,
+  benchedModels,
+  benchModels,
+  newestInference,
+  newestSpeedup,
+} from "./records.ts";
 import type { RunSet } from "./records.ts";
 import { type DevScore, scoreOf } from "./scores.ts";
 
@@ -163,10 +169,8 @@ function table2Models(input: BoardInput): string[] {
     if (s.method === "" && TABLE_2_TASKS.some((c) => c.task === s.task)) others.add(s.model);
   }
   for (const mode of ["inference", "train"] as const) {
-    for (const run of benchRecords(input.set, mode)) {
-      for (const m of benchModels(run.record)) {
-        if (newestSpeedup(input.set, m.name, mode)) others.add(m.name);
-      }
+    for (const model of benchedModels(input.set, mode)) {
+      if (newestSpeedup(input.set, model, mode)) others.add(model);
     }
   }
   return [...paper, ...[...others].filter((m) => !paper.includes(m)).sort(byZooOrder)];

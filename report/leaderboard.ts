@@ -35,8 +35,7 @@ import {
 import { NOT_TRANSCRIBED, PALS_PAPER } from "./paper.ts";
 import {
   adapterOf,
-  benchModels,
-  benchRecords,
+  benchedModels,
   isSpread,
   type LoadedRecord,
   newestGemm,
@@ -200,10 +199,10 @@ export function kernelsSection(input: BoardInput): BoardSection {
       linked("record", run.file, input.href),
     ];
   });
-  const models = new Set<string>();
-  for (const run of benchRecords(input.set, "inference")) {
-    for (const m of benchModels(run.record)) models.add(m.name);
-  }
+  // Models benched in either precision, so one measured only in f16 still gets its row.
+  const models = new Set(
+    ["f32", "f16"].flatMap((dtype) => benchedModels(input.set, "inference", dtype)),
+  );
   const inferenceRows: Cell[][] = [];
   for (const model of [...models].sort(byZooOrder)) {
     for (const dtype of ["f32", "f16"]) {

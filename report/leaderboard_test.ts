@@ -105,6 +105,8 @@ Deno.test("f16 runs get their own rows and never replace f32 ones or their speed
     "bench-f16": benchInference(NEWER, [
       { name: "albert-base-v2", webgpu: spread(15, 14, 16), ort: spread(20, 18, 22) },
       { name: "bert-large-uncased", webgpu: spread(3, 3, 3) },
+      // Benched only in f16: still gets its row.
+      { name: "albert-large-v2", webgpu: spread(4, 4, 4) },
     ], { dtype: "f16" }),
     "gemm-f16": {
       kind: "bench",
@@ -125,6 +127,7 @@ Deno.test("f16 runs get their own rows and never replace f32 ones or their speed
   const kernels = sectionOf(md, "Kernels and device");
   strictEqual(rowOf(kernels, "albert-base-v2")[3], "10.00 (9.00–11.00)");
   strictEqual(rowOf(kernels, "albert-base-v2 (f16)")[3], "15.00 (14.00–16.00)");
+  strictEqual(rowOf(kernels, "albert-large-v2 (f16)")[3], "4.00 (4.00–4.00)");
   strictEqual(rowOf(kernels, "1024×768×768")[2], "12.0 (11.0–13.0)");
   const f16 = rowOf(kernels, "1024×768×768 (f16)");
   strictEqual(f16[2], "24.0 (24.0–24.0)");

@@ -18,8 +18,7 @@ import { byZooOrder, TABLE_2_TASKS } from "./albert.ts";
 import { type BoardSection, NO_RUN } from "./cells.ts";
 import { type LeaderboardOptions, leaderboardSections, recordsSummary } from "./leaderboard.ts";
 import {
-  benchModels,
-  benchRecords,
+  benchedModels,
   isSpread,
   newestInference,
   newestOfKind,
@@ -36,20 +35,11 @@ function chart(spec: ChartSpec): ChartSpec[] {
   return series.some((s) => !s.reference) ? [{ ...spec, series }] : [];
 }
 
-/** Models of inference or training bench runs, in zoo order. */
-function benchedModels(set: RunSet, mode: "inference" | "train"): string[] {
-  const names = new Set<string>();
-  for (const run of benchRecords(set, mode)) {
-    for (const m of benchModels(run.record)) names.add(m.name);
-  }
-  return [...names].sort(byZooOrder);
-}
-
 /** Speed-up bars: ours (inference, training) and the paper's training speed-up. */
 function speedupChart(set: RunSet): ChartSpec[] {
   const ours = (mode: "inference" | "train", label: string): ChartSeries => ({
     label,
-    points: benchedModels(set, mode).flatMap((model) => {
+    points: benchedModels(set, mode).sort(byZooOrder).flatMap((model) => {
       const s = newestSpeedup(set, model, mode);
       return s
         ? [{
@@ -138,7 +128,7 @@ function scoreCharts(scores: readonly DevScore[]): ChartSpec[] {
 function throughputChart(set: RunSet): ChartSpec[] {
   const series = (label: string, field: "webgpu" | "ort"): ChartSeries => ({
     label,
-    points: benchedModels(set, "inference").flatMap((model) => {
+    points: benchedModels(set, "inference").sort(byZooOrder).flatMap((model) => {
       const found = newestInference(set, model);
       const value = found?.entry[field];
       if (!found || !isSpread(value)) return [];

@@ -161,6 +161,15 @@ export function benchRecords(
   );
 }
 
+/** Models of the inference or training bench runs in `dtype` (default f32), each named once, in run order. */
+export function benchedModels(set: RunSet, mode: "inference" | "train", dtype = "f32"): string[] {
+  const names = new Set<string>();
+  for (const run of benchRecords(set, mode, dtype)) {
+    for (const m of benchModels(run.record)) names.add(m.name);
+  }
+  return [...names];
+}
+
 /** The WebGPU storage precision of a bench record (records before `--dtype` are f32). */
 export function recordDtype(record: RunRecord): string {
   return typeof record.dtype === "string" ? record.dtype : "f32";
