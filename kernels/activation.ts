@@ -6,7 +6,7 @@
  * Numerical Recipes (fractional error below 1.2e-7 everywhere), which keeps
  * `gelu` within float32 rounding of PyTorch's erf GELU.
  */
-import { grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
+import { type Dtype, grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
 
 /** Activations a kernel epilogue can apply. */
 export type Activation = "none" | "gelu" | "gelu_new" | "tanh";
@@ -67,13 +67,14 @@ function erf64(x: number): number {
 }
 
 /** Element-wise `out[i] = act(x[i])`. */
-export function activationKernel(activation: Activation): KernelSpec {
+export function activationKernel(activation: Activation, dtype: Dtype = "f32"): KernelSpec {
   return {
     name: "activation",
-    key: `activation,${activation}`,
+    key: `activation,${activation},${dtype}`,
+    dtype,
     storage: [
-      { name: "x", element: "f32", access: "read" },
-      { name: "out", element: "f32", access: "read_write" },
+      { name: "x", element: "act_t", access: "read" },
+      { name: "out", element: "act_t", access: "read_write" },
     ],
     uniforms: [{ name: "count", type: "u32" }],
     workgroupSize: 64,
@@ -82,19 +83,19 @@ export function activationKernel(activation: Activation): KernelSpec {
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * WORKGROUP_SIZE;
   if (i >= params.count) { return; }
-  out[i] = ${applyActivation(activation, "x[i]")};
+  out[i] = act_t(${applyActivation(activation, "f32(x[i])")});
 }
 `,
   };
 }
 
-/** Record `out = act(x)` over `count` elements. */
+/** Record `out = act(x)` over `count` elements (f32 unless `dtype` says otherwise). */
 export function dispatchActivation(
   runtime: KernelRuntime,
-  args: { activation: Activation; x: GPUBuffer; out: GPUBuffer; count: number },
+  args: { activation: Activation; x: GPUBuffer; out: GPUBuffer; count: number; dtype?: Dtype },
 ) {
   return runtime.dispatch(
-    activationKernel(args.activation),
+    activationKernel(args.activation, args.dtype),
     [args.x, args.out],
     [args.count],
     grid1d(Math.ceil(args.count / 64)),

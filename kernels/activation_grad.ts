@@ -4,7 +4,7 @@
  * the two cannot drift apart (exact GELU keeps its erfc-based tail).
  */
 import { type Activation, ACTIVATION_WGSL } from "./activation.ts";
-import { grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
+import { type Dtype, grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
 
 const WORKGROUP = 256;
 
@@ -18,14 +18,18 @@ const DERIVATIVE: Record<Exclude<Activation, "none">, string> = {
 };
 
 /** Element-wise `dz[i] (+)= dy[i] · act'(z[i])`. */
-export function activationGradKernel(activation: Exclude<Activation, "none">): KernelSpec {
+export function activationGradKernel(
+  activation: Exclude<Activation, "none">,
+  dtype: Dtype = "f32",
+): KernelSpec {
   return {
     name: "activation_grad",
-    key: `activation_grad,${activation}`,
+    key: `activation_grad,${activation},${dtype}`,
+    dtype,
     storage: [
-      { name: "dy", element: "f32", access: "read" },
-      { name: "pre", element: "f32", access: "read" },
-      { name: "dz", element: "f32", access: "read_write" },
+      { name: "dy", element: "act_t", access: "read" },
+      { name: "pre", element: "act_t", access: "read" },
+      { name: "dz", element: "act_t", access: "read_write" },
     ],
     uniforms: [
       { name: "count", type: "u32" },
@@ -46,10 +50,10 @@ fn gelu_new_grad(z: f32) -> f32 {
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * WORKGROUP_SIZE;
   if (i >= params.count) { return; }
-  let z = pre[i];
-  var v = dy[i] * (${DERIVATIVE[activation]});
-  if (params.accumulate != 0u) { v += dz[i]; }
-  dz[i] = v;
+  let z = f32(pre[i]);
+  var v = f32(dy[i]) * (${DERIVATIVE[activation]});
+  if (params.accumulate != 0u) { v += f32(dz[i]); }
+  dz[i] = act_t(v);
 }
 `,
   };
@@ -65,10 +69,11 @@ export function dispatchActivationGrad(
     dz: GPUBuffer;
     count: number;
     accumulate?: boolean;
+    dtype?: Dtype;
   },
 ) {
   return runtime.dispatch(
-    activationGradKernel(args.activation),
+    activationGradKernel(args.activation, args.dtype),
     [args.dy, args.pre, args.dz],
     [args.count, args.accumulate ? 1 : 0],
     grid1d(Math.ceil(args.count / WORKGROUP)),

@@ -14,7 +14,7 @@
  * side by side in `[B·T, 3W]` buffers as in the inference kernel.
  */
 import { DROPOUT_WGSL, dropoutThreshold } from "./dropout.ts";
-import { grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
+import { type Dtype, grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
 
 const WORKGROUP = 64;
 
@@ -48,10 +48,17 @@ fn kept(probBase: u32, i: u32, j: u32) -> f32 {
   return select(0.0, params.dropScale, dropout_keep(index, params.site));
 }`;
 
-function spec(name: string, headSize: number, storage: KernelSpec["storage"], body: string) {
+function spec(
+  name: string,
+  headSize: number,
+  dtype: Dtype,
+  storage: KernelSpec["storage"],
+  body: string,
+): KernelSpec {
   return {
     name,
-    key: `${name},d=${headSize}`,
+    key: `${name},d=${headSize},${dtype}`,
+    dtype,
     storage: [...storage, { name: "rng", element: "u32", access: "read" } as const],
     uniforms: UNIFORMS,
     workgroupSize: WORKGROUP,
@@ -65,15 +72,16 @@ ${body}
 }
 
 /** Forward: `probs` (before dropout) and `out = dropout(P)·v`. */
-export function attentionForwardKernel(headSize: number): KernelSpec {
+export function attentionForwardKernel(headSize: number, dtype: Dtype = "f32"): KernelSpec {
   return spec(
     "attention_forward",
     headSize,
+    dtype,
     [
-      { name: "qkv", element: "f32", access: "read" },
+      { name: "qkv", element: "act_t", access: "read" },
       { name: "mask", element: "u32", access: "read" },
       { name: "probs", element: "f32", access: "read_write" },
-      { name: "out", element: "f32", access: "read_write" },
+      { name: "out", element: "act_t", access: "read_write" },
     ],
     /* wgsl */ `
   let i = pos;
@@ -84,7 +92,7 @@ export function attentionForwardKernel(headSize: number): KernelSpec {
     var s = 0.0;
     if (mask[b * T + j] != 0u) {
       let kBase = (b * T + j) * stride + params.width + head;
-      for (var e = 0u; e < D; e++) { s += qkv[qBase + e] * qkv[kBase + e]; }
+      for (var e = 0u; e < D; e++) { s += f32(qkv[qBase + e]) * f32(qkv[kBase + e]); }
       s *= params.scale;
       rowMax = max(rowMax, s);
     }
@@ -105,38 +113,39 @@ export function attentionForwardKernel(headSize: number): KernelSpec {
     let pd = p * kept(probBase, i, j);
     if (pd == 0.0) { continue; }
     let vBase = (b * T + j) * stride + 2u * params.width + head;
-    for (var e = 0u; e < D; e++) { acc[e] += pd * qkv[vBase + e]; }
+    for (var e = 0u; e < D; e++) { acc[e] += pd * f32(qkv[vBase + e]); }
   }
   let outBase = (b * T + i) * params.width + head;
-  for (var e = 0u; e < D; e++) { out[outBase + e] = acc[e]; }`,
+  for (var e = 0u; e < D; e++) { out[outBase + e] = act_t(acc[e]); }`,
   );
 }
 
 /** Backward, query side: stores `dS` and writes `dq` into `dqkv`. */
-export function attentionBackwardRowsKernel(headSize: number): KernelSpec {
+export function attentionBackwardRowsKernel(headSize: number, dtype: Dtype = "f32"): KernelSpec {
   return spec(
     "attention_backward_rows",
     headSize,
+    dtype,
     [
-      { name: "qkv", element: "f32", access: "read" },
+      { name: "qkv", element: "act_t", access: "read" },
       { name: "probs", element: "f32", access: "read" },
-      { name: "dout", element: "f32", access: "read" },
+      { name: "dout", element: "act_t", access: "read" },
       { name: "dscores", element: "f32", access: "read_write" },
-      { name: "dqkv", element: "f32", access: "read_write" },
+      { name: "dqkv", element: "act_t", access: "read_write" },
     ],
     /* wgsl */ `
   let i = pos;
   let pBase = probBase + i * T;
   let dBase = (b * T + i) * params.width + head;
   var dctx: array<f32, D>;
-  for (var e = 0u; e < D; e++) { dctx[e] = dout[dBase + e]; }
+  for (var e = 0u; e < D; e++) { dctx[e] = f32(dout[dBase + e]); }
   var r = 0.0;
   for (var j = 0u; j < T; j++) {
     let p = probs[pBase + j];
     var dp = 0.0;
     if (p != 0.0) {
       let vBase = (b * T + j) * stride + 2u * params.width + head;
-      for (var e = 0u; e < D; e++) { dp += dctx[e] * qkv[vBase + e]; }
+      for (var e = 0u; e < D; e++) { dp += dctx[e] * f32(qkv[vBase + e]); }
       dp *= kept(probBase, i, j);
     }
     dscores[pBase + j] = dp;
@@ -149,24 +158,25 @@ export function attentionBackwardRowsKernel(headSize: number): KernelSpec {
     dscores[pBase + j] = ds;
     if (ds == 0.0) { continue; }
     let kBase = (b * T + j) * stride + params.width + head;
-    for (var e = 0u; e < D; e++) { dq[e] += ds * qkv[kBase + e]; }
+    for (var e = 0u; e < D; e++) { dq[e] += ds * f32(qkv[kBase + e]); }
   }
   let qBase = (b * T + i) * stride + head;
-  for (var e = 0u; e < D; e++) { dqkv[qBase + e] = dq[e] * params.scale; }`,
+  for (var e = 0u; e < D; e++) { dqkv[qBase + e] = act_t(dq[e] * params.scale); }`,
   );
 }
 
 /** Backward, key side: writes `dk` and `dv` into `dqkv`. */
-export function attentionBackwardColumnsKernel(headSize: number): KernelSpec {
+export function attentionBackwardColumnsKernel(headSize: number, dtype: Dtype = "f32"): KernelSpec {
   return spec(
     "attention_backward_columns",
     headSize,
+    dtype,
     [
-      { name: "qkv", element: "f32", access: "read" },
+      { name: "qkv", element: "act_t", access: "read" },
       { name: "probs", element: "f32", access: "read" },
-      { name: "dout", element: "f32", access: "read" },
+      { name: "dout", element: "act_t", access: "read" },
       { name: "dscores", element: "f32", access: "read" },
-      { name: "dqkv", element: "f32", access: "read_write" },
+      { name: "dqkv", element: "act_t", access: "read_write" },
     ],
     /* wgsl */ `
   let j = pos;
@@ -178,15 +188,15 @@ export function attentionBackwardColumnsKernel(headSize: number): KernelSpec {
     if (p == 0.0) { continue; }
     let ds = dscores[index];
     let qBase = (b * T + i) * stride + head;
-    for (var e = 0u; e < D; e++) { dk[e] += ds * qkv[qBase + e]; }
+    for (var e = 0u; e < D; e++) { dk[e] += ds * f32(qkv[qBase + e]); }
     let pd = p * kept(probBase, i, j);
     let dBase = (b * T + i) * params.width + head;
-    for (var e = 0u; e < D; e++) { dv[e] += pd * dout[dBase + e]; }
+    for (var e = 0u; e < D; e++) { dv[e] += pd * f32(dout[dBase + e]); }
   }
   let kBase = (b * T + j) * stride + params.width + head;
   for (var e = 0u; e < D; e++) {
-    dqkv[kBase + e] = dk[e] * params.scale;
-    dqkv[kBase + params.width + e] = dv[e];
+    dqkv[kBase + e] = act_t(dk[e] * params.scale);
+    dqkv[kBase + params.width + e] = act_t(dv[e]);
   }`,
   );
 }
@@ -201,6 +211,8 @@ export interface AttentionShape {
   dropout: number;
   site: number;
   rng: GPUBuffer;
+  /** Storage of Q, K, V, the context and their gradients (probabilities stay f32). */
+  dtype?: Dtype;
 }
 
 function uniforms(s: AttentionShape): number[] {
@@ -231,7 +243,7 @@ export function dispatchAttentionForward(
   args: AttentionShape & { qkv: GPUBuffer; mask: GPUBuffer; probs: GPUBuffer; out: GPUBuffer },
 ) {
   return runtime.dispatch(
-    attentionForwardKernel(args.headSize),
+    attentionForwardKernel(args.headSize, args.dtype),
     [args.qkv, args.mask, args.probs, args.out, args.rng],
     uniforms(args),
     grid(args),
@@ -252,13 +264,13 @@ export async function dispatchAttentionBackward(
   const buffers = [args.qkv, args.probs, args.dout, args.dscores, args.dqkv, args.rng];
   return [
     await runtime.dispatch(
-      attentionBackwardRowsKernel(args.headSize),
+      attentionBackwardRowsKernel(args.headSize, args.dtype),
       buffers,
       uniforms(args),
       grid(args),
     ),
     await runtime.dispatch(
-      attentionBackwardColumnsKernel(args.headSize),
+      attentionBackwardColumnsKernel(args.headSize, args.dtype),
       buffers,
       uniforms(args),
       grid(args),

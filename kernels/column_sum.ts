@@ -5,18 +5,23 @@
  * short reductions on llvmpipe. Accumulation adds into `out` because a shared
  * parameter (ALBERT) gathers gradient from every layer that applies it.
  */
-import type { KernelRuntime, KernelSpec } from "../runtime/kernel.ts";
+import type { Dtype, KernelRuntime, KernelSpec } from "../runtime/kernel.ts";
 
 const WORKGROUP = 64;
 
-/** Kernel variant: with a second factor `y` (LayerNorm's γ gradient) or without (bias). */
-export function columnSumKernel(product: boolean): KernelSpec {
-  const storage: KernelSpec["storage"] = [{ name: "x", element: "f32", access: "read" }];
+/**
+ * Kernel variant: with a second factor `y` (LayerNorm's γ gradient, x̂ kept
+ * in f32) or without (bias). `dtype` is `x`'s (a gradient of activations);
+ * the sum and `out` (a parameter gradient) are f32.
+ */
+export function columnSumKernel(product: boolean, dtype: Dtype = "f32"): KernelSpec {
+  const storage: KernelSpec["storage"] = [{ name: "x", element: "act_t", access: "read" }];
   if (product) storage.push({ name: "y", element: "f32", access: "read" });
   storage.push({ name: "out", element: "f32", access: "read_write" });
   return {
     name: "column_sum",
-    key: `column_sum,product=${product}`,
+    key: `column_sum,product=${product},${dtype}`,
+    dtype,
     storage,
     uniforms: [
       { name: "rows", type: "u32" },
@@ -34,7 +39,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   var s = 0.0;
   for (var r = 0u; r < params.rows; r++) {
     let i = params.offset + r * params.ld + col;
-    s += x[i]${product ? " * y[i]" : ""};
+    s += f32(x[i])${product ? " * y[i]" : ""};
   }
   out[col] = select(s, out[col] + s, params.accumulate != 0u);
 }
@@ -55,11 +60,13 @@ export function dispatchColumnSum(
     ld?: number;
     offset?: number;
     accumulate: boolean;
+    /** Storage of `x` (default f32). */
+    dtype?: Dtype;
   },
 ) {
   const buffers = args.y ? [args.x, args.y, args.out] : [args.x, args.out];
   return runtime.dispatch(
-    columnSumKernel(args.y !== undefined),
+    columnSumKernel(args.y !== undefined, args.dtype),
     buffers,
     [args.rows, args.cols, args.ld ?? args.cols, args.offset ?? 0, args.accumulate ? 1 : 0],
     [Math.ceil(args.cols / WORKGROUP), 1, 1],

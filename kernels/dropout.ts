@@ -6,7 +6,7 @@
  * uninterrupted run. The step seed lives in a one-word storage buffer the
  * trainer rewrites each step, so recorded dispatches are reused.
  */
-import { grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
+import { type Dtype, grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
 
 const WORKGROUP = 256;
 
@@ -44,33 +44,36 @@ export function dropoutKeepReference(seed: number, site: number, index: number, 
 }
 
 /** `out = x · keep / (1 − p)`: the forward pass, and also the backward (same mask on dy). */
-export const DROPOUT_KERNEL: KernelSpec = {
-  name: "dropout",
-  key: "dropout",
-  storage: [
-    { name: "x", element: "f32", access: "read" },
-    { name: "out", element: "f32", access: "read_write" },
-    { name: "rng", element: "u32", access: "read" },
-  ],
-  uniforms: [
-    { name: "count", type: "u32" },
-    { name: "site", type: "u32" },
-    { name: "threshold", type: "u32" },
-    { name: "scale", type: "f32" },
-    { name: "accumulate", type: "u32" },
-  ],
-  workgroupSize: WORKGROUP,
-  body: `${DROPOUT_WGSL}
+export function dropoutKernel(dtype: Dtype = "f32"): KernelSpec {
+  return {
+    name: "dropout",
+    key: `dropout,${dtype}`,
+    dtype,
+    storage: [
+      { name: "x", element: "act_t", access: "read" },
+      { name: "out", element: "act_t", access: "read_write" },
+      { name: "rng", element: "u32", access: "read" },
+    ],
+    uniforms: [
+      { name: "count", type: "u32" },
+      { name: "site", type: "u32" },
+      { name: "threshold", type: "u32" },
+      { name: "scale", type: "f32" },
+      { name: "accumulate", type: "u32" },
+    ],
+    workgroupSize: WORKGROUP,
+    body: `${DROPOUT_WGSL}
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * WORKGROUP_SIZE;
   if (i >= params.count) { return; }
-  var v = select(0.0, x[i] * params.scale, dropout_keep(i, params.site));
-  if (params.accumulate != 0u) { v += out[i]; }
-  out[i] = v;
+  var v = select(0.0, f32(x[i]) * params.scale, dropout_keep(i, params.site));
+  if (params.accumulate != 0u) { v += f32(out[i]); }
+  out[i] = act_t(v);
 }
 `,
-};
+  };
+}
 
 /** Record dropout of `count` elements at `site` with drop probability `p`. */
 export function dispatchDropout(
@@ -83,10 +86,11 @@ export function dispatchDropout(
     site: number;
     p: number;
     accumulate?: boolean;
+    dtype?: Dtype;
   },
 ) {
   return runtime.dispatch(
-    DROPOUT_KERNEL,
+    dropoutKernel(args.dtype),
     [args.x, args.out, args.rng],
     [args.count, args.site, dropoutThreshold(args.p), 1 / (1 - args.p), args.accumulate ? 1 : 0],
     grid1d(Math.ceil(args.count / WORKGROUP)),

@@ -9,22 +9,24 @@
  * is written by exactly one workgroup.
  */
 import { EMBEDDING_SUM, EMBEDDING_TABLES } from "./embeddings.ts";
-import { grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
+import { type Dtype, grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
 
 const WORKGROUP = 64;
 
-/** The gather-sum kernel. */
-export const EMBEDDINGS_SUM_KERNEL: KernelSpec = {
-  name: "embeddings_sum",
-  key: "embeddings_sum",
-  storage: [...EMBEDDING_TABLES, { name: "out", element: "f32", access: "read_write" }],
-  uniforms: [
-    { name: "rows", type: "u32" },
-    { name: "seqLen", type: "u32" },
-    { name: "size", type: "u32" },
-  ],
-  workgroupSize: WORKGROUP,
-  body: `
+/** The gather-sum kernel; `dtype` is the output's (the tables stay f32). */
+export function embeddingsSumKernel(dtype: Dtype = "f32"): KernelSpec {
+  return {
+    name: "embeddings_sum",
+    key: `embeddings_sum,${dtype}`,
+    dtype,
+    storage: [...EMBEDDING_TABLES, { name: "out", element: "act_t", access: "read_write" }],
+    uniforms: [
+      { name: "rows", type: "u32" },
+      { name: "seqLen", type: "u32" },
+      { name: "size", type: "u32" },
+    ],
+    workgroupSize: WORKGROUP,
+    body: `
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
@@ -33,11 +35,12 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let t = row % params.seqLen;
   let base = row * params.size;
   for (var i = lid; i < params.size; i += WORKGROUP_SIZE) {
-    out[base + i] = ${EMBEDDING_SUM};
+    out[base + i] = act_t(${EMBEDDING_SUM});
   }
 }
 `,
-};
+  };
+}
 
 /**
  * Grouping of batch rows by table row, packed for the scatter kernel:
@@ -72,21 +75,23 @@ export function groupsSize(capacity: number): number {
   return 2 + 3 * capacity;
 }
 
-/** `table[target] += Σ_{r in group} d[r]`, one workgroup per group. */
-export const EMBEDDINGS_SCATTER_KERNEL: KernelSpec = {
-  name: "embeddings_scatter",
-  key: "embeddings_scatter",
-  storage: [
-    { name: "groups", element: "u32", access: "read" },
-    { name: "d", element: "f32", access: "read" },
-    { name: "table", element: "f32", access: "read_write" },
-  ],
-  uniforms: [
-    { name: "capacity", type: "u32" },
-    { name: "size", type: "u32" },
-  ],
-  workgroupSize: WORKGROUP,
-  body: `
+/** `table[target] += Σ_{r in group} d[r]`, one workgroup per group; `dtype` is `d`'s. */
+export function embeddingsScatterKernel(dtype: Dtype = "f32"): KernelSpec {
+  return {
+    name: "embeddings_scatter",
+    key: `embeddings_scatter,${dtype}`,
+    dtype,
+    storage: [
+      { name: "groups", element: "u32", access: "read" },
+      { name: "d", element: "act_t", access: "read" },
+      { name: "table", element: "f32", access: "read_write" },
+    ],
+    uniforms: [
+      { name: "capacity", type: "u32" },
+      { name: "size", type: "u32" },
+    ],
+    workgroupSize: WORKGROUP,
+    body: `
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
@@ -99,12 +104,13 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
   let last = groups[startAt + u + 1u];
   for (var i = lid; i < params.size; i += WORKGROUP_SIZE) {
     var s = 0.0;
-    for (var k = first; k < last; k++) { s += d[groups[rowsAt + k] * params.size + i]; }
+    for (var k = first; k < last; k++) { s += f32(d[groups[rowsAt + k] * params.size + i]); }
     table[dst * params.size + i] += s;
   }
 }
 `,
-};
+  };
+}
 
 /** Record the forward gather-sum of `rows` tokens into `out [rows, size]`. */
 export function dispatchEmbeddingsSum(
@@ -119,10 +125,11 @@ export function dispatchEmbeddingsSum(
     rows: number;
     seqLen: number;
     size: number;
+    dtype?: Dtype;
   },
 ) {
   return runtime.dispatch(
-    EMBEDDINGS_SUM_KERNEL,
+    embeddingsSumKernel(args.dtype),
     [args.ids, args.types, args.word, args.position, args.tokenType, args.out],
     [args.rows, args.seqLen, args.size],
     grid1d(args.rows),
@@ -132,10 +139,17 @@ export function dispatchEmbeddingsSum(
 /** Record `table += scatter(d)` for a packed grouping of `capacity` rows. */
 export function dispatchEmbeddingsScatter(
   runtime: KernelRuntime,
-  args: { groups: GPUBuffer; d: GPUBuffer; table: GPUBuffer; capacity: number; size: number },
+  args: {
+    groups: GPUBuffer;
+    d: GPUBuffer;
+    table: GPUBuffer;
+    capacity: number;
+    size: number;
+    dtype?: Dtype;
+  },
 ) {
   return runtime.dispatch(
-    EMBEDDINGS_SCATTER_KERNEL,
+    embeddingsScatterKernel(args.dtype),
     [args.groups, args.d, args.table],
     [args.capacity, args.size],
     grid1d(args.capacity),

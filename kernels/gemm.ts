@@ -20,7 +20,7 @@
  * offset and a leading dimension, so Q, K and V use column slices of one
  * `[rows, 3W]` buffer and the pooler reads the CLS rows in place.
  */
-import type { Dispatch, KernelRuntime, KernelSpec } from "../runtime/kernel.ts";
+import type { Dispatch, Dtype, KernelRuntime, KernelSpec } from "../runtime/kernel.ts";
 
 /** Rows of C per invocation (the register block). */
 const BLOCK_M = 16;
@@ -36,26 +36,43 @@ const rows = [...Array(BLOCK_M).keys()];
 const groups = [...Array(GROUPS).keys()];
 const quad = [0, 1, 2, 3];
 
-/** Kernel variant. `vecA`/`vecB`: the operand's contiguous dimension allows vec4 loads. */
+/** Storage of each operand (f16 training keeps activations in f16 and parameters in f32). */
+export interface GemmDtypes {
+  a: Dtype;
+  b: Dtype;
+  c: Dtype;
+}
+
+const F32_OPERANDS: GemmDtypes = { a: "f32", b: "f32", c: "f32" };
+
+/**
+ * Kernel variant. `vecA`/`vecB`: the operand's contiguous dimension allows
+ * vec4 loads. Operands are converted to f32 on load and C back on store, so
+ * the arithmetic is f32 whatever the storage.
+ */
 export function gemmKernel(options: {
   layout: GemmLayout;
   vecA: boolean;
   vecB: boolean;
   bias: boolean;
   accumulate: boolean;
+  dtypes?: GemmDtypes;
 }): KernelSpec {
   const { layout, vecA, vecB, bias, accumulate } = options;
+  const dtypes = options.dtypes ?? F32_OPERANDS;
   const storage: KernelSpec["storage"] = [
-    { name: "a", element: vecA ? "vec4<f32>" : "f32", access: "read" },
-    { name: "b", element: vecB ? "vec4<f32>" : "f32", access: "read" },
-    { name: "c", element: "f32", access: "read_write" },
+    { name: "a", element: vecA ? `vec4<${dtypes.a}>` : dtypes.a, access: "read" },
+    { name: "b", element: vecB ? `vec4<${dtypes.b}>` : dtypes.b, access: "read" },
+    { name: "c", element: dtypes.c, access: "read_write" },
   ];
   if (bias) storage.push({ name: "bias", element: "f32", access: "read" });
-  // Four consecutive elements from element index `e` of an operand, as a vec4.
+  // Four consecutive elements from element index `e` of an operand, as a vec4f.
   const load4 = (name: "a" | "b", vec: boolean, e: string) =>
-    vec ? `${name}[(${e}) / 4u]` : `vec4f(${quad.map((q) => `${name}[${e} + ${q}u]`).join(", ")})`;
+    vec
+      ? `vec4f(${name}[(${e}) / 4u])`
+      : `vec4f(${quad.map((q) => `f32(${name}[${e} + ${q}u])`).join(", ")})`;
   const load1 = (name: "a" | "b", vec: boolean, e: string) =>
-    vec ? `${name}[(${e}) / 4u][(${e}) % 4u]` : `${name}[${e}]`;
+    vec ? `f32(${name}[(${e}) / 4u][(${e}) % 4u])` : `f32(${name}[${e}])`;
 
   // Main loop body: `aAt(r, kk)` is row r at reduction k + kk; w{g}_{kk} a vec4 of group g's columns.
   let loads: string;
@@ -132,7 +149,8 @@ export function gemmKernel(options: {
   return {
     name: "gemm",
     key:
-      `gemm,${layout},rows=${BLOCK_M},groups=${GROUPS},va=${vecA},vb=${vecB},bias=${bias},acc=${accumulate}`,
+      `gemm,${layout},rows=${BLOCK_M},groups=${GROUPS},va=${vecA},vb=${vecB},bias=${bias},acc=${accumulate},${dtypes.a}${dtypes.b}${dtypes.c}`,
+    dtype: Object.values(dtypes).includes("f16") ? "f16" : "f32",
     storage,
     uniforms: [
       { name: "m", type: "u32" },
@@ -186,8 +204,8 @@ fn store(i: u32, j0: u32, acc: vec4f) {
     let index = params.cOff + i * params.ldc + j;
     var v = acc[q];
     ${bias ? "v += bias[j];" : ""}
-    ${accumulate ? "v += c[index];" : ""}
-    c[index] = v;
+    ${accumulate ? "v += f32(c[index]);" : ""}
+    c[index] = ${dtypes.c}(v);
   }
 }
 `,
@@ -219,6 +237,8 @@ export function dispatchGemm(
     k: number;
     bias?: GPUBuffer;
     accumulate?: boolean;
+    /** Storage of A, B and C (default all f32). */
+    dtypes?: GemmDtypes;
   },
 ): Promise<Dispatch> {
   const { a, b, c, m, n, k } = args;
@@ -237,6 +257,7 @@ export function dispatchGemm(
     vecB: aligned(ldb, bOff, transB ? k : n),
     bias: args.bias !== undefined,
     accumulate: args.accumulate ?? false,
+    dtypes: args.dtypes,
   });
   const buffers = [a.buffer, b.buffer, c.buffer];
   if (args.bias) buffers.push(args.bias);

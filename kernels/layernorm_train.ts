@@ -12,12 +12,12 @@
  * llvmpipe the barriers of a workgroup reduction cost more than the loop.
  */
 import { layerNormInputs } from "./layernorm.ts";
-import { grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
+import { type Dtype, grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
 
 const WORKGROUP = 64;
 
-/** Forward kernel variant by number of residual inputs. */
-export function layerNormTrainKernel(residuals: 0 | 1 | 2): KernelSpec {
+/** Forward kernel variant by number of residual inputs and activation dtype (x̂ and 1/σ stay f32). */
+export function layerNormTrainKernel(residuals: 0 | 1 | 2, dtype: Dtype = "f32"): KernelSpec {
   const { sum, storage } = layerNormInputs(residuals);
   storage.push(
     { name: "xhat", element: "f32", access: "read_write" },
@@ -25,7 +25,8 @@ export function layerNormTrainKernel(residuals: 0 | 1 | 2): KernelSpec {
   );
   return {
     name: "layernorm_train",
-    key: `layernorm_train,residuals=${residuals}`,
+    key: `layernorm_train,residuals=${residuals},${dtype}`,
+    dtype,
     storage,
     uniforms: [
       { name: "rows", type: "u32" },
@@ -55,7 +56,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   for (var i = 0u; i < params.size; i++) {
     let n = (xhat[base + i] - mean) * inv;
     xhat[base + i] = n;
-    out[base + i] = n * gamma[i] + beta[i];
+    out[base + i] = act_t(n * gamma[i] + beta[i]);
   }
   rstd[row] = inv;
 }
@@ -63,24 +64,26 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   };
 }
 
-/** The backward row kernel: `ds` written, or added when `accumulate` is set. */
-export const LAYER_NORM_BACKWARD_KERNEL: KernelSpec = {
-  name: "layernorm_backward",
-  key: "layernorm_backward",
-  storage: [
-    { name: "dy", element: "f32", access: "read" },
-    { name: "xhat", element: "f32", access: "read" },
-    { name: "rstd", element: "f32", access: "read" },
-    { name: "gamma", element: "f32", access: "read" },
-    { name: "ds", element: "f32", access: "read_write" },
-  ],
-  uniforms: [
-    { name: "rows", type: "u32" },
-    { name: "size", type: "u32" },
-    { name: "accumulate", type: "u32" },
-  ],
-  workgroupSize: WORKGROUP,
-  body: `
+/** The backward row kernel: `ds` written, or added when `accumulate` is set; `dy`, `ds` in `dtype`. */
+export function layerNormBackwardKernel(dtype: Dtype = "f32"): KernelSpec {
+  return {
+    name: "layernorm_backward",
+    key: `layernorm_backward,${dtype}`,
+    dtype,
+    storage: [
+      { name: "dy", element: "act_t", access: "read" },
+      { name: "xhat", element: "f32", access: "read" },
+      { name: "rstd", element: "f32", access: "read" },
+      { name: "gamma", element: "f32", access: "read" },
+      { name: "ds", element: "act_t", access: "read_write" },
+    ],
+    uniforms: [
+      { name: "rows", type: "u32" },
+      { name: "size", type: "u32" },
+      { name: "accumulate", type: "u32" },
+    ],
+    workgroupSize: WORKGROUP,
+    body: `
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let row = gid.x + gid.y * nwg.x * WORKGROUP_SIZE;
@@ -89,7 +92,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   var s1 = 0.0;
   var s2 = 0.0;
   for (var i = 0u; i < params.size; i++) {
-    let g = dy[base + i] * gamma[i];
+    let g = f32(dy[base + i]) * gamma[i];
     s1 += g;
     s2 += g * xhat[base + i];
   }
@@ -98,14 +101,15 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   let meanGX = s2 / n;
   let inv = rstd[row];
   for (var i = 0u; i < params.size; i++) {
-    let g = dy[base + i] * gamma[i];
+    let g = f32(dy[base + i]) * gamma[i];
     var v = (g - meanG - xhat[base + i] * meanGX) * inv;
-    if (params.accumulate != 0u) { v += ds[base + i]; }
-    ds[base + i] = v;
+    if (params.accumulate != 0u) { v += f32(ds[base + i]); }
+    ds[base + i] = act_t(v);
   }
 }
 `,
-};
+  };
+}
 
 /** Record the training forward `out = LN(x + residuals)`, saving `xhat` and `rstd`. */
 export function dispatchLayerNormTrain(
@@ -121,11 +125,12 @@ export function dispatchLayerNormTrain(
     rows: number;
     size: number;
     eps: number;
+    dtype?: Dtype;
   },
 ) {
   if (args.residuals.length > 2) throw new Error("LayerNorm takes at most two residual inputs");
   return runtime.dispatch(
-    layerNormTrainKernel(args.residuals.length as 0 | 1 | 2),
+    layerNormTrainKernel(args.residuals.length as 0 | 1 | 2, args.dtype),
     [args.x, ...args.residuals, args.gamma, args.beta, args.out, args.xhat, args.rstd],
     [args.rows, args.size, args.eps],
     grid1d(Math.ceil(args.rows / WORKGROUP)),
@@ -144,10 +149,11 @@ export function dispatchLayerNormBackward(
     rows: number;
     size: number;
     accumulate: boolean;
+    dtype?: Dtype;
   },
 ) {
   return runtime.dispatch(
-    LAYER_NORM_BACKWARD_KERNEL,
+    layerNormBackwardKernel(args.dtype),
     [args.dy, args.xhat, args.rstd, args.gamma, args.ds],
     [args.rows, args.size, args.accumulate ? 1 : 0],
     grid1d(Math.ceil(args.rows / WORKGROUP)),
