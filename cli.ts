@@ -12,14 +12,7 @@ import { countEncoderParameters, parameterMultiplier } from "./models/params.ts"
 import { formatCount, formatMultiplier, MISSING } from "./benchmarks/format.ts";
 import { benchSuite, benchSuites, DEFAULT_SUITE } from "./benchmarks/suites.ts";
 import type { BenchOptions } from "./benchmarks/run.ts";
-import {
-  dtypeFlag,
-  F16_TRAINING,
-  integerFlag,
-  parseFlags,
-  shardFlag,
-  UsageError,
-} from "./cli/flags.ts";
+import { dtypeFlag, integerFlag, parseFlags, shardFlag, UsageError } from "./cli/flags.ts";
 import { parsePeers, PEERS } from "./benchmarks/peers.ts";
 import { DEFAULT_RECORDS_DIR } from "./runtime/records.ts";
 
@@ -86,8 +79,10 @@ Flags:
                    queries when the adapter has them (one compute pass per dispatch, so for
                    attribution, not throughput); in the record as "profile"
   --dtype f32|f16  Storage precision of the WebGPU engine (default f32). f16 stores weights
-                   and activations in half precision and computes in f32; it needs the
-                   adapter's shader-f16 feature. ORT and the peers always run f32
+                   and activations in half precision and computes in f32; with --train,
+                   mixed-precision training (f16 activations, f32 master weights, loss
+                   scaling). It needs the adapter's shader-f16 feature. ORT and the peers
+                   always run f32
   --json           Print the run record as JSON; no table, no progress bar
   -h, --help
 
@@ -260,7 +255,6 @@ async function benchCommand(args: string[]): Promise<number> {
   if (options.profile && (options.train || benchSuite(suite).gemm)) {
     throw new UsageError(`Flag "--profile" profiles inference forward passes, not --train or GEMM`);
   }
-  if (options.dtype === "f16" && options.train) throw new UsageError(F16_TRAINING);
   if (options.peers && options.train) {
     throw new UsageError(`Flag "--peers" times inference (forward passes or GEMMs), not --train`);
   }

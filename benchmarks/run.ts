@@ -295,6 +295,7 @@ function printBenchRecord(record: RunRecord, suite: BenchSuite): void {
     printTrainTable(models as ModelTrainBench[], {
       note: reduced ? suite.note : `batch ${first?.batch}, sequence ${first?.seqLen}`,
       adapter,
+      dtype,
     });
     return;
   }
@@ -340,7 +341,14 @@ async function measureTrainModel(
 ): Promise<ModelTrainBench> {
   const { batch, seqLen, warmup, reps } = options;
   const model = await resolveModel(name, { seed: options.seed ?? 0 });
-  const details = await measureTrainThroughput(gpu, model, { batch, seqLen, warmup, reps, onStep });
+  const details = await measureTrainThroughput(gpu, model, {
+    batch,
+    seqLen,
+    warmup,
+    reps,
+    onStep,
+    dtype: options.dtype,
+  });
   return {
     name,
     params: countEncoderParameters(model.config),

@@ -111,10 +111,11 @@ export function printGemmTable(rows: GemmResult[], adapter: string, dtype?: stri
 /** Print the training-throughput table (ALBERT Table 2's speed-up is training speed). */
 export function printTrainTable(
   rows: ModelTrainBench[],
-  context: { note: string; adapter: string },
+  context: { note: string; adapter: string; dtype?: string },
 ) {
+  const precision = context.dtype === "f16" ? " (f16 mixed)" : "";
   const table = new Table({
-    head: ["model", "params", "batch×seq", "train tokens/s", "step ms", "speed-up"],
+    head: ["model", "params", "batch×seq", `train tokens/s${precision}`, "step ms", "speed-up"],
     style,
   });
   for (const row of rows) {
@@ -131,6 +132,10 @@ export function printTrainTable(
   console.log(table.toString());
   console.log(
     `Training step (forward, loss, backward, clipping, AdamW): median (min–max) of the timed repetitions. ` +
-      `Speed-up: relative to ${SPEEDUP_REFERENCE} in this run.\n${context.note}`,
+      `Speed-up: relative to ${SPEEDUP_REFERENCE} in this run.${
+        precision
+          ? " f16 mixed precision: f16 activations, f32 weights and optimiser, loss scaling."
+          : ""
+      }\n${context.note}`,
   );
 }

@@ -4,11 +4,14 @@
  * (batch, sequence length) on a synthetic batch, median of the timed
  * repetitions, with the speed-up relative to BERT-large measured in the same
  * run (ALBERT Table 2's speed-up column is training throughput). Each
- * repetition is wall time from submission until the GPU has finished.
+ * repetition is wall time from submission until the GPU has finished. In f16
+ * a step whose scaled gradients overflow skips only the optimiser update, a
+ * small part of the step, so the timing still measures the same work.
  */
 import { fitHead } from "../evaluate/head.ts";
 import type { Model } from "../models/model.ts";
 import type { Gpu } from "../runtime/device.ts";
+import type { Dtype } from "../runtime/kernel.ts";
 import { Trainer } from "../train/trainer.ts";
 import { type Spread, spread, syntheticBatch } from "./throughput.ts";
 
@@ -23,7 +26,15 @@ export interface TrainThroughput {
 export async function measureTrainThroughput(
   gpu: Gpu,
   model: Model,
-  options: { batch: number; seqLen: number; warmup: number; reps: number; onStep?: () => void },
+  options: {
+    batch: number;
+    seqLen: number;
+    warmup: number;
+    reps: number;
+    onStep?: () => void;
+    /** f16: mixed-precision training (default f32). */
+    dtype?: Dtype;
+  },
 ): Promise<TrainThroughput> {
   // A bare encoder trains a seeded two-way classifier; a PAL model its first task.
   const { model: withHead, task } = fitHead(
@@ -41,7 +52,7 @@ export async function measureTrainThroughput(
     attentionMask: input.attentionMask,
     labels: Array.from({ length: options.batch }, (_, i) => i % 2),
   };
-  const trainer = await Trainer.create(gpu, withHead);
+  const trainer = await Trainer.create(gpu, withHead, { dtype: options.dtype });
   try {
     const samplesMs: number[] = [];
     for (let i = 0; i < options.warmup + options.reps; i++) {

@@ -78,7 +78,8 @@ export function checksOfRecord(record: RunRecord, run: string): GateSnapshot {
     );
   } else if (record.kind === "train") {
     // Multi-task runs name their adapter and schedule: methods of one table differ only there.
-    const method = [record.adapter, record.schedule].filter((x) => x).map((x) => ` ${x}`).join("");
+    const method = [record.adapter, record.schedule, record.dtype === "f16" ? "f16" : undefined]
+      .filter((x) => x).map((x) => ` ${x}`).join("");
     for (const t of (record.tasks ?? []) as { task: string; best: { metrics: Metrics } | null }[]) {
       addScores(`train ${record.model}${method} ${t.task} seed ${record.seed}`, t.best?.metrics);
     }

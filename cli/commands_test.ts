@@ -82,12 +82,9 @@ Deno.test("--dtype takes f32 or f16, and f16 only where it applies", async () =>
   let run = await cli("bench", "--dtype", "f8");
   strictEqual(run.code, 2);
   match(run.stderr, /Flag "--dtype" must be f32 or f16, got "f8"/);
-  run = await cli("bench", "--train", "--dtype", "f16");
+  run = await cli("train", "--model", "tiny-albert-spm", "--task", "glue/sst2", "--dtype", "f4");
   strictEqual(run.code, 2);
-  match(run.stderr, /--dtype f16" is for inference.*f32 master weights and loss scaling/);
-  run = await cli("train", "--model", "tiny-albert-spm", "--task", "glue/sst2", "--dtype", "f16");
-  strictEqual(run.code, 2);
-  match(run.stderr, /--dtype f16" is for inference/);
+  match(run.stderr, /Flag "--dtype" must be f32 or f16, got "f4"/);
   run = await cli(
     "eval",
     "--model",
@@ -172,6 +169,44 @@ Deno.test({
       match(noResume.stderr, /--resume: no resume point in/);
       const usage = await cli("train", "--model", "tiny-albert-spm");
       strictEqual(usage.code, 2);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "train --dtype f16 trains in mixed precision; its checkpoint evals in f16 to its dev score",
+  sanitizeResources: false,
+  async fn() {
+    const out = await Deno.makeTempDir();
+    try {
+      const outcome = await train(
+        out,
+        ...flags("--model tiny-albert-spm --task glue/rte --limit 32 --eval-limit 24"),
+        ...flags("--epochs 1 --batch-size 16 --lr 1e-3 --log-steps 1 --dtype f16"),
+      );
+      const best = outcome.runs[0].tasks[0].best;
+      // Dev ran on the f16 engine, so `eval --dtype f16` of the kept checkpoint scores the same.
+      deepStrictEqual(
+        await evalMetrics(
+          out,
+          join(out, "best"),
+          ...flags("--task glue/rte --limit 24 --dtype f16"),
+        ),
+        best.metrics,
+      );
+      const log = (await Deno.readTextFile(join(out, "train_log.jsonl"))).trim().split("\n")
+        .map((l) => JSON.parse(l)).filter((l) => "loss" in l);
+      strictEqual(log.length, 2);
+      // From PyTorch's first scale, 2^16, each skipped (overflowed) step halves it; none doubles
+      // it before 2000 clean steps.
+      for (const line of log) {
+        strictEqual(line.loss_scale, 65536 / 2 ** line.skipped_steps);
+        ok(Number.isFinite(line.loss));
+      }
+      const record = JSON.parse(await Deno.readTextFile(outcome.runs[0].recordPath));
+      strictEqual(record.dtype, "f16");
     } finally {
       await Deno.remove(out, { recursive: true });
     }

@@ -67,10 +67,6 @@ export function integerFlag(
   return n;
 }
 
-/** Why `--dtype f16` is refused for training. */
-export const F16_TRAINING =
-  'Flag "--dtype f16" is for inference (bench, eval): training runs in f32, since f16 training needs f32 master weights and loss scaling, which the trainer does not have';
-
 /** `--dtype f16|f32` parsed (default f32). */
 export function dtypeFlag(value: string | undefined): Dtype {
   if (value === undefined || value === "f32" || value === "f16") return value ?? "f32";

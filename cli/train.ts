@@ -1,14 +1,7 @@
 /** `deno task harness train`: flags to `runTrain` options, seeds, and the printed summary. */
 import { dirname, join } from "node:path";
 import Table from "cli-table3";
-import {
-  dtypeFlag,
-  F16_TRAINING,
-  integerFlag,
-  numberFlag,
-  parseFlags,
-  UsageError,
-} from "./flags.ts";
+import { dtypeFlag, integerFlag, numberFlag, parseFlags, UsageError } from "./flags.ts";
 import { dataDir } from "../tasks/task.ts";
 import { taskEntry, taskNames } from "../tasks/registry.ts";
 import { max, median, min } from "../runtime/stats.ts";
@@ -65,8 +58,10 @@ Flags:
                         (they are reused otherwise)
   --records DIR         Directory of run records (default results/runs)
   --tokenizer PATH      Tokenizer directory or file (default as for eval)
-  --dtype f32           Training precision; only f32 (f16 is refused: it needs f32 master
-                        weights and loss scaling, which the trainer does not have)
+  --dtype f32|f16       Training precision (default f32). f16 is mixed precision: activations
+                        and their gradients in f16, f32 master weights and optimiser state,
+                        dynamic loss scaling (steps whose gradients overflow are skipped);
+                        dev evaluation also runs in f16. Needs the adapter's shader-f16
   --json                Print the outcome as JSON; no progress bar
   -h, --help`;
 
@@ -120,7 +115,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  if (dtypeFlag(flags.dtype) === "f16") throw new UsageError(F16_TRAINING);
+  const dtype = dtypeFlag(flags.dtype);
   if (!flags.model) throw new UsageError(`train needs --model DIR|NAME (see --help)`);
   if (!flags.task === !flags.tasks) {
     throw new UsageError(`train needs --task NAME or --tasks A,B,... (one of them; see --help)`);
@@ -214,6 +209,7 @@ export async function trainCommand(args: string[]): Promise<number> {
           tokenizer: flags.tokenizer,
           silent: flags.json ?? false,
           signal: controller.signal,
+          dtype,
         }),
       );
     }

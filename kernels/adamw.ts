@@ -26,6 +26,8 @@ export const ADAMW_STEP_SLOTS = {
   biasCorrection1: 5,
   biasCorrection2: 6,
   clipScale: 7,
+  /** 0 skips the update (the f16 gradients overflowed); written by the clipping kernel. */
+  apply: 8,
 } as const;
 
 const S = ADAMW_STEP_SLOTS;
@@ -54,7 +56,7 @@ fn adam_direction(i: u32) -> f32 {
 }
 
 /** Number of f32 values in the per-step buffer. */
-export const ADAMW_STEP_SIZE = 8;
+export const ADAMW_STEP_SIZE = 12;
 
 /** The AdamW kernel. */
 export const ADAMW_KERNEL: KernelSpec = {
@@ -76,7 +78,7 @@ export const ADAMW_KERNEL: KernelSpec = {
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * WORKGROUP_SIZE;
-  if (i >= params.size) { return; }
+  if (i >= params.size || hyper[${S.apply}] == 0.0) { return; }
   param[i] = param[i] - hyper[${S.lr}] * adam_direction(i);
 }
 `,
@@ -123,5 +125,6 @@ export function adamWStepValues(options: {
   values[ADAMW_STEP_SLOTS.biasCorrection1] = 1 - Math.pow(beta1, options.step);
   values[ADAMW_STEP_SLOTS.biasCorrection2] = 1 - Math.pow(beta2, options.step);
   values[ADAMW_STEP_SLOTS.clipScale] = options.clipScale ?? 1;
+  values[ADAMW_STEP_SLOTS.apply] = 1;
   return values;
 }

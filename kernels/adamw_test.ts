@@ -4,7 +4,7 @@
  * three steps whose learning rate changes by rewriting the step buffer only.
  */
 import assert from "node:assert/strict";
-import { adamWStepValues, dispatchAdamW } from "./adamw.ts";
+import { ADAMW_STEP_SIZE, adamWStepValues, dispatchAdamW } from "./adamw.ts";
 import { KernelRuntime, readFloats, submitDispatches } from "../runtime/kernel.ts";
 import { gpuTest } from "../tests/_gpu.ts";
 
@@ -53,7 +53,7 @@ for (const decay of [true, false]) {
     const grad = make(new Float32Array(size), S);
     const m = make(new Float32Array(size), S);
     const v = make(new Float32Array(size), S);
-    const hyper = make(new Float32Array(8), S);
+    const hyper = make(new Float32Array(ADAMW_STEP_SIZE), S);
     const dispatch = await dispatchAdamW(runtime, { param, grad, m, v, hyper, size, decay });
     for (let s = 0; s < 3; s++) {
       device.queue.writeBuffer(grad, 0, Float32Array.from(grads[s]));

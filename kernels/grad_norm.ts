@@ -5,7 +5,15 @@
  * writes `scale = min(1, maxNorm / (norm + 1e-6))` into the optimiser's step
  * buffer, where the AdamW kernel multiplies every gradient by it. The norm is
  * also stored (slot `count` of `partials`) for the training log.
+ *
+ * Gradients may carry a loss scale (`loss_scale.ts`): the norm is divided by
+ * it and so is the written scale, which unscales the gradients in the same
+ * multiply. With dynamic scaling, a non-finite norm (the f16 backward
+ * overflowed) clears the step buffer's `apply` flag, and the bias corrections
+ * are computed here from the count of updates actually applied.
  */
+import { ADAMW_STEP_SLOTS } from "./adamw.ts";
+import { LOSS_SCALE_SLOTS, NON_FINITE_WGSL } from "./loss_scale.ts";
 import { workgroupSumWgsl } from "./_reduce.ts";
 import type { KernelRuntime, KernelSpec } from "../runtime/kernel.ts";
 
@@ -35,13 +43,16 @@ fn main(@builtin(local_invocation_index) lid: u32) {
 `,
 };
 
-/** Norm of all slots, and the clipping scale into `hyper[params.scaleSlot]`. */
+const H = ADAMW_STEP_SLOTS, L = LOSS_SCALE_SLOTS;
+
+/** Norm of all slots, and the clipping scale (over the loss scale) into `hyper[params.scaleSlot]`. */
 export const CLIP_SCALE_KERNEL: KernelSpec = {
   name: "clip_scale",
   key: "clip_scale",
   storage: [
     { name: "partials", element: "f32", access: "read_write" },
     { name: "hyper", element: "f32", access: "read_write" },
+    { name: "scaler", element: "f32", access: "read" },
   ],
   uniforms: [
     { name: "count", type: "u32" },
@@ -49,15 +60,23 @@ export const CLIP_SCALE_KERNEL: KernelSpec = {
     { name: "maxNorm", type: "f32" },
   ],
   workgroupSize: WORKGROUP,
-  body: `${workgroupSumWgsl(WORKGROUP)}
+  body: `${workgroupSumWgsl(WORKGROUP)}${NON_FINITE_WGSL}
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(local_invocation_index) lid: u32) {
   var s = 0.0;
   for (var i = lid; i < params.count; i += WORKGROUP_SIZE) { s += partials[i]; }
-  let norm = sqrt(workgroup_sum(s, lid));
+  let scaledNorm = sqrt(workgroup_sum(s, lid));
   if (lid == 0u) {
+    let lossScale = scaler[${L.scale}];
+    let norm = scaledNorm / lossScale;
     partials[params.count] = norm;
-    hyper[params.scaleSlot] = min(1.0, params.maxNorm / (norm + 1e-6));
+    hyper[params.scaleSlot] = min(1.0, params.maxNorm / (norm + 1e-6)) / lossScale;
+    if (scaler[${L.dynamic}] != 0.0) {
+      hyper[${H.apply}] = select(1.0, 0.0, non_finite(norm));
+      let t = scaler[${L.steps}] + 1.0;
+      hyper[${H.biasCorrection1}] = 1.0 - pow(hyper[${H.beta1}], t);
+      hyper[${H.biasCorrection2}] = 1.0 - pow(hyper[${H.beta2}], t);
+    }
   }
 }
 `,
@@ -65,7 +84,8 @@ fn main(@builtin(local_invocation_index) lid: u32) {
 
 /**
  * Record the dispatches that clip by global norm: one per gradient, then the
- * scale. `partials` holds at least `grads.length + 1` floats.
+ * scale. `partials` holds at least `grads.length + 1` floats; `scaler` is the
+ * loss-scale state (`LOSS_SCALE_SLOTS`).
  */
 export async function dispatchClipByGlobalNorm(
   runtime: KernelRuntime,
@@ -73,6 +93,7 @@ export async function dispatchClipByGlobalNorm(
     grads: { buffer: GPUBuffer; size: number }[];
     partials: GPUBuffer;
     hyper: GPUBuffer;
+    scaler: GPUBuffer;
     scaleSlot: number;
     maxNorm: number;
   },
@@ -90,7 +111,7 @@ export async function dispatchClipByGlobalNorm(
   dispatches.push(
     await runtime.dispatch(
       CLIP_SCALE_KERNEL,
-      [args.partials, args.hyper],
+      [args.partials, args.hyper, args.scaler],
       [args.grads.length, args.scaleSlot, args.maxNorm],
       [1, 1, 1],
     ),

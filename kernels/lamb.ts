@@ -48,7 +48,7 @@ export const LAMB_MOMENTS_KERNEL: KernelSpec = {
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * WORKGROUP_SIZE;
-  if (i >= params.size) { return; }
+  if (i >= params.size || hyper[${S.apply}] == 0.0) { return; }
   update[i] = adam_direction(i);
 }
 `,
@@ -68,6 +68,7 @@ export const LAMB_APPLY_KERNEL: KernelSpec = {
   body: `${workgroupSumWgsl(WORKGROUP)}
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(local_invocation_index) lid: u32) {
+  if (hyper[${S.apply}] == 0.0) { return; }
   var pp = 0.0;
   var uu = 0.0;
   for (var i = lid; i < params.size; i += WORKGROUP_SIZE) {

@@ -190,7 +190,8 @@ function lossCharts(set: RunSet): ChartSpec[] {
     const tasks = Array.isArray(record.tasks)
       ? (record.tasks as { task: string }[]).map((t) => t.task).join("+")
       : String(record.task);
-    const method = [record.adapter, record.schedule].filter((x) => x).join(" ");
+    const method = [record.adapter, record.schedule, record.dtype === "f16" ? "f16" : undefined]
+      .filter((x) => x).join(" ");
     const label = `${record.model} ${tasks}${method ? ` ${method}` : ""} seed ${record.seed ?? 0}`;
     if (seen.has(label)) continue;
     const points = (record.lossCurve as unknown[])

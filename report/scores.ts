@@ -58,9 +58,11 @@ function trainTasks(record: RunRecord): TaskOutcome[] {
 /** How a train record trained: "" for one task without adapters, else adapter and schedule. */
 function methodOf(record: RunRecord): string {
   const adapter = record.adapter as string | null | undefined;
-  if (trainTasks(record).length === 1 && !adapter) return "";
+  // Mixed-precision training is its own method, never a row of the f32 paper tables.
+  const precision = record.dtype === "f16" ? "f16" : undefined;
+  if (trainTasks(record).length === 1 && !adapter) return precision ?? "";
   const schedule = record.schedule as string | null | undefined;
-  return [adapter && adapter !== "none" ? adapter : "shared backbone", schedule]
+  return [adapter && adapter !== "none" ? adapter : "shared backbone", schedule, precision]
     .filter((x) => x).join(", ");
 }
 
@@ -78,6 +80,7 @@ function settingsKey(record: RunRecord): string {
     "adapterLr",
     "warmup",
     "optimizer",
+    "dtype",
     "weightDecay",
   ];
   const tasks = trainTasks(record).map((t) => t.task);

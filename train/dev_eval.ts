@@ -11,6 +11,7 @@ import { saveCheckpoint, statOrUndefined } from "../models/checkpoint.ts";
 import type { Model } from "../models/model.ts";
 import { writeAtomic } from "../runtime/files.ts";
 import type { Gpu } from "../runtime/device.ts";
+import type { Dtype } from "../runtime/kernel.ts";
 import type { Metrics } from "../tasks/task.ts";
 import type { TrainingTask } from "./task_data.ts";
 
@@ -22,9 +23,9 @@ export async function evaluateDev(
   gpu: Gpu,
   model: Model,
   tasks: readonly TrainingTask[],
-  options: { batchSize: number; padId: number },
+  options: { batchSize: number; padId: number; dtype?: Dtype },
 ): Promise<Metrics[]> {
-  const backend = await createWebGpuBackend(model, { gpu });
+  const backend = await createWebGpuBackend(model, { gpu, dtype: options.dtype });
   try {
     const results: Metrics[] = [];
     for (const t of tasks) {

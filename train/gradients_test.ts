@@ -6,6 +6,9 @@
  * top-projected adapters) and every loss (cross-entropy, squared error,
  * span, multiple choice), with dropout off. Every tensor is checked at
  * random coordinates; embedding rows are drawn from the rows the batch reads.
+ *
+ * The same finite differences also check mixed-precision (f16) training's
+ * gradients, divided by its loss scale, to a bound set by f16 storage.
  */
 import assert from "node:assert/strict";
 import { configToJson, parseConfig, taskCount } from "../models/config.ts";
@@ -25,6 +28,16 @@ import { Trainer } from "./trainer.ts";
 
 /** Worst relative error allowed (the issue's bound). */
 const TOLERANCE = 1e-3;
+/**
+ * f16 training: activations and their gradients are rounded to f16 (relative
+ * step 2⁻¹¹) at every op, so a coordinate may differ by 2% of the tensor's
+ * largest checked gradient plus 2e-4 absolute (the rounding of a sum of
+ * logit gradients of size 1/B, which leaves ~1e-4 where the exact gradient
+ * is 0, as for a span head's bias).
+ */
+const F16_RTOL = 2e-2, F16_ATOL = 2e-4;
+/** A loss scale small enough that no unit-scale model's gradient overflows f16. */
+const F16_LOSS_SCALE = 1024;
 /** Coordinates checked per tensor. */
 const SAMPLES = 3;
 const STEP = 1e-4;
@@ -105,6 +118,11 @@ for (const [label, base, overrides] of VARIANTS) {
     }
     const model = unitScaleModel(config, 99);
     const trainer = await Trainer.create(gpu, model, { dropout: false });
+    const mixed = await Trainer.create(gpu, model, {
+      dropout: false,
+      dtype: "f16",
+      lossScale: { initScale: F16_LOSS_SCALE, growthInterval: 2000 },
+    });
     try {
       const task = taskCount(config) - 1; // the last task's adapter and head
       const loss = lossKind(trainer.params, task);
@@ -121,14 +139,11 @@ for (const [label, base, overrides] of VARIANTS) {
         : loss === "squared-error"
         ? Array.from({ length: B }, () => random())
         : Array.from({ length: B }, () => pick(classes));
-      await trainer.computeGradients({
-        ...input,
-        batch: B,
-        task,
-        choices,
-        labels,
-      });
+      const batch = { ...input, batch: B, task, choices, labels };
+      await trainer.computeGradients(batch);
       const grads = await trainer.params.read("grad");
+      await mixed.computeGradients(batch);
+      const grads16 = await mixed.params.read("grad");
 
       // Float64 copies of the weights, perturbed one coordinate at a time.
       const weights64 = new Map<string, Float64Array>();
@@ -137,9 +152,11 @@ for (const [label, base, overrides] of VARIANTS) {
       const lossAt = () => referenceLoss(model64, input, loss, labels, choices);
 
       let worst = 0, worstAt = "";
+      let worst16 = 0, worst16At = "";
       let checked = 0;
       for (const spec of model.layout.tensors) {
         const data = weights64.get(spec.name)!;
+        const checks: { i: number; expected: number }[] = [];
         for (const i of coordinates(spec.name, spec.shape, input, random)) {
           const saved = data[i];
           data[i] = saved + STEP;
@@ -157,6 +174,17 @@ for (const [label, base, overrides] of VARIANTS) {
             worst = error;
             worstAt = `${spec.name}[${i}]: WebGPU ${actual}, float64 ${expected}`;
           }
+          checks.push({ i, expected });
+        }
+        const scale = Math.max(...checks.map((c) => Math.abs(c.expected)));
+        for (const { i, expected } of checks) {
+          const actual = grads16.get(spec.name)![i] / F16_LOSS_SCALE;
+          // Error as a fraction of the allowed error: at most 1.
+          const error = Math.abs(actual - expected) / (F16_ATOL + F16_RTOL * scale);
+          if (error > worst16) {
+            worst16 = error;
+            worst16At = `${spec.name}[${i}]: WebGPU f16 ${actual}, float64 ${expected}`;
+          }
         }
       }
       assert(checked > 0);
@@ -164,8 +192,13 @@ for (const [label, base, overrides] of VARIANTS) {
         worst < TOLERANCE,
         `${label} (${loss}): worst relative error ${worst.toExponential(2)} at ${worstAt}`,
       );
+      assert(
+        worst16 <= 1,
+        `${label} (${loss}) f16: error ${worst16.toFixed(2)}× the allowed at ${worst16At}`,
+      );
     } finally {
       trainer.destroy();
+      mixed.destroy();
     }
   });
 }

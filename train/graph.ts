@@ -9,6 +9,11 @@
  * (tracked per buffer while recording), so nothing is cleared. Gradients of
  * parameters always add; the trainer zeroes them at the start of a step, and
  * a tensor shared by several layers collects every layer's share.
+ *
+ * Precision (`dtype`): activations and their gradients are stored in f32 or
+ * f16 (mixed-precision training); parameters, their gradients, LayerNorm's
+ * saved statistics and the attention probabilities stay f32, and every kernel
+ * computes in f32.
  */
 import { type Activation, dispatchActivation } from "../kernels/activation.ts";
 import { dispatchActivationGrad } from "../kernels/activation_grad.ts";
@@ -25,7 +30,7 @@ import { dispatchGemm } from "../kernels/gemm.ts";
 import { dispatchLayerNormBackward, dispatchLayerNormTrain } from "../kernels/layernorm_train.ts";
 import type { LinearNames, NormNames } from "../models/layout.ts";
 import type { ActivationPool } from "../backends/webgpu/plan.ts";
-import type { Dispatch, KernelRuntime } from "../runtime/kernel.ts";
+import { type Dispatch, type Dtype, dtypeBytes, type KernelRuntime } from "../runtime/kernel.ts";
 import type { TrainableParams } from "./params.ts";
 
 /** A matrix inside a buffer: `rows × cols` from `offset`, `ld` elements between rows. */
@@ -75,19 +80,22 @@ export class TrainGraph {
     readonly rng: GPUBuffer,
     /** Dropout off (gradient checks) or on (training). */
     readonly dropout: boolean,
+    /** Storage of activations and their gradients. */
+    readonly dtype: Dtype = "f32",
   ) {}
 
   /** A new activation of `rows × cols` with its gradient buffer, named after its role. */
   act(role: string, rows: number, cols: number): Act {
     const name = this.#name(role);
     const view = (buffer: GPUBuffer): View => ({ buffer, offset: 0, ld: cols, rows, cols });
+    const bytes = dtypeBytes(this.dtype);
     return {
-      value: view(this.pool.get(name, rows * cols)),
-      grad: view(this.pool.get(`d:${name}`, rows * cols)),
+      value: view(this.pool.get(name, rows * cols, bytes)),
+      grad: view(this.pool.get(`d:${name}`, rows * cols, bytes)),
     };
   }
 
-  /** A scratch buffer (not differentiated). */
+  /** An f32 scratch buffer (not differentiated). */
   scratch(role: string, count: number): GPUBuffer {
     return this.pool.get(this.#name(role), count);
   }
@@ -126,7 +134,9 @@ export class TrainGraph {
     if (this.#written.has(v.buffer)) return true;
     this.#written.add(v.buffer);
     if (isWhole(v)) return false;
-    await this.#bwd(dispatchZero(this.runtime, { out: v.buffer, count: v.rows * v.ld }));
+    await this.#bwd(
+      dispatchZero(this.runtime, { out: v.buffer, count: v.rows * v.ld, dtype: this.dtype }),
+    );
     return true;
   }
 
@@ -147,6 +157,7 @@ export class TrainGraph {
     const w = this.params.get(names.weight), b = this.params.get(names.bias);
     const N = names.outFeatures, K = names.inFeatures, M = x.value.rows;
     const y = out ?? this.act("linear", M, N);
+    const act = this.dtype;
     await this.#fwd(dispatchGemm(this.runtime, {
       a: { buffer: x.value.buffer, offset: x.value.offset, ld: x.value.ld },
       b: { buffer: w.param, ld: K, transpose: true },
@@ -155,6 +166,7 @@ export class TrainGraph {
       n: N,
       k: K,
       bias: b.param,
+      dtypes: { a: act, b: "f32", c: act },
     }));
     this.#pending.push(async () => {
       const dy = y.grad;
@@ -168,6 +180,7 @@ export class TrainGraph {
         n: K,
         k: N,
         accumulate,
+        dtypes: { a: act, b: "f32", c: act },
       }));
       await this.#bwd(dispatchGemm(this.runtime, {
         a: { buffer: dy.buffer, offset: dy.offset, ld: dy.ld, transpose: true },
@@ -177,6 +190,7 @@ export class TrainGraph {
         n: K,
         k: M,
         accumulate: true,
+        dtypes: { a: act, b: act, c: "f32" },
       }));
       await this.#bwd(dispatchColumnSum(this.runtime, {
         x: dy.buffer,
@@ -186,6 +200,7 @@ export class TrainGraph {
         ld: dy.ld,
         offset: dy.offset,
         accumulate: true,
+        dtype: act,
       }));
     });
     return y;
@@ -201,6 +216,7 @@ export class TrainGraph {
         x: z.value.buffer,
         out: y.value.buffer,
         count,
+        dtype: this.dtype,
       }),
     );
     this.#pending.push(async () => {
@@ -213,6 +229,7 @@ export class TrainGraph {
         dz: z.grad.buffer,
         count,
         accumulate,
+        dtype: this.dtype,
       }));
     });
     return y;
@@ -224,7 +241,7 @@ export class TrainGraph {
     const site = this.#site++;
     const y = this.act("dropout", x.value.rows, x.value.cols);
     const count = floats(x.value);
-    const common = { rng: this.rng, count, site, p };
+    const common = { rng: this.rng, count, site, p, dtype: this.dtype };
     await this.#fwd(
       dispatchDropout(this.runtime, { ...common, x: x.value.buffer, out: y.value.buffer }),
     );
@@ -259,6 +276,7 @@ export class TrainGraph {
       rows,
       size,
       eps,
+      dtype: this.dtype,
     }));
     this.#pending.push(async () => {
       if (!this.hasGrad(y.grad)) return;
@@ -274,9 +292,10 @@ export class TrainGraph {
           rows,
           size,
           accumulate,
+          dtype: this.dtype,
         }));
       }
-      const sums = { rows, cols: size, accumulate: true };
+      const sums = { rows, cols: size, accumulate: true, dtype: this.dtype };
       await this.#bwd(
         dispatchColumnSum(this.runtime, { ...sums, x: dy, y: xhat, out: gamma.grad }),
       );
@@ -302,6 +321,7 @@ export class TrainGraph {
       dropout: this.dropout ? shape.dropout : 0,
       site: this.#site++,
       rng: this.rng,
+      dtype: this.dtype,
     };
     await this.#fwd(dispatchAttentionForward(this.runtime, {
       ...common,
@@ -356,6 +376,7 @@ export class TrainGraph {
       rows,
       seqLen,
       size,
+      dtype: this.dtype,
     }));
     this.#pending.push(async () => {
       if (!this.hasGrad(out.grad)) return;
@@ -371,6 +392,7 @@ export class TrainGraph {
           table: table.grad,
           capacity: rows,
           size,
+          dtype: this.dtype,
         }));
       }
     });

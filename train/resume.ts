@@ -22,6 +22,8 @@ export interface ResumeState {
   best: ({ score: number; epoch: number; metrics: Record<string, number> } | null)[];
   /** Training-log lines written up to this step (the log is cut back to them on resume). */
   logLines: number;
+  /** Loss-scale state of mixed-precision (f16) training (`Trainer.lossScale().values`). */
+  lossScale?: number[];
   files: { params: string; m: string; v: string };
 }
 

@@ -57,9 +57,17 @@ const MULTI_TASK: Partial<TrainOptions> = {
 
 // Mid-epoch (step 7), and at the last step of epoch 1 (step 6), where the
 // epoch's dev evaluation must still run before the run stops.
+// f16 from a scale that overflows, growing every 3 clean steps: the loss-scale state changes
+// through the run, so a resume that lost it would train differently.
+const MIXED_PRECISION: Partial<TrainOptions> = {
+  dtype: "f16",
+  lossScale: { initScale: 2 ** 24, growthInterval: 3 },
+};
+
 const CASES = [
   ["one task, mid-epoch", {}, 7],
   ["PALs, sqrt schedule, at an epoch's end", MULTI_TASK, 6],
+  ["f16 with dynamic loss scaling, mid-epoch", MIXED_PRECISION, 7],
 ] as const;
 
 for (const [what, extra, stopAt] of CASES) {

@@ -10,6 +10,8 @@
  * Resume points are saved every `saveSteps` steps and at each epoch's end;
  * since the task draws, batches and dropout masks all follow from (seed,
  * step), a resumed run ends with the weights an uninterrupted one would have.
+ * `dtype: "f16"` trains in mixed precision (`trainer.ts`) and evaluates dev in
+ * f16; its loss-scale state is saved with each resume point.
  */
 import { join } from "node:path";
 import { checkpointDir, slug, tokenizerFor } from "../evaluate/eval.ts";
@@ -19,6 +21,7 @@ import { makeModel, type Model, type Weights } from "../models/model.ts";
 import type { AdapterChoice } from "../models/multitask.ts";
 import { countParameters, parameterMultiplier } from "../models/params.ts";
 import { acquireGpu, type Gpu } from "../runtime/device.ts";
+import type { Dtype } from "../runtime/kernel.ts";
 import { createHash } from "node:crypto";
 import { canonicalJson, codeState, fingerprint, sha256 } from "../runtime/fingerprint.ts";
 import { writeAtomic } from "../runtime/files.ts";
@@ -33,7 +36,8 @@ import { type Schedule, TaskSampler } from "./sampling.ts";
 import { linearWarmupDecay } from "./schedule.ts";
 import { lossCurve, reusedOutcome } from "./run_record.ts";
 import { loadTrainingTask, type TrainingTask } from "./task_data.ts";
-import { type OptimizerOptions, Trainer } from "./trainer.ts";
+import { type OptimizerOptions, type PrecisionOptions, Trainer } from "./trainer.ts";
+import { DEFAULT_LOSS_SCALE } from "../kernels/loss_scale.ts";
 import { trainingModel } from "./training_model.ts";
 
 /** What `train` was asked to do (one seed; one task or several). */
@@ -85,6 +89,10 @@ export interface TrainOptions {
   force?: boolean;
   /** Called after every optimiser step with the number of steps done. */
   onStep?: (step: number) => void;
+  /** Storage of activations: f16 trains in mixed precision with dynamic loss scaling (default f32). */
+  dtype?: Dtype;
+  /** f16 only: the first loss scale and the clean steps before it doubles (PyTorch's defaults). */
+  lossScale?: PrecisionOptions["lossScale"];
 }
 
 /** A run stopped by its signal; a resume point was saved first. */
@@ -163,6 +171,7 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
     totalSteps,
   };
   const names = entries.map((e) => e.name);
+  const dtype = options.dtype ?? "f32";
   // Everything that decides the trained weights; a resume point of other settings is refused.
   const print = await fingerprint({
     config: model.config,
@@ -183,6 +192,8 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
     optimizer: options.optimizer,
     weightDecay: options.weightDecay,
     adapterLr: options.adapterLr ?? null,
+    // Only f16 joins the key, so f32 runs keep the keys they had before precision was a choice.
+    ...(dtype === "f16" ? { dtype, lossScale: options.lossScale ?? DEFAULT_LOSS_SCALE } : {}),
   }));
   // The whole run's work: the weights' key plus what decides the dev scores and the files.
   const workKey = sha256(canonicalJson({
@@ -208,6 +219,8 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
     optimizer: options.optimizer,
     weightDecay: options.weightDecay,
     adapterLrScale: (options.adapterLr ?? options.lr) / options.lr,
+    dtype,
+    lossScale: options.lossScale ?? DEFAULT_LOSS_SCALE,
   });
   // Each step's task and batch; a stream's shuffles are its own (task 0 keeps the run's seed).
   // The annealed α runs over the planned epochs, whether or not --max-steps cuts them short.
@@ -239,6 +252,7 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
       trainer.params.write("param", tensors.params);
       trainer.params.write("m", tensors.m);
       trainer.params.write("v", tensors.v);
+      if (saved.lossScale) trainer.writeLossScale(saved.lossScale);
       step = saved.step;
       best = saved.best;
       const text = (await statOrUndefined(logPath)) ? await Deno.readTextFile(logPath) : "";
@@ -250,7 +264,8 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
     // `params`: weights already read back at this step (an epoch's end), else read here.
     const savePoint = async (params?: Weights) => {
       await writeLog();
-      await saveResumePoint(resumeDir, { key, step, best, logLines: log.length }, {
+      const lossScale = dtype === "f16" ? { lossScale: (await trainer.lossScale()).values } : {};
+      await saveResumePoint(resumeDir, { key, step, best, logLines: log.length, ...lossScale }, {
         params: params ?? await trainer.params.read("param"),
         m: await trainer.params.read("m"),
         v: await trainer.params.read("v"),
@@ -308,6 +323,7 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
               lr,
               grad_norm: await trainer.lastGradNorm(),
               tokens_per_second: windowTokens / seconds,
+              ...(dtype === "f16" ? await lossScaleLog(trainer) : {}),
             });
             progress.detail(
               `loss ${loss.toFixed(4)}${tasks.length > 1 ? ` ${task.entry.name}` : ""}`,
@@ -330,6 +346,7 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
         const metrics = await evaluateDev(gpu, trained, tasks, {
           batchSize: options.batchSize,
           padId: tokenizer.special.pad,
+          dtype,
         });
         for (const [i, t] of tasks.entries()) {
           const score = metrics[i][t.entry.metrics[0]];
@@ -388,6 +405,7 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
       seconds,
       tokensPerSecond,
       device: gpu.description,
+      ...(dtype === "f16" ? { dtype, skippedSteps: (await trainer.lossScale()).skippedSteps } : {}),
       workKey,
       fingerprint: print,
     }, { dir: options.recordsDir });
@@ -409,6 +427,12 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
     trainer.destroy();
     if (!options.gpu) gpu.device.destroy();
   }
+}
+
+/** The log fields of mixed-precision training: the loss scale and the steps skipped so far. */
+async function lossScaleLog(trainer: Trainer): Promise<LogLine> {
+  const { scale, skippedSteps } = await trainer.lossScale();
+  return { loss_scale: scale, skipped_steps: skippedSteps };
 }
 
 /** The adapter a model carries (`none` for per-task heads without one), or null for a single head. */

@@ -12,7 +12,7 @@ import { dispatchCrossEntropy, dispatchSquaredError } from "../kernels/loss.ts";
 import { embeddingGroups, groupsSize } from "../kernels/embeddings_train.ts";
 import type { ActivationPool } from "../backends/webgpu/plan.ts";
 import type { LayerNames, LinearNames, TopLayerNames } from "../models/layout.ts";
-import type { Dispatch, KernelRuntime } from "../runtime/kernel.ts";
+import type { Dispatch, Dtype, KernelRuntime } from "../runtime/kernel.ts";
 import { type Act, columns, everyRow, TrainGraph } from "./graph.ts";
 import type { TrainableParams } from "./params.ts";
 
@@ -72,13 +72,19 @@ export async function buildStepPlan(
   pool: ActivationPool,
   rng: GPUBuffer,
   shape: StepShape,
-  options: { dropout: boolean },
+  options: {
+    dropout: boolean;
+    /** Storage of activations and their gradients (default f32). */
+    dtype?: Dtype;
+    /** Loss-scale state the losses multiply their gradients by (`kernels/loss_scale.ts`). */
+    scaler: GPUBuffer;
+  },
 ): Promise<StepPlan> {
   const { config, layout } = params.model;
   const { batch, seqLen, task } = shape;
   const rows = batch * seqLen;
   const H = config.hiddenSize, E = config.embeddingSize, eps = config.layerNormEps;
-  const g = new TrainGraph(runtime, pool, params, rng, options.dropout);
+  const g = new TrainGraph(runtime, pool, params, rng, options.dropout, options.dtype);
   const loss = lossKind(params, task);
   const labels = labelCount(loss, shape);
   const inputs = {
@@ -188,6 +194,8 @@ export async function buildStepPlan(
     labels: inputs.labels,
     dlogits: logits.grad.buffer,
     losses,
+    scaler: options.scaler,
+    dtype: options.dtype,
   };
   if (loss === "squared-error") {
     await g.loss(

@@ -6,15 +6,33 @@
  * host writes only the batch, the learning rate and the dropout seed; losses
  * are read back only when the caller asks (for the log).
  */
-import { ADAMW_STEP_SLOTS, adamWStepValues, dispatchAdamW } from "../kernels/adamw.ts";
+import {
+  ADAMW_STEP_SIZE,
+  ADAMW_STEP_SLOTS,
+  adamWStepValues,
+  dispatchAdamW,
+} from "../kernels/adamw.ts";
 import { dispatchZero } from "../kernels/elementwise.ts";
 import { embeddingGroups } from "../kernels/embeddings_train.ts";
 import { CLIP_SCALE_KERNEL, dispatchClipByGlobalNorm } from "../kernels/grad_norm.ts";
 import { dispatchLamb } from "../kernels/lamb.ts";
+import {
+  DEFAULT_LOSS_SCALE,
+  dispatchLossScaleUpdate,
+  LOSS_SCALE_SIZE,
+  LOSS_SCALE_SLOTS,
+  lossScaleInitialValues,
+} from "../kernels/loss_scale.ts";
 import { ActivationPool } from "../backends/webgpu/plan.ts";
 import type { Model } from "../models/model.ts";
-import type { Gpu } from "../runtime/device.ts";
-import { type Dispatch, KernelRuntime, readFloats, submitDispatches } from "../runtime/kernel.ts";
+import { assertDtypeSupported, type Gpu } from "../runtime/device.ts";
+import {
+  type Dispatch,
+  type Dtype,
+  KernelRuntime,
+  readFloats,
+  submitDispatches,
+} from "../runtime/kernel.ts";
 import { TrainableParams } from "./params.ts";
 import { buildStepPlan, labelCount, type StepPlan, type StepShape } from "./step_plan.ts";
 
@@ -38,6 +56,22 @@ export interface OptimizerOptions {
   maxGradNorm: number;
   /** Separate peak learning rate for PAL/adapter parameters, as a multiple of the main rate. */
   adapterLrScale: number;
+}
+
+/** Precision settings: f16 trains in mixed precision with dynamic loss scaling. */
+export interface PrecisionOptions {
+  dtype: Dtype;
+  /** f16 only: the first loss scale and the clean steps before it doubles (PyTorch's defaults). */
+  lossScale: { initScale: number; growthInterval: number };
+}
+
+/** Loss-scale state after the last step (f16 training). */
+export interface LossScaleState {
+  scale: number;
+  /** Steps skipped because the scaled gradients overflowed. */
+  skippedSteps: number;
+  /** The raw state buffer, saved with a resume point. */
+  values: number[];
 }
 
 /** Defaults: AdamW, decay 0.01, β (0.9, 0.999), ε 1e-6, clip 1.0. */
@@ -66,6 +100,7 @@ export class Trainer {
   #hyper: GPUBuffer;
   #adapterHyper: GPUBuffer;
   #partials: GPUBuffer;
+  #scaler: GPUBuffer;
   #scratch: GPUBuffer[] = [];
   #zero: Dispatch[] = [];
   #update: Dispatch[] = [];
@@ -74,7 +109,7 @@ export class Trainer {
   private constructor(
     readonly gpu: Gpu,
     model: Model,
-    readonly options: OptimizerOptions & { dropout: boolean },
+    readonly options: OptimizerOptions & PrecisionOptions & { dropout: boolean },
   ) {
     const device = gpu.device;
     this.runtime = new KernelRuntime(device);
@@ -87,20 +122,32 @@ export class Trainer {
         usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
       });
     this.#rng = storage("rng", 16);
-    this.#hyper = storage("hyper", 32);
-    this.#adapterHyper = storage("hyper.adapter", 32);
+    this.#hyper = storage("hyper", ADAMW_STEP_SIZE * 4);
+    this.#adapterHyper = storage("hyper.adapter", ADAMW_STEP_SIZE * 4);
     this.#partials = storage("grad-norm.partials", (this.params.tensors.length + 1) * 4);
+    this.#scaler = storage("loss-scale", LOSS_SCALE_SIZE * 4);
+    this.writeLossScale(
+      lossScaleInitialValues(this.#mixed ? { initScale: options.lossScale.initScale } : undefined),
+    );
   }
 
-  /** Upload a model and record its optimiser step. */
+  get #mixed(): boolean {
+    return this.options.dtype === "f16";
+  }
+
+  /** Upload a model and record its optimiser step; f16 needs the adapter's `shader-f16`. */
   static async create(
     gpu: Gpu,
     model: Model,
-    options: Partial<OptimizerOptions> & { dropout?: boolean } = {},
+    options: Partial<OptimizerOptions & PrecisionOptions> & { dropout?: boolean } = {},
   ): Promise<Trainer> {
+    const dtype = options.dtype ?? "f32";
+    assertDtypeSupported(gpu, dtype);
     const trainer = new Trainer(gpu, model, {
       ...DEFAULT_OPTIMIZER,
+      lossScale: DEFAULT_LOSS_SCALE,
       ...options,
+      dtype,
       dropout: options.dropout ?? true,
     });
     await trainer.#recordUpdate();
@@ -119,12 +166,13 @@ export class Trainer {
         grads,
         partials: this.#partials,
         hyper: this.#hyper,
+        scaler: this.#scaler,
         scaleSlot: ADAMW_STEP_SLOTS.clipScale,
         maxNorm,
       }),
       await runtime.dispatch(
         CLIP_SCALE_KERNEL,
-        [this.#partials, this.#adapterHyper],
+        [this.#partials, this.#adapterHyper, this.#scaler],
         [grads.length, ADAMW_STEP_SLOTS.clipScale, maxNorm],
         [1, 1, 1],
       ),
@@ -143,6 +191,16 @@ export class Trainer {
         this.#update.push(await dispatchAdamW(runtime, { ...common, decay: t.decay }));
       }
     }
+    if (this.#mixed) {
+      this.#update.push(
+        await dispatchLossScaleUpdate(runtime, {
+          partials: this.#partials,
+          scaler: this.#scaler,
+          count: grads.length,
+          growthInterval: options.lossScale.growthInterval,
+        }),
+      );
+    }
   }
 
   async #plan(shape: StepShape): Promise<StepPlan> {
@@ -155,6 +213,8 @@ export class Trainer {
     if (!plan) {
       plan = await buildStepPlan(this.runtime, this.params, this.#pool, this.#rng, shape, {
         dropout: this.options.dropout,
+        dtype: this.options.dtype,
+        scaler: this.#scaler,
       });
       this.#plans.set(key, plan);
     }
@@ -225,9 +285,27 @@ export class Trainer {
     return values.reduce((a, b) => a + b, 0);
   }
 
-  /** Global gradient norm of the last optimiser step, before clipping. */
+  /** Global gradient norm of the last optimiser step, before clipping (without the loss scale). */
   async lastGradNorm(): Promise<number> {
     return (await readFloats(this.gpu.device, this.#partials, 1, this.params.tensors.length))[0];
+  }
+
+  /** The loss scale now and the steps skipped so far (scale 1 and none in f32 training). */
+  async lossScale(): Promise<LossScaleState> {
+    const values = await readFloats(this.gpu.device, this.#scaler, LOSS_SCALE_SIZE);
+    return {
+      scale: values[LOSS_SCALE_SLOTS.scale],
+      skippedSteps: values[LOSS_SCALE_SLOTS.skipped],
+      values: [...values],
+    };
+  }
+
+  /** Restore the loss-scale state (a resume point's `values`). */
+  writeLossScale(values: ArrayLike<number>): void {
+    if (values.length !== LOSS_SCALE_SIZE) {
+      throw new Error(`Loss-scale state has ${values.length} values, expected ${LOSS_SCALE_SIZE}`);
+    }
+    this.gpu.device.queue.writeBuffer(this.#scaler, 0, Float32Array.from(values));
   }
 
   /** Free the GPU buffers (the device stays with its owner). */
@@ -237,7 +315,9 @@ export class Trainer {
     }
     for (const d of [...this.#zero, ...this.#update]) d.uniformBuffer?.destroy();
     for (const b of this.#scratch) b.destroy();
-    for (const b of [this.#rng, this.#hyper, this.#adapterHyper, this.#partials]) b.destroy();
+    for (const b of [this.#rng, this.#hyper, this.#adapterHyper, this.#partials, this.#scaler]) {
+      b.destroy();
+    }
     this.#pool.destroy();
     this.params.destroy();
   }
