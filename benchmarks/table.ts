@@ -134,7 +134,7 @@ export function printTrainTable(
     `Training step (forward, loss, backward, clipping, AdamW): median (min–max) of the timed repetitions. ` +
       `Speed-up: relative to ${SPEEDUP_REFERENCE} in this run.${
         precision
-          ? " f16 mixed precision: f16 activations, f32 weights and optimiser, loss scaling."
+          ? " f16 mixed precision: f16 activations and Linear weight copies, f32 master weights and optimiser, loss scaling."
           : ""
       }\n${context.note}`,
   );

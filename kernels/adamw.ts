@@ -58,31 +58,41 @@ fn adam_direction(i: u32) -> f32 {
 /** Number of f32 values in the per-step buffer. */
 export const ADAMW_STEP_SIZE = 12;
 
-/** The AdamW kernel. */
-export const ADAMW_KERNEL: KernelSpec = {
-  name: "adamw",
-  key: "adamw",
-  storage: [
+/**
+ * The AdamW kernel; with `half`, it also refreshes an f16 copy of the weights
+ * (mixed-precision training reads Linear weights in f16, keeping f32 masters).
+ */
+export function adamWKernel(half = false): KernelSpec {
+  const storage: KernelSpec["storage"] = [
     { name: "param", element: "f32", access: "read_write" },
     { name: "grad", element: "f32", access: "read" },
     { name: "m", element: "f32", access: "read_write" },
     { name: "v", element: "f32", access: "read_write" },
     { name: "hyper", element: "f32", access: "read" },
-  ],
-  uniforms: [
-    { name: "size", type: "u32" },
-    { name: "decay", type: "u32" },
-  ],
-  workgroupSize: WORKGROUP,
-  body: `${adamDirectionWgsl()}
+  ];
+  if (half) storage.push({ name: "half", element: "f16", access: "read_write" });
+  return {
+    name: "adamw",
+    key: `adamw,half=${half}`,
+    dtype: half ? "f16" : "f32",
+    storage,
+    uniforms: [
+      { name: "size", type: "u32" },
+      { name: "decay", type: "u32" },
+    ],
+    workgroupSize: WORKGROUP,
+    body: `${adamDirectionWgsl()}
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * WORKGROUP_SIZE;
   if (i >= params.size || hyper[${S.apply}] == 0.0) { return; }
-  param[i] = param[i] - hyper[${S.lr}] * adam_direction(i);
+  let p = param[i] - hyper[${S.lr}] * adam_direction(i);
+  param[i] = p;
+  ${half ? "half[i] = f16(p);" : ""}
 }
 `,
-};
+  };
+}
 
 /** Record one AdamW update of `size` values; `hyper` holds `ADAMW_STEP_SLOTS`. */
 export function dispatchAdamW(
@@ -95,11 +105,15 @@ export function dispatchAdamW(
     hyper: GPUBuffer;
     size: number;
     decay: boolean;
+    /** An f16 copy of the weights to refresh. */
+    half?: GPUBuffer;
   },
 ) {
+  const buffers = [args.param, args.grad, args.m, args.v, args.hyper];
+  if (args.half) buffers.push(args.half);
   return runtime.dispatch(
-    ADAMW_KERNEL,
-    [args.param, args.grad, args.m, args.v, args.hyper],
+    adamWKernel(args.half !== undefined),
+    buffers,
     [args.size, args.decay ? 1 : 0],
     grid1d(Math.ceil(args.size / WORKGROUP)),
   );

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { ADAMW_STEP_SIZE, adamWStepValues, dispatchAdamW } from "./adamw.ts";
 import { KernelRuntime, readFloats, submitDispatches } from "../runtime/kernel.ts";
 import { gpuTest } from "../tests/_gpu.ts";
+import { readValues } from "../tests/_buffers.ts";
 
 /** Float64 AdamW, step by step, as the formula reads. */
 function reference(
@@ -31,8 +32,9 @@ function reference(
   return out;
 }
 
-for (const decay of [true, false]) {
-  gpuTest(`AdamW kernel matches float64 over three steps (decay ${decay})`, async (gpu) => {
+for (const [decay, half] of [[true, false], [false, false], [true, true]]) {
+  const copy = half ? ", refreshing an f16 copy" : "";
+  gpuTest(`AdamW kernel matches float64 over three steps (decay ${decay}${copy})`, async (gpu) => {
     const { device } = gpu;
     const runtime = new KernelRuntime(device);
     const size = 1000; // not a multiple of the workgroup
@@ -54,7 +56,19 @@ for (const decay of [true, false]) {
     const m = make(new Float32Array(size), S);
     const v = make(new Float32Array(size), S);
     const hyper = make(new Float32Array(ADAMW_STEP_SIZE), S);
-    const dispatch = await dispatchAdamW(runtime, { param, grad, m, v, hyper, size, decay });
+    const halfCopy = half
+      ? make(new Float32Array(size / 2), S | GPUBufferUsage.COPY_SRC)
+      : undefined;
+    const dispatch = await dispatchAdamW(runtime, {
+      param,
+      grad,
+      m,
+      v,
+      hyper,
+      size,
+      decay,
+      half: halfCopy,
+    });
     for (let s = 0; s < 3; s++) {
       device.queue.writeBuffer(grad, 0, Float32Array.from(grads[s]));
       device.queue.writeBuffer(hyper, 0, adamWStepValues({ lr: lrs[s], step: s + 1, clipScale }));
@@ -67,5 +81,10 @@ for (const decay of [true, false]) {
     assert.ok(worst < 1e-6, `max abs error ${worst}`);
     // The update moved every parameter (Adam's first steps move each by about lr).
     assert.ok(Math.abs(got[1] - p0[1]) > 1e-4);
+    if (halfCopy) {
+      // The copy holds each updated weight rounded to f16.
+      const copied = await readValues(device, halfCopy, size, "f16");
+      assert.deepEqual([...copied], [...new Float16Array(got)]);
+    }
   });
 }

@@ -60,19 +60,23 @@ export function gemmKernel(options: {
 }): KernelSpec {
   const { layout, vecA, vecB, bias, accumulate } = options;
   const dtypes = options.dtypes ?? F32_OPERANDS;
+  // Four aligned values per load: vec4<f32>, or four f16 packed in a vec2<u32> (half the
+  // loaded components of a vec4<f16>, and llvmpipe's loads cost per component).
+  const vecElement = (dtype: Dtype) => dtype === "f16" ? "vec2<u32>" : "vec4<f32>";
   const storage: KernelSpec["storage"] = [
-    { name: "a", element: vecA ? `vec4<${dtypes.a}>` : dtypes.a, access: "read" },
-    { name: "b", element: vecB ? `vec4<${dtypes.b}>` : dtypes.b, access: "read" },
+    { name: "a", element: vecA ? vecElement(dtypes.a) : dtypes.a, access: "read" },
+    { name: "b", element: vecB ? vecElement(dtypes.b) : dtypes.b, access: "read" },
     { name: "c", element: dtypes.c, access: "read_write" },
   ];
   if (bias) storage.push({ name: "bias", element: "f32", access: "read" });
+  const packed = { a: dtypes.a === "f16", b: dtypes.b === "f16" };
   // Four consecutive elements from element index `e` of an operand, as a vec4f.
   const load4 = (name: "a" | "b", vec: boolean, e: string) =>
     vec
-      ? `vec4f(${name}[(${e}) / 4u])`
+      ? (packed[name] ? `unpack4(${name}[(${e}) / 4u])` : `${name}[(${e}) / 4u]`)
       : `vec4f(${quad.map((q) => `f32(${name}[${e} + ${q}u])`).join(", ")})`;
   const load1 = (name: "a" | "b", vec: boolean, e: string) =>
-    vec ? `f32(${name}[(${e}) / 4u][(${e}) % 4u])` : `f32(${name}[${e}])`;
+    vec ? `${load4(name, true, e)}[(${e}) % 4u]` : `f32(${name}[${e}])`;
 
   // Main loop body: `aAt(r, kk)` is row r at reduction k + kk; w{g}_{kk} a vec4 of group g's columns.
   let loads: string;
@@ -195,6 +199,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       )
     }
 }
+
+fn unpack4(v: vec2<u32>) -> vec4f { return vec4f(unpack2x16float(v.x), unpack2x16float(v.y)); }
 
 fn store(i: u32, j0: u32, acc: vec4f) {
   if (i >= params.m) { return; }

@@ -2,12 +2,15 @@
  * The training GEMM against a float64 CPU reference in all three layouts
  * ("nn", "nt", "tn"), on shapes that are not multiples of the register block
  * (16 rows × 3 vec4 groups, 768 columns per workgroup) or of 4, with element
- * offsets, leading dimensions, the bias and accumulation into C.
+ * offsets, leading dimensions, the bias and accumulation into C; and with the
+ * operand precisions of mixed-precision training (f16 activations, f32
+ * weights and weight gradients), against the reference on the f16-rounded
+ * inputs.
  */
 import assert from "node:assert/strict";
-import { dispatchGemm } from "./gemm.ts";
-import { KernelRuntime, readFloats, submitDispatches } from "../runtime/kernel.ts";
-import { storageBuffer, uniformValues } from "../tests/_buffers.ts";
+import { dispatchGemm, type GemmDtypes } from "./gemm.ts";
+import { KernelRuntime, submitDispatches } from "../runtime/kernel.ts";
+import { readValues, roundTo, storageBuffer, uniformValues } from "../tests/_buffers.ts";
 import { gpuTest } from "../tests/_gpu.ts";
 
 interface Case {
@@ -22,11 +25,28 @@ interface Case {
   offset?: number;
   bias?: boolean;
   accumulate?: boolean;
+  dtypes?: GemmDtypes;
 }
 
 gpuTest("gemm matches float64 reference in each layout on odd shapes", async ({ device }) => {
   const runtime = new KernelRuntime(device);
   const cases: Case[] = [];
+  // Mixed precision: forward and input gradient (f16 A and C, f32 weight), weight gradient
+  // (f16 A and B, f32 C), on the vec4 and the scalar paths.
+  const forward: GemmDtypes = { a: "f16", b: "f32", c: "f16" };
+  const weightGrad: GemmDtypes = { a: "f16", b: "f16", c: "f32" };
+  for (const [m, n, k] of [[17, 65, 33], [20, 36, 24], [40, 800, 12]]) {
+    cases.push(
+      { m, n, k, transB: true, bias: true, dtypes: forward },
+      { m, n, k, dtypes: forward, accumulate: true },
+      { m, n, k, transA: true, accumulate: true, dtypes: weightGrad },
+    );
+  }
+  cases.push(
+    { m: 20, n: 36, k: 24, pad: 4, offset: 8, transB: true, dtypes: forward },
+    { m: 20, n: 36, k: 24, pad: 4, offset: 8, transA: true, dtypes: weightGrad },
+    { m: 9, n: 10, k: 11, pad: 1, offset: 3, transA: true, dtypes: weightGrad },
+  );
   for (const [m, n, k] of [[1, 3, 5], [17, 65, 33], [40, 800, 12], [33, 1601, 7], [64, 768, 64]]) {
     cases.push({ m, n, k }, { m, n, k, transB: true, bias: true }, {
       m,
@@ -49,12 +69,18 @@ gpuTest("gemm matches float64 reference in each layout on odd shapes", async ({ 
     const [aRows, aCols] = c.transA ? [k, m] : [m, k];
     const [bRows, bCols] = c.transB ? [n, k] : [k, n];
     const lda = aCols + pad, ldb = bCols + pad, ldc = n + pad;
-    const a = uniformValues(off + aRows * lda, 1 + m + k);
-    const b = uniformValues(off + bRows * ldb, 2 + n);
-    const c0 = uniformValues(off + m * ldc, 3), bias = uniformValues(n, 4);
+    const dtypes = c.dtypes ?? { a: "f32", b: "f32", c: "f32" };
+    const a = roundTo(dtypes.a, uniformValues(off + aRows * lda, 1 + m + k));
+    const b = roundTo(dtypes.b, uniformValues(off + bRows * ldb, 2 + n));
+    const c0 = roundTo(dtypes.c, uniformValues(off + m * ldc, 3)), bias = uniformValues(n, 4);
     const at = (i: number, q: number) => a[off + (c.transA ? q * lda + i : i * lda + q)];
     const bt = (q: number, j: number) => b[off + (c.transB ? j * ldb + q : q * ldb + j)];
-    const buffers = [a, b, c0, bias].map((data) => storageBuffer(device, data));
+    const buffers = [
+      storageBuffer(device, a, dtypes.a),
+      storageBuffer(device, b, dtypes.b),
+      storageBuffer(device, c0, dtypes.c),
+      storageBuffer(device, bias),
+    ];
     const dispatch = await dispatchGemm(runtime, {
       a: { buffer: buffers[0], offset: off, ld: lda, transpose: c.transA },
       b: { buffer: buffers[1], offset: off, ld: ldb, transpose: c.transB },
@@ -64,9 +90,12 @@ gpuTest("gemm matches float64 reference in each layout on odd shapes", async ({ 
       k,
       bias: c.bias ? buffers[3] : undefined,
       accumulate: c.accumulate,
+      dtypes: c.dtypes,
     });
     submitDispatches(device, [dispatch]);
-    const got = await readFloats(device, buffers[2], off + m * ldc);
+    const got = await readValues(device, buffers[2], off + m * ldc, dtypes.c);
+    // An f16 C adds the rounding of the stored result (2⁻¹¹ relative).
+    const storeRounding = dtypes.c === "f16" ? 2 ** -11 : 0;
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < ldc; j++) {
         const index = off + i * ldc + j;
@@ -77,7 +106,8 @@ gpuTest("gemm matches float64 reference in each layout on odd shapes", async ({ 
           want = sum;
         }
         assert.ok(
-          Math.abs(got[index] - want) <= 1e-5 * Math.sqrt(k + 1) + 1e-5 * Math.abs(want),
+          Math.abs(got[index] - want) <=
+            1e-5 * Math.sqrt(k + 1) + (1e-5 + storeRounding) * Math.abs(want),
           `${JSON.stringify(c)}: C[${i}, ${j}] is ${got[index]}, expected ${want}`,
         );
       }

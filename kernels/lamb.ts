@@ -54,18 +54,25 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
 `,
 };
 
-/** LAMB's second kernel (one workgroup): both norms, the trust ratio, and the step. */
-export const LAMB_APPLY_KERNEL: KernelSpec = {
-  name: "lamb_apply",
-  key: "lamb_apply",
-  storage: [
+/**
+ * LAMB's second kernel (one workgroup): both norms, the trust ratio, and the
+ * step; with `half`, it also refreshes an f16 copy of the weights.
+ */
+export function lambApplyKernel(half = false): KernelSpec {
+  const storage: KernelSpec["storage"] = [
     { name: "param", element: "f32", access: "read_write" },
     { name: "update", element: "f32", access: "read" },
     { name: "hyper", element: "f32", access: "read" },
-  ],
-  uniforms: [{ name: "size", type: "u32" }],
-  workgroupSize: WORKGROUP,
-  body: `${workgroupSumWgsl(WORKGROUP)}
+  ];
+  if (half) storage.push({ name: "half", element: "f16", access: "read_write" });
+  return {
+    name: "lamb_apply",
+    key: `lamb_apply,half=${half}`,
+    dtype: half ? "f16" : "f32",
+    storage,
+    uniforms: [{ name: "size", type: "u32" }],
+    workgroupSize: WORKGROUP,
+    body: `${workgroupSumWgsl(WORKGROUP)}
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(local_invocation_index) lid: u32) {
   if (hyper[${S.apply}] == 0.0) { return; }
@@ -81,11 +88,14 @@ fn main(@builtin(local_invocation_index) lid: u32) {
   if (r1 > 0.0 && r2 > 0.0) { trust = r1 / r2; }
   let step = hyper[${S.lr}] * trust;
   for (var i = lid; i < params.size; i += WORKGROUP_SIZE) {
-    param[i] = param[i] - step * update[i];
+    let p = param[i] - step * update[i];
+    param[i] = p;
+    ${half ? "half[i] = f16(p);" : ""}
   }
 }
 `,
-};
+  };
+}
 
 /**
  * Record one LAMB update of `size` values: the moments dispatch, then the
@@ -103,6 +113,8 @@ export async function dispatchLamb(
     hyper: GPUBuffer;
     size: number;
     decay: boolean;
+    /** An f16 copy of the weights to refresh. */
+    half?: GPUBuffer;
   },
 ): Promise<Dispatch[]> {
   return [
@@ -113,8 +125,10 @@ export async function dispatchLamb(
       grid1d(Math.ceil(args.size / WORKGROUP)),
     ),
     await runtime.dispatch(
-      LAMB_APPLY_KERNEL,
-      [args.param, args.update, args.hyper],
+      lambApplyKernel(args.half !== undefined),
+      args.half
+        ? [args.param, args.update, args.hyper, args.half]
+        : [args.param, args.update, args.hyper],
       [args.size],
       [1, 1, 1],
     ),

@@ -11,6 +11,7 @@ import { dispatchLamb } from "./lamb.ts";
 import { KernelRuntime, readFloats, submitDispatches } from "../runtime/kernel.ts";
 import type { Gpu } from "../runtime/device.ts";
 import { gpuTest } from "../tests/_gpu.ts";
+import { readValues } from "../tests/_buffers.ts";
 
 const norm = (x: number[]) => Math.sqrt(x.reduce((s, xi) => s + xi * xi, 0));
 
@@ -48,6 +49,7 @@ async function runLamb(
   lrs: number[],
   decay: boolean,
   clipScale: number,
+  halfCopy?: (copy: Float32Array | Float16Array) => void,
 ): Promise<Float32Array> {
   const { device } = gpu;
   const runtime = new KernelRuntime(device);
@@ -66,6 +68,7 @@ async function runLamb(
   const v = make(new Float32Array(size));
   const update = make(new Float32Array(size));
   const hyper = make(new Float32Array(ADAMW_STEP_SIZE));
+  const half = halfCopy ? make(new Float32Array(size / 2), GPUBufferUsage.COPY_SRC) : undefined;
   const dispatches = await dispatchLamb(runtime, {
     param,
     grad,
@@ -75,6 +78,7 @@ async function runLamb(
     hyper,
     size,
     decay,
+    half,
   });
   assert.equal(dispatches.length, 2);
   for (let s = 0; s < grads.length; s++) {
@@ -83,7 +87,8 @@ async function runLamb(
     submitDispatches(device, dispatches);
   }
   const got = await readFloats(device, param, size);
-  for (const b of [param, grad, m, v, update, hyper]) b.destroy();
+  if (half && halfCopy) halfCopy(await readValues(device, half, size, "f16"));
+  for (const b of [param, grad, m, v, update, hyper, half]) b?.destroy();
   return got;
 }
 
@@ -105,6 +110,15 @@ for (const decay of [true, false]) {
     assert.ok(Math.abs(got[1] - p0[1]) > 1e-3);
   });
 }
+
+gpuTest("LAMB refreshes an f16 copy of the updated weights", async (gpu) => {
+  const size = 1000;
+  const p0 = Array.from({ length: size }, (_, i) => Math.sin(i) * 0.5);
+  const grads = [p0.map((_, i) => Math.cos(i) * 0.1)];
+  let copy: Float32Array | Float16Array | undefined;
+  const got = await runLamb(gpu, p0, grads, [1e-2], true, 0.5, (c) => (copy = c));
+  assert.deepEqual([...copy!], [...new Float16Array(got)]);
+});
 
 gpuTest("LAMB with an all-zero gradient and no decay leaves parameters unchanged", async (gpu) => {
   const size = 1000;

@@ -158,15 +158,17 @@ export class TrainGraph {
     const N = names.outFeatures, K = names.inFeatures, M = x.value.rows;
     const y = out ?? this.act("linear", M, N);
     const act = this.dtype;
+    // Mixed precision reads the weight's f16 copy; its gradient goes to the f32 master's.
+    const weight = w.half ?? w.param, weightDtype = w.half ? "f16" : "f32";
     await this.#fwd(dispatchGemm(this.runtime, {
       a: { buffer: x.value.buffer, offset: x.value.offset, ld: x.value.ld },
-      b: { buffer: w.param, ld: K, transpose: true },
+      b: { buffer: weight, ld: K, transpose: true },
       c: { buffer: y.value.buffer, offset: y.value.offset, ld: y.value.ld },
       m: M,
       n: N,
       k: K,
       bias: b.param,
-      dtypes: { a: act, b: "f32", c: act },
+      dtypes: { a: act, b: weightDtype, c: act },
     }));
     this.#pending.push(async () => {
       const dy = y.grad;
@@ -174,13 +176,13 @@ export class TrainGraph {
       const accumulate = await this.sink(x.grad);
       await this.#bwd(dispatchGemm(this.runtime, {
         a: { buffer: dy.buffer, offset: dy.offset, ld: dy.ld },
-        b: { buffer: w.param, ld: K },
+        b: { buffer: weight, ld: K },
         c: { buffer: x.grad.buffer, offset: x.grad.offset, ld: x.grad.ld },
         m: M,
         n: K,
         k: N,
         accumulate,
-        dtypes: { a: act, b: "f32", c: act },
+        dtypes: { a: act, b: weightDtype, c: act },
       }));
       await this.#bwd(dispatchGemm(this.runtime, {
         a: { buffer: dy.buffer, offset: dy.offset, ld: dy.ld, transpose: true },

@@ -5,9 +5,15 @@
  * layers (ALBERT) appear once, so every application adds into the same
  * gradient. Weights and optimiser state are read back only to save a
  * checkpoint or a resume point, never per step.
+ *
+ * For mixed-precision training (`dtype` f16) each Linear weight also has an
+ * f16 copy, `half`, which the forward and input-gradient GEMMs read (half the
+ * loads) and the optimiser refreshes after every update; the f32 `param`
+ * stays the master copy.
  */
 import type { Model, Weights } from "../models/model.ts";
 import type { TensorRole } from "../models/layout.ts";
+import type { Dtype } from "../runtime/kernel.ts";
 import { BufferLimitError } from "../kernels/matmul.ts";
 
 /** One trainable tensor and its state buffers. */
@@ -21,6 +27,8 @@ export interface TrainableTensor {
   grad: GPUBuffer;
   m: GPUBuffer;
   v: GPUBuffer;
+  /** f16 copy of a Linear weight (mixed-precision training only). */
+  half?: GPUBuffer;
 }
 
 /** Every trainable tensor of a model, by name. */
@@ -28,7 +36,7 @@ export class TrainableParams {
   readonly tensors: TrainableTensor[] = [];
   #byName = new Map<string, TrainableTensor>();
 
-  constructor(readonly device: GPUDevice, readonly model: Model) {
+  constructor(readonly device: GPUDevice, readonly model: Model, readonly dtype: Dtype = "f32") {
     const limit = device.limits.maxStorageBufferBindingSize;
     for (const spec of model.layout.tensors) {
       const data = model.weights.get(spec.name)!;
@@ -37,10 +45,10 @@ export class TrainableParams {
           `Tensor "${spec.name}" needs ${data.byteLength} bytes, more than this device allows in one binding (${limit})`,
         );
       }
-      const make = (label: string) =>
+      const make = (label: string, bytes = data.byteLength) =>
         device.createBuffer({
           label,
-          size: Math.max(16, Math.ceil(data.byteLength / 16) * 16),
+          size: Math.max(16, Math.ceil(bytes / 16) * 16),
           usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
         });
       const tensor: TrainableTensor = {
@@ -53,7 +61,10 @@ export class TrainableParams {
         m: make(`${spec.name}.m`),
         v: make(`${spec.name}.v`),
       };
-      device.queue.writeBuffer(tensor.param, 0, data as Float32Array<ArrayBuffer>);
+      if (dtype === "f16" && spec.role === "linear-weight") {
+        tensor.half = make(`${spec.name}.f16`, data.length * 2);
+      }
+      this.#upload(tensor, data);
       this.tensors.push(tensor);
       this.#byName.set(spec.name, tensor);
     }
@@ -91,19 +102,31 @@ export class TrainableParams {
     return out;
   }
 
-  /** Overwrite one state buffer of every tensor (resuming). */
+  /** Overwrite one state buffer of every tensor (resuming); weights refresh their f16 copy. */
   write(which: "param" | "m" | "v", values: Weights): void {
     for (const t of this.tensors) {
       const data = values.get(t.name);
       if (!data || data.length !== t.size) {
         throw new Error(`Resume state lacks ${which} of "${t.name}" (or has the wrong size)`);
       }
-      this.device.queue.writeBuffer(t[which], 0, data as Float32Array<ArrayBuffer>);
+      if (which === "param") this.#upload(t, data);
+      else this.device.queue.writeBuffer(t[which], 0, data as Float32Array<ArrayBuffer>);
     }
+  }
+
+  #upload(t: TrainableTensor, data: Float32Array) {
+    this.device.queue.writeBuffer(t.param, 0, data as Float32Array<ArrayBuffer>);
+    if (!t.half) return;
+    // Whole 4-byte words: an odd count of f16 values is padded by one.
+    const half = new Float16Array(Math.ceil(data.length / 2) * 2);
+    half.set(data);
+    this.device.queue.writeBuffer(t.half, 0, half);
   }
 
   /** Free every buffer. */
   destroy(): void {
-    for (const t of this.tensors) for (const b of [t.param, t.grad, t.m, t.v]) b.destroy();
+    for (const t of this.tensors) {
+      for (const b of [t.param, t.grad, t.m, t.v, t.half]) b?.destroy();
+    }
   }
 }

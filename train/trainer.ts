@@ -113,7 +113,7 @@ export class Trainer {
   ) {
     const device = gpu.device;
     this.runtime = new KernelRuntime(device);
-    this.params = new TrainableParams(device, model);
+    this.params = new TrainableParams(device, model, options.dtype);
     this.#pool = new ActivationPool(device);
     const storage = (label: string, bytes: number) =>
       device.createBuffer({
@@ -179,7 +179,15 @@ export class Trainer {
     );
     for (const t of params.tensors) {
       const hyper = isAdapterTensor(t.name) ? this.#adapterHyper : this.#hyper;
-      const common = { param: t.param, grad: t.grad, m: t.m, v: t.v, hyper, size: t.size };
+      const common = {
+        param: t.param,
+        grad: t.grad,
+        m: t.m,
+        v: t.v,
+        hyper,
+        size: t.size,
+        half: t.half,
+      };
       if (options.optimizer === "lamb") {
         const update = this.gpu.device.createBuffer({
           size: Math.max(16, t.size * 4),
