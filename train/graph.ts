@@ -11,9 +11,9 @@
  * a tensor shared by several layers collects every layer's share.
  *
  * Precision (`dtype`): activations and their gradients are stored in f32 or
- * f16 (mixed-precision training); parameters, their gradients, LayerNorm's
- * saved statistics and the attention probabilities stay f32, and every kernel
- * computes in f32.
+ * f16 (mixed-precision training, where Linear layers also read their weight's
+ * f16 copy); parameters, their gradients, LayerNorm's saved statistics and the
+ * attention probabilities stay f32, and every kernel computes in f32.
  */
 import { type Activation, dispatchActivation } from "../kernels/activation.ts";
 import { dispatchActivationGrad } from "../kernels/activation_grad.ts";

@@ -5,6 +5,12 @@
  * global-norm clipping, and the AdamW or LAMB update of every tensor. The
  * host writes only the batch, the learning rate and the dropout seed; losses
  * are read back only when the caller asks (for the log).
+ *
+ * `dtype: "f16"` is mixed-precision training: activations and their gradients
+ * in f16, f16 copies of the Linear weights for the GEMMs, f32 master weights,
+ * gradients and optimiser state, and dynamic loss scaling on the GPU
+ * (`kernels/loss_scale.ts`); a step whose scaled gradients overflowed is
+ * skipped and the scale halved.
  */
 import {
   ADAMW_STEP_SIZE,
