@@ -17,12 +17,32 @@
  * 16 rows, so each step of 4 along K loads 16 vec4s of A and 12 vec4s of W
  * for 768 FMAs (0.15 loads per FMA, against 0.375 for an 8×4 block). Weights
  * larger than the device's binding limit are split into column chunks, one
- * dispatch each.
+ * dispatch each. A chunk with fewer output tiles than the device runs at once
+ * (few rows: the pooler, batch 1) may split K instead (`matmul_split_k.ts`).
  */
 import { type Activation, ACTIVATION_WGSL } from "./activation.ts";
 import { epilogueWgsl, linearInterface } from "./_epilogue.ts";
 import { F16_BLOCK_M, F16_BLOCK_N, matmulF16Kernel } from "./matmul_f16.ts";
-import type { Dispatch, Dtype, KernelRuntime, KernelSpec } from "../runtime/kernel.ts";
+import {
+  chooseSplits,
+  defaultParallelism,
+  kRangeWgsl,
+  type KSplit,
+  PARTIAL_STORE_WGSL,
+  partialInterface,
+  REDUCE_THREADS,
+  type ScratchPool,
+  scratchRole,
+  type SplitKOptions,
+  splitKReduceKernel,
+} from "./matmul_split_k.ts";
+import {
+  type Dispatch,
+  type Dtype,
+  grid1d,
+  type KernelRuntime,
+  type KernelSpec,
+} from "../runtime/kernel.ts";
 
 /** Rows of C per invocation (the register block) and per workgroup. */
 const BLOCK_M = 16;
@@ -126,25 +146,30 @@ const rows = [...Array(BLOCK_M).keys()];
 const groups = [...Array(GROUPS).keys()];
 const quad = [0, 1, 2, 3];
 
-/** Kernel variant: vec4 reads of A need K and lda to be multiples of 4. */
+/**
+ * Kernel variant: vec4 reads of A need K and lda to be multiples of 4. With
+ * `partial` it is split-K's first pass (`matmul_split_k.ts`): workgroup z sums
+ * its K range into `partial` with no epilogue (activation and residual unused).
+ */
 export function matmulKernel(
-  options: { activation: Activation; residual: boolean; vectorA: boolean },
+  options: { activation: Activation; residual: boolean; vectorA: boolean; partial?: boolean },
 ): KernelSpec {
-  const { activation, residual, vectorA } = options;
+  const { activation, residual, vectorA, partial = false } = options;
+  const range = kRangeWgsl(partial, 4);
+  const a = vectorA ? "vec4<f32>" : "f32";
   // A[row i, k .. k + 3] as a vec4; rows past M were clamped to a valid one.
   const loadA = (i: number) =>
     vectorA
       ? `a[ar${i} + k / 4u]`
       : `vec4f(a[ar${i} + k], a[ar${i} + k + 1u], a[ar${i} + k + 2u], a[ar${i} + k + 3u])`;
+  const variant = partial ? "partial" : `act=${activation},res=${residual}`;
   return {
     // The fused activation is part of the name so profiles tell the FFN's GEMM+GELU apart.
-    name: activation === "none" ? "matmul" : `matmul+${activation}`,
-    key: `matmul,rows=${BLOCK_M},groups=${GROUPS},act=${activation},res=${residual},va=${vectorA}`,
-    ...linearInterface(
-      { a: vectorA ? "vec4<f32>" : "f32", w: "vec4<f32>", activation: "f32" },
-      residual,
-      "wStride4",
-    ),
+    name: partial ? "matmul.partial" : activation === "none" ? "matmul" : `matmul+${activation}`,
+    key: `matmul,rows=${BLOCK_M},groups=${GROUPS},${variant},va=${vectorA}`,
+    ...(partial
+      ? partialInterface({ a, w: "vec4<f32>" }, "wStride4")
+      : linearInterface({ a, w: "vec4<f32>", activation: "f32" }, residual, "wStride4")),
     workgroupSize: THREADS,
     body: `${ACTIVATION_WGSL}
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -164,9 +189,9 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       ).join("\n  ")
     }
   ${rows.map((i) => groups.map((g) => `var acc${i}_${g} = vec4f(0.0);`).join(" ")).join("\n  ")}
-  let kMain = params.k & ~3u;
+  ${range.setup}let kMain = ${range.main};
   let ws = params.wStride4;
-  var k = 0u;
+  var k = ${range.begin};
   for (; k < kMain; k += 4u) {
     ${
       groups.map((g) => quad.map((q) => `let w${g}_${q} = w[(k + ${q}u) * ws + c4${g}];`).join(" "))
@@ -185,7 +210,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     }
   }${
       vectorA ? "" : `
-  for (; k < params.k; k++) {
+  for (; k < ${range.end}; k++) {
     ${groups.map((g) => `let wk${g} = w[k * ws + c4${g}];`).join(" ")}
     ${
         rows.map((i) =>
@@ -201,8 +226,38 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     }
 }
 
-${epilogueWgsl(activation, residual)}`,
+${partial ? PARTIAL_STORE_WGSL : epilogueWgsl(activation, residual)}`,
   };
+}
+
+/** K step and output block of the Linear kernel of a dtype. */
+function blocking(dtype: Dtype) {
+  return dtype === "f16"
+    ? { width: 8, blockM: F16_BLOCK_M, blockN: F16_BLOCK_N }
+    : { width: 4, blockM: BLOCK_M, blockN: BLOCK_N };
+}
+
+/**
+ * The split-K policy's choice (`matmul_split_k.ts`) for each weight chunk of
+ * `linear` at `m` rows; `splits: 1` is the single dispatch.
+ */
+export function splitKPlan(
+  device: GPUDevice,
+  args: { linear: PreparedLinear; m: number; splitK?: SplitKOptions },
+): KSplit[] {
+  const { linear, m } = args;
+  const { width, blockM, blockN } = blocking(linear.dtype);
+  const parallelism = args.splitK?.parallelism ?? defaultParallelism(device);
+  return linear.chunks.map((chunk) => {
+    // One slice of partial sums is `[m, n4]` f32 vec4s; all S slices share one binding.
+    const n4 = Math.ceil(chunk.n / width) * width / 4;
+    const maxSplits = Math.floor(device.limits.maxStorageBufferBindingSize / (m * n4 * 16));
+    const tiles = Math.ceil(chunk.n / blockN) * Math.ceil(m / blockM);
+    return chooseSplits({ tiles, k: linear.inFeatures, step: width, maxSplits }, {
+      ...args.splitK,
+      parallelism,
+    });
+  });
 }
 
 /** Arguments of one linear layer application. */
@@ -219,40 +274,72 @@ export interface MatmulArgs {
   activation?: Activation;
   /** Optional residual added before the activation, laid out like C. */
   residual?: GPUBuffer;
+  /**
+   * Owner of split-K's partial sums (the engine's `ActivationPool`); without
+   * one every Linear is one dispatch per weight chunk, as before split-K.
+   */
+  scratch?: ScratchPool;
+  /** Split-K overrides: a forced S, or the parallelism target of the policy. */
+  splitK?: SplitKOptions;
 }
 
 /**
- * Record `C = act(A·Wᵀ + b (+ R))`: one dispatch per weight chunk, with the
- * f32 or f16 kernel after the Linear's dtype (A, C and R are in that dtype).
+ * Record `C = act(A·Wᵀ + b (+ R))`: per weight chunk one dispatch of the f32
+ * or f16 kernel after the Linear's dtype (A, C and R are in that dtype), or,
+ * when the split-K policy picks S > 1 (`matmul_split_k.ts`), a partial-sum
+ * dispatch over S K ranges and a reduce dispatch.
  */
 export async function dispatchMatmul(
   runtime: KernelRuntime,
   args: MatmulArgs,
 ): Promise<Dispatch[]> {
-  const { linear, m } = args;
+  const { linear, m, scratch } = args;
   const k = linear.inFeatures;
   const lda = args.lda ?? k;
   const ldc = args.ldc ?? linear.outFeatures;
   const half = linear.dtype === "f16";
-  // Values per packed load of A and per column group of W, and the block.
-  const [width, blockM, blockN] = half ? [8, F16_BLOCK_M, F16_BLOCK_N] : [4, BLOCK_M, BLOCK_N];
+  // K step (values per packed load of A and per column group of W) and the block.
+  const { width, blockM, blockN } = blocking(linear.dtype);
   const options = {
     activation: args.activation ?? "none",
     residual: args.residual !== undefined,
     vectorA: k % width === 0 && lda % width === 0,
   };
   const spec = half ? matmulF16Kernel(options) : matmulKernel(options);
+  const forced = args.splitK?.splits;
+  if (forced !== undefined && forced > 1 && !scratch) {
+    throw new Error(`Split-K with ${forced} splits needs a scratch pool for its partial sums`);
+  }
+  const plan = scratch ? splitKPlan(runtime.device, args) : undefined;
   const dispatches: Dispatch[] = [];
-  for (const chunk of linear.chunks) {
+  for (const [index, chunk] of linear.chunks.entries()) {
     const buffers = [args.a, chunk.buffer, linear.bias, args.c];
     if (args.residual) buffers.push(args.residual);
     const groups = Math.ceil(chunk.n / width);
+    const grid: [number, number, number] = [Math.ceil(chunk.n / blockN), Math.ceil(m / blockM), 1];
+    const { splits, range } = plan?.[index] ?? { splits: 1, range: k };
+    if (splits === 1) {
+      dispatches.push(
+        await runtime.dispatch(spec, buffers, [m, chunk.n, k, lda, ldc, chunk.n0, groups], grid),
+      );
+      continue;
+    }
+    const n4 = groups * width / 4;
+    const floats = splits * m * n4 * 4;
+    const partial = scratch!.get(scratchRole(floats), floats, 4);
+    const partialOptions = { ...options, partial: true };
     dispatches.push(
       await runtime.dispatch(
-        spec,
-        buffers,
-        [m, chunk.n, k, lda, ldc, chunk.n0, groups],
-        [Math.ceil(chunk.n / blockN), Math.ceil(m / blockM), 1],
+        half ? matmulF16Kernel(partialOptions) : matmulKernel(partialOptions),
+        [args.a, chunk.buffer, partial],
+        [m, k, lda, range, n4, groups],
+        [grid[0], grid[1], splits],
+      ),
+      await runtime.dispatch(
+        splitKReduceKernel({ ...options, dtype: linear.dtype }),
+        [partial, ...buffers.slice(2)],
+        [m, chunk.n, ldc, chunk.n0, n4, splits],
+        grid1d(Math.ceil(m * n4 / REDUCE_THREADS)),
       ),
     );
   }

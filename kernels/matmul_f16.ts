@@ -17,6 +17,7 @@
  */
 import { type Activation, ACTIVATION_WGSL } from "./activation.ts";
 import { epilogueWgsl, linearInterface } from "./_epilogue.ts";
+import { kRangeWgsl, PARTIAL_STORE_WGSL, partialInterface } from "./matmul_split_k.ts";
 import type { KernelSpec } from "../runtime/kernel.ts";
 
 /** Rows of C per invocation and per workgroup. */
@@ -32,11 +33,18 @@ const rows = [...Array(F16_BLOCK_M).keys()];
 const groups = [...Array(GROUPS).keys()];
 const octet = [...Array(8).keys()];
 
-/** Kernel variant: packed reads of A need K and lda to be multiples of 8. */
+/**
+ * Kernel variant: packed reads of A need K and lda to be multiples of 8. With
+ * `partial` it is split-K's first pass (`matmul_split_k.ts`): workgroup z sums
+ * its K range into `partial` (f32) with no epilogue.
+ */
 export function matmulF16Kernel(
-  options: { activation: Activation; residual: boolean; vectorA: boolean },
+  options: { activation: Activation; residual: boolean; vectorA: boolean; partial?: boolean },
 ): KernelSpec {
-  const { activation, residual, vectorA } = options;
+  const { activation, residual, vectorA, partial = false } = options;
+  const range = kRangeWgsl(partial, 8);
+  const a = vectorA ? "vec4<u32>" : "act_t";
+  const variant = partial ? "partial" : `act=${activation},res=${residual}`;
   // A[row i, k .. k + 7] as two vec4f; rows past M were clamped to a valid one.
   const loadA = (i: number) =>
     vectorA
@@ -47,15 +55,12 @@ export function matmulF16Kernel(
         ).join(", ")
       });`;
   return {
-    name: activation === "none" ? "matmul" : `matmul+${activation}`,
-    key:
-      `matmul-f16,rows=${F16_BLOCK_M},groups=${GROUPS},act=${activation},res=${residual},va=${vectorA}`,
+    name: partial ? "matmul.partial" : activation === "none" ? "matmul" : `matmul+${activation}`,
+    key: `matmul-f16,rows=${F16_BLOCK_M},groups=${GROUPS},${variant},va=${vectorA}`,
     dtype: "f16",
-    ...linearInterface(
-      { a: vectorA ? "vec4<u32>" : "act_t", w: "vec4<u32>", activation: "act_t" },
-      residual,
-      "wStride8",
-    ),
+    ...(partial
+      ? partialInterface({ a, w: "vec4<u32>" }, "wStride8")
+      : linearInterface({ a, w: "vec4<u32>", activation: "act_t" }, residual, "wStride8")),
     workgroupSize: F16_THREADS,
     body: `${ACTIVATION_WGSL}
 // Halves 0–3 and 4–7 of 8 packed f16 values.
@@ -82,9 +87,9 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
         groups.map((g) => `var lo${i}_${g} = vec4f(0.0); var hi${i}_${g} = vec4f(0.0);`).join(" ")
       ).join("\n  ")
     }
-  let kMain = params.k & ~7u;
+  ${range.setup}let kMain = ${range.main};
   let ws = params.wStride8;
-  var k = 0u;
+  var k = ${range.begin};
   for (; k < kMain; k += 8u) {
     ${
       groups.map((g) =>
@@ -108,7 +113,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     }
   }${
       vectorA ? "" : `
-  for (; k < params.k; k++) {
+  for (; k < ${range.end}; k++) {
     ${
         groups.map((g) =>
           `let pk${g} = w[k * ws + c8${g}]; let wlk${g} = lo(pk${g}); let whk${g} = hi(pk${g});`
@@ -134,6 +139,6 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       ).join("\n  ")
     }
 }
-${epilogueWgsl(activation, residual)}`,
+${partial ? PARTIAL_STORE_WGSL : epilogueWgsl(activation, residual)}`,
   };
 }

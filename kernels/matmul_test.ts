@@ -2,7 +2,8 @@
  * The GEMM kernel against a float64 CPU reference: odd shapes (M, N, K not
  * multiples of the block or of 4), a strided A (`lda > K`), a strided C
  * (`ldc > N`), each activation, the residual, and weights split into several
- * column chunks. One tolerance for every case, llm.c style.
+ * column chunks; then split-K (`matmul_split_k.ts`) on the same cases with a
+ * forced S. One tolerance for every case, llm.c style.
  */
 import assert from "node:assert/strict";
 import { type Activation, activationReference } from "./activation.ts";
@@ -11,6 +12,7 @@ import { type Dtype, KernelRuntime, submitDispatches } from "../runtime/kernel.t
 import { readValues, roundTo, storageBuffer, uniformValues } from "../tests/_buffers.ts";
 import { gpuTest } from "../tests/_gpu.ts";
 import { assertDtypeSupported, type Gpu } from "../runtime/device.ts";
+import { ActivationPool } from "../backends/webgpu/plan.ts";
 
 /**
  * `|got - ref| <= atol + rtol·|ref|`; float32 accumulation of K products of
@@ -34,9 +36,14 @@ interface Case {
   residual?: boolean;
   maxBindingBytes?: number;
   dtype?: Dtype;
+  /** Forced split-K S (partial sums in an `ActivationPool`); unset: no pool, no split. */
+  splits?: number;
 }
 
-/** Run one case on the GPU; returns the worst mismatch and the chunk count. */
+/**
+ * Run one case on the GPU; returns the worst mismatch, the chunk count, the
+ * S of each split-K dispatch (its grid z) and the values C got.
+ */
 async function check(device: GPUDevice, runtime: KernelRuntime, c: Case) {
   const { m, n, k } = c;
   const lda = c.lda ?? k, ldc = c.ldc ?? n;
@@ -59,6 +66,7 @@ async function check(device: GPUDevice, runtime: KernelRuntime, c: Case) {
   });
   const aBuf = storageBuffer(device, a, dtype), cBuf = storageBuffer(device, c0, dtype);
   const rBuf = c.residual ? storageBuffer(device, r, dtype) : undefined;
+  const pool = c.splits === undefined ? undefined : new ActivationPool(device);
   const dispatches = await dispatchMatmul(runtime, {
     linear,
     a: aBuf,
@@ -68,6 +76,8 @@ async function check(device: GPUDevice, runtime: KernelRuntime, c: Case) {
     ldc,
     activation,
     residual: rBuf,
+    scratch: pool,
+    splitK: { splits: c.splits },
   });
   submitDispatches(device, dispatches);
   const got = await readValues(device, cBuf, m * ldc, dtype);
@@ -98,13 +108,15 @@ async function check(device: GPUDevice, runtime: KernelRuntime, c: Case) {
   for (const chunk of linear.chunks) chunk.buffer.destroy();
   for (const b of [linear.bias, aBuf, cBuf, rBuf]) b?.destroy();
   for (const d of dispatches) d.uniformBuffer?.destroy();
-  return { worst, chunks: linear.chunks.length };
+  pool?.destroy();
+  const splits = dispatches.filter((d) => d.name === "matmul.partial").map((d) => d.workgroups[2]);
+  return { worst, chunks: linear.chunks.length, splits, got };
 }
 
 function describe(c: Case): string {
   return `${c.dtype ?? "f32"} M=${c.m} N=${c.n} K=${c.k} lda=${c.lda ?? c.k} ldc=${
     c.ldc ?? c.n
-  } act=${c.activation ?? "none"} residual=${c.residual ?? false}`;
+  } act=${c.activation ?? "none"} residual=${c.residual ?? false} splits=${c.splits ?? "-"}`;
 }
 
 async function checkAll(device: GPUDevice, cases: Case[]): Promise<void> {
@@ -178,5 +190,71 @@ for (const dtype of DTYPES) {
         }),
       /does not fit this device/,
     );
+  });
+}
+
+for (const dtype of DTYPES) {
+  const ready = (gpu: Gpu) => {
+    assertDtypeSupported(gpu, dtype);
+    return gpu.device;
+  };
+  const step = dtype === "f16" ? 8 : 4;
+  /** The S a forced split ends with: ranges rounded up to whole K steps, empty ones dropped. */
+  const effective = (k: number, splits: number) =>
+    Math.ceil(k / (Math.ceil(k / splits / step) * step));
+
+  gpuTest(`matmul (${dtype}) split-K over a forced S matches float64 reference`, async (gpu) => {
+    const device = ready(gpu);
+    const runtime = new KernelRuntime(device);
+    const cases: Case[] = [];
+    // K not a multiple of the range (102 and 770 not of the step either), odd M and N,
+    // bias + GELU + residual; M = 130 spans several row blocks.
+    for (const splits of [2, 3]) {
+      for (const [m, n, k] of [[1, 65, 100], [37, 65, 102], [3, 201, 768], [130, 40, 770]]) {
+        cases.push({ m, n, k, splits, activation: "gelu", residual: true, dtype });
+      }
+    }
+    for (const activation of ["none", "gelu_new", "tanh"] as const) {
+      cases.push({ m: 19, n: 40, k: 96, splits: 2, activation, dtype });
+    }
+    // The pooler's strided A with a strided C; a scalar-read A (lda not a multiple of 4).
+    cases.push({ m: 5, n: 65, k: 64, lda: 64 * 7, ldc: 70, splits: 3, residual: true, dtype });
+    cases.push({ m: 3, n: 200, k: 34, lda: 37, splits: 2, activation: "tanh", dtype });
+    // S past what K allows: one K step per range.
+    cases.push({ m: 9, n: 33, k: 100, splits: 1000, residual: true, activation: "gelu", dtype });
+    for (const c of cases) {
+      const { worst, splits } = await check(device, runtime, c);
+      assert.deepEqual(splits, [effective(c.k, c.splits!)], describe(c));
+      assert.ok(
+        worst.excess <= 0,
+        `${describe(c)}: worst mismatch at ${worst.at}: got ${worst.got}, expected ${worst.ref}`,
+      );
+    }
+    assert.equal(effective(100, 1000), Math.ceil(100 / step));
+    // Partials are summed in a fixed order: a second run gives the same bits.
+    const c = cases[3];
+    const [first, second] = [await check(device, runtime, c), await check(device, runtime, c)];
+    assert.deepEqual(second.got, first.got);
+  });
+
+  gpuTest(`matmul (${dtype}) split-K covers every weight chunk at its n0`, async (gpu) => {
+    const device = ready(gpu);
+    const runtime = new KernelRuntime(device);
+    const [bytes, block, n] = dtype === "f16" ? [2, 256, 600] : [4, 768, 1800];
+    const c: Case = {
+      m: 7,
+      n,
+      k: 300,
+      ldc: n + 3,
+      maxBindingBytes: 300 * bytes * block,
+      activation: "gelu",
+      residual: true,
+      splits: 2,
+      dtype,
+    };
+    const { worst, chunks, splits } = await check(device, runtime, c);
+    assert.equal(chunks, 3);
+    assert.deepEqual(splits, [2, 2, 2]);
+    assert.ok(worst.excess <= 0, `${describe(c)}: worst mismatch at ${worst.at}`);
   });
 }

@@ -1,8 +1,9 @@
 /**
  * A forward plan: every dispatch of one forward pass for a (batch, sequence
  * length, task) shape, recorded once and replayed for each batch of that
- * shape. Activation buffers come from a pool shared by all plans (runs are
- * sequential), so layers and batches reuse the same memory.
+ * shape. Activation buffers, and split-K's partial sums (`kernels/matmul_split_k.ts`),
+ * come from a pool shared by all plans (runs are sequential), so layers and
+ * batches reuse the same memory; a plan owns only its dispatches' uniforms.
  *
  * Data flow of one applied layer (rows = B·T, all buffers row-major):
  *   qkv = h·Wqkvᵀ          [rows, 3H]
@@ -13,7 +14,7 @@
 import { dispatchAttention } from "../../kernels/attention.ts";
 import { dispatchEmbeddings } from "../../kernels/embeddings.ts";
 import { dispatchLayerNorm } from "../../kernels/layernorm.ts";
-import { dispatchMatmul } from "../../kernels/matmul.ts";
+import { dispatchMatmul, type MatmulArgs } from "../../kernels/matmul.ts";
 import type { LayerNames, LinearNames, NormNames, TopLayerNames } from "../../models/layout.ts";
 import { type Dispatch, dtypeBytes, type KernelRuntime } from "../../runtime/kernel.ts";
 import type { GpuWeights } from "./weights.ts";
@@ -96,6 +97,8 @@ export async function buildPlan(
   const stored = (role: string, count: number) => pool.get(role, count, dtypeBytes(dtype));
   const act = (role: string, width: number) => stored(role, rows * width);
   const linear = (names: LinearNames) => weights.linear(names);
+  // Skinny Linears may split K; their partial sums live in the pool, like activations.
+  const matmul = (args: MatmulArgs) => dispatchMatmul(runtime, { ...args, scratch: pool });
   const norm = (names: NormNames) => ({
     gamma: weights.tensor(names.weight),
     beta: weights.tensor(names.bias),
@@ -127,7 +130,7 @@ export async function buildPlan(
     dtype,
   }));
   if (layout.embeddingProjection) {
-    await record(dispatchMatmul(runtime, {
+    await record(matmul({
       linear: linear(layout.embeddingProjection),
       a: embOut,
       c: h,
@@ -144,7 +147,7 @@ export async function buildPlan(
     const qkv = act(`${dims.prefix}qkv`, 3 * dims.width);
     const ctx = act(`${dims.prefix}context`, dims.width);
     await record(
-      dispatchMatmul(runtime, { linear: weights.linear(...qkvNames), a: x, c: qkv, m: rows }),
+      matmul({ linear: weights.linear(...qkvNames), a: x, c: qkv, m: rows }),
     );
     await record(dispatchAttention(runtime, {
       qkv,
@@ -168,7 +171,7 @@ export async function buildPlan(
   ) => {
     const ctx = await selfAttention(x, [names.query, names.key, names.value], dims);
     const projected = act(`${dims.prefix}projected`, dims.width);
-    await record(dispatchMatmul(runtime, {
+    await record(matmul({
       linear: linear(names.attentionOutput),
       a: ctx,
       c: projected,
@@ -196,7 +199,7 @@ export async function buildPlan(
       prefix: "",
     });
     const intermediate = act("intermediate", config.intermediateSize);
-    await record(dispatchMatmul(runtime, {
+    await record(matmul({
       linear: linear(names.intermediate),
       a: attended,
       c: intermediate,
@@ -204,7 +207,7 @@ export async function buildPlan(
       activation: config.hiddenAct,
     }));
     const ffn = act("ffn", H);
-    await record(dispatchMatmul(runtime, {
+    await record(matmul({
       linear: linear(names.output),
       a: intermediate,
       c: ffn,
@@ -218,7 +221,7 @@ export async function buildPlan(
       const small = act("adapter.small", d);
       const palOut = act("adapter.out", H);
       if (layerAdapter.kind === "pals") {
-        await record(dispatchMatmul(runtime, {
+        await record(matmul({
           linear: linear(layerAdapter.encoder),
           a: h,
           c: small,
@@ -230,7 +233,7 @@ export async function buildPlan(
           [layerAdapter.query, layerAdapter.key, layerAdapter.value],
           { width: d, heads: adapter.numAttentionHeadsAug, prefix: "adapter." },
         );
-        await record(dispatchMatmul(runtime, {
+        await record(matmul({
           linear: linear(layerAdapter.decoder),
           a: ctx,
           c: palOut,
@@ -238,14 +241,14 @@ export async function buildPlan(
           activation: "gelu",
         }));
       } else {
-        await record(dispatchMatmul(runtime, {
+        await record(matmul({
           linear: linear(layerAdapter.encoder),
           a: h,
           c: small,
           m: rows,
           activation: "gelu",
         }));
-        await record(dispatchMatmul(runtime, {
+        await record(matmul({
           linear: linear(layerAdapter.decoder),
           a: small,
           c: palOut,
@@ -273,7 +276,7 @@ export async function buildPlan(
     const d = adapter.hiddenSizeAug;
     let x = act("top.x.0", d);
     let xSpare = act("top.x.1", d);
-    await record(dispatchMatmul(runtime, { linear: linear(top.down), a: h, c: x, m: rows }));
+    await record(matmul({ linear: linear(top.down), a: h, c: x, m: rows }));
     for (const topLayer of top.layers) {
       await attentionBlock(x, xSpare, topLayer, {
         width: d,
@@ -282,13 +285,13 @@ export async function buildPlan(
       });
       [x, xSpare] = [xSpare, x];
     }
-    await record(dispatchMatmul(runtime, { linear: linear(top.up), a: x, c: spare, m: rows }));
+    await record(matmul({ linear: linear(top.up), a: x, c: spare, m: rows }));
     [h, spare] = [spare, h];
   }
 
   // Pooler reads each sequence's first row in place (row stride T·H).
   const pooled = stored("pooled", batch * H);
-  await record(dispatchMatmul(runtime, {
+  await record(matmul({
     linear: linear(layout.pooler),
     a: h,
     c: pooled,
@@ -301,14 +304,14 @@ export async function buildPlan(
   if (layout.qaOutputs) {
     const buffer = stored("logits", rows * 2);
     await record(
-      dispatchMatmul(runtime, { linear: linear(layout.qaOutputs), a: h, c: buffer, m: rows }),
+      matmul({ linear: linear(layout.qaOutputs), a: h, c: buffer, m: rows }),
     );
     logits = { buffer, floats: rows * 2 };
   } else if (layout.classifiers.length > 0) {
     const classifier = layout.classifiers[config.head.kind === "multi-task" ? task : 0];
     const buffer = stored("logits", batch * classifier.outFeatures);
     await record(
-      dispatchMatmul(runtime, { linear: linear(classifier), a: pooled, c: buffer, m: batch }),
+      matmul({ linear: linear(classifier), a: pooled, c: buffer, m: batch }),
     );
     logits = { buffer, floats: batch * classifier.outFeatures };
   }
