@@ -33,6 +33,7 @@ import {
   text,
 } from "./cells.ts";
 import { NOT_TRANSCRIBED, PALS_PAPER } from "./paper.ts";
+import { trainingSection } from "./training.ts";
 import {
   adapterOf,
   benchedModels,
@@ -310,6 +311,7 @@ export function leaderboardSections(set: RunSet, options: LeaderboardOptions): B
     ...ablationSections(input),
     palsSection(input),
     kernelsSection(input),
+    trainingSection(input),
     otherScoresSection(input),
   ];
 }

@@ -181,8 +181,22 @@ export function newestInference(
   model: string,
   dtype: string = "f32",
 ): { run: LoadedRecord; entry: BenchModel } | undefined {
-  for (const run of benchRecords(set, "inference", dtype)) {
-    const entry = benchModels(run.record).find((m) => m.name === model && isSpread(m.webgpu));
+  return newestMeasurement(set, model, "inference", dtype);
+}
+
+/**
+ * The newest bench measurement of `model` of `mode` in `dtype`: WebGPU
+ * sequences/s for inference, tokens/s for training.
+ */
+export function newestMeasurement(
+  set: RunSet,
+  model: string,
+  mode: "inference" | "train",
+  dtype: string = "f32",
+): { run: LoadedRecord; entry: BenchModel } | undefined {
+  const field = mode === "train" ? "tokensPerSecond" : "webgpu";
+  for (const run of benchRecords(set, mode, dtype)) {
+    const entry = benchModels(run.record).find((m) => m.name === model && isSpread(m[field]));
     if (entry) return { run, entry };
   }
   return undefined;

@@ -1,0 +1,61 @@
+/**
+ * The training-throughput section of the leaderboard: for every model a
+ * training bench measured, its newest tokens/s in f32 and, beside it, in f16
+ * mixed precision, with the run's speed-up over BERT-large where the run
+ * measured it (the same-run ratio ALBERT Table 2 reports, in f32).
+ */
+import { formatCount, formatMedianRange } from "../benchmarks/format.ts";
+import { type BoardInput, byZooOrder } from "./albert.ts";
+import { type BoardSection, type Cell, formatRatio, linked, text } from "./cells.ts";
+import {
+  benchedModels,
+  benchModels,
+  isSpread,
+  newestMeasurement,
+  ratioSpread,
+  recordDtype,
+} from "./records.ts";
+
+const DTYPES = ["f32", "f16"];
+
+/** Training tokens/s per model and precision, from the newest `bench --train` records. */
+export function trainingSection(input: BoardInput): BoardSection {
+  const models = new Set(DTYPES.flatMap((dtype) => benchedModels(input.set, "train", dtype)));
+  const rows: Cell[][] = [];
+  for (const model of [...models].sort(byZooOrder)) {
+    for (const dtype of DTYPES) {
+      const found = newestMeasurement(input.set, model, "train", dtype);
+      if (!found) continue;
+      const { entry, run } = found;
+      const tokens = entry.tokensPerSecond as never;
+      const referenceName = run.record.speedupReference;
+      const reference = benchModels(run.record).find((m) => m.name === referenceName);
+      const speedup = reference === entry
+        ? "1.00× (reference)"
+        : reference && isSpread(reference.tokensPerSecond)
+        ? formatRatio(ratioSpread(tokens, reference.tokensPerSecond), 2)
+        : "—";
+      rows.push([
+        text(`${model}${recordDtype(run.record) === "f16" ? " (f16)" : ""}`),
+        text(formatCount(entry.params as number)),
+        text(`${entry.batch}×${entry.seqLen}`),
+        text(formatMedianRange(tokens, 1)),
+        text(speedup),
+        linked("record", run.file, input.href),
+      ]);
+    }
+  }
+  return {
+    id: "training",
+    heading: "Training throughput",
+    source:
+      "The newest `bench --train` record per model and precision: tokens/s of whole training steps (forward, loss, backward, clipping, AdamW), median (min–max) of the timed repetitions. (f16) rows are mixed precision: f16 activations and Linear weight copies, f32 master weights and optimiser, dynamic loss scaling.",
+    tables: rows.length
+      ? [{
+        head: ["model", "params", "batch×seq", "train tokens/s", "speed-up over BERT-large", "run"],
+        rows,
+      }]
+      : [],
+    notes: rows.length ? [] : ["no run"],
+  };
+}
