@@ -245,6 +245,19 @@ Deno.test({
         ),
         stsb.best.metrics,
       );
+      // Without --adapter, --tasks on a multi-task checkpoint continues with its own PALs
+      // and heads; --adapter none makes the shared-backbone baseline from it instead.
+      for (const [extra, kept] of [[[], "pals"], [["--adapter", "none"], "none"]] as const) {
+        const again = await train(
+          join(out, `again-${kept}`),
+          ...flags("--model"),
+          stsb.checkpoint,
+          ...flags("--tasks glue/rte,glue/stsb --limit 16 --eval-limit 8 --epochs 1"),
+          ...flags("--steps-per-epoch 1 --batch-size 8 --lr 1e-3"),
+          ...extra,
+        );
+        strictEqual(again.runs[0].adapter, kept);
+      }
 
       const squad = await cli("train", ...common, "--tasks", "glue/rte,squad/v1.1");
       strictEqual(squad.code, 1);

@@ -132,7 +132,7 @@ export async function trainCommand(args: string[]): Promise<number> {
         }, got "${flags.adapter}"`,
       );
     }
-  } else if (multiTask) adapter = "none";
+  }
   const schedule = (flags.schedule ?? "round-robin") as Schedule;
   if (!SCHEDULES.includes(schedule)) {
     throw new UsageError(
@@ -181,6 +181,8 @@ export async function trainCommand(args: string[]): Promise<number> {
           model: flags.model,
           tasks,
           adapter,
+          // --tasks is multi-task even for one task; otherwise --adapter decides.
+          multiTask: multiTask || undefined,
           hiddenSizeAug: integerFlag("hidden-size-aug", flags["hidden-size-aug"], 1),
           taskIndex: integerFlag("task-index", flags["task-index"], 0),
           schedule: multiTask ? schedule : undefined,

@@ -38,15 +38,21 @@ import { lossCurve, reusedOutcome } from "./run_record.ts";
 import { loadTrainingTask, type TrainingTask } from "./task_data.ts";
 import { type OptimizerOptions, type PrecisionOptions, Trainer } from "./trainer.ts";
 import { DEFAULT_LOSS_SCALE } from "../kernels/loss_scale.ts";
-import { trainingModel } from "./training_model.ts";
+import { isMultiTask, trainingModel } from "./training_model.ts";
 
 /** What `train` was asked to do (one seed; one task or several). */
 export interface TrainOptions {
   model: string;
   /** Task names; more than one trains a multi-task model. */
   tasks: string[];
-  /** Multi-task adapters over the model's backbone (`none`: shared backbone, per-task heads). */
+  /**
+   * Multi-task adapters over the model's backbone (`none`: shared backbone,
+   * per-task heads); unset, a multi-task checkpoint keeps its own adapters and
+   * heads and any other model trains with `none` when training is multi-task.
+   */
   adapter?: AdapterChoice;
+  /** Train as multi-task even with one task (`--tasks X`); default: several tasks or an adapter. */
+  multiTask?: boolean;
   /** d_s of the adapters (default: the paper's ratio to the hidden size). */
   hiddenSizeAug?: number;
   /** Head of a multi-task checkpoint that trains a single task (default 0). */
@@ -143,9 +149,9 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
   const twice = options.tasks.find((t, i) => options.tasks.indexOf(t) !== i);
   if (twice) throw new Error(`Each task may be listed once; ${twice} is listed twice`);
   const entries = options.tasks.map(taskEntry);
-  const { model, taskIndices } = await trainingModel(entries, options);
-  // Several tasks, or one task under adapters/task heads built here (`--tasks X --adapter K`).
-  const multiTask = entries.length > 1 || options.adapter !== undefined;
+  // Several tasks, or one task under adapters/task heads (`--tasks X`, `--adapter K`).
+  const multiTask = isMultiTask(entries.length, options);
+  const { model, taskIndices } = await trainingModel(entries, { ...options, multiTask });
   const dir = await checkpointDir(options.model);
   const tokenizer = await tokenizerFor(options, dir, model.config.modelType);
   const tasks: TrainingTask[] = [];

@@ -22,6 +22,8 @@ export interface TrainingModelOptions {
   seed: number;
   /** Adapters to build; without it several tasks reuse a multi-task model's heads or get none. */
   adapter?: AdapterChoice;
+  /** Multi-task training even for one task (default: several tasks or an adapter). */
+  multiTask?: boolean;
   hiddenSizeAug?: number;
   /** Which head of a multi-task model trains a single task (default 0). */
   taskIndex?: number;
@@ -40,7 +42,7 @@ export async function trainingModel(
 ): Promise<TrainingModel> {
   const loaded = await resolveModel(options.model, { seed: options.seed });
   const head = loaded.config.head;
-  if (entries.length === 1 && options.adapter === undefined) {
+  if (!isMultiTask(entries.length, options)) {
     const { model, task } = fitHead(loaded, entries[0].head, {
       initHeadSeed: options.seed,
       taskIndex: head.kind === "multi-task" ? options.taskIndex ?? 0 : undefined,
@@ -89,6 +91,14 @@ export async function trainingModel(
   const weights = initWeights(config, options.seed);
   for (const name of backboneTensors(loaded.config)) weights.set(name, loaded.weights.get(name)!);
   return { model: makeModel(config, weights), taskIndices };
+}
+
+/** Whether a run of `taskCount` tasks trains a multi-task model (the one place this is decided). */
+export function isMultiTask(
+  taskCount: number,
+  options: { adapter?: AdapterChoice; multiTask?: boolean },
+): boolean {
+  return options.multiTask ?? (taskCount > 1 || options.adapter !== undefined);
 }
 
 /** Names of a model's encoder tensors without its adapters and head. */
