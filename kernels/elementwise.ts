@@ -1,6 +1,8 @@
 /**
- * Zero-filling a buffer that the backward pass then writes only in part (a
- * gradient whose consumers each write a column slice).
+ * Small element-wise kernels: zero-filling a buffer that the backward pass
+ * then writes only in part (a gradient whose consumers each write a column
+ * slice), and rounding f32 values to an f16 copy on the GPU (the same
+ * rounding the optimiser applies when it refreshes the copy).
  */
 import { type Dtype, grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
 
@@ -34,6 +36,40 @@ export function dispatchZero(
   return runtime.dispatch(
     zeroKernel(args.dtype),
     [args.out],
+    [args.count],
+    grid1d(Math.ceil(args.count / WORKGROUP)),
+  );
+}
+
+/** `out[i] = f16(x[i])`. */
+export const TO_F16_KERNEL: KernelSpec = {
+  name: "to_f16",
+  key: "to_f16",
+  dtype: "f16",
+  storage: [
+    { name: "x", element: "f32", access: "read" },
+    { name: "out", element: "f16", access: "read_write" },
+  ],
+  uniforms: [{ name: "count", type: "u32" }],
+  workgroupSize: WORKGROUP,
+  body: `
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let i = gid.x + gid.y * nwg.x * WORKGROUP_SIZE;
+  if (i >= params.count) { return; }
+  out[i] = f16(x[i]);
+}
+`,
+};
+
+/** Record `out = f16(x)` over `count` values. */
+export function dispatchToF16(
+  runtime: KernelRuntime,
+  args: { x: GPUBuffer; out: GPUBuffer; count: number },
+) {
+  return runtime.dispatch(
+    TO_F16_KERNEL,
+    [args.x, args.out],
     [args.count],
     grid1d(Math.ceil(args.count / WORKGROUP)),
   );

@@ -31,20 +31,25 @@ interface Case {
 gpuTest("gemm matches float64 reference in each layout on odd shapes", async ({ device }) => {
   const runtime = new KernelRuntime(device);
   const cases: Case[] = [];
-  // Mixed precision: forward and input gradient (f16 A and C, f32 weight), weight gradient
-  // (f16 A and B, f32 C), on the vec4 and the scalar paths.
-  const forward: GemmDtypes = { a: "f16", b: "f32", c: "f16" };
+  // Mixed precision: forward and input gradient read f16 activations and the weight's f16 copy
+  // (all f16; also with an f32 weight), the weight gradient f16 A and B into f32 C; on the
+  // packed and the scalar paths.
+  const halves: GemmDtypes = { a: "f16", b: "f16", c: "f16" };
+  const f32Weight: GemmDtypes = { a: "f16", b: "f32", c: "f16" };
   const weightGrad: GemmDtypes = { a: "f16", b: "f16", c: "f32" };
   for (const [m, n, k] of [[17, 65, 33], [20, 36, 24], [40, 800, 12]]) {
     cases.push(
-      { m, n, k, transB: true, bias: true, dtypes: forward },
-      { m, n, k, dtypes: forward, accumulate: true },
+      { m, n, k, transB: true, bias: true, dtypes: halves },
+      { m, n, k, dtypes: halves, accumulate: true },
+      { m, n, k, transB: true, dtypes: f32Weight },
       { m, n, k, transA: true, accumulate: true, dtypes: weightGrad },
     );
   }
   cases.push(
-    { m: 20, n: 36, k: 24, pad: 4, offset: 8, transB: true, dtypes: forward },
+    { m: 20, n: 36, k: 24, pad: 4, offset: 8, transB: true, dtypes: halves },
+    { m: 20, n: 36, k: 24, pad: 4, offset: 8, dtypes: halves },
     { m: 20, n: 36, k: 24, pad: 4, offset: 8, transA: true, dtypes: weightGrad },
+    { m: 9, n: 10, k: 11, pad: 1, offset: 3, transB: true, dtypes: halves },
     { m: 9, n: 10, k: 11, pad: 1, offset: 3, transA: true, dtypes: weightGrad },
   );
   for (const [m, n, k] of [[1, 3, 5], [17, 65, 33], [40, 800, 12], [33, 1601, 7], [64, 768, 64]]) {

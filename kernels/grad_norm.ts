@@ -52,7 +52,7 @@ export const CLIP_SCALE_KERNEL: KernelSpec = {
   storage: [
     { name: "partials", element: "f32", access: "read_write" },
     { name: "hyper", element: "f32", access: "read_write" },
-    { name: "scaler", element: "f32", access: "read" },
+    { name: "scaler", element: "f32", access: "read_write" },
   ],
   uniforms: [
     { name: "count", type: "u32" },
@@ -73,9 +73,13 @@ fn main(@builtin(local_invocation_index) lid: u32) {
     hyper[params.scaleSlot] = min(1.0, params.maxNorm / (norm + 1e-6)) / lossScale;
     if (scaler[${L.dynamic}] != 0.0) {
       hyper[${H.apply}] = select(1.0, 0.0, non_finite(norm));
-      let t = scaler[${L.steps}] + 1.0;
-      hyper[${H.biasCorrection1}] = 1.0 - pow(hyper[${H.beta1}], t);
-      hyper[${H.biasCorrection2}] = 1.0 - pow(hyper[${H.beta2}], t);
+      // β^t for t = the updates applied counting this one; kept by the scale update if applied.
+      let p1 = scaler[${L.beta1Power}] * hyper[${H.beta1}];
+      let p2 = scaler[${L.beta2Power}] * hyper[${H.beta2}];
+      scaler[${L.nextBeta1Power}] = p1;
+      scaler[${L.nextBeta2Power}] = p2;
+      hyper[${H.biasCorrection1}] = 1.0 - p1;
+      hyper[${H.biasCorrection2}] = 1.0 - p2;
     }
   }
 }

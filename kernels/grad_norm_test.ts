@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { ADAMW_STEP_SLOTS } from "./adamw.ts";
 import { dispatchClipByGlobalNorm } from "./grad_norm.ts";
-import { lossScaleInitialValues } from "./loss_scale.ts";
+import { LOSS_SCALE_SIZE, lossScaleInitialValues } from "./loss_scale.ts";
 import { KernelRuntime, readFloats, submitDispatches } from "../runtime/kernel.ts";
 import { gpuTest } from "../tests/_gpu.ts";
 
@@ -26,7 +26,7 @@ gpuTest("clip-by-global-norm writes min(1, maxNorm / norm) and the norm", async 
     return { buffer, size: t.length };
   });
   for (const maxNorm of [norm / 4, norm * 2]) {
-    const partials = storage(16), hyper = storage(48), scaler = storage(32);
+    const partials = storage(16), hyper = storage(48), scaler = storage(LOSS_SCALE_SIZE * 4);
     device.queue.writeBuffer(scaler, 0, lossScaleInitialValues(undefined));
     const dispatches = await dispatchClipByGlobalNorm(runtime, {
       grads,

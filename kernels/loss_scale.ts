@@ -13,8 +13,10 @@
  * so f32 training computes exactly what it did without scaling.
  *
  * Skipped steps do not count for Adam's bias correction: the clipping kernel
- * derives it from `steps`, the number of updates applied, as PyTorch's
- * optimiser (which a skipped step never reaches) does.
+ * derives it from β1 and β2 to the power of the updates applied (running
+ * products kept here, exact where WGSL's `pow` is not), as PyTorch's
+ * optimiser, which a skipped step never reaches, does. Overflows at scale 1
+ * are counted apart: halving cannot fix them, and the trainer stops.
  */
 import type { KernelRuntime, KernelSpec } from "../runtime/kernel.ts";
 
@@ -25,26 +27,35 @@ export const LOSS_SCALE_SLOTS = {
   goodSteps: 1,
   /** Steps skipped because the scaled gradients overflowed. */
   skipped: 2,
-  /** Updates applied (Adam's bias-correction step count when dynamic). */
+  /** Updates applied. */
   steps: 3,
   /** 1 for dynamic scaling (f16), 0 for a fixed scale of 1 (f32). */
   dynamic: 4,
+  /** β1 and β2 to the power `steps`, for Adam's bias correction (exact running products). */
+  beta1Power: 5,
+  beta2Power: 6,
+  /** Overflows at scale 1, where halving cannot help: the f16 model itself overflowed. */
+  overflowsAtMinimum: 7,
+  /** The products of this step, written by the clipping kernel, kept if the step is applied. */
+  nextBeta1Power: 8,
+  nextBeta2Power: 9,
 } as const;
 
 /** Number of f32 values in the state buffer. */
-export const LOSS_SCALE_SIZE = 8;
+export const LOSS_SCALE_SIZE = 12;
 
 /** Defaults of PyTorch's `GradScaler`: start at 2¹⁶, double after 2000 clean steps. */
 export const DEFAULT_LOSS_SCALE = { initScale: 65536, growthInterval: 2000 };
 
 /** The state buffer's initial values: dynamic from `initScale`, or fixed at 1. */
 export function lossScaleInitialValues(
-  dynamic: { initScale: number; stepsDone?: number } | undefined,
+  dynamic: { initScale: number } | undefined,
 ): Float32Array<ArrayBuffer> {
   const values = new Float32Array(LOSS_SCALE_SIZE);
   values[LOSS_SCALE_SLOTS.scale] = dynamic ? dynamic.initScale : 1;
-  values[LOSS_SCALE_SLOTS.steps] = dynamic?.stepsDone ?? 0;
   values[LOSS_SCALE_SLOTS.dynamic] = dynamic ? 1 : 0;
+  values[LOSS_SCALE_SLOTS.beta1Power] = 1;
+  values[LOSS_SCALE_SLOTS.beta2Power] = 1;
   return values;
 }
 
@@ -73,13 +84,16 @@ export const LOSS_SCALE_UPDATE_KERNEL: KernelSpec = {
 fn main() {
   if (scaler[${S.dynamic}] == 0.0) { return; }
   if (non_finite(partials[params.count])) {
-    // Halve, but never below 1: overflow at scale 1 means the model itself diverged.
+    // Halve, but never below 1: overflow at scale 1 means the model itself overflowed f16.
+    if (scaler[${S.scale}] <= 1.0) { scaler[${S.overflowsAtMinimum}] += 1.0; }
     scaler[${S.scale}] = max(1.0, scaler[${S.scale}] * 0.5);
     scaler[${S.goodSteps}] = 0.0;
     scaler[${S.skipped}] += 1.0;
     return;
   }
   scaler[${S.steps}] += 1.0;
+  scaler[${S.beta1Power}] = scaler[${S.nextBeta1Power}];
+  scaler[${S.beta2Power}] = scaler[${S.nextBeta2Power}];
   let good = scaler[${S.goodSteps}] + 1.0;
   if (good >= params.growthInterval) {
     scaler[${S.scale}] *= 2.0;

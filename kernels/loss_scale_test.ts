@@ -85,7 +85,11 @@ async function run(r: Rig, grads: number[][], stepValues = adamWStepValues({ lr:
 gpuTest(
   "Loss scaling: the norm and the update are unscaled, bias correction counts applied steps",
   async (gpu) => {
-    const initial = lossScaleInitialValues({ initScale: 1024, stepsDone: 4 });
+    // Four updates applied before: β^4 in the running products.
+    const initial = lossScaleInitialValues({ initScale: 1024 });
+    initial[L.steps] = 4;
+    initial[L.beta1Power] = 0.9 ** 4;
+    initial[L.beta2Power] = 0.999 ** 4;
     const r = await rig(gpu.device, initial, 2000);
     try {
       // Unscaled gradients (3, 0, 0, 0) and (0, 4, 0, 0): norm 5, clipped to 1 → clip scale 1/5.
@@ -98,6 +102,8 @@ gpuTest(
       assert.ok(Math.abs(got.hyper[H.biasCorrection2] - (1 - 0.999 ** 5)) < 1e-6);
       assert.equal(got.scaler[L.scale], 1024);
       assert.equal(got.scaler[L.steps], 5);
+      assert.ok(Math.abs(got.scaler[L.beta1Power] - 0.9 ** 5) < 1e-7);
+      assert.ok(Math.abs(got.scaler[L.beta2Power] - 0.999 ** 5) < 1e-7);
       assert.equal(got.scaler[L.goodSteps], 1);
       assert.equal(got.scaler[L.skipped], 0);
     } finally {
@@ -116,6 +122,7 @@ gpuTest("Loss scaling: an overflowed gradient skips the step and halves the scal
       assert.equal(got.scaler[L.scale], before[L.scale] / 2);
       assert.equal(got.scaler[L.skipped], before[L.skipped] + 1);
       assert.equal(got.scaler[L.steps], 0, "a skipped step is not an applied step");
+      assert.equal(got.scaler[L.beta1Power], 1, "nor a power of β in the bias correction");
       assert.equal(got.scaler[L.goodSteps], 0);
     }
   } finally {
@@ -124,7 +131,7 @@ gpuTest("Loss scaling: an overflowed gradient skips the step and halves the scal
 });
 
 gpuTest(
-  "Loss scaling: the scale doubles after growthInterval clean steps, and stays ≥ 1",
+  "Loss scaling: the scale doubles after growthInterval clean steps, stays ≥ 1, counts overflows at 1",
   async (gpu) => {
     const r = await rig(gpu.device, lossScaleInitialValues({ initScale: 2 }), 3);
     try {
@@ -136,6 +143,9 @@ gpuTest(
       const halved = [];
       for (let i = 0; i < 4; i++) halved.push((await run(r, overflow)).scaler[L.scale]);
       assert.deepEqual(halved, [2, 1, 1, 1]);
+      // From 4: the overflows at 4 and 2 halve it; the last two come at 1, where halving cannot help.
+      const state = await readFloats(gpu.device, r.scaler, LOSS_SCALE_SIZE);
+      assert.equal(state[L.overflowsAtMinimum], 2);
     } finally {
       r.destroy();
     }

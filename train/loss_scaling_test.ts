@@ -1,9 +1,11 @@
 /**
- * Mixed-precision training's overflow path through the whole trainer: with a
- * loss scale far past f16's range (2⁴⁰ · a logit gradient is infinite in
- * f16), the step is skipped, weights and both Adam moments are left exactly
- * as they were, the scale halves and the skip is counted; an f32 trainer
- * reports a fixed scale of 1.
+ * Mixed-precision training through the whole trainer: with a loss scale far
+ * past f16's range (2⁴⁰ · a logit gradient is infinite in f16) the step is
+ * skipped, weights and both Adam moments are left exactly as they were, the
+ * scale halves and the skip is counted; the f16 weight copies always hold the
+ * f32 weights rounded to f16 (after creation, steps and a resume's write); a
+ * model that overflows f16 by itself is counted at scale 1 and stops `train`
+ * with a message; an f32 trainer reports a fixed scale of 1.
  */
 import assert from "node:assert/strict";
 import { configToJson, parseConfig } from "../models/config.ts";
@@ -12,6 +14,11 @@ import { zooEntry } from "../models/zoo.ts";
 import { gpuTest } from "../tests/_gpu.ts";
 import { randomBatch } from "../tests/_reference_forward.ts";
 import { Trainer } from "./trainer.ts";
+import { runTrain } from "./run.ts";
+import { saveCheckpoint } from "../models/checkpoint.ts";
+import { makeModel, type Model } from "../models/model.ts";
+import { readValues } from "../tests/_buffers.ts";
+import { join } from "node:path";
 
 const config = parseConfig({
   ...configToJson(zooEntry("tiny-albert").config),
@@ -74,5 +81,91 @@ gpuTest("f32 training keeps a fixed loss scale of 1", async (gpu) => {
     assert.equal(state.skippedSteps, 0);
   } finally {
     trainer.destroy();
+  }
+});
+
+/** Every f16 weight copy equals its f32 weight rounded to f16. */
+async function assertCopiesMatch(trainer: Trainer) {
+  const weights = await trainer.params.read("param");
+  let copies = 0;
+  for (const t of trainer.params.tensors) {
+    if (!t.half) continue;
+    copies++;
+    const copy = await readValues(trainer.gpu.device, t.half, t.size, "f16");
+    assert.deepEqual([...copy], [...new Float16Array(weights.get(t.name)!)], t.name);
+  }
+  assert.ok(copies > 0, "f16 training keeps copies of the Linear weights");
+}
+
+gpuTest("f16 weight copies track the f32 weights: created, stepped and resumed", async (gpu) => {
+  const trainer = await Trainer.create(gpu, model, { dtype: "f16", dropout: true });
+  try {
+    await assertCopiesMatch(trainer);
+    for (let s = 0; s < 3; s++) await trainer.step(batch, { lr: 1e-2, step: s + 1, seed: s });
+    await assertCopiesMatch(trainer);
+    // A resume writes other weights: the copies follow.
+    const other = randomModel(config, 8).weights;
+    await trainer.params.write("param", other, trainer.runtime);
+    await assertCopiesMatch(trainer);
+  } finally {
+    trainer.destroy();
+  }
+});
+
+/** `model` with every Linear weight ×1000: its FFN outputs exceed f16's range at any loss scale. */
+function overflowingModel(base: Model): Model {
+  const weights = new Map(base.weights);
+  for (const spec of base.layout.tensors) {
+    if (spec.role === "linear-weight") {
+      weights.set(spec.name, base.weights.get(spec.name)!.map((w) => w * 1000));
+    }
+  }
+  return makeModel(base.config, weights);
+}
+
+gpuTest("train stops with a message when f16 overflows even at loss scale 1", async (gpu) => {
+  const dir = await Deno.makeTempDir({ prefix: "f16-overflow-" });
+  try {
+    const huge = overflowingModel(randomModel(zooEntry("tiny-albert-spm").config, 1));
+    const trainer = await Trainer.create(gpu, overflowingModel(model), {
+      dtype: "f16",
+      lossScale: { initScale: 1, growthInterval: 2000 },
+    });
+    try {
+      await trainer.step(batch, { lr: 1e-2, step: 1, seed: 0 });
+      assert.equal((await trainer.lossScale()).overflowsAtMinimum, 1);
+    } finally {
+      trainer.destroy();
+    }
+    await saveCheckpoint(join(dir, "model"), huge);
+    await assert.rejects(
+      runTrain({
+        model: join(dir, "model"),
+        tasks: ["glue/rte"],
+        data: new URL("../../shared/data", import.meta.url).pathname,
+        out: join(dir, "out"),
+        recordsDir: join(dir, "records"),
+        epochs: 1,
+        maxSteps: 2,
+        limit: 8,
+        evalLimit: 8,
+        batchSize: 4,
+        lr: 1e-3,
+        warmup: 0,
+        seed: 0,
+        optimizer: "adamw",
+        weightDecay: 0.01,
+        saveSteps: 100,
+        logSteps: 1,
+        resume: false,
+        silent: true,
+        gpu,
+        dtype: "f16",
+        lossScale: { initScale: 1, growthInterval: 2000 },
+      }),
+      /f16 training overflowed at loss scale 1.*--dtype f32/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

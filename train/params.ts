@@ -9,11 +9,14 @@
  * For mixed-precision training (`dtype` f16) each Linear weight also has an
  * f16 copy, `half`, which the forward and input-gradient GEMMs read (half the
  * loads) and the optimiser refreshes after every update; the f32 `param`
- * stays the master copy.
+ * stays the master copy. The copy is always rounded on the GPU (WGSL leaves
+ * the rounding direction to the device), so a resumed run's copies are the
+ * ones an uninterrupted run would have.
  */
 import type { Model, Weights } from "../models/model.ts";
 import type { TensorRole } from "../models/layout.ts";
-import type { Dtype } from "../runtime/kernel.ts";
+import { dispatchToF16 } from "../kernels/elementwise.ts";
+import { type Dtype, type KernelRuntime, submitDispatches } from "../runtime/kernel.ts";
 import { BufferLimitError } from "../kernels/matmul.ts";
 
 /** One trainable tensor and its state buffers. */
@@ -64,7 +67,7 @@ export class TrainableParams {
       if (dtype === "f16" && spec.role === "linear-weight") {
         tensor.half = make(`${spec.name}.f16`, data.length * 2);
       }
-      this.#upload(tensor, data);
+      device.queue.writeBuffer(tensor.param, 0, data as Float32Array<ArrayBuffer>);
       this.tensors.push(tensor);
       this.#byName.set(spec.name, tensor);
     }
@@ -102,25 +105,30 @@ export class TrainableParams {
     return out;
   }
 
-  /** Overwrite one state buffer of every tensor (resuming); weights refresh their f16 copy. */
-  write(which: "param" | "m" | "v", values: Weights): void {
+  /** Overwrite one state buffer of every tensor (resuming); weights refresh their f16 copies. */
+  async write(which: "param" | "m" | "v", values: Weights, runtime: KernelRuntime): Promise<void> {
     for (const t of this.tensors) {
       const data = values.get(t.name);
       if (!data || data.length !== t.size) {
         throw new Error(`Resume state lacks ${which} of "${t.name}" (or has the wrong size)`);
       }
-      if (which === "param") this.#upload(t, data);
-      else this.device.queue.writeBuffer(t[which], 0, data as Float32Array<ArrayBuffer>);
+      this.device.queue.writeBuffer(t[which], 0, data as Float32Array<ArrayBuffer>);
     }
+    if (which === "param") await this.refreshHalves(runtime);
   }
 
-  #upload(t: TrainableTensor, data: Float32Array) {
-    this.device.queue.writeBuffer(t.param, 0, data as Float32Array<ArrayBuffer>);
-    if (!t.half) return;
-    // Whole 4-byte words: an odd count of f16 values is padded by one.
-    const half = new Float16Array(Math.ceil(data.length / 2) * 2);
-    half.set(data);
-    this.device.queue.writeBuffer(t.half, 0, half);
+  /** Round every weight with an f16 copy into it, on the GPU; waits for the GPU. */
+  async refreshHalves(runtime: KernelRuntime): Promise<void> {
+    const dispatches = [];
+    for (const t of this.tensors) {
+      if (t.half) {
+        dispatches.push(await dispatchToF16(runtime, { x: t.param, out: t.half, count: t.size }));
+      }
+    }
+    if (dispatches.length === 0) return;
+    submitDispatches(this.device, dispatches);
+    await this.device.queue.onSubmittedWorkDone();
+    for (const d of dispatches) d.uniformBuffer?.destroy();
   }
 
   /** Free every buffer. */

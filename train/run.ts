@@ -255,10 +255,20 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
         );
       }
       const tensors = await loadResumeTensors(resumeDir, saved);
-      trainer.params.write("param", tensors.params);
-      trainer.params.write("m", tensors.m);
-      trainer.params.write("v", tensors.v);
-      if (saved.lossScale) trainer.writeLossScale(saved.lossScale);
+      for (const which of ["param", "m", "v"] as const) {
+        await trainer.params.write(
+          which,
+          tensors[which === "param" ? "params" : which],
+          trainer.runtime,
+        );
+      }
+      if (dtype === "f16") {
+        // The key includes f16, so this resume point was saved by an f16 run, which saves its scale.
+        if (!saved.lossScale) {
+          throw new Error(`--resume: ${resumeDir} lacks the f16 loss-scale state`);
+        }
+        trainer.writeLossScale(saved.lossScale);
+      }
       step = saved.step;
       best = saved.best;
       const text = (await statOrUndefined(logPath)) ? await Deno.readTextFile(logPath) : "";
@@ -327,7 +337,8 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
               task: task.entry.name,
               loss,
               lr,
-              grad_norm: await trainer.lastGradNorm(),
+              // A skipped f16 step's norm is infinite: logged as text, since JSON has no Infinity.
+              grad_norm: finiteOrText(await trainer.lastGradNorm()),
               tokens_per_second: windowTokens / seconds,
               ...(dtype === "f16" ? await lossScaleLog(trainer) : {}),
             });
@@ -435,10 +446,24 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
   }
 }
 
-/** The log fields of mixed-precision training: the loss scale and the steps skipped so far. */
+/**
+ * The log fields of mixed-precision training (the loss scale and the steps
+ * skipped so far); stops the run when gradients overflowed f16 even at scale
+ * 1, which no scale can fix and which would otherwise skip every later step.
+ */
 async function lossScaleLog(trainer: Trainer): Promise<LogLine> {
-  const { scale, skippedSteps } = await trainer.lossScale();
+  const { scale, skippedSteps, overflowsAtMinimum } = await trainer.lossScale();
+  if (overflowsAtMinimum > 0) {
+    throw new Error(
+      `f16 training overflowed at loss scale 1 (${skippedSteps} steps skipped): the model's activations or gradients exceed f16's range; train with --dtype f32 or a lower learning rate`,
+    );
+  }
   return { loss_scale: scale, skipped_steps: skippedSteps };
+}
+
+/** A number, or its text when it is not finite (JSON would write null). */
+function finiteOrText(value: number): number | string {
+  return Number.isFinite(value) ? value : String(value);
 }
 
 /** The adapter a model carries (`none` for per-task heads without one), or null for a single head. */

@@ -76,6 +76,8 @@ export interface LossScaleState {
   scale: number;
   /** Steps skipped because the scaled gradients overflowed. */
   skippedSteps: number;
+  /** Of those, overflows at scale 1: the f16 model itself overflowed, which scaling cannot fix. */
+  overflowsAtMinimum: number;
   /** The raw state buffer, saved with a resume point. */
   values: number[];
 }
@@ -151,11 +153,12 @@ export class Trainer {
     assertDtypeSupported(gpu, dtype);
     const trainer = new Trainer(gpu, model, {
       ...DEFAULT_OPTIMIZER,
-      lossScale: DEFAULT_LOSS_SCALE,
       ...options,
+      lossScale: options.lossScale ?? DEFAULT_LOSS_SCALE,
       dtype,
       dropout: options.dropout ?? true,
     });
+    await trainer.params.refreshHalves(trainer.runtime);
     await trainer.#recordUpdate();
     return trainer;
   }
@@ -310,6 +313,7 @@ export class Trainer {
     return {
       scale: values[LOSS_SCALE_SLOTS.scale],
       skippedSteps: values[LOSS_SCALE_SLOTS.skipped],
+      overflowsAtMinimum: values[LOSS_SCALE_SLOTS.overflowsAtMinimum],
       values: [...values],
     };
   }
