@@ -39,7 +39,16 @@ export class TrainableParams {
   readonly tensors: TrainableTensor[] = [];
   #byName = new Map<string, TrainableTensor>();
 
-  constructor(readonly device: GPUDevice, readonly model: Model, readonly dtype: Dtype = "f32") {
+  readonly device: GPUDevice;
+
+  /** Upload `model`'s weights (and, in f16, allocate the copies `refreshHalves` fills). */
+  constructor(
+    /** Compiles and records the f16 rounding of the weight copies. */
+    readonly runtime: KernelRuntime,
+    readonly model: Model,
+    readonly dtype: Dtype = "f32",
+  ) {
+    const device = this.device = runtime.device;
     const limit = device.limits.maxStorageBufferBindingSize;
     for (const spec of model.layout.tensors) {
       const data = model.weights.get(spec.name)!;
@@ -106,7 +115,7 @@ export class TrainableParams {
   }
 
   /** Overwrite one state buffer of every tensor (resuming); weights refresh their f16 copies. */
-  async write(which: "param" | "m" | "v", values: Weights, runtime: KernelRuntime): Promise<void> {
+  async write(which: "param" | "m" | "v", values: Weights): Promise<void> {
     for (const t of this.tensors) {
       const data = values.get(t.name);
       if (!data || data.length !== t.size) {
@@ -114,15 +123,17 @@ export class TrainableParams {
       }
       this.device.queue.writeBuffer(t[which], 0, data as Float32Array<ArrayBuffer>);
     }
-    if (which === "param") await this.refreshHalves(runtime);
+    if (which === "param") await this.refreshHalves();
   }
 
   /** Round every weight with an f16 copy into it, on the GPU; waits for the GPU. */
-  async refreshHalves(runtime: KernelRuntime): Promise<void> {
+  async refreshHalves(): Promise<void> {
     const dispatches = [];
     for (const t of this.tensors) {
       if (t.half) {
-        dispatches.push(await dispatchToF16(runtime, { x: t.param, out: t.half, count: t.size }));
+        dispatches.push(
+          await dispatchToF16(this.runtime, { x: t.param, out: t.half, count: t.size }),
+        );
       }
     }
     if (dispatches.length === 0) return;

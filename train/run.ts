@@ -255,13 +255,9 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
         );
       }
       const tensors = await loadResumeTensors(resumeDir, saved);
-      for (const which of ["param", "m", "v"] as const) {
-        await trainer.params.write(
-          which,
-          tensors[which === "param" ? "params" : which],
-          trainer.runtime,
-        );
-      }
+      await trainer.params.write("param", tensors.params);
+      await trainer.params.write("m", tensors.m);
+      await trainer.params.write("v", tensors.v);
       if (dtype === "f16") {
         // The key includes f16, so this resume point was saved by an f16 run, which saves its scale.
         if (!saved.lossScale) {

@@ -121,7 +121,7 @@ export class Trainer {
   ) {
     const device = gpu.device;
     this.runtime = new KernelRuntime(device);
-    this.params = new TrainableParams(device, model, options.dtype);
+    this.params = new TrainableParams(this.runtime, model, options.dtype);
     this.#pool = new ActivationPool(device);
     const storage = (label: string, bytes: number) =>
       device.createBuffer({
@@ -158,7 +158,7 @@ export class Trainer {
       dtype,
       dropout: options.dropout ?? true,
     });
-    await trainer.params.refreshHalves(trainer.runtime);
+    await trainer.params.refreshHalves();
     await trainer.#recordUpdate();
     return trainer;
   }
