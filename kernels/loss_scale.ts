@@ -27,18 +27,16 @@ export const LOSS_SCALE_SLOTS = {
   goodSteps: 1,
   /** Steps skipped because the scaled gradients overflowed. */
   skipped: 2,
-  /** Updates applied. */
-  steps: 3,
   /** 1 for dynamic scaling (f16), 0 for a fixed scale of 1 (f32). */
-  dynamic: 4,
-  /** β1 and β2 to the power `steps`, for Adam's bias correction (exact running products). */
-  beta1Power: 5,
-  beta2Power: 6,
+  dynamic: 3,
+  /** β1 and β2 to the power of the updates applied, for Adam's bias correction (exact running products). */
+  beta1Power: 4,
+  beta2Power: 5,
   /** Overflows at scale 1, where halving cannot help: the f16 model itself overflowed. */
-  overflowsAtMinimum: 7,
+  overflowsAtMinimum: 6,
   /** The products of this step, written by the clipping kernel, kept if the step is applied. */
-  nextBeta1Power: 8,
-  nextBeta2Power: 9,
+  nextBeta1Power: 7,
+  nextBeta2Power: 8,
 } as const;
 
 /** Number of f32 values in the state buffer. */
@@ -91,7 +89,6 @@ fn main() {
     scaler[${S.skipped}] += 1.0;
     return;
   }
-  scaler[${S.steps}] += 1.0;
   scaler[${S.beta1Power}] = scaler[${S.nextBeta1Power}];
   scaler[${S.beta2Power}] = scaler[${S.nextBeta2Power}];
   let good = scaler[${S.goodSteps}] + 1.0;
