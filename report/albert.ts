@@ -16,12 +16,12 @@ import { zoo, zooEntry } from "../models/zoo.ts";
 import {
   type BoardSection,
   type Cell,
-  formatRatio,
   linked,
   noRun,
   paperCell,
   type RunHref,
   scoreCell,
+  speedupText,
   text,
 } from "./cells.ts";
 import {
@@ -141,8 +141,7 @@ export function table1Section(): BoardSection {
 function speedupCell(input: BoardInput, model: string, mode: "inference" | "train"): Cell {
   const speedup = newestSpeedup(input.set, model, mode);
   if (!speedup) return noRun();
-  const value = model === speedup.reference ? "1.00× (reference)" : formatRatio(speedup.ratio);
-  return linked(value, speedup.run.file, input.href);
+  return linked(speedupText(model, speedup), speedup.run.file, input.href);
 }
 
 function paperRow(row: PaperTable2Row, source: string): Cell[] {

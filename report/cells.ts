@@ -67,6 +67,11 @@ export function formatRatio(ratio: Spread, digits = 2): string {
   })`;
 }
 
+/** A speed-up's text: the ratio, or "1.00× (reference)" for the reference model itself. */
+export function speedupText(model: string, speedup: { ratio: Spread; reference: string }): string {
+  return model === speedup.reference ? "1.00× (reference)" : formatRatio(speedup.ratio);
+}
+
 /** One metric of a dev score: the value, or median (min–max) over seeds, and any 95% interval. */
 export function formatMetric(score: DevScore, metric: string): string | undefined {
   const stat = score.metrics[metric];

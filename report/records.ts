@@ -210,25 +210,33 @@ export interface Speedup {
 }
 
 /**
- * The speed-up of `model` over its run's reference (BERT-large) from the newest
- * bench record of `mode` that measured both: WebGPU sequences/s for inference,
- * tokens/s for training.
+ * The speed-up of `model` over `run`'s reference (BERT-large) measured in that
+ * run: WebGPU sequences/s for inference, tokens/s for training.
  */
+export function speedupInRun(
+  run: LoadedRecord,
+  model: string,
+  mode: "inference" | "train",
+): Speedup | undefined {
+  const field = mode === "train" ? "tokensPerSecond" : "webgpu";
+  const reference = run.record.speedupReference;
+  if (typeof reference !== "string") return undefined;
+  const models = benchModels(run.record);
+  const mine = models.find((m) => m.name === model);
+  const ref = models.find((m) => m.name === reference);
+  if (!mine || !ref || !isSpread(mine[field]) || !isSpread(ref[field])) return undefined;
+  return { ratio: ratioSpread(mine[field], ref[field]), reference, run };
+}
+
+/** The speed-up of `model` from the newest f32 bench record of `mode` that measured it and its reference. */
 export function newestSpeedup(
   set: RunSet,
   model: string,
   mode: "inference" | "train",
 ): Speedup | undefined {
-  const field = mode === "train" ? "tokensPerSecond" : "webgpu";
   for (const run of benchRecords(set, mode)) {
-    const reference = run.record.speedupReference;
-    if (typeof reference !== "string") continue;
-    const models = benchModels(run.record);
-    const mine = models.find((m) => m.name === model);
-    const ref = models.find((m) => m.name === reference);
-    if (mine && ref && isSpread(mine[field]) && isSpread(ref[field])) {
-      return { ratio: ratioSpread(mine[field], ref[field]), reference, run };
-    }
+    const speedup = speedupInRun(run, model, mode);
+    if (speedup) return speedup;
   }
   return undefined;
 }

@@ -6,15 +6,8 @@
  */
 import { formatCount, formatMedianRange } from "../benchmarks/format.ts";
 import { type BoardInput, byZooOrder } from "./albert.ts";
-import { type BoardSection, type Cell, formatRatio, linked, text } from "./cells.ts";
-import {
-  benchedModels,
-  benchModels,
-  isSpread,
-  newestMeasurement,
-  ratioSpread,
-  recordDtype,
-} from "./records.ts";
+import { type BoardSection, type Cell, linked, speedupText, text } from "./cells.ts";
+import { benchedModels, newestMeasurement, recordDtype, speedupInRun } from "./records.ts";
 
 const DTYPES = ["f32", "f16"];
 
@@ -27,20 +20,13 @@ export function trainingSection(input: BoardInput): BoardSection {
       const found = newestMeasurement(input.set, model, "train", dtype);
       if (!found) continue;
       const { entry, run } = found;
-      const tokens = entry.tokensPerSecond as never;
-      const referenceName = run.record.speedupReference;
-      const reference = benchModels(run.record).find((m) => m.name === referenceName);
-      const speedup = reference === entry
-        ? "1.00× (reference)"
-        : reference && isSpread(reference.tokensPerSecond)
-        ? formatRatio(ratioSpread(tokens, reference.tokensPerSecond), 2)
-        : "—";
+      const speedup = speedupInRun(run, model, "train");
       rows.push([
         text(`${model}${recordDtype(run.record) === "f16" ? " (f16)" : ""}`),
         text(formatCount(entry.params as number)),
         text(`${entry.batch}×${entry.seqLen}`),
-        text(formatMedianRange(tokens, 1)),
-        text(speedup),
+        text(formatMedianRange(entry.tokensPerSecond as never, 1)),
+        text(speedup ? speedupText(model, speedup) : "—"),
         linked("record", run.file, input.href),
       ]);
     }
