@@ -12,7 +12,7 @@
  *   interval lies wholly below the baseline's, so noise alone does not fail
  *   it and a slower machine (both sides slower) does not either.
  */
-import type { RunRecord } from "../runtime/records.ts";
+import { type RunRecord, trainMethodParts } from "../runtime/records.ts";
 import type { Metrics } from "../tasks/task.ts";
 import { isSpread, ratioSpread, type Spread } from "../runtime/stats.ts";
 
@@ -77,9 +77,8 @@ export function checksOfRecord(record: RunRecord, run: string): GateSnapshot {
       record.metrics as Metrics,
     );
   } else if (record.kind === "train") {
-    // Multi-task runs name their adapter and schedule: methods of one table differ only there.
-    const method = [record.adapter, record.schedule, record.dtype === "f16" ? "f16" : undefined]
-      .filter((x) => x).map((x) => ` ${x}`).join("");
+    // Multi-task runs name their adapter and schedule, f16 runs their precision.
+    const method = trainMethodParts(record).map((x) => ` ${x}`).join("");
     for (const t of (record.tasks ?? []) as { task: string; best: { metrics: Metrics } | null }[]) {
       addScores(`train ${record.model}${method} ${t.task} seed ${record.seed}`, t.best?.metrics);
     }

@@ -172,20 +172,32 @@ Deno.test({
   },
 });
 
-Deno.test("train records give one score check per task, named by adapter and schedule", () => {
-  const train = (adapter: string | null, schedule: string | null): RunRecord => ({
+Deno.test("train records give one score check per task, named by adapter, schedule and f16", () => {
+  const train = (adapter: string | null, schedule: string | null, dtype?: string): RunRecord => ({
     kind: "train",
     model: "small.json",
     seed: 0,
     adapter,
     schedule,
+    ...(dtype ? { dtype } : {}),
     tasks: [{ task: "glue/rte", best: { score: 55, epoch: 2, metrics: { accuracy: 55 } } }],
   });
-  const ids = [train(null, null), train("none", "round-robin"), train("pals", "sqrt")]
-    .flatMap((r) => checksOfRecord(r, "run").scores.map((c) => `${c.id} ${c.metric}`));
+  const records = [
+    train(null, null),
+    train("none", "round-robin"),
+    train("pals", "sqrt"),
+    // Mixed precision is another method: never compared with the f32 run's baseline.
+    train(null, null, "f16"),
+    train("pals", "sqrt", "f16"),
+  ];
+  const ids = records.flatMap((r) =>
+    checksOfRecord(r, "run").scores.map((c) => `${c.id} ${c.metric}`)
+  );
   assert.deepEqual(ids, [
     "train small.json glue/rte seed 0 accuracy",
     "train small.json none round-robin glue/rte seed 0 accuracy",
     "train small.json pals sqrt glue/rte seed 0 accuracy",
+    "train small.json f16 glue/rte seed 0 accuracy",
+    "train small.json pals sqrt f16 glue/rte seed 0 accuracy",
   ]);
 });

@@ -27,7 +27,7 @@ import {
   type RunSet,
 } from "./records.ts";
 import { type DevScore, devScores, scoreOf } from "./scores.ts";
-import { runId } from "../runtime/records.ts";
+import { runId, trainMethodParts } from "../runtime/records.ts";
 
 /** Drop series without points, and the chart when none is left. */
 function chart(spec: ChartSpec): ChartSpec[] {
@@ -190,8 +190,7 @@ function lossCharts(set: RunSet): ChartSpec[] {
     const tasks = Array.isArray(record.tasks)
       ? (record.tasks as { task: string }[]).map((t) => t.task).join("+")
       : String(record.task);
-    const method = [record.adapter, record.schedule, record.dtype === "f16" ? "f16" : undefined]
-      .filter((x) => x).join(" ");
+    const method = trainMethodParts(record).join(" ");
     const label = `${record.model} ${tasks}${method ? ` ${method}` : ""} seed ${record.seed ?? 0}`;
     if (seen.has(label)) continue;
     const points = (record.lossCurve as unknown[])

@@ -148,6 +148,15 @@ export async function findRecord(
   return found.at(-1);
 }
 
+/**
+ * What tells a train record's method apart from other runs of the same model
+ * and tasks: its adapter and schedule (multi-task), and "f16" for mixed precision.
+ */
+export function trainMethodParts(record: RunRecord): string[] {
+  const parts = [record.adapter, record.schedule, record.dtype === "f16" ? "f16" : undefined];
+  return parts.filter((x): x is string => typeof x === "string" && x.length > 0);
+}
+
 /** The run id of a record path: its file name without `.json`. */
 export function runId(path: string): string {
   return basename(path).replace(/\.json$/, "");
