@@ -25,6 +25,8 @@ import {
   readFloats,
 } from "../../runtime/kernel.ts";
 import { median } from "../../runtime/stats.ts";
+import { formatMedianRange } from "../format.ts";
+import { spread } from "../throughput.ts";
 
 const SHAPES: [number, number, number][] = [
   [8, 768, 768],
@@ -140,10 +142,7 @@ async function main(): Promise<void> {
         : [x, y];
       let diff = 0;
       for (let i = 0; i < m * n; i++) diff = Math.max(diff, Math.abs(values[0][i] - values[1][i]));
-      const cell = (r: number[]) =>
-        `${median(r).toFixed(1).padStart(6)} (${Math.min(...r).toFixed(1)}–${
-          Math.max(...r).toFixed(1)
-        })`.padEnd(24);
+      const cell = (r: number[]) => formatMedianRange(spread(r), 1).padEnd(24);
       console.log(
         `${dtype.padEnd(6)} ${`${m}×${n}×${k}`.padEnd(16)} ${String(splits).padStart(2)}   ${
           cell(rates[0])

@@ -8,6 +8,7 @@
  * Run: `deno run -A benchmarks/lab/train_precision.ts [models] [batch] [seqLen]`
  * (default `albert-base-v2,bert-base-uncased 2 64`, the default suite's shape).
  */
+import { formatMedianRange } from "../format.ts";
 import { measureTrainThroughput } from "../train_throughput.ts";
 import { resolveModel } from "../../models/resolve.ts";
 import { acquireGpu } from "../../runtime/device.ts";
@@ -16,9 +17,6 @@ import { ratioSpread, type Spread } from "../../runtime/stats.ts";
 const models = (Deno.args[0] ?? "albert-base-v2,bert-base-uncased").split(",");
 const batch = Number(Deno.args[1] ?? 2), seqLen = Number(Deno.args[2] ?? 64);
 const gpu = await acquireGpu();
-const show = (s: Spread, digits = 1) =>
-  `${s.median.toFixed(digits)} (${s.min.toFixed(digits)}–${s.max.toFixed(digits)})`;
-
 console.log(`${gpu.description}; batch ${batch}, sequence ${seqLen}; tokens/s`);
 console.log("model               f32                 f16 mixed           f16/f32");
 for (const name of models) {
@@ -35,9 +33,9 @@ for (const name of models) {
     results.push(tokensPerSecond);
   }
   console.log(
-    `${name.padEnd(19)} ${show(results[0]).padEnd(19)} ${show(results[1]).padEnd(19)} ${
-      show(ratioSpread(results[1], results[0]), 2)
-    }×`,
+    `${name.padEnd(19)} ${formatMedianRange(results[0], 1).padEnd(19)} ${
+      formatMedianRange(results[1], 1).padEnd(19)
+    } ${formatMedianRange(ratioSpread(results[1], results[0]), 2)}×`,
   );
 }
 gpu.device.destroy();
