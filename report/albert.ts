@@ -37,7 +37,7 @@ import {
   adapterOf,
   benchedModels,
   benchModels,
-  newestInference,
+  newestMeasurement,
   newestSpeedup,
 } from "./records.ts";
 import type { RunSet } from "./records.ts";
@@ -240,7 +240,7 @@ export function ablationModel(embedding: number, sharing: string): string {
 
 /** WebGPU sequences/s of a model from the newest inference bench run that measured it. */
 export function throughputCell(input: BoardInput, model: string): Cell {
-  const found = newestInference(input.set, model);
+  const found = newestMeasurement(input.set, model, "inference");
   if (!found) return noRun();
   const { entry, run } = found;
   const value = formatMedianRange(entry.webgpu as never, 2);

@@ -40,7 +40,7 @@ import {
   isSpread,
   type LoadedRecord,
   newestGemm,
-  newestInference,
+  newestMeasurement,
   newestOfKind,
   ratioSpread,
   recordDtype,
@@ -207,7 +207,7 @@ export function kernelsSection(input: BoardInput): BoardSection {
   const inferenceRows: Cell[][] = [];
   for (const model of [...models].sort(byZooOrder)) {
     for (const dtype of ["f32", "f16"]) {
-      const found = newestInference(input.set, model, dtype);
+      const found = newestMeasurement(input.set, model, "inference", dtype);
       if (!found) continue;
       const { entry, run } = found;
       used.set(run.file, run);

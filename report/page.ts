@@ -20,7 +20,7 @@ import { type LeaderboardOptions, leaderboardSections, recordsSummary } from "./
 import {
   benchedModels,
   isSpread,
-  newestInference,
+  newestMeasurement,
   newestOfKind,
   newestSpeedup,
   ofKind,
@@ -129,7 +129,7 @@ function throughputChart(set: RunSet): ChartSpec[] {
   const series = (label: string, field: "webgpu" | "ort"): ChartSeries => ({
     label,
     points: benchedModels(set, "inference").sort(byZooOrder).flatMap((model) => {
-      const found = newestInference(set, model);
+      const found = newestMeasurement(set, model, "inference");
       const value = found?.entry[field];
       if (!found || !isSpread(value)) return [];
       const known = zoo().find((e) => e.name === model);

@@ -175,15 +175,6 @@ export function recordDtype(record: RunRecord): string {
   return typeof record.dtype === "string" ? record.dtype : "f32";
 }
 
-/** The newest inference bench measurement of `model` in `dtype` (WebGPU and ONNX Runtime spreads). */
-export function newestInference(
-  set: RunSet,
-  model: string,
-  dtype: string = "f32",
-): { run: LoadedRecord; entry: BenchModel } | undefined {
-  return newestMeasurement(set, model, "inference", dtype);
-}
-
 /**
  * The newest bench measurement of `model` of `mode` in `dtype`: WebGPU
  * sequences/s for inference, tokens/s for training.
