@@ -25,6 +25,11 @@
  * (lanes = rows, one dispatch per 16-column chunk) compiled to scalar loads
  * with a bounds check each and ran at 11.7.
  *
+ * Also tried (2026-11-22, same shape): unrolling K two or four steps per loop
+ * iteration (35, 36: 20.2 and 17.5 against 21.0 for 31), A staged through
+ * workgroup memory at the 16 × 3 block (38: 18.6), and llvmpipe's
+ * `LP_NATIVE_VECTOR_WIDTH=512` (no faster: LLVM still splits to 256-bit ops).
+ *
  * Ceiling: `alu_ceiling.ts` (register FMAs only) reaches about 100 GFLOP/s
  * with 12 vec4 accumulators once the dispatch is long enough to hide the
  * submit's fixed cost of about 10 ms.
@@ -154,10 +159,12 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
 }
 
 /** R rows × C vec4 column groups per lane (lane-contiguous groups 64 apart); A optionally via shared memory. */
-function block(r: number, cg: number, shared = false): Variant {
+function block(r: number, cg: number, shared = false, unroll = 1): Variant {
   const wg = 64;
   return {
-    name: `block r=${r} c=${cg}x4${shared ? " shared" : ""}`,
+    name: `block r=${r} c=${cg}x4${shared ? " shared" : ""}${
+      unroll > 1 ? ` unroll=${unroll}` : ""
+    }`,
     layout: "kn",
     grid: (s) => [s.n / 4 / wg / cg, s.m / r, 1],
     source: (s) => `
@@ -183,27 +190,34 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     workgroupBarrier();
     for (var kk = 0u; kk < TK; kk++) {
     let k4 = kt + kk;`
-        : "for (var k4 = 0u; k4 < K4; k4++) {"
+        : `for (var k4u = 0u; k4u < K4; k4u += ${unroll}u) {`
     }
     ${
-      range(r).map((i) =>
-        `let a${i} = ${shared ? `at[${i}u * TK + kk]` : `a[(row0 + ${i}u) * K4 + k4]`};`
-      ).join("\n    ")
-    }
+      range(unroll).map((u) =>
+        `{ ${shared ? "" : `let k4 = k4u + ${u}u;`}
     ${
-      range(cg).map((j) =>
-        range(4).map((q) => `let w${j}_${q} = w[(k4 * 4u + ${q}u) * N4 + col + ${j * wg}u];`).join(
-          "\n    ",
-        ) + "\n    " +
-        range(r).map((i) =>
-          `acc${i * cg + j} = fma(vec4f(a${i}.x), w${j}_0, acc${i * cg + j}); acc${
-            i * cg + j
-          } = fma(vec4f(a${i}.y), w${j}_1, acc${i * cg + j}); acc${
-            i * cg + j
-          } = fma(vec4f(a${i}.z), w${j}_2, acc${i * cg + j}); acc${
-            i * cg + j
-          } = fma(vec4f(a${i}.w), w${j}_3, acc${i * cg + j});`
-        ).join("\n    ")
+          range(r).map((i) =>
+            `let a${i} = ${shared ? `at[${i}u * TK + kk]` : `a[(row0 + ${i}u) * K4 + k4]`};`
+          ).join("\n    ")
+        }
+    ${
+          range(cg).map((j) =>
+            range(4).map((q) => `let w${j}_${q} = w[(k4 * 4u + ${q}u) * N4 + col + ${j * wg}u];`)
+              .join(
+                "\n    ",
+              ) +
+            "\n    " +
+            range(r).map((i) =>
+              `acc${i * cg + j} = fma(vec4f(a${i}.x), w${j}_0, acc${i * cg + j}); acc${
+                i * cg + j
+              } = fma(vec4f(a${i}.y), w${j}_1, acc${i * cg + j}); acc${
+                i * cg + j
+              } = fma(vec4f(a${i}.z), w${j}_2, acc${i * cg + j}); acc${
+                i * cg + j
+              } = fma(vec4f(a${i}.w), w${j}_3, acc${i * cg + j});`
+            ).join("\n    ")
+          ).join("\n    ")
+        } }`
       ).join("\n    ")
     }
   }${shared ? "}" : ""}
@@ -362,6 +376,11 @@ const VARIANTS: Record<string, Variant> = {
   "33": half8(32),
   "34": block(32, 3),
   "32": block(8, 3),
+  "35": block(16, 3, false, 2),
+  "36": block(16, 3, false, 4),
+  "37": block(8, 3, false, 4),
+  "38": block(16, 3, true),
+  "39": block(16, 1),
   "1": scalarCols(8),
   "2": scalarCols(16),
   "3": vec4Cols(4, false),
