@@ -28,7 +28,7 @@
  * Also tried (2026-11-22, same shape): unrolling K two or four steps per loop
  * iteration (35, 36: 20.2 and 17.5 against 21.0 for 31), A staged through
  * workgroup memory at the 16 × 3 block (38: 18.6), and llvmpipe's
- * `LP_NATIVE_VECTOR_WIDTH=512` (no faster: LLVM still splits to 256-bit ops).
+ * `LP_NATIVE_VECTOR_WIDTH=512` (no faster, in the GEMM or in `alu_ceiling.ts`).
  *
  * Ceiling: `alu_ceiling.ts` (register FMAs only) reaches about 100 GFLOP/s
  * with 12 vec4 accumulators once the dispatch is long enough to hide the
