@@ -136,6 +136,20 @@ Deno.test({
       const same = await cli("gate", "--baseline", file, "--current", base.join(","));
       assert.equal(same.code, 0, same.stderr);
       assert.match(same.stdout, /✅ Regression gate: 2 checks pass/);
+      // A directory: its baseline.json and an interrupted atomic write are not current records.
+      const runs = join(dir, "runs");
+      await Deno.mkdir(runs);
+      for (const path of [...base, file]) {
+        await Deno.copyFile(path, join(runs, path.split("/").pop()!));
+      }
+      await Deno.writeTextFile(join(runs, "c.json.4242-0a1b2c3d.tmp"), "{ half");
+      const fromDir = await cli("gate", "--baseline", file, "--current", runs);
+      assert.equal(fromDir.code, 0, fromDir.stderr);
+      assert.match(fromDir.stdout, /✅ Regression gate: 2 checks pass/);
+      await Deno.writeTextFile(join(runs, "broken.json"), "{ not json");
+      const badDir = await cli("gate", "--baseline", file, "--current", runs);
+      assert.equal(badDir.code, 2);
+      assert.match(badDir.stderr, /broken\.json/);
       const slow = await write("c.json", {
         ...benchRecord(7, 0.02),
         createdAt: "2026-11-23T00:00:00Z",

@@ -16,7 +16,12 @@ import {
 } from "../ci/gate.ts";
 import { statOrUndefined } from "../models/checkpoint.ts";
 import { writeAtomic } from "../runtime/files.ts";
-import { DEFAULT_RECORDS_DIR, readRecord, type RunRecord } from "../runtime/records.ts";
+import {
+  DEFAULT_RECORDS_DIR,
+  listRecords,
+  readRecord,
+  type RunRecord,
+} from "../runtime/records.ts";
 import { numberFlag, parseFlags } from "./flags.ts";
 
 const HELP = `Usage: deno task harness gate [--baseline FILE] [--current RUN|FILE|DIR,...] [flags]
@@ -92,9 +97,14 @@ export async function gateCommand(args: string[]): Promise<number> {
   }
 }
 
-async function readJson(path: string): Promise<RunRecord> {
+function readJson(path: string): Promise<RunRecord> {
+  return gateInput(() => readRecord(path));
+}
+
+/** Run `read`, reporting a bad record as unusable input (exit 2). */
+async function gateInput<T>(read: () => Promise<T>): Promise<T> {
   try {
-    return await readRecord(path);
+    return await read();
   } catch (error) {
     throw new GateInputError((error as Error).message);
   }
@@ -103,25 +113,26 @@ async function readJson(path: string): Promise<RunRecord> {
 /** The checks of the named records (files, run ids or directories), oldest first. */
 async function loadCurrent(list: string | undefined): Promise<GateSnapshot> {
   const names = list === undefined ? [DEFAULT_RECORDS_DIR] : list.split(",").map((s) => s.trim());
-  const files: string[] = [];
+  const records: { file: string; record: RunRecord }[] = [];
   for (const name of names) {
     const asRunId = join(DEFAULT_RECORDS_DIR, name.endsWith(".json") ? name : `${name}.json`);
     const info = await statOrUndefined(name);
     if (info?.isDirectory) {
-      for await (const entry of Deno.readDir(name)) {
-        if (entry.isFile && entry.name.endsWith(".json") && entry.name !== "baseline.json") {
-          files.push(join(name, entry.name));
-        }
-      }
-    } else if (info?.isFile) files.push(name);
-    else if (await statOrUndefined(asRunId)) files.push(asRunId);
-    else {throw new GateInputError(
+      const stored = await gateInput(() => listRecords(name));
+      records.push(
+        ...stored.filter(({ path }) => !path.endsWith("/baseline.json"))
+          .map(({ path, record }) => ({ file: path, record })),
+      );
+      continue;
+    }
+    const file = info?.isFile ? name : (await statOrUndefined(asRunId)) ? asRunId : undefined;
+    if (!file) {
+      throw new GateInputError(
         `--current: ${name} is neither a record file, a run id nor a directory`,
-      );}
+      );
+    }
+    records.push({ file, record: await readJson(file) });
   }
-  const records = await Promise.all(
-    files.map(async (f) => ({ file: f, record: await readJson(f) })),
-  );
   records.sort((a, b) => String(a.record.createdAt).localeCompare(String(b.record.createdAt)));
   const snapshots = records
     // A shard holds part of a run; only whole (or merged) runs are compared.
