@@ -142,7 +142,7 @@ export async function runBench(options: BenchOptions): Promise<number> {
     } else {
       await Deno.mkdir(options.outDir, { recursive: true });
       const shardName = shardSuffix(options.shard);
-      const store = await UnitStore.open<unknown>(
+      const store = await UnitStore.open(
         join(options.outDir, `.bench-${key.slice(0, 16)}${shardName}.partial.jsonl`),
         key,
       );

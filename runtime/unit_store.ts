@@ -8,27 +8,42 @@
  */
 import { writeAtomic } from "./files.ts";
 
-interface StoredUnit<T> {
+interface StoredUnit {
   unit: string;
-  value: T;
+  value: unknown;
 }
+
+/**
+ * How a unit's value is kept on disk: `encode` gives its JSON form and
+ * `decode` reads it back, throwing on a value it rejects.
+ */
+export interface UnitCodec<T> {
+  encode(value: T): unknown;
+  decode(stored: unknown): T;
+}
+
+const asStored = { encode: (value: unknown) => value, decode: (stored: unknown) => stored };
 
 /** An append-only store of finished units, keyed by unit name. */
 export class UnitStore<T> {
   readonly finished = new Map<string, T>();
 
-  private constructor(readonly path: string, readonly key: string) {}
+  private constructor(
+    readonly path: string,
+    readonly key: string,
+    private readonly codec: UnitCodec<T>,
+  ) {}
 
   /**
-   * Open `path`, keeping its units when its key equals `key`; `check` may
-   * reject a stored value (throw) so that it and everything after it is redone.
+   * Open `path`, keeping its units when its key equals `key`; a value the
+   * codec rejects is redone, with everything after it.
    */
-  static async open<T>(
+  static async open<T = unknown>(
     path: string,
     key: string,
-    check: (value: T) => void = () => {},
+    codec: UnitCodec<T> = asStored as UnitCodec<T>,
   ): Promise<UnitStore<T>> {
-    const store = new UnitStore<T>(path, key);
+    const store = new UnitStore<T>(path, key, codec);
     let text: string | undefined;
     try {
       text = await Deno.readTextFile(path);
@@ -47,10 +62,9 @@ export class UnitStore<T> {
       for (const line of lines.slice(1)) {
         if (line.trim() === "") continue;
         try {
-          const entry = JSON.parse(line) as StoredUnit<T>;
+          const entry = JSON.parse(line) as StoredUnit;
           if (typeof entry.unit !== "string") throw new Error("no unit");
-          check(entry.value);
-          store.finished.set(entry.unit, entry.value);
+          store.finished.set(entry.unit, codec.decode(entry.value));
           kept.push(line);
         } catch {
           break; // a torn line from an interrupted write: everything after it is redone
@@ -68,7 +82,7 @@ export class UnitStore<T> {
   /** Record one finished unit (appended, so earlier units are never rewritten). */
   async add(unit: string, value: T): Promise<void> {
     this.finished.set(unit, value);
-    const entry: StoredUnit<T> = { unit, value };
+    const entry: StoredUnit = { unit, value: this.codec.encode(value) };
     await Deno.writeTextFile(this.path, JSON.stringify(entry) + "\n", { append: true });
   }
 
