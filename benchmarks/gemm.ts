@@ -9,7 +9,12 @@
  */
 import * as ort from "onnxruntime-node";
 import { DataType, GraphBuilder } from "../backends/onnx/_builder.ts";
-import { dispatchMatmul, prepareLinear } from "../kernels/matmul.ts";
+import {
+  defaultMatmulVariant,
+  dispatchMatmul,
+  type MatmulVariant,
+  prepareLinear,
+} from "../kernels/matmul.ts";
 import { acquireGpu, assertDtypeSupported, type Gpu } from "../runtime/device.ts";
 import { xoshiro128ss } from "../models/init.ts";
 import { type Dtype, dtypeBytes, encodeDispatches, KernelRuntime } from "../runtime/kernel.ts";
@@ -23,6 +28,8 @@ export type GemmShape = Pick<SuiteGemmShape, "m" | "n" | "k">;
 
 /** Result of one shape. */
 export interface GemmResult extends GemmShape {
+  /** Which of our Linear kernels ran (`defaultMatmulVariant` of the adapter unless forced). */
+  kernel: MatmulVariant;
   /** GFLOP/s of the timed repetitions. */
   webgpuGflops: Spread;
   ortGflops: Spread;
@@ -83,6 +90,8 @@ export async function gemmBenchmark(options: {
   peers?: PeerName[];
   /** Storage of our kernel's A, W and C (f16: the packed-f16 kernel, f32 arithmetic). */
   dtype?: Dtype;
+  /** Our Linear kernel (default: the adapter's). */
+  matmulVariant?: MatmulVariant;
 }): Promise<GemmResult[]> {
   const dtype = options.dtype ?? "f32";
   const { shapes, reps = 5, warmup = 1 } = options;
@@ -90,6 +99,7 @@ export async function gemmBenchmark(options: {
   assertDtypeSupported(gpu, dtype);
   const { device } = gpu;
   const runtime = new KernelRuntime(device);
+  const variant = options.matmulVariant ?? defaultMatmulVariant(device);
   const results: GemmResult[] = [];
   // onnxruntime-web loads only when a peer is asked for (its import is heavy).
   const loadOnnxWeb = options.peers?.length
@@ -119,7 +129,7 @@ export async function gemmBenchmark(options: {
         size: Math.ceil(m * n * dtypeBytes(dtype) / 16) * 16,
         usage: GPUBufferUsage.STORAGE,
       });
-      const dispatches = await dispatchMatmul(runtime, { linear, a: aBuf, c: cBuf, m });
+      const dispatches = await dispatchMatmul(runtime, { linear, a: aBuf, c: cBuf, m, variant });
       const runGpu = async () => {
         const start = performance.now();
         const encoder = device.createCommandEncoder();
@@ -172,6 +182,7 @@ export async function gemmBenchmark(options: {
 
       results.push({
         ...shape,
+        kernel: variant,
         webgpuGflops: summarize(shape, gpuMillis),
         ortGflops: summarize(shape, ortMillis),
         ...(options.peers?.length ? { peerGflops } : {}),

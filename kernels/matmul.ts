@@ -19,10 +19,13 @@
  * larger than the device's binding limit are split into column chunks, one
  * dispatch each. A chunk with fewer output tiles than the device runs at once
  * (few rows: the pooler, batch 1) may split K instead (`matmul_split_k.ts`).
+ * On a hardware GPU, `dispatchMatmul` runs the workgroup-tiled kernel of
+ * `matmul_tiled.ts` instead (same bindings and epilogue; `MatmulVariant`).
  */
 import { type Activation, ACTIVATION_WGSL } from "./activation.ts";
 import { epilogueWgsl, linearInterface } from "./_epilogue.ts";
 import { F16_BLOCK_M, F16_BLOCK_N, matmulF16Kernel } from "./matmul_f16.ts";
+import { matmulTiledKernel, TILED_BLOCK_M, TILED_BLOCK_N } from "./matmul_tiled.ts";
 import {
   chooseSplits,
   defaultParallelism,
@@ -43,6 +46,7 @@ import {
   type KernelRuntime,
   type KernelSpec,
 } from "../runtime/kernel.ts";
+import { isSoftwareAdapter } from "../runtime/device.ts";
 
 /** Rows of C per invocation (the register block) and per workgroup. */
 const BLOCK_M = 16;
@@ -230,11 +234,35 @@ ${partial ? PARTIAL_STORE_WGSL : epilogueWgsl(activation, residual)}`,
   };
 }
 
-/** K step and output block of the Linear kernel of a dtype. */
-function blocking(dtype: Dtype) {
+/**
+ * Which Linear kernel runs: `simd`, register-blocked for a CPU adapter's wide
+ * SIMD lanes (`matmulKernel`, `matmulF16Kernel`), or `tiled`, staging tiles
+ * through workgroup memory as GPUs want (`matmul_tiled.ts`).
+ */
+export type MatmulVariant = "simd" | "tiled";
+
+/** The Linear kernel for this device's adapter: `simd` on llvmpipe/lavapipe, else `tiled`. */
+export function defaultMatmulVariant(device: GPUDevice): MatmulVariant {
+  return isSoftwareAdapter(device) ? "simd" : "tiled";
+}
+
+/** K step (the packed width of A) and output block of the Linear kernel of a dtype. */
+function blocking(dtype: Dtype, variant: MatmulVariant) {
+  const width = dtype === "f16" ? 8 : 4;
+  if (variant === "tiled") return { width, blockM: TILED_BLOCK_M, blockN: TILED_BLOCK_N };
   return dtype === "f16"
-    ? { width: 8, blockM: F16_BLOCK_M, blockN: F16_BLOCK_N }
-    : { width: 4, blockM: BLOCK_M, blockN: BLOCK_N };
+    ? { width, blockM: F16_BLOCK_M, blockN: F16_BLOCK_N }
+    : { width, blockM: BLOCK_M, blockN: BLOCK_N };
+}
+
+/** The kernel spec of a Linear dispatch (or of split-K's partial pass). */
+function linearKernel(
+  dtype: Dtype,
+  variant: MatmulVariant,
+  options: { activation: Activation; residual: boolean; vectorA: boolean; partial?: boolean },
+): KernelSpec {
+  if (variant === "tiled") return matmulTiledKernel({ ...options, dtype });
+  return dtype === "f16" ? matmulF16Kernel(options) : matmulKernel(options);
 }
 
 /**
@@ -243,10 +271,11 @@ function blocking(dtype: Dtype) {
  */
 export function splitKPlan(
   device: GPUDevice,
-  args: { linear: PreparedLinear; m: number; splitK?: SplitKOptions },
+  args: { linear: PreparedLinear; m: number; splitK?: SplitKOptions; variant?: MatmulVariant },
 ): KSplit[] {
   const { linear, m } = args;
-  const { width, blockM, blockN } = blocking(linear.dtype);
+  const variant = args.variant ?? defaultMatmulVariant(device);
+  const { width, blockM, blockN } = blocking(linear.dtype, variant);
   const parallelism = args.splitK?.parallelism ?? defaultParallelism(device);
   return linear.chunks.map((chunk) => {
     // One slice of partial sums is `[m, n4]` f32 vec4s; all S slices share one binding.
@@ -281,11 +310,13 @@ export interface MatmulArgs {
   scratch?: ScratchPool;
   /** Split-K overrides: a forced S, or the parallelism target of the policy. */
   splitK?: SplitKOptions;
+  /** The kernel to run (default: `defaultMatmulVariant` of the device). */
+  variant?: MatmulVariant;
 }
 
 /**
- * Record `C = act(A·Wᵀ + b (+ R))`: per weight chunk one dispatch of the f32
- * or f16 kernel after the Linear's dtype (A, C and R are in that dtype), or,
+ * Record `C = act(A·Wᵀ + b (+ R))`: per weight chunk one dispatch of the
+ * variant's kernel for the Linear's dtype (A, C and R are in that dtype), or,
  * when the split-K policy picks S > 1 (`matmul_split_k.ts`), a partial-sum
  * dispatch over S K ranges and a reduce dispatch.
  */
@@ -297,20 +328,20 @@ export async function dispatchMatmul(
   const k = linear.inFeatures;
   const lda = args.lda ?? k;
   const ldc = args.ldc ?? linear.outFeatures;
-  const half = linear.dtype === "f16";
+  const variant = args.variant ?? defaultMatmulVariant(runtime.device);
   // K step (values per packed load of A and per column group of W) and the block.
-  const { width, blockM, blockN } = blocking(linear.dtype);
+  const { width, blockM, blockN } = blocking(linear.dtype, variant);
   const options = {
     activation: args.activation ?? "none",
     residual: args.residual !== undefined,
     vectorA: k % width === 0 && lda % width === 0,
   };
-  const spec = half ? matmulF16Kernel(options) : matmulKernel(options);
+  const spec = linearKernel(linear.dtype, variant, options);
   const forced = args.splitK?.splits;
   if (forced !== undefined && forced > 1 && !scratch) {
     throw new Error(`Split-K with ${forced} splits needs a scratch pool for its partial sums`);
   }
-  const plan = scratch ? splitKPlan(runtime.device, args) : undefined;
+  const plan = scratch ? splitKPlan(runtime.device, { ...args, variant }) : undefined;
   const dispatches: Dispatch[] = [];
   for (const [index, chunk] of linear.chunks.entries()) {
     const buffers = [args.a, chunk.buffer, linear.bias, args.c];
@@ -327,10 +358,9 @@ export async function dispatchMatmul(
     const n4 = groups * width / 4;
     const floats = splits * m * n4 * 4;
     const partial = scratch!.get(scratchRole(floats), floats, 4);
-    const partialOptions = { ...options, partial: true };
     dispatches.push(
       await runtime.dispatch(
-        half ? matmulF16Kernel(partialOptions) : matmulKernel(partialOptions),
+        linearKernel(linear.dtype, variant, { ...options, partial: true }),
         [args.a, chunk.buffer, partial],
         [m, k, lda, range, n4, groups],
         [grid[0], grid[1], splits],

@@ -27,6 +27,7 @@
 import { type Activation, ACTIVATION_WGSL } from "./activation.ts";
 import { epilogueWgsl } from "./_epilogue.ts";
 import type { Dtype, KernelSpec } from "../runtime/kernel.ts";
+import { isSoftwareAdapter } from "../runtime/device.ts";
 
 /** Fewest K values per range the policy makes: below this the reduce pass outweighs the gain. */
 export const MIN_SPLIT_RANGE = 128;
@@ -52,11 +53,9 @@ export interface SplitKOptions {
 
 /** Workgroups the device runs at once: CPU threads on llvmpipe/lavapipe, else `GPU_PARALLELISM`. */
 export function defaultParallelism(device: GPUDevice): number {
-  const info = (device as { adapterInfo?: { description?: string; isFallbackAdapter?: boolean } })
-    .adapterInfo;
-  const software = info?.isFallbackAdapter ||
-    /llvmpipe|lavapipe|swiftshader/i.test(info?.description ?? "");
-  return software ? Math.max(1, navigator.hardwareConcurrency ?? 1) : GPU_PARALLELISM;
+  return isSoftwareAdapter(device)
+    ? Math.max(1, navigator.hardwareConcurrency ?? 1)
+    : GPU_PARALLELISM;
 }
 
 /** A split of K: `splits` ranges of `range` values (the last one may be shorter). */

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { type Activation, activationReference } from "./activation.ts";
-import { dispatchMatmul, prepareLinear } from "./matmul.ts";
+import { dispatchMatmul, type MatmulVariant, prepareLinear } from "./matmul.ts";
 import { type Dtype, KernelRuntime, submitDispatches } from "../runtime/kernel.ts";
 import { readValues, roundTo, storageBuffer, uniformValues } from "../tests/_buffers.ts";
 import { gpuTest } from "../tests/_gpu.ts";
@@ -38,6 +38,8 @@ interface Case {
   dtype?: Dtype;
   /** Forced split-K S (partial sums in an `ActivationPool`); unset: no pool, no split. */
   splits?: number;
+  /** The kernel; both run on any adapter, whichever the device would pick. */
+  variant?: MatmulVariant;
 }
 
 /**
@@ -78,6 +80,7 @@ async function check(device: GPUDevice, runtime: KernelRuntime, c: Case) {
     residual: rBuf,
     scratch: pool,
     splitK: { splits: c.splits },
+    variant: c.variant,
   });
   submitDispatches(device, dispatches);
   const got = await readValues(device, cBuf, m * ldc, dtype);
@@ -114,9 +117,11 @@ async function check(device: GPUDevice, runtime: KernelRuntime, c: Case) {
 }
 
 function describe(c: Case): string {
-  return `${c.dtype ?? "f32"} M=${c.m} N=${c.n} K=${c.k} lda=${c.lda ?? c.k} ldc=${
-    c.ldc ?? c.n
-  } act=${c.activation ?? "none"} residual=${c.residual ?? false} splits=${c.splits ?? "-"}`;
+  return `${c.dtype ?? "f32"} ${c.variant ?? "default"} M=${c.m} N=${c.n} K=${c.k} lda=${
+    c.lda ?? c.k
+  } ldc=${c.ldc ?? c.n} act=${c.activation ?? "none"} residual=${c.residual ?? false} splits=${
+    c.splits ?? "-"
+  }`;
 }
 
 async function checkAll(device: GPUDevice, cases: Case[]): Promise<void> {
@@ -130,50 +135,62 @@ async function checkAll(device: GPUDevice, cases: Case[]): Promise<void> {
   }
 }
 
-/** Both kernels: f32, and f16 storage with f32 arithmetic (needs `shader-f16`, which lavapipe has). */
+/** Both dtypes: f32, and f16 storage with f32 arithmetic (needs `shader-f16`, which lavapipe has). */
 const DTYPES: Dtype[] = ["f32", "f16"];
+/** Each dtype with both kernels: register-blocked (CPU adapters) and workgroup-tiled (GPUs). */
+const KERNELS = DTYPES.flatMap((dtype) =>
+  (["simd", "tiled"] as const).map((variant) => ({ dtype, variant }))
+);
 
-for (const dtype of DTYPES) {
+for (const { dtype, variant } of KERNELS) {
   const ready = (gpu: Gpu) => {
     assertDtypeSupported(gpu, dtype);
     return gpu.device;
   };
 
-  gpuTest(`matmul (${dtype}) matches float64 reference on odd shapes`, async (gpu) => {
+  gpuTest(`matmul (${dtype}, ${variant}) matches float64 reference on odd shapes`, async (gpu) => {
     const cases: Case[] = [];
-    for (const m of [1, 3, 37, 130]) {
+    for (const m of [1, 3, 37, 130, 300]) {
       for (const [n, k] of [[1, 17], [2, 34], [3, 64], [65, 100], [200, 768], [65, 17]]) {
-        cases.push({ m, n, k, dtype });
+        cases.push({ m, n, k, dtype, variant });
       }
     }
     await checkAll(ready(gpu), cases);
   });
 
-  gpuTest(`matmul (${dtype}) reads a strided A and writes a strided C`, async (gpu) => {
+  gpuTest(`matmul (${dtype}, ${variant}) reads a strided A and writes a strided C`, async (gpu) => {
     await checkAll(ready(gpu), [
-      { m: 5, n: 65, k: 64, lda: 64 * 7, dtype }, // the pooler: row b at b·T·H
-      { m: 5, n: 65, k: 64, lda: 68, dtype }, // lda a multiple of 4, not of 8
-      { m: 3, n: 200, k: 34, lda: 37, dtype }, // lda not a multiple of 4: scalar reads of A
-      { m: 9, n: 3, k: 100, lda: 101, ldc: 5, dtype },
+      { m: 5, n: 65, k: 64, lda: 64 * 7, dtype, variant }, // the pooler: row b at b·T·H
+      { m: 5, n: 65, k: 64, lda: 68, dtype, variant }, // lda a multiple of 4, not of 8
+      { m: 3, n: 200, k: 34, lda: 37, dtype, variant }, // lda not a multiple of 4: scalar reads of A
+      { m: 9, n: 3, k: 100, lda: 101, ldc: 5, dtype, variant },
     ]);
   });
 
-  gpuTest(`matmul (${dtype}) applies each activation and the residual`, async (gpu) => {
+  gpuTest(`matmul (${dtype}, ${variant}) applies each activation and the residual`, async (gpu) => {
     const cases: Case[] = [];
     for (const activation of ["none", "gelu", "gelu_new", "tanh"] as const) {
-      cases.push({ m: 37, n: 65, k: 100, activation, dtype });
-      cases.push({ m: 3, n: 200, k: 17, activation, residual: true, dtype });
-      cases.push({ m: 19, n: 40, k: 96, activation, residual: true, dtype });
+      cases.push({ m: 37, n: 65, k: 100, activation, dtype, variant });
+      cases.push({ m: 3, n: 200, k: 17, activation, residual: true, dtype, variant });
+      cases.push({ m: 19, n: 40, k: 96, activation, residual: true, dtype, variant });
     }
     await checkAll(ready(gpu), cases);
   });
 
-  gpuTest(`matmul (${dtype}) splits large weights into column chunks`, async (gpu) => {
+  gpuTest(`matmul (${dtype}, ${variant}) splits large weights into column chunks`, async (gpu) => {
     const device = ready(gpu);
     const runtime = new KernelRuntime(device);
     // Chunks are whole workgroup blocks (768 columns f32, 256 f16): three chunks, the last partial.
     const [bytes, block, n] = dtype === "f16" ? [2, 256, 600] : [4, 768, 1800];
-    const c = { m: 37, n, k: 34, maxBindingBytes: 34 * bytes * block, residual: true, dtype };
+    const c = {
+      m: 37,
+      n,
+      k: 34,
+      maxBindingBytes: 34 * bytes * block,
+      residual: true,
+      dtype,
+      variant,
+    };
     const { worst, chunks } = await check(device, runtime, { ...c, activation: "gelu" });
     assert.equal(chunks, 3);
     assert.ok(worst.excess <= 0, `${describe(c)}: worst mismatch at ${worst.at}`);
@@ -193,7 +210,7 @@ for (const dtype of DTYPES) {
   });
 }
 
-for (const dtype of DTYPES) {
+for (const { dtype, variant } of KERNELS) {
   const ready = (gpu: Gpu) => {
     assertDtypeSupported(gpu, dtype);
     return gpu.device;
@@ -203,58 +220,84 @@ for (const dtype of DTYPES) {
   const effective = (k: number, splits: number) =>
     Math.ceil(k / (Math.ceil(k / splits / step) * step));
 
-  gpuTest(`matmul (${dtype}) split-K over a forced S matches float64 reference`, async (gpu) => {
-    const device = ready(gpu);
-    const runtime = new KernelRuntime(device);
-    const cases: Case[] = [];
-    // K not a multiple of the range (102 and 770 not of the step either), odd M and N,
-    // bias + GELU + residual; M = 130 spans several row blocks.
-    for (const splits of [2, 3]) {
-      for (const [m, n, k] of [[1, 65, 100], [37, 65, 102], [3, 201, 768], [130, 40, 770]]) {
-        cases.push({ m, n, k, splits, activation: "gelu", residual: true, dtype });
+  gpuTest(
+    `matmul (${dtype}, ${variant}) split-K over a forced S matches float64 reference`,
+    async (gpu) => {
+      const device = ready(gpu);
+      const runtime = new KernelRuntime(device);
+      const cases: Case[] = [];
+      // K not a multiple of the range (102 and 770 not of the step either), odd M and N,
+      // bias + GELU + residual; M = 130 spans several row blocks.
+      for (const splits of [2, 3]) {
+        for (const [m, n, k] of [[1, 65, 100], [37, 65, 102], [3, 201, 768], [130, 40, 770]]) {
+          cases.push({ m, n, k, splits, activation: "gelu", residual: true, dtype, variant });
+        }
       }
-    }
-    for (const activation of ["none", "gelu_new", "tanh"] as const) {
-      cases.push({ m: 19, n: 40, k: 96, splits: 2, activation, dtype });
-    }
-    // The pooler's strided A with a strided C; a scalar-read A (lda not a multiple of 4).
-    cases.push({ m: 5, n: 65, k: 64, lda: 64 * 7, ldc: 70, splits: 3, residual: true, dtype });
-    cases.push({ m: 3, n: 200, k: 34, lda: 37, splits: 2, activation: "tanh", dtype });
-    // S past what K allows: one K step per range.
-    cases.push({ m: 9, n: 33, k: 100, splits: 1000, residual: true, activation: "gelu", dtype });
-    for (const c of cases) {
-      const { worst, splits } = await check(device, runtime, c);
-      assert.deepEqual(splits, [effective(c.k, c.splits!)], describe(c));
-      assert.ok(
-        worst.excess <= 0,
-        `${describe(c)}: worst mismatch at ${worst.at}: got ${worst.got}, expected ${worst.ref}`,
-      );
-    }
-    assert.equal(effective(100, 1000), Math.ceil(100 / step));
-    // Partials are summed in a fixed order: a second run gives the same bits.
-    const c = cases[3];
-    const [first, second] = [await check(device, runtime, c), await check(device, runtime, c)];
-    assert.deepEqual(second.got, first.got);
-  });
+      for (const activation of ["none", "gelu_new", "tanh"] as const) {
+        cases.push({ m: 19, n: 40, k: 96, splits: 2, activation, dtype, variant });
+      }
+      // The pooler's strided A with a strided C; a scalar-read A (lda not a multiple of 4).
+      cases.push({
+        m: 5,
+        n: 65,
+        k: 64,
+        lda: 64 * 7,
+        ldc: 70,
+        splits: 3,
+        residual: true,
+        dtype,
+        variant,
+      });
+      cases.push({ m: 3, n: 200, k: 34, lda: 37, splits: 2, activation: "tanh", dtype, variant });
+      // S past what K allows: one K step per range.
+      cases.push({
+        m: 9,
+        n: 33,
+        k: 100,
+        splits: 1000,
+        residual: true,
+        activation: "gelu",
+        dtype,
+        variant,
+      });
+      for (const c of cases) {
+        const { worst, splits } = await check(device, runtime, c);
+        assert.deepEqual(splits, [effective(c.k, c.splits!)], describe(c));
+        assert.ok(
+          worst.excess <= 0,
+          `${describe(c)}: worst mismatch at ${worst.at}: got ${worst.got}, expected ${worst.ref}`,
+        );
+      }
+      assert.equal(effective(100, 1000), Math.ceil(100 / step));
+      // Partials are summed in a fixed order: a second run gives the same bits.
+      const c = cases[3];
+      const [first, second] = [await check(device, runtime, c), await check(device, runtime, c)];
+      assert.deepEqual(second.got, first.got);
+    },
+  );
 
-  gpuTest(`matmul (${dtype}) split-K covers every weight chunk at its n0`, async (gpu) => {
-    const device = ready(gpu);
-    const runtime = new KernelRuntime(device);
-    const [bytes, block, n] = dtype === "f16" ? [2, 256, 600] : [4, 768, 1800];
-    const c: Case = {
-      m: 7,
-      n,
-      k: 300,
-      ldc: n + 3,
-      maxBindingBytes: 300 * bytes * block,
-      activation: "gelu",
-      residual: true,
-      splits: 2,
-      dtype,
-    };
-    const { worst, chunks, splits } = await check(device, runtime, c);
-    assert.equal(chunks, 3);
-    assert.deepEqual(splits, [2, 2, 2]);
-    assert.ok(worst.excess <= 0, `${describe(c)}: worst mismatch at ${worst.at}`);
-  });
+  gpuTest(
+    `matmul (${dtype}, ${variant}) split-K covers every weight chunk at its n0`,
+    async (gpu) => {
+      const device = ready(gpu);
+      const runtime = new KernelRuntime(device);
+      const [bytes, block, n] = dtype === "f16" ? [2, 256, 600] : [4, 768, 1800];
+      const c: Case = {
+        m: 7,
+        n,
+        k: 300,
+        ldc: n + 3,
+        maxBindingBytes: 300 * bytes * block,
+        activation: "gelu",
+        residual: true,
+        splits: 2,
+        dtype,
+        variant,
+      };
+      const { worst, chunks, splits } = await check(device, runtime, c);
+      assert.equal(chunks, 3);
+      assert.deepEqual(splits, [2, 2, 2]);
+      assert.ok(worst.excess <= 0, `${describe(c)}: worst mismatch at ${worst.at}`);
+    },
+  );
 }

@@ -39,6 +39,18 @@ export function assertDtypeSupported(gpu: Gpu, dtype: Dtype): void {
   }
 }
 
+/**
+ * Whether `device` runs on a software adapter (llvmpipe, lavapipe,
+ * SwiftShader): a CPU, where kernels are shaped for wide SIMD lanes rather
+ * than for a GPU's workgroup memory.
+ */
+export function isSoftwareAdapter(device: GPUDevice): boolean {
+  const info = (device as { adapterInfo?: { description?: string; isFallbackAdapter?: boolean } })
+    .adapterInfo;
+  return Boolean(info?.isFallbackAdapter) ||
+    /llvmpipe|lavapipe|swiftshader/i.test(info?.description ?? "");
+}
+
 /** Raised when no WebGPU adapter can be found or a device cannot be created. */
 export class GpuUnavailableError extends Error {
   override name = "GpuUnavailableError";

@@ -3,6 +3,8 @@
  * mode and grouping, BERT, the three multi-task adapters and none) with the heads,
  * shared by the parity and gradient tests: [label, zoo entry, config keys].
  */
+import type { MatmulVariant } from "../kernels/matmul.ts";
+
 export const VARIANTS: [string, string, Record<string, unknown>][] = [
   ["ALBERT all-shared, E≠H, classification", "tiny-albert", {
     architectures: ["AlbertForSequenceClassification"],
@@ -49,3 +51,6 @@ export const VARIANTS: [string, string, Record<string, unknown>][] = [
     architectures: ["BertForMultiTask"],
   }],
 ];
+
+/** Both Linear kernels: each runs on any adapter, so parity tests check both, not only the default. */
+export const MATMUL_VARIANTS: MatmulVariant[] = ["simd", "tiled"];

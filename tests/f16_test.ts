@@ -1,8 +1,9 @@
 /**
  * The f16 storage path (`--dtype f16`) against the f32 ONNX Runtime reference:
- * for tiny configs of every architecture, each output within 1e-2 max abs
- * and the same argmax in every row; and on the task fixtures, `eval` with
- * WebGPU f16 writes the same predictions as ONNX Runtime f32.
+ * for tiny configs of every architecture and both Linear kernels, each output
+ * within 1e-2 max abs and the same argmax in every row; and on the task
+ * fixtures, `eval` with WebGPU f16 writes the same predictions as ONNX
+ * Runtime f32.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -15,7 +16,7 @@ import { zooEntry } from "../models/zoo.ts";
 import { assertDtypeSupported, DtypeUnsupportedError } from "../runtime/device.ts";
 import { gpuTest } from "./_gpu.ts";
 import { randomBatch, unitScaleModel } from "./_reference_forward.ts";
-import { VARIANTS } from "./_variants.ts";
+import { MATMUL_VARIANTS, VARIANTS } from "./_variants.ts";
 import { assertParity } from "./_parity.ts";
 
 /** Issue 6's f16 tolerance: max abs difference from fp32. */
@@ -31,48 +32,55 @@ function argmax(values: Float32Array, offset: number, count: number, stride = 1)
   return best;
 }
 
-for (const [label, base, overrides] of VARIANTS) {
-  gpuTest(`WebGPU f16 matches ONNX Runtime f32 within 1e-2: ${label}`, async (gpu) => {
-    assertDtypeSupported(gpu, "f16");
-    const config = parseConfig({ ...configToJson(zooEntry(base).config), ...overrides }, label);
-    const model = unitScaleModel(config, 1234);
-    const webgpu = await createWebGpuBackend(model, { gpu, dtype: "f16" });
-    const ort = createOnnxBackend(model);
-    try {
-      const input = randomBatch(model, { lengths: [7, 4, 2], seqLen: 7 });
-      const hasHead = config.head.kind !== "none";
-      for (let task = 0; task < taskCount(config); task++) {
-        const batch = { ...input, task };
-        const f16 = await webgpu.run(batch), f32 = await ort.run(batch);
-        assertParity(`${label} (task ${task}), f16`, f16, f32, {
-          hasHead,
-          referenceName: "ONNX Runtime f32",
-          tolerance: F16_TOLERANCE,
-        });
-        if (!hasHead || !f32.logits || f32.logits.length === batch.batchSize) continue;
-        // The predicted label of each row; for QA, the start and the end token among the row's
-        // real tokens (logits interleaved per position; a span never starts in the padding).
-        const qa = config.head.kind === "question-answering";
-        const width = f32.logits.length / batch.batchSize;
-        for (let row = 0; row < batch.batchSize; row++) {
-          const real = batch.attentionMask.slice(row * batch.seqLen, (row + 1) * batch.seqLen)
-            .reduce((sum, m) => sum + m, 0);
-          const picks = qa ? [[0, real, 2], [1, real, 2]] : [[0, width, 1]]; // [first, count, stride]
-          for (const [first, count, stride] of picks) {
-            const offset = row * width + first;
-            assert.equal(
-              argmax(f16.logits!, offset, count, stride),
-              argmax(f32.logits, offset, count, stride),
-              `${label} (task ${task}): row ${row} predicts differently in f16`,
-            );
+for (
+  const [[label, base, overrides], matmulVariant] of VARIANTS.flatMap((v) =>
+    MATMUL_VARIANTS.map((m) => [v, m] as const)
+  )
+) {
+  gpuTest(
+    `WebGPU f16 (${matmulVariant} Linears) matches ONNX Runtime f32 within 1e-2: ${label}`,
+    async (gpu) => {
+      assertDtypeSupported(gpu, "f16");
+      const config = parseConfig({ ...configToJson(zooEntry(base).config), ...overrides }, label);
+      const model = unitScaleModel(config, 1234);
+      const webgpu = await createWebGpuBackend(model, { gpu, dtype: "f16", matmulVariant });
+      const ort = createOnnxBackend(model);
+      try {
+        const input = randomBatch(model, { lengths: [7, 4, 2], seqLen: 7 });
+        const hasHead = config.head.kind !== "none";
+        for (let task = 0; task < taskCount(config); task++) {
+          const batch = { ...input, task };
+          const f16 = await webgpu.run(batch), f32 = await ort.run(batch);
+          assertParity(`${label} (task ${task}), f16`, f16, f32, {
+            hasHead,
+            referenceName: "ONNX Runtime f32",
+            tolerance: F16_TOLERANCE,
+          });
+          if (!hasHead || !f32.logits || f32.logits.length === batch.batchSize) continue;
+          // The predicted label of each row; for QA, the start and the end token among the row's
+          // real tokens (logits interleaved per position; a span never starts in the padding).
+          const qa = config.head.kind === "question-answering";
+          const width = f32.logits.length / batch.batchSize;
+          for (let row = 0; row < batch.batchSize; row++) {
+            const real = batch.attentionMask.slice(row * batch.seqLen, (row + 1) * batch.seqLen)
+              .reduce((sum, m) => sum + m, 0);
+            const picks = qa ? [[0, real, 2], [1, real, 2]] : [[0, width, 1]]; // [first, count, stride]
+            for (const [first, count, stride] of picks) {
+              const offset = row * width + first;
+              assert.equal(
+                argmax(f16.logits!, offset, count, stride),
+                argmax(f32.logits, offset, count, stride),
+                `${label} (task ${task}): row ${row} predicts differently in f16`,
+              );
+            }
           }
         }
+      } finally {
+        webgpu.dispose();
+        ort.dispose();
       }
-    } finally {
-      webgpu.dispose();
-      ort.dispose();
-    }
-  });
+    },
+  );
 }
 
 /**

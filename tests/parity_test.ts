@@ -2,7 +2,8 @@
  * The WebGPU engine against the ONNX Runtime reference: last hidden state,
  * pooled output and head logits within 1e-4 max abs (fp32) for tiny configs
  * of every architecture the engine runs, on a batch of three sequences of
- * different lengths padded to one length.
+ * different lengths padded to one length, with each Linear kernel (the
+ * register-blocked one for CPU adapters, the workgroup-tiled one for GPUs).
  */
 import { createOnnxBackend } from "../backends/onnx/engine.ts";
 import { createWebGpuBackend } from "../backends/webgpu/engine.ts";
@@ -11,14 +12,18 @@ import { zooEntry } from "../models/zoo.ts";
 import { gpuTest } from "./_gpu.ts";
 import { randomBatch, unitScaleModel } from "./_reference_forward.ts";
 import { assertParity } from "./_parity.ts";
-import { VARIANTS } from "./_variants.ts";
+import { MATMUL_VARIANTS, VARIANTS } from "./_variants.ts";
 
-for (const [label, base, overrides] of VARIANTS) {
-  gpuTest(`WebGPU matches ONNX Runtime: ${label}`, async (gpu) => {
+for (
+  const [[label, base, overrides], matmulVariant] of VARIANTS.flatMap((v) =>
+    MATMUL_VARIANTS.map((m) => [v, m] as const)
+  )
+) {
+  gpuTest(`WebGPU (${matmulVariant} Linears) matches ONNX Runtime: ${label}`, async (gpu) => {
     const config = parseConfig({ ...configToJson(zooEntry(base).config), ...overrides }, label);
     // Unit-scale weights: 0.02-scale ones make every layer nearly the identity and hide bugs.
     const model = unitScaleModel(config, 1234);
-    const webgpu = await createWebGpuBackend(model, { gpu });
+    const webgpu = await createWebGpuBackend(model, { gpu, matmulVariant });
     const ort = createOnnxBackend(model);
     try {
       const input = randomBatch(model, { lengths: [7, 4, 2], seqLen: 7 });

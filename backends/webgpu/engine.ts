@@ -14,6 +14,7 @@ import { taskCount } from "../../models/config.ts";
 import { validateInput } from "../validate.ts";
 import { GpuWeights } from "./weights.ts";
 import type { ForwardProfiler } from "./profiler.ts";
+import type { MatmulVariant } from "../../kernels/matmul.ts";
 
 /** Plans kept per engine; evaluation pads per batch, so a few shapes recur. */
 const MAX_PLANS = 16;
@@ -31,6 +32,11 @@ export interface WebGpuOptions {
    * adapter's `shader-f16` feature; arithmetic stays f32 either way.
    */
   dtype?: Dtype;
+  /**
+   * The Linear kernel (default: the adapter's, `defaultMatmulVariant`);
+   * tests and benchmarks force one to compare both on one adapter.
+   */
+  matmulVariant?: MatmulVariant;
 }
 
 /** Upload a model and return a WebGPU backend for it. */
@@ -46,14 +52,7 @@ export async function createWebGpuBackend(
     if (options.gpu === undefined) gpu.device.destroy();
     throw error;
   }
-  const backend = new WebGpuBackend(
-    gpu,
-    model,
-    options.gpu === undefined,
-    options.timestamps,
-    options.profiler,
-    dtype,
-  );
+  const backend = new WebGpuBackend(gpu, model, options.gpu === undefined, { ...options, dtype });
   await backend.warmUp();
   return backend;
 }
@@ -70,15 +69,18 @@ export class WebGpuBackend implements Backend {
   #querySet?: GPUQuerySet;
   #queryBuffer?: GPUBuffer;
   #profiler?: ForwardProfiler;
+  #matmulVariant?: MatmulVariant;
+  readonly dtype: Dtype;
 
   constructor(
     readonly gpu: Gpu,
     readonly model: Model,
     readonly ownsDevice: boolean,
-    timestamps = false,
-    profiler?: ForwardProfiler,
-    readonly dtype: Dtype = "f32",
+    options: Omit<WebGpuOptions, "gpu"> = {},
   ) {
+    const { timestamps = false, profiler, dtype = "f32" } = options;
+    this.dtype = dtype;
+    this.#matmulVariant = options.matmulVariant;
     this.info = { name: "webgpu", device: gpu.description, features: gpu.features, dtype };
     this.#runtime = new KernelRuntime(gpu.device);
     this.#weights = new GpuWeights(gpu.device, model, dtype);
@@ -193,7 +195,9 @@ export class WebGpuBackend implements Backend {
       plan = undefined;
     }
     if (!plan) {
-      plan = await buildPlan(this.#runtime, this.#weights, this.#pool, { batch, seqLen, task });
+      plan = await buildPlan(this.#runtime, this.#weights, this.#pool, { batch, seqLen, task }, {
+        matmulVariant: this.#matmulVariant,
+      });
       if (this.#plans.size >= MAX_PLANS) {
         const [oldestKey, oldest] = this.#plans.entries().next().value!;
         destroyPlan(oldest);

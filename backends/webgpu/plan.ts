@@ -14,7 +14,7 @@
 import { dispatchAttention } from "../../kernels/attention.ts";
 import { dispatchEmbeddings } from "../../kernels/embeddings.ts";
 import { dispatchLayerNorm } from "../../kernels/layernorm.ts";
-import { dispatchMatmul, type MatmulArgs } from "../../kernels/matmul.ts";
+import { dispatchMatmul, type MatmulArgs, type MatmulVariant } from "../../kernels/matmul.ts";
 import type { LayerNames, LinearNames, NormNames, TopLayerNames } from "../../models/layout.ts";
 import { type Dispatch, dtypeBytes, type KernelRuntime } from "../../runtime/kernel.ts";
 import type { GpuWeights } from "./weights.ts";
@@ -80,6 +80,7 @@ export async function buildPlan(
   weights: GpuWeights,
   pool: ActivationPool,
   shape: { batch: number; seqLen: number; task: number },
+  options: { matmulVariant?: MatmulVariant } = {},
 ): Promise<ForwardPlan> {
   const { config, layout } = weights.model;
   const { batch, seqLen, task } = shape;
@@ -98,7 +99,8 @@ export async function buildPlan(
   const act = (role: string, width: number) => stored(role, rows * width);
   const linear = (names: LinearNames) => weights.linear(names);
   // Skinny Linears may split K; their partial sums live in the pool, like activations.
-  const matmul = (args: MatmulArgs) => dispatchMatmul(runtime, { ...args, scratch: pool });
+  const matmul = (args: MatmulArgs) =>
+    dispatchMatmul(runtime, { ...args, scratch: pool, variant: options.matmulVariant });
   const norm = (names: NormNames) => ({
     gamma: weights.tensor(names.weight),
     beta: weights.tensor(names.bias),
