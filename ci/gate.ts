@@ -66,7 +66,10 @@ export function checksOfRecord(record: RunRecord, run: string): GateSnapshot {
   const snapshot = emptySnapshot();
   const addScores = (id: string, metrics: Metrics | undefined) => {
     for (const [metric, value] of Object.entries(metrics ?? {})) {
-      if (typeof value === "number") snapshot.scores.push({ id, metric, value, run });
+      // Records are JSON, which writes NaN (a metric that became undefined) as null.
+      if (typeof value === "number" || value === null) {
+        snapshot.scores.push({ id, metric, value: value ?? NaN, run });
+      }
     }
   };
   if (record.kind === "gate-baseline") return parseSnapshot(record, run);

@@ -68,6 +68,16 @@ Deno.test("a 2-point score drop fails; a 0.4-point drop passes", () => {
   ]);
 });
 
+Deno.test("a metric that became undefined (NaN, stored as null) is a regression", () => {
+  // As written and read back: JSON.stringify turns NaN into null.
+  const stored = JSON.parse(JSON.stringify(evalRecord(NaN)));
+  strictEqual(stored.metrics.accuracy, null);
+  assert.deepEqual(status(snapshot(stored, benchRecord(10, 0.02))), [
+    "score regression",
+    "speed pass",
+  ]);
+});
+
 Deno.test("a 30% slowdown fails only when the ranges do not overlap", () => {
   assert.deepEqual(status(snapshot(evalRecord(82), benchRecord(7, 0.02))), [
     "score pass",
@@ -133,6 +143,17 @@ Deno.test({
       const file = join(dir, "baseline.json");
       const update = await cli("gate", "--update", "--baseline", file, "--current", base.join(","));
       assert.equal(update.code, 0, update.stderr);
+      // An undefined metric is left out of a baseline (--update), not written as null.
+      const nan = await write("nan.json", {
+        ...evalRecord(NaN),
+        task: "glue/stsb",
+        metrics: { pearson: NaN, spearman: 0.5 },
+      });
+      const nanBaseline = join(dir, "nan-baseline.json");
+      const nanUpdate = await cli("gate", "--update", "--baseline", nanBaseline, "--current", nan);
+      assert.equal(nanUpdate.code, 0, nanUpdate.stderr);
+      const nanScores = JSON.parse(await Deno.readTextFile(nanBaseline)).scores;
+      assert.deepEqual(nanScores.map((c: { metric: string }) => c.metric), ["spearman"]);
       const same = await cli("gate", "--baseline", file, "--current", base.join(","));
       assert.equal(same.code, 0, same.stderr);
       assert.match(same.stdout, /✅ Regression gate: 2 checks pass/);

@@ -66,9 +66,14 @@ export async function gateCommand(args: string[]): Promise<number> {
   try {
     const current = await loadCurrent(flags.current);
     if (flags.update) {
-      await writeAtomic(baselinePath, JSON.stringify(current, null, 2) + "\n");
+      // An undefined (NaN) metric is no baseline: a later finite value would always "regress".
+      const baseline = {
+        ...current,
+        scores: current.scores.filter((c) => Number.isFinite(c.value)),
+      };
+      await writeAtomic(baselinePath, JSON.stringify(baseline, null, 2) + "\n");
       console.log(
-        `Baseline ${baselinePath}: ${current.scores.length} score and ${current.speed.length} speed checks`,
+        `Baseline ${baselinePath}: ${baseline.scores.length} score and ${baseline.speed.length} speed checks`,
       );
       return 0;
     }
