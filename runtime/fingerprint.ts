@@ -9,6 +9,7 @@
  * tensor's name and float32 bytes in layout order.
  */
 import { createHash } from "node:crypto";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { configToJson, type ModelConfig } from "../models/config.ts";
 import { modelLayout } from "../models/layout.ts";
@@ -120,24 +121,65 @@ async function git(args: string[], cwd: string): Promise<string | undefined> {
   }
 }
 
-/** The checkout's commit (`"unknown"` outside a git checkout) and whether it has changes. */
+/** Pathspec of what is not code: the tool's own outputs (records, leaderboard, baseline). */
+const CODE_PATHS = ["--", ".", ":(exclude)results"];
+
+/**
+ * The checkout's commit (`"unknown"` outside a git checkout) and whether its
+ * code has changes: edits to tracked files or new files git does not ignore,
+ * outside `results/`.
+ */
 export async function gitState(cwd: string): Promise<{ commit: string; dirty: boolean }> {
   const commit = await git(["rev-parse", "HEAD"], cwd);
   if (commit === undefined) return { commit: "unknown", dirty: false };
-  const status = await git(["status", "--porcelain", "--untracked-files=no"], cwd);
+  const status = await git(["status", "--porcelain", "--untracked-files=all", ...CODE_PATHS], cwd);
   return { commit, dirty: status !== undefined && status.length > 0 };
 }
 
 /**
- * The code a run executes: the commit, plus a hash of the uncommitted changes
- * when the checkout is dirty, so reused results never outlive an edit.
+ * The code a run executes, so reused results never outlive an edit: the
+ * commit, plus a hash of the uncommitted changes (the diff and the new files)
+ * when there are any. Outside a git checkout (an unpacked archive) the
+ * commit is unknown and the hash covers every TypeScript file and deno.json.
  */
 export async function codeState(
   gitDir: string = fileURLToPath(PROJECT_ROOT),
 ): Promise<{ commit: string; changes?: string }> {
   const { commit, dirty } = await gitState(gitDir);
+  if (commit === "unknown") {
+    return { commit, changes: await sourceHash(gitDir, await sources(gitDir)) };
+  }
   if (!dirty) return { commit };
-  return { commit, changes: sha256(await git(["diff", "HEAD"], gitDir) ?? "") };
+  const diff = await git(["diff", "HEAD", ...CODE_PATHS], gitDir) ?? "";
+  const added = (await git(["ls-files", "--others", "--exclude-standard", ...CODE_PATHS], gitDir))
+    ?.split("\n").filter((line) => line.length > 0) ?? [];
+  return { commit, changes: sha256(diff + "\u0000" + await sourceHash(gitDir, added)) };
+}
+
+/** Hash of the named files under `root` (names and contents, in sorted order). */
+async function sourceHash(root: string, files: string[]): Promise<string> {
+  const hash = createHash("sha256");
+  for (const file of [...files].sort()) {
+    hash.update(`${file}\u0000`);
+    hash.update(await Deno.readFile(join(root, file)).catch(() => new Uint8Array()));
+  }
+  return hash.digest("hex");
+}
+
+/** The project's TypeScript files and deno.json, outside node_modules and results. */
+async function sources(root: string, dir = ""): Promise<string[]> {
+  const found: string[] = [];
+  for await (const entry of Deno.readDir(join(root, dir))) {
+    const path = dir ? `${dir}/${entry.name}` : entry.name;
+    if (entry.isDirectory) {
+      if (!entry.name.startsWith(".") && !["node_modules", "results"].includes(entry.name)) {
+        found.push(...await sources(root, path));
+      }
+    } else if (entry.isFile && (entry.name.endsWith(".ts") || path === "deno.json")) {
+      found.push(path);
+    }
+  }
+  return found;
 }
 
 /** Build the fingerprint of a run. */

@@ -1,5 +1,6 @@
 import { deepStrictEqual, match, notStrictEqual, strictEqual, throws } from "node:assert/strict";
-import { configHash, fingerprint, packageVersions, weightsHash } from "./fingerprint.ts";
+import { join } from "node:path";
+import { codeState, configHash, fingerprint, packageVersions, weightsHash } from "./fingerprint.ts";
 import { zooEntry } from "../models/zoo.ts";
 import { modelLayout, shapeSize } from "../models/layout.ts";
 import type { ModelConfig } from "../models/config.ts";
@@ -96,6 +97,44 @@ Deno.test("package versions read npm imports, including scoped names", async () 
       JSON.stringify({ imports: { "a": "npm:a@1.2.3", "@s/b": "npm:@s/b@^4.0.0", "c": "./c.ts" } }),
     );
     deepStrictEqual(await packageVersions(path), { "a": "1.2.3", "@s/b": "^4.0.0" });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("code state follows edits to tracked and new files, not the tool's results/", async () => {
+  const dir = await Deno.makeTempDir();
+  const run = (...args: string[]) =>
+    new Deno.Command("git", { args, cwd: dir, stdout: "null", stderr: "null" }).output();
+  try {
+    // Outside a checkout the hash covers the source files themselves.
+    await Deno.writeTextFile(join(dir, "a.ts"), "export const a = 1;\n");
+    const archive = await codeState(dir);
+    strictEqual(archive.commit, "unknown");
+    await Deno.writeTextFile(join(dir, "a.ts"), "export const a = 2;\n");
+    notStrictEqual((await codeState(dir)).changes, archive.changes);
+
+    await run("init", "-q");
+    await Deno.mkdir(join(dir, "results"));
+    await Deno.writeTextFile(join(dir, "results", "LEADERBOARD.md"), "old\n");
+    await run("add", ".");
+    await run("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init");
+    const clean = await codeState(dir);
+    match(clean.commit, /^[0-9a-f]{40}$/);
+    strictEqual(clean.changes, undefined);
+    // Regenerating the leaderboard (a tracked output) is not a code change.
+    await Deno.writeTextFile(join(dir, "results", "LEADERBOARD.md"), "new\n");
+    deepStrictEqual(await codeState(dir), clean);
+    // A new file, then an edit of it, each change the state.
+    await Deno.writeTextFile(join(dir, "b.ts"), "export const b = 1;\n");
+    const added = await codeState(dir);
+    notStrictEqual(added.changes, undefined);
+    await Deno.writeTextFile(join(dir, "b.ts"), "export const b = 2;\n");
+    notStrictEqual((await codeState(dir)).changes, added.changes);
+    await Deno.remove(join(dir, "b.ts"));
+    // An edit of a tracked file.
+    await Deno.writeTextFile(join(dir, "a.ts"), "export const a = 3;\n");
+    notStrictEqual((await codeState(dir)).changes, undefined);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
