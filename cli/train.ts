@@ -245,13 +245,17 @@ export interface TaskSummary {
 
 /** Per-task spread over seeds, plus the average of the tasks' scores (per seed, then spread). */
 export function summarise(outcomes: readonly TrainOutcome[]): TaskSummary[] {
-  const spread = (task: string, metric: string, scores: number[]) => ({
-    task,
-    metric,
-    median: median(scores),
-    min: min(scores),
-    max: max(scores),
-  });
+  // An undefined score (NaN, or null once read back from a record) leaves the spread undefined.
+  const spread = (task: string, metric: string, scores: (number | null)[]) => {
+    const defined = scores.every((x): x is number => Number.isFinite(x));
+    return {
+      task,
+      metric,
+      median: defined ? median(scores) : NaN,
+      min: defined ? min(scores) : NaN,
+      max: defined ? max(scores) : NaN,
+    };
+  };
   const first = outcomes[0].tasks;
   const rows = first.map((t, i) =>
     spread(t.task, t.metric, outcomes.map((o) => o.tasks[i].best?.score ?? NaN))
@@ -276,7 +280,7 @@ function runsTable(outcomes: readonly TrainOutcome[]): string {
       table.push([
         o.seed,
         t.task,
-        t.best ? `${t.metric} ${t.best.score.toFixed(2)}` : "n/a",
+        t.best ? `${t.metric} ${scoreText(t.best.score)}` : "n/a",
         t.best?.epoch ?? "n/a",
         o.steps,
         o.tokensPerSecond.toFixed(0),
@@ -294,9 +298,14 @@ function summaryTable(summary: readonly TaskSummary[], seeds: number): string {
     : ["task", "metric", "best dev"];
   const table = new Table({ head, style: { compact: true } });
   for (const s of summary) {
-    const cells = [s.task, s.metric, s.median.toFixed(2)];
-    if (seeds > 1) cells.push(s.min.toFixed(2), s.max.toFixed(2));
+    const cells = [s.task, s.metric, scoreText(s.median)];
+    if (seeds > 1) cells.push(scoreText(s.min), scoreText(s.max));
     table.push(cells);
   }
   return table.toString();
+}
+
+/** A score to two decimals, or "n/a" when it is undefined (NaN, or null from a record). */
+function scoreText(score: number | null): string {
+  return typeof score === "number" && Number.isFinite(score) ? score.toFixed(2) : "n/a";
 }
