@@ -214,6 +214,36 @@ Deno.test({
 });
 
 Deno.test({
+  name: "train --task-index picks a head of a multi-task checkpoint: another head is another run",
+  sanitizeResources: false,
+  async fn() {
+    const out = await Deno.makeTempDir();
+    try {
+      const short = flags("--limit 16 --eval-limit 8 --epochs 1 --batch-size 8 --lr 1e-3");
+      const pals = await train(
+        join(out, "pals"),
+        ...flags("--model tiny-bert-wordpiece --tasks glue/rte,glue/wnli --adapter pals"),
+        ...flags("--steps-per-epoch 1"),
+        ...short,
+      );
+      const checkpoint = pals.runs[0].tasks[0].checkpoint;
+      // Same task, data, seed and out directory; only the head differs. The third run is the
+      // first's work, but the second replaced its checkpoint; the fourth reuses the third.
+      const runs = [];
+      for (const index of ["0", "1", "0", "0"]) {
+        const single = join(out, "single");
+        const flagsOfRun = ["--model", checkpoint, "--task", "glue/rte", "--task-index", index];
+        runs.push((await train(single, ...flagsOfRun, ...short)).runs[0]);
+      }
+      deepStrictEqual(runs.map((r) => r.reused), [false, false, false, true]);
+      deepStrictEqual(runs.map((r) => r.tasks[0].index), [0, 1, 0, 0]);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
   name:
     "train --tasks trains PALs on several tasks; each task's kept checkpoint evals to its dev score",
   sanitizeResources: false,

@@ -20,7 +20,13 @@ import { statOrUndefined } from "../models/checkpoint.ts";
 import { resolveModel } from "../models/resolve.ts";
 import type { Gpu } from "../runtime/device.ts";
 import { bootstrapInterval, type Interval } from "../runtime/bootstrap.ts";
-import { canonicalJson, codeState, fingerprint, sha256 } from "../runtime/fingerprint.ts";
+import {
+  canonicalJson,
+  codeState,
+  filesSha256,
+  fingerprint,
+  sha256,
+} from "../runtime/fingerprint.ts";
 import { removeIfPresent, writeAtomic } from "../runtime/files.ts";
 import {
   DEFAULT_RECORDS_DIR,
@@ -231,7 +237,8 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     code: await codeState(),
   }));
   const recordsDir = options.recordsDir ?? DEFAULT_RECORDS_DIR;
-  if (!options.force && !options.merged) {
+  // A per-example log is written only by a run that scores; a reused one would leave none.
+  if (!options.force && !options.merged && !options.logSamples) {
     const found = await findRecord(recordsDir, "eval", key, { shard: options.shard });
     const outcome = found && await reusedOutcome(found, outDir);
     if (outcome) {
@@ -332,6 +339,8 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     await removeIfPresent(metricsPath); // an unlabelled split: no stale metrics beside it
   }
   const seconds = (performance.now() - started) / 1000;
+  const predictionsPath = join(outDir, result.predictionsFile);
+  const naProbsPath = result.naProbsFile ? join(outDir, result.naProbsFile) : undefined;
   const recordPath = await writeRecord({
     ...identity,
     backend: options.backend,
@@ -341,8 +350,9 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     metrics: result.metrics ?? null,
     metricsCi: metricsCi ?? null,
     outDir,
-    predictions: join(outDir, result.predictionsFile),
-    naProbs: result.naProbsFile ? join(outDir, result.naProbsFile) : null,
+    predictions: predictionsPath,
+    naProbs: naProbsPath ?? null,
+    filesSha256: await filesSha256([predictionsPath, ...(naProbsPath ? [naProbsPath] : [])]),
     seconds,
     mergedFrom: options.merged?.from,
   }, { dir: recordsDir });
@@ -354,8 +364,8 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     metrics: result.metrics,
     metricsCi,
     outDir,
-    predictionsPath: join(outDir, result.predictionsFile),
-    naProbsPath: result.naProbsFile ? join(outDir, result.naProbsFile) : undefined,
+    predictionsPath,
+    naProbsPath,
     recordPath,
     seconds,
     reused: false,
@@ -385,6 +395,9 @@ async function reusedOutcome(
   }
   if (r.outDir !== outDir || !(await exists(r.predictions))) return undefined;
   if (r.naProbs && !(await exists(r.naProbs))) return undefined;
+  // Another run with the same output directory (say, without --limit) may have replaced them.
+  const files = [r.predictions as string, ...(r.naProbs ? [r.naProbs as string] : [])];
+  if (!r.filesSha256 || (await filesSha256(files)) !== r.filesSha256) return undefined;
   return {
     ...base,
     metrics: (r.metrics ?? undefined) as Metrics | undefined,

@@ -68,7 +68,7 @@ for (const [task, limit] of [["glue/mrpc", 30], ["squad/v1.1", 12]] as const) {
   });
 }
 
-Deno.test("eval reuses a finished run's record unless --force", async () => {
+Deno.test("eval reuses a finished run's record unless --force or its files changed", async () => {
   const dir = await Deno.makeTempDir({ prefix: "reuse-" });
   try {
     const flags = ["--out", join(dir, "out"), "--records", join(dir, "records")];
@@ -82,6 +82,16 @@ Deno.test("eval reuses a finished run's record unless --force", async () => {
     strictEqual(forced.reused, false);
     notStrictEqual(forced.recordPath, first.recordPath);
     deepStrictEqual(forced.metrics, first.metrics);
+    // Another run over the same output directory replaces the predictions: no longer reusable.
+    strictEqual((await evalJson("glue/rte", 16, flags)).reused, false);
+    const redone = await evalJson("glue/rte", 8, flags);
+    strictEqual(redone.reused, false);
+    deepStrictEqual(redone.metrics, first.metrics);
+    // --log-samples needs a run that scores, so it never reuses one.
+    const samples = join(dir, "samples.jsonl");
+    const logged = await evalJson("glue/rte", 8, [...flags, "--log-samples", samples]);
+    strictEqual(logged.reused, false);
+    strictEqual(Deno.readTextFileSync(samples).trim().split("\n").length, 8);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -96,6 +96,24 @@ export async function fileHash(path: string): Promise<DataFileHash> {
   return { path, sha256: sha256(bytes), bytes: bytes.byteLength };
 }
 
+/**
+ * One hash over the contents of `paths` (in order), or undefined when one is
+ * missing: what a record of written files keeps, so a later run reuses it
+ * only while those files are still the ones it wrote.
+ */
+export async function filesSha256(paths: readonly string[]): Promise<string | undefined> {
+  const hash = createHash("sha256");
+  for (const path of paths) {
+    try {
+      hash.update(sha256(await Deno.readFile(path)));
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return undefined;
+      throw error;
+    }
+  }
+  return hash.digest("hex");
+}
+
 /** npm package versions from a `deno.json` imports map (`"name": "npm:name@1.2.3"`). */
 export async function packageVersions(denoJson: string | URL): Promise<Record<string, string>> {
   const json = JSON.parse(await Deno.readTextFile(denoJson));

@@ -34,7 +34,7 @@ import { TaskStream, trainBatch } from "./batches.ts";
 import { loadResumeState, loadResumeTensors, saveResumePoint } from "./resume.ts";
 import { type Schedule, TaskSampler } from "./sampling.ts";
 import { linearWarmupDecay } from "./schedule.ts";
-import { lossCurve, reusedOutcome } from "./run_record.ts";
+import { checkpointSha256, lossCurve, reusedOutcome } from "./run_record.ts";
 import { loadTrainingTask, type TrainingTask } from "./task_data.ts";
 import { type OptimizerOptions, type PrecisionOptions, Trainer } from "./trainer.ts";
 import { DEFAULT_LOSS_SCALE } from "../kernels/loss_scale.ts";
@@ -117,6 +117,8 @@ export interface TaskOutcome {
   metric: string;
   best: BestScore;
   checkpoint: string;
+  /** Hash of the kept checkpoint's files (`checkpointSha256`), when one was kept. */
+  checkpointSha256?: string;
 }
 
 /** What a training run produced. */
@@ -190,6 +192,8 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
     weights: print.weightsHash,
     config: print.configHash,
     tasks: names,
+    // Which head of a multi-task checkpoint serves each task (`--task-index`).
+    taskIndices,
     rows: tasks.map(rowsDigest),
     schedule: lrSchedule,
     sampling: multiTask ? { schedule, stepsPerEpoch, epochs: options.epochs } : null,
@@ -381,13 +385,14 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
     }
     const seconds = (performance.now() - started) / 1000;
     const tokensPerSecond = tokens / Math.max(1e-9, (performance.now() - trainStart) / 1000);
-    const outcomes: TaskOutcome[] = tasks.map((t, i) => ({
+    const outcomes: TaskOutcome[] = await Promise.all(tasks.map(async (t, i) => ({
       task: t.entry.name,
       index: t.index,
       metric: t.entry.metrics[0],
       best: best[i],
       checkpoint: bestDir(t),
-    }));
+      checkpointSha256: best[i] ? await checkpointSha256(bestDir(t)) : undefined,
+    })));
     const adapter = multiTaskAdapter(model);
     const parameters = countParameters(model.config);
     const multiplier = parameterMultiplier(model.config);

@@ -3,18 +3,30 @@
  * the outcome of an earlier run of the same work read back for reuse.
  */
 import { join } from "node:path";
-import { statOrUndefined } from "../models/checkpoint.ts";
+import { CONFIG_FILE, WEIGHTS_FILE } from "../models/checkpoint.ts";
+import { filesSha256 } from "../runtime/fingerprint.ts";
 import type { AdapterChoice } from "../models/multitask.ts";
 import type { StoredRecord } from "../runtime/records.ts";
 import type { TaskOutcome, TrainOutcome } from "./run.ts";
 import type { Schedule } from "./sampling.ts";
 
-/** The outcome recorded by an earlier run of the same work, when its checkpoints are still there. */
+/** Hash of a kept checkpoint's config and weights, or undefined when either is missing. */
+export function checkpointSha256(dir: string): Promise<string | undefined> {
+  return filesSha256([join(dir, CONFIG_FILE), join(dir, WEIGHTS_FILE)]);
+}
+
+/**
+ * The outcome recorded by an earlier run of the same work, while its kept
+ * checkpoints are still the ones it wrote (another run with the same output
+ * directory, e.g. with another `--task-index`, may have replaced them).
+ */
 export async function reusedOutcome(found: StoredRecord): Promise<TrainOutcome | undefined> {
   const r = found.record as Record<string, unknown>;
   const tasks = r.tasks as TaskOutcome[];
   for (const t of tasks) {
-    if (t.best && !(await statOrUndefined(join(t.checkpoint, "config.json")))) return undefined;
+    if (!t.best) continue;
+    const sha = await checkpointSha256(t.checkpoint);
+    if (!sha || sha !== t.checkpointSha256) return undefined;
   }
   return {
     seed: r.seed as number,
