@@ -2,11 +2,14 @@
  * A bench suite killed midway and rerun redoes only its unfinished models:
  * the finished model's row comes back from the partial file unchanged, the
  * rest are measured, and a third run reuses the whole record (`--force`
- * measures again). Also `--shard` + `merge` on a short suite.
+ * measures again). Also `--shard` + `merge` on a short suite, and a model
+ * given as a file, whose record is reused only while the file is unchanged.
  */
 import { deepStrictEqual, notStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
 import { runCli } from "../tests/_cli.ts";
+import { configToJson } from "../models/config.ts";
+import { zooEntry } from "../models/zoo.ts";
 
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -129,6 +132,31 @@ Deno.test({
       ok(record.mergedFrom.length === 2);
     } finally {
       await Deno.remove(out, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "bench of a config file reuses its record only while the file is unchanged",
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "bench-file-" });
+    try {
+      const config = join(dir, "config.json");
+      const json = configToJson(zooEntry("tiny-albert").config);
+      await Deno.writeTextFile(config, JSON.stringify(json));
+      const flags = ["--models", config, ...FLAGS.slice(2), "--out", join(dir, "out"), "--json"];
+      const bench = async () => {
+        const run = await runCli(["bench", ...flags]);
+        strictEqual(run.code, 0, run.stderr);
+        return JSON.parse(run.stdout).reused;
+      };
+      deepStrictEqual([await bench(), await bench()], [false, true]);
+      // Same path, another model: new work.
+      await Deno.writeTextFile(config, JSON.stringify({ ...json, intermediate_size: 48 }));
+      strictEqual(await bench(), false);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
     }
   },
 });

@@ -16,6 +16,7 @@
 import { join } from "node:path";
 import { createOnnxBackend } from "../backends/onnx/engine.ts";
 import { createWebGpuBackend } from "../backends/webgpu/engine.ts";
+import { statOrUndefined } from "../models/checkpoint.ts";
 import { countEncoderParameters } from "../models/params.ts";
 import { resolveModel } from "../models/resolve.ts";
 import { acquireGpu, type Gpu } from "../runtime/device.ts";
@@ -23,6 +24,7 @@ import type { Dtype } from "../runtime/kernel.ts";
 import {
   canonicalJson,
   codeState,
+  filesSha256,
   type Fingerprint,
   fingerprint,
   packageVersions,
@@ -126,6 +128,7 @@ export async function runBench(options: BenchOptions): Promise<number> {
       reps: options.reps,
       seed: options.seed ?? 0,
       ...(options.profile ? { profile: true } : {}),
+      ...await modelFilesKey(plan.allUnits),
       adapter: gpu.description,
       features: gpu.features,
       deno: Deno.version,
@@ -169,6 +172,25 @@ export async function runBench(options: BenchOptions): Promise<number> {
   } finally {
     gpu.device.destroy();
   }
+}
+
+/**
+ * The content hash of each unit that names files (a checkpoint directory or a
+ * config file) rather than a zoo model, so a retrained or edited model is new
+ * work; zoo models are code, which the key covers already.
+ */
+async function modelFilesKey(units: readonly string[]): Promise<{ modelFiles?: object }> {
+  const files: Record<string, string | undefined> = {};
+  for (const unit of units) {
+    const info = await statOrUndefined(unit);
+    if (info?.isFile) files[unit] = await filesSha256([unit]);
+    else if (info?.isDirectory) {
+      const names: string[] = [];
+      for await (const e of Deno.readDir(unit)) if (e.isFile) names.push(join(unit, e.name));
+      files[unit] = await filesSha256(names.sort());
+    }
+  }
+  return Object.keys(files).length > 0 ? { modelFiles: files } : {};
 }
 
 /** What a bench run measures: its mode, shape and units, the shard's share only. */
