@@ -24,6 +24,7 @@ import {
   canonicalJson,
   codeState,
   filesSha256,
+  type Fingerprint,
   fingerprint,
   sha256,
 } from "../runtime/fingerprint.ts";
@@ -83,7 +84,12 @@ export interface EvalOptions {
   /** Run only this shard's batches and record their logits for `merge`. */
   shard?: Shard;
   /** Every batch's logits, from the shards `merge` joins; nothing is recomputed. */
-  merged?: { batches: Map<number, Float32Array[]>; from: string[] };
+  merged?: {
+    batches: Map<number, Float32Array[]>;
+    from: string[];
+    /** The shards' fingerprint: their model and data must be this run's. */
+    fingerprint?: Fingerprint;
+  };
 }
 
 /** The flags of an eval run that decide its work: what a shard records so `merge` can finish it. */
@@ -216,6 +222,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     backend: backend.info,
     seed: options.seed,
   });
+  if (options.merged?.fingerprint) assertSameInputs(options.merged.fingerprint, print);
   // Everything that decides the logits; a rerun with the same key resumes.
   const key = sha256(canonicalJson({
     configHash: print.configHash,
@@ -370,6 +377,25 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     seconds,
     reused: false,
   };
+}
+
+/**
+ * Throw unless the shards being merged (`shards`) read the model and data
+ * this run reads: the same paths may hold other weights or rows by now.
+ */
+function assertSameInputs(shards: Fingerprint, current: Fingerprint): void {
+  const changed: string[] = [];
+  if (shards.configHash !== current.configHash) changed.push("the model config");
+  if (shards.weightsHash !== current.weightsHash) changed.push("the weights");
+  const hashes = (f: Fingerprint) => canonicalJson(f.dataFiles.map((d) => [d.path, d.sha256]));
+  if (hashes(shards) !== hashes(current)) changed.push("the data files");
+  if (changed.length > 0) {
+    throw new Error(
+      `The shards were computed from other inputs than this merge reads: ${
+        changed.join(", ")
+      } changed since (rerun the shards, or eval without them)`,
+    );
+  }
 }
 
 /** The outcome of an earlier run of the same work, when its files are still in place. */

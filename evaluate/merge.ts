@@ -5,6 +5,7 @@
  * record) without recomputing a batch.
  */
 import { dirname, join } from "node:path";
+import type { Fingerprint } from "../runtime/fingerprint.ts";
 import type { StoredRecord } from "../runtime/records.ts";
 import { type EvalOptions, type EvalOutcome, type EvalRequest, runEval } from "./eval.ts";
 import { ResumeStore } from "./resume.ts";
@@ -34,6 +35,10 @@ export async function mergeEvalShards(
     recordsDir: options.recordsDir ?? dirname(shards[0].path),
     silent: options.silent,
     gpu: options.gpu,
-    merged: { batches, from: shards.map((s) => s.path) },
+    merged: {
+      batches,
+      from: shards.map((s) => s.path),
+      fingerprint: shards[0].record.fingerprint as Fingerprint | undefined,
+    },
   });
 }

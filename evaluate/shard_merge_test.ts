@@ -1,8 +1,9 @@
 /**
  * Sharded eval end to end through the command line: three `--shard i/3` runs
  * joined by `merge` give exactly the predictions file and metrics of the
- * unsharded run; a missing shard or a second run of finished work behave as
- * documented (a clear error; the record reused unless --force).
+ * unsharded run; a missing shard, shards of other weights, or a second run of
+ * finished work behave as documented (a clear error; the record reused unless
+ * --force or its files changed).
  */
 import { deepStrictEqual, match, notStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
@@ -48,6 +49,23 @@ for (const [task, limit] of [["glue/mrpc", 30], ["squad/v1.1", 12]] as const) {
       const partial = await runCli(["merge", ...notSecond]);
       strictEqual(partial.code, 1);
       match(partial.stderr, /^error: Cannot merge eval .*shard\(s\) 2\/3 missing/);
+
+      // Shards of other weights (the checkpoint at that path was retrained since) are refused.
+      const tampered = join(dir, "tampered");
+      await Deno.mkdir(tampered);
+      for (const entry of Deno.readDirSync(shardRecords)) {
+        const text = Deno.readTextFileSync(join(shardRecords, entry.name));
+        if (!entry.name.endsWith(".json")) {
+          Deno.writeTextFileSync(join(tampered, entry.name), text);
+          continue;
+        }
+        const record = JSON.parse(text);
+        record.fingerprint.weightsHash = "0".repeat(64);
+        Deno.writeTextFileSync(join(tampered, entry.name), JSON.stringify(record));
+      }
+      const stale = await runCli(["merge", tampered]);
+      strictEqual(stale.code, 1);
+      match(stale.stderr, /other inputs than this merge reads: the weights changed/);
 
       const merge = await runCli(["merge", shardRecords, "--json"]);
       strictEqual(merge.code, 0, merge.stderr);
