@@ -55,10 +55,15 @@ Deno.test("score prints one JSON object of metrics; --limit scores the eval subs
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("score and eval name what is wrong", async () => {
+Deno.test("score, train and eval name what is wrong", async () => {
   let run = await cli("score", "--task", "glue/nope", "--predictions", "x");
   strictEqual(run.code, 2);
   match(run.stderr, /Unknown task "glue\/nope": known tasks are glue\/cola/);
+  for (const flag of ["--task", "--tasks"]) {
+    run = await cli("train", "--model", "tiny-bert", flag, "glue/nope");
+    strictEqual(run.code, 2);
+    match(run.stderr, /^error: Unknown task "glue\/nope": known tasks are glue\/cola/);
+  }
   run = await cli("score", "--task", "squad/v1.1", "--predictions", "x", "--split", "train");
   strictEqual(run.code, 2);
   match(run.stderr, /squad\/v1.1 has the splits dev, not "train"/);

@@ -120,7 +120,13 @@ export async function trainCommand(args: string[]): Promise<number> {
   if (!flags.task === !flags.tasks) {
     throw new UsageError(`train needs --task NAME or --tasks A,B,... (one of them; see --help)`);
   }
-  const tasks = (flags.tasks ?? flags.task!).split(",").map((t) => taskEntry(t.trim()).name);
+  const tasks = (flags.tasks ?? flags.task!).split(",").map((t) => {
+    try {
+      return taskEntry(t.trim()).name;
+    } catch (error) {
+      throw new UsageError((error as Error).message); // an unknown task is a usage error (exit 2)
+    }
+  });
   const multiTask = flags.tasks !== undefined;
   let adapter: AdapterChoice | undefined;
   if (flags.adapter !== undefined) {
@@ -141,7 +147,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   }
   if (!multiTask && (flags.schedule || flags["steps-per-epoch"])) {
     throw new UsageError(
-      `--schedule and --steps-per-epoch apply to multi-task runs (several --tasks, or --adapter)`,
+      `--schedule and --steps-per-epoch apply to multi-task runs (--tasks)`,
     );
   }
   if (flags["hidden-size-aug"] && (adapter === undefined || adapter === "none")) {

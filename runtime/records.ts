@@ -31,7 +31,7 @@ export interface WriteRecordOptions {
   path?: string;
 }
 
-/** Shard `index` (0-based) of `count`: the part of a split run one job does. */
+/** Shard `index` (1-based, as in `--shard 2/3`) of `count`: the part of a split run one job does. */
 export interface Shard {
   index: number;
   count: number;
