@@ -12,7 +12,7 @@
  *   interval lies wholly below the baseline's, so noise alone does not fail
  *   it and a slower machine (both sides slower) does not either.
  */
-import { type RunRecord, trainMethodParts } from "../runtime/records.ts";
+import { evalMethodParts, type RunRecord, trainMethodParts } from "../runtime/records.ts";
 import type { Metrics } from "../tasks/task.ts";
 import { isSpread, ratioSpread, type Spread } from "../runtime/stats.ts";
 
@@ -75,8 +75,10 @@ export function checksOfRecord(record: RunRecord, run: string): GateSnapshot {
   if (record.kind === "gate-baseline") return parseSnapshot(record, run);
   if (record.kind === "eval") {
     const limit = record.limit ? ` limit ${record.limit}` : "";
+    // ONNX Runtime and f16 runs get their own ids; the default setting's stay as they were.
+    const method = evalMethodParts(record).map((x) => ` ${x}`).join("");
     addScores(
-      `eval ${record.model} ${record.task} ${record.split}${limit}`,
+      `eval ${record.model}${method} ${record.task} ${record.split}${limit}`,
       record.metrics as Metrics,
     );
   } else if (record.kind === "train") {

@@ -78,6 +78,17 @@ Deno.test("a metric that became undefined (NaN, stored as null) is a regression"
   ]);
 });
 
+Deno.test("eval runs on ONNX Runtime or in f16 are checked under their own ids", () => {
+  const ids = [{}, { backend: "onnx" }, { dtype: "f16" }].map((extra) =>
+    checksOfRecord({ ...evalRecord(82), ...extra }, "run").scores[0].id
+  );
+  deepStrictEqual(ids, [
+    "eval albert-base-v2 glue/sst2 dev",
+    "eval albert-base-v2 onnx glue/sst2 dev",
+    "eval albert-base-v2 f16 glue/sst2 dev",
+  ]);
+});
+
 Deno.test("a 30% slowdown fails only when the ranges do not overlap", () => {
   assert.deepEqual(status(snapshot(evalRecord(82), benchRecord(7, 0.02))), [
     "score pass",

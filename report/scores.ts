@@ -6,7 +6,7 @@
  * newest wins; the seeds of a training are the newest record's settings run
  * with other seeds.
  */
-import type { RunRecord } from "../runtime/records.ts";
+import { evalMethodParts, type RunRecord } from "../runtime/records.ts";
 import { max, median, min } from "../runtime/stats.ts";
 import { isObject, type LoadedRecord, ofKind, type RunSet } from "./records.ts";
 
@@ -112,7 +112,11 @@ function evalScores(set: RunSet): DevScore[] {
   const found = new Map<string, DevScore>();
   for (const { file, record } of ofKind(set, "eval")) {
     if (partial(record) || (record.split ?? "dev") !== "dev") continue;
-    const key = keyOf(record.model as string, "", record.task as string);
+    // A randomly initialised head (--init-head) checks the pipeline; its score means nothing.
+    if (record.initialisedHead !== undefined && record.initialisedHead !== null) continue;
+    // ONNX Runtime and f16 runs are their own rows, never the default setting's score.
+    const method = evalMethodParts(record).join(" ");
+    const key = keyOf(record.model as string, method, record.task as string);
     if (found.has(key)) continue;
     if (!isObject(record.metrics)) continue; // an unlabelled split
     const values = numeric(record.metrics as Metrics);
@@ -125,7 +129,7 @@ function evalScores(set: RunSet): DevScore[] {
     }
     found.set(key, {
       model: record.model as string,
-      method: "",
+      method,
       task: record.task as string,
       source: "eval",
       metrics,

@@ -157,6 +157,18 @@ export function trainMethodParts(record: RunRecord): string[] {
   return parts.filter((x): x is string => typeof x === "string" && x.length > 0);
 }
 
+/**
+ * What tells an eval record's setting apart from the default (our WebGPU
+ * engine in f32): the ONNX Runtime backend, and "f16" storage.
+ */
+export function evalMethodParts(record: RunRecord): string[] {
+  const parts = [
+    record.backend === "onnx" ? "onnx" : undefined,
+    record.dtype === "f16" ? "f16" : undefined,
+  ];
+  return parts.filter((x): x is string => x !== undefined);
+}
+
 /** The run id of a record path: its file name without `.json`. */
 export function runId(path: string): string {
   return basename(path).replace(/\.json$/, "");
