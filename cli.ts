@@ -13,6 +13,7 @@ import { formatCount, formatMultiplier, MISSING } from "./benchmarks/format.ts";
 import { benchSuite, benchSuites, DEFAULT_SUITE } from "./benchmarks/suites.ts";
 import type { BenchOptions } from "./benchmarks/run.ts";
 import { dtypeFlag, integerFlag, parseFlags, shardFlag, UsageError } from "./cli/flags.ts";
+import { exitWith } from "./cli/exit.ts";
 import { parsePeers, PEERS } from "./benchmarks/peers.ts";
 import { DEFAULT_RECORDS_DIR } from "./runtime/records.ts";
 
@@ -322,28 +323,4 @@ export async function main(args: string[]): Promise<number> {
   }
 }
 
-function debug(): boolean {
-  try {
-    return Deno.env.get("HARNESS_DEBUG") === "1";
-  } catch {
-    return false; // no --allow-env
-  }
-}
-
-if (import.meta.main) {
-  let code: number;
-  try {
-    code = await main(Deno.args);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    console.error(`error: ${message}`);
-    if (debug() && error instanceof Error && error.stack) console.error(error.stack);
-    // 130: stopped by Ctrl-C (training saves a resume point first), as shells report SIGINT.
-    code = error instanceof UsageError
-      ? 2
-      : (error as Error).name === "TrainingInterrupted"
-      ? 130
-      : 1;
-  }
-  Deno.exit(code);
-}
+if (import.meta.main) await exitWith(() => main(Deno.args));

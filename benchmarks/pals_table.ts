@@ -29,6 +29,7 @@ import { dataDir, type Metrics } from "../tasks/task.ts";
 import { runTrain, type TrainOptions, type TrainOutcome } from "../train/run.ts";
 import { type Schedule, SCHEDULES } from "../train/sampling.ts";
 import { integerFlag, numberFlag, parseFlags } from "../cli/flags.ts";
+import { exitWith } from "../cli/exit.ts";
 
 /** The paper's GLUE tasks that train offline here (QQP, QNLI and MNLI are too big for minutes). */
 export const PALS_TABLE_TASKS = [
@@ -218,8 +219,31 @@ export function palsTableMarkdown(results: readonly MethodResult[], note: string
   return [...lines, "", note].join("\n");
 }
 
-if (import.meta.main) {
-  const flags = parseFlags("pals-table", Deno.args, {
+const HELP = `Usage: deno task pals-table [flags]
+
+Train the BERT-and-PALs table at reduced scale: separate single-task models, a
+shared backbone with per-task heads, and PALs under each sampling schedule, on
+${PALS_TABLE_TASKS.join(", ")}; every method gets the same number of steps.
+Finished methods are reused by a rerun (--force trains them again).
+
+Flags:
+  --model FILE|DIR         Backbone config or checkpoint (default benchmarks/configs/bert-glue-small.json)
+  --data DIR               Datasets and vocabularies (default ./data; e.g. ../shared/data)
+  --epochs N               Epochs per multi-task method (default 4)
+  --steps-per-epoch N      Steps per epoch (default 400)
+  --batch-size N           Sequences per step (default 32)
+  --lr X                   Peak learning rate (default 1e-3)
+  --seed N                 Seed of initialisation, dropout and sampling (default 0)
+  --out DIR                Table and per-method outcomes (default results/runs/pals-table)
+  --records DIR            Run store for the pals-table record (default results/runs)
+  --json                   Print the rows as JSON
+  --force                  Train every method again
+  -h, --help`;
+
+/** `deno task pals-table`: train every method, print the table and write its record. */
+async function palsTableCommand(args: string[]): Promise<number> {
+  const flags = parseFlags("pals-table", args, {
+    help: { type: "boolean", short: "h" },
     model: { type: "string" },
     data: { type: "string" },
     epochs: { type: "string" },
@@ -232,6 +256,10 @@ if (import.meta.main) {
     json: { type: "boolean" },
     force: { type: "boolean" },
   });
+  if (flags.help) {
+    console.log(HELP);
+    return 0;
+  }
   const options: PalsTableOptions = {
     model: flags.model ?? "benchmarks/configs/bert-glue-small.json",
     data: dataDir(flags.data),
@@ -272,4 +300,7 @@ if (import.meta.main) {
   }, { dir: flags.records ?? DEFAULT_RECORDS_DIR });
   console.log(flags.json ? JSON.stringify(results, null, 2) : markdown);
   if (!flags.json) console.error(`Run record: ${recordPath}`);
+  return 0;
 }
+
+if (import.meta.main) await exitWith(() => palsTableCommand(Deno.args));

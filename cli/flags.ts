@@ -29,7 +29,11 @@ export function parseCommandLine<T extends Options>(
   } catch (error) {
     const { code, message } = error as { code?: string; message: string };
     const quoted = /'([^']+)'/.exec(message)?.[1];
-    const hint = `(see "deno task harness ${command} --help")`;
+    // pals-table is a deno task of its own; the other commands are harness subcommands.
+    const invocation = command === "pals-table"
+      ? "deno task pals-table"
+      : `deno task harness ${command}`;
+    const hint = `(see "${invocation} --help")`;
     if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
       throw new UsageError(`Unknown flag "${quoted}" for command "${command}" ${hint}`);
     }
