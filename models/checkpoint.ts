@@ -91,6 +91,11 @@ export async function loadCheckpoint(dir: string): Promise<Model> {
         }] in "${files.get(stored)}"`,
       );
     }
+    // A NaN or infinite weight (a diverged run) would score as a plausible constant prediction.
+    const bad = tensor.data.findIndex((x) => !Number.isFinite(x));
+    if (bad >= 0) {
+      fail(`tensor "${name}" in "${files.get(stored)}" holds ${tensor.data[bad]} at index ${bad}`);
+    }
     weights.set(name, tensor.data);
   }
   const missing = [...layout.keys()].filter((name) => !weights.has(name));

@@ -202,6 +202,30 @@ Deno.test("a mis-shaped tensor names the tensor, both shapes and the file", asyn
   });
 });
 
+Deno.test("a NaN or infinite weight names the tensor, the value, its index and the file", async () => {
+  for (const value of [NaN, -Infinity]) {
+    await withTempDir(async (dir) => {
+      const tensors = tensorsOf(randomModel(tinyClassifier, 1)).map((
+        [n, t],
+      ): [string, SafetensorsTensor] => {
+        if (n !== "classifier.bias") return [n, t];
+        const data = Float32Array.from(t.data);
+        data[1] = value;
+        return [n, { shape: t.shape, data }];
+      });
+      await writeRaw(dir, tinyClassifier, tensors);
+      await loadFails(
+        dir,
+        new RegExp(
+          escape(
+            `Cannot load checkpoint "${dir}": tensor "classifier.bias" in "${dir}/${WEIGHTS_FILE}" holds ${value} at index 1`,
+          ),
+        ),
+      );
+    });
+  }
+});
+
 Deno.test("a truncated weights file names the tensor and the file", async () => {
   await withTempDir(async (dir) => {
     await saveCheckpoint(dir, randomModel(tinyClassifier, 1));
