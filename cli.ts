@@ -256,6 +256,19 @@ async function benchCommand(args: string[]): Promise<number> {
   if (options.profile && (options.train || benchSuite(suite).gemm)) {
     throw new UsageError(`Flag "--profile" profiles inference forward passes, not --train or GEMM`);
   }
+  if (benchSuite(suite).gemm) {
+    // The GEMM suite times its own fixed shapes: model and shape flags would be silently ignored.
+    const ignored = ["models", "batch", "seq-len", "train"].filter((name) =>
+      flags[name as keyof typeof flags] !== undefined
+    );
+    if (ignored.length > 0) {
+      throw new UsageError(
+        `The gemm suite times fixed matrix shapes; ${
+          ignored.map((n) => `--${n}`).join(", ")
+        } do not apply to it`,
+      );
+    }
+  }
   if (options.peers && options.train) {
     throw new UsageError(`Flag "--peers" times inference (forward passes or GEMMs), not --train`);
   }

@@ -59,6 +59,20 @@ Deno.test("unknown flag and missing or bad arguments exit 2", async () => {
   const value = await cli("bench", "--reps", "0");
   strictEqual(value.code, 2);
   match(value.stderr, /^error: Flag "--reps" must be an integer of at least 1, got "0"/);
+  const gemm = await cli(
+    "bench",
+    "--suite",
+    "gemm",
+    "--models",
+    "albert-base-v2",
+    "--seq-len",
+    "16",
+  );
+  strictEqual(gemm.code, 2);
+  match(
+    gemm.stderr,
+    /^error: The gemm suite times fixed matrix shapes; --models, --seq-len do not/,
+  );
 });
 
 Deno.test("--help lists every command", async () => {
