@@ -14,7 +14,7 @@ const HELP = `Usage: deno task harness train --model DIR|NAME --task NAME [flags
 
 Fine-tune a model on a task's train split on WebGPU, evaluating on dev after
 every epoch and keeping the best checkpoint (Hugging Face layout, loadable by
-"eval"). Writes OUT/best/, OUT/train_log.jsonl and a run record; with --seeds N
+"eval"). Writes OUT/best/, OUT/train_log.jsonl and a run record; with --runs N
 each seed trains into OUT/seed-S/ and the summary gives the median, min and
 max of the best dev score. An interrupted run continues with --resume.
 

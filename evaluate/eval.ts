@@ -197,9 +197,16 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
   }
 
   if (options.logSamples) {
+    // Created now, like --out, so an unusable path fails before any batch runs.
     const parent = dirname(options.logSamples);
-    if (!(await statOrUndefined(parent))?.isDirectory) {
-      throw new Error(`--log-samples ${options.logSamples}: directory ${parent} does not exist`);
+    try {
+      await Deno.mkdir(parent, { recursive: true });
+    } catch (error) {
+      throw new Error(
+        `--log-samples ${options.logSamples}: cannot create directory ${parent} (${
+          (error as Error).message
+        })`,
+      );
     }
   }
   const outDir = options.out ??

@@ -106,7 +106,7 @@ Deno.test("eval reuses a finished run's record unless --force or its files chang
     strictEqual(redone.reused, false);
     deepStrictEqual(redone.metrics, first.metrics);
     // --log-samples needs a run that scores, so it never reuses one.
-    const samples = join(dir, "samples.jsonl");
+    const samples = join(dir, "logs", "samples.jsonl"); // its directory is created
     const logged = await evalJson("glue/rte", 8, [...flags, "--log-samples", samples]);
     strictEqual(logged.reused, false);
     strictEqual(Deno.readTextFileSync(samples).trim().split("\n").length, 8);
