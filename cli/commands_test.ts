@@ -59,6 +59,12 @@ Deno.test("score, train and eval name what is wrong", async () => {
   let run = await cli("score", "--task", "glue/nope", "--predictions", "x");
   strictEqual(run.code, 2);
   match(run.stderr, /Unknown task "glue\/nope": known tasks are glue\/cola/);
+  run = await cli("train", "--model", "tiny-bert", "--task", "glue/rte", "--warmup", "2");
+  strictEqual(run.code, 2);
+  match(run.stderr, /^error: Flag "--warmup" is a fraction of the steps in \[0, 1\], got "2"/);
+  run = await cli("train", "--model", "tiny-bert", "--task", "glue/rte", "--lr", "0");
+  strictEqual(run.code, 2);
+  match(run.stderr, /^error: Flag "--lr" must be above 0/);
   for (const flag of ["--task", "--tasks"]) {
     run = await cli("train", "--model", "tiny-bert", flag, "glue/nope");
     strictEqual(run.code, 2);

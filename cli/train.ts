@@ -166,6 +166,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     throw new UsageError(`Flag "--optimizer" must be adamw or lamb, got "${optimizer}"`);
   }
   const lr = numberFlag("lr", flags.lr, 2e-5);
+  if (lr === 0) throw new UsageError(`Flag "--lr" must be above 0: at 0 no weight would change`);
   const firstSeed = integerFlag("seed", flags.seed, 0) ?? 0;
   const seeds = integerFlag("runs", flags.runs, 1) ?? integerFlag("seeds", flags.seeds, 1) ?? 1;
   const { slug } = await import("../evaluate/eval.ts");
@@ -204,7 +205,7 @@ export async function trainCommand(args: string[]): Promise<number> {
           adapterLr: flags["adapter-lr"] === undefined
             ? undefined
             : numberFlag("adapter-lr", flags["adapter-lr"], lr),
-          warmup: numberFlag("warmup", flags.warmup, 0.1),
+          warmup: fractionFlag("warmup", flags.warmup, 0.1),
           weightDecay: numberFlag("weight-decay", flags["weight-decay"], 0.01),
           optimizer,
           maxSeqLength: integerFlag("max-seq-length", flags["max-seq-length"], 8),
@@ -279,7 +280,7 @@ export function summarise(outcomes: readonly TrainOutcome[]): TaskSummary[] {
 function runsTable(outcomes: readonly TrainOutcome[]): string {
   const table = new Table({
     head: ["seed", "task", "best dev", "epoch", "steps", "tokens/s", "minutes"],
-    style: { compact: true },
+    style: { head: [], border: [], compact: true }, // no colour codes in logs and pipes
   });
   for (const o of outcomes) {
     for (const t of o.tasks) {
@@ -302,7 +303,7 @@ function summaryTable(summary: readonly TaskSummary[], seeds: number): string {
   const head = seeds > 1
     ? ["task", "metric", `median of ${seeds}`, "min", "max"]
     : ["task", "metric", "best dev"];
-  const table = new Table({ head, style: { compact: true } });
+  const table = new Table({ head, style: { head: [], border: [], compact: true } });
   for (const s of summary) {
     const cells = [s.task, s.metric, scoreText(s.median)];
     if (seeds > 1) cells.push(scoreText(s.min), scoreText(s.max));
@@ -314,4 +315,13 @@ function summaryTable(summary: readonly TaskSummary[], seeds: number): string {
 /** A score to two decimals, or "n/a" when it is undefined (NaN, or null from a record). */
 function scoreText(score: number | null): string {
   return typeof score === "number" && Number.isFinite(score) ? score.toFixed(2) : "n/a";
+}
+
+/** A fraction flag in [0, 1] (the warm-up share of the steps), or `fallback` when absent. */
+function fractionFlag(name: string, value: string | undefined, fallback: number): number {
+  const x = numberFlag(name, value, fallback);
+  if (x > 1) {
+    throw new UsageError(`Flag "--${name}" is a fraction of the steps in [0, 1], got "${value}"`);
+  }
+  return x;
 }
