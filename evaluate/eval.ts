@@ -366,7 +366,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     outDir,
     predictions: predictionsPath,
     naProbs: naProbsPath ?? null,
-    filesSha256: await filesSha256([predictionsPath, ...(naProbsPath ? [naProbsPath] : [])]),
+    filesSha256: await filesSha256(resultFiles(predictionsPath, naProbsPath)),
     seconds,
     mergedFrom: options.merged?.from,
   }, { dir: recordsDir });
@@ -405,6 +405,11 @@ function assertSameInputs(shards: Fingerprint, current: Fingerprint): void {
   }
 }
 
+/** The result files a record names and hashes: predictions, then SQuAD v2's na_probs. */
+function resultFiles(predictions: string, naProbs?: string | null): string[] {
+  return naProbs ? [predictions, naProbs] : [predictions];
+}
+
 /** The outcome of an earlier run of the same work, when its files are still in place. */
 async function reusedOutcome(
   found: StoredRecord,
@@ -426,11 +431,10 @@ async function reusedOutcome(
     if (!(await exists(logitsPath))) return undefined;
     return { ...base, outDir, predictionsPath: "", shard: { ...r.shard, logitsPath } };
   }
-  if (r.outDir !== outDir || !(await exists(r.predictions))) return undefined;
-  if (r.naProbs && !(await exists(r.naProbs))) return undefined;
-  // Another run with the same output directory (say, without --limit) may have replaced them.
-  const files = [r.predictions as string, ...(r.naProbs ? [r.naProbs as string] : [])];
-  if (!r.filesSha256 || (await filesSha256(files)) !== r.filesSha256) return undefined;
+  if (r.outDir !== outDir || !r.filesSha256) return undefined;
+  // Missing, or replaced by another run with the same output directory (say, without --limit).
+  const files = resultFiles(r.predictions as string, r.naProbs as string | null);
+  if ((await filesSha256(files)) !== r.filesSha256) return undefined;
   return {
     ...base,
     metrics: (r.metrics ?? undefined) as Metrics | undefined,
