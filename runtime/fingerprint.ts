@@ -174,14 +174,11 @@ export async function codeState(
   return { commit, changes: sha256(diff + "\u0000" + await sourceHash(gitDir, added)) };
 }
 
-/** Hash of the named files under `root` (names and contents, in sorted order). */
+/** Hash of the named files under `root`, names and contents (a vanished file hashes as gone). */
 async function sourceHash(root: string, files: string[]): Promise<string> {
-  const hash = createHash("sha256");
-  for (const file of [...files].sort()) {
-    hash.update(`${file}\u0000`);
-    hash.update(await Deno.readFile(join(root, file)).catch(() => new Uint8Array()));
-  }
-  return hash.digest("hex");
+  const sorted = [...files].sort();
+  const contents = await filesSha256(sorted.map((file) => join(root, file)));
+  return sha256(`${sorted.join("\u0000")}\u0000${contents ?? "missing"}`);
 }
 
 /** The project's TypeScript files and deno.json, outside node_modules and results. */
