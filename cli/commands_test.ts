@@ -61,7 +61,7 @@ Deno.test("score, train and eval name what is wrong", async () => {
   match(run.stderr, /Unknown task "glue\/nope": known tasks are glue\/cola/);
   run = await cli("train", "--model", "tiny-bert", "--task", "glue/rte", "--warmup", "2");
   strictEqual(run.code, 2);
-  match(run.stderr, /^error: Flag "--warmup" is a fraction of the steps in \[0, 1\], got "2"/);
+  match(run.stderr, /^error: Flag "--warmup" must be a fraction in \[0, 1\], got "2"/);
   run = await cli("train", "--model", "tiny-bert", "--task", "glue/rte", "--lr", "0");
   strictEqual(run.code, 2);
   match(run.stderr, /^error: Flag "--lr" must be above 0/);

@@ -45,12 +45,21 @@ export function parseCommandLine<T extends Options>(
   }
 }
 
-/** A non-negative number flag (learning rates, fractions), or `fallback` when absent. */
+/** A non-negative number flag (learning rates, decay), or `fallback` when absent. */
 export function numberFlag(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const x = Number(value);
   if (value.trim() === "" || !Number.isFinite(x) || x < 0) {
     throw new UsageError(`Flag "--${name}" must be a non-negative number, got "${value}"`);
+  }
+  return x;
+}
+
+/** A fraction flag in [0, 1] (e.g. the warm-up share of the steps), or `fallback` when absent. */
+export function fractionFlag(name: string, value: string | undefined, fallback: number): number {
+  const x = numberFlag(name, value, fallback);
+  if (x > 1) {
+    throw new UsageError(`Flag "--${name}" must be a fraction in [0, 1], got "${value}"`);
   }
   return x;
 }

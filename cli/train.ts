@@ -1,7 +1,14 @@
 /** `deno task harness train`: flags to `runTrain` options, seeds, and the printed summary. */
 import { dirname, join } from "node:path";
 import Table from "cli-table3";
-import { dtypeFlag, integerFlag, numberFlag, parseFlags, UsageError } from "./flags.ts";
+import {
+  dtypeFlag,
+  fractionFlag,
+  integerFlag,
+  numberFlag,
+  parseFlags,
+  UsageError,
+} from "./flags.ts";
 import { dataDir } from "../tasks/task.ts";
 import { taskEntry, taskNames } from "../tasks/registry.ts";
 import { max, median, min } from "../runtime/stats.ts";
@@ -315,13 +322,4 @@ function summaryTable(summary: readonly TaskSummary[], seeds: number): string {
 /** A score to two decimals, or "n/a" when it is undefined (NaN, or null from a record). */
 function scoreText(score: number | null): string {
   return typeof score === "number" && Number.isFinite(score) ? score.toFixed(2) : "n/a";
-}
-
-/** A fraction flag in [0, 1] (the warm-up share of the steps), or `fallback` when absent. */
-function fractionFlag(name: string, value: string | undefined, fallback: number): number {
-  const x = numberFlag(name, value, fallback);
-  if (x > 1) {
-    throw new UsageError(`Flag "--${name}" is a fraction of the steps in [0, 1], got "${value}"`);
-  }
-  return x;
 }
