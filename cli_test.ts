@@ -59,6 +59,10 @@ Deno.test("unknown flag and missing or bad arguments exit 2", async () => {
   const value = await cli("bench", "--reps", "0");
   strictEqual(value.code, 2);
   match(value.stderr, /^error: Flag "--reps" must be an integer of at least 1, got "0"/);
+  // A negative number after a flag is its value, checked by the flag, not "ambiguous".
+  const negative = await cli("bench", "--reps", "-3");
+  strictEqual(negative.code, 2);
+  match(negative.stderr, /^error: Flag "--reps" must be an integer of at least 1, got "-3"/);
   const gemm = await cli(
     "bench",
     "--suite",

@@ -25,7 +25,12 @@ export function parseCommandLine<T extends Options>(
   allowPositionals: boolean,
 ) {
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals });
+    return parseArgs({
+      args: joinNegativeValues(args, options),
+      options,
+      strict: true,
+      allowPositionals,
+    });
   } catch (error) {
     const { code, message } = error as { code?: string; message: string };
     const quoted = /'([^']+)'/.exec(message)?.[1];
@@ -43,6 +48,29 @@ export function parseCommandLine<T extends Options>(
     if (code?.startsWith("ERR_PARSE_ARGS")) throw new UsageError(`${message} ${hint}`);
     throw error;
   }
+}
+
+/**
+ * `--flag -1` rewritten as `--flag=-1` for string flags, so a negative number
+ * reaches the flag's own check ("must be a non-negative number") instead of
+ * `parseArgs`'s "argument is ambiguous".
+ */
+function joinNegativeValues(args: string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const name = /^--([^=]+)$/.exec(args[i])?.[1];
+    const next = args[i + 1];
+    if (
+      name !== undefined && options[name]?.type === "string" && next !== undefined &&
+      /^-(\d|\.\d)/.test(next)
+    ) {
+      out.push(`${args[i]}=${next}`);
+      i++;
+    } else {
+      out.push(args[i]);
+    }
+  }
+  return out;
 }
 
 /** A non-negative number flag (learning rates, decay), or `fallback` when absent. */
