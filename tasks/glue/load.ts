@@ -44,6 +44,7 @@ export function loadGlue(root: string, task: GlueTask, split: Split): GlueExampl
     throw new DataError(`Cannot read GLUE file "${path}" line ${line}: ${why}`);
   };
 
+  if (lines.length === 0) fail(1, "the file is empty");
   const first = spec.header ? 1 : 0;
   const header = spec.header ? (lines[0] ?? "").split("\t") : [];
   const position = (column: Column): number => {
@@ -73,5 +74,7 @@ export function loadGlue(root: string, task: GlueTask, split: Split): GlueExampl
     }
     examples.push(example);
   }
+  // A split with no rows would score as 0 examples and look like a finished run.
+  if (examples.length === 0) fail(lines.length, "the file has a header but no data rows");
   return examples;
 }

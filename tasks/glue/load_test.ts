@@ -129,6 +129,19 @@ Deno.test("a header without the label column is refused", () => {
   );
 });
 
+Deno.test("an empty file and a header-only file are refused, not scored as 0 examples", () => {
+  failsWith(
+    fakeRoot("glue/RTE", "dev.tsv", ""),
+    "glue/rte",
+    /dev\.tsv" line 1: the file is empty$/,
+  );
+  failsWith(
+    fakeRoot("glue/RTE", "dev.tsv", "index\tsentence1\tsentence2\tlabel\n"),
+    "glue/rte",
+    /dev\.tsv" line 1: the file has a header but no data rows$/,
+  );
+});
+
 Deno.test("a BOM, CRLF and a missing final newline are accepted", () => {
   const root = fakeRoot(
     "glue/QNLI",

@@ -68,6 +68,13 @@ export function loadRace(root: string, split: Split): RaceQuestion[] {
       questions.push(...parsed);
     }
   }
+  if (questions.length === 0) {
+    throw new DataError(
+      `Cannot load RACE ${split}: no questions in "${join(root, "race", split)}"; ${
+        layout(root, split)
+      }`,
+    );
+  }
   return questions;
 }
 

@@ -135,6 +135,21 @@ Deno.test("a missing split folder is a DataError that shows the expected layout"
   }
 });
 
+Deno.test("a split without questions is a DataError, not 0 questions scored", () => {
+  const root = tempData({
+    "middle/1.txt": article("middle1.txt", { questions: [], options: [], answers: [] }),
+  });
+  try {
+    assert.throws(() => loadRace(root, "dev"), (error: Error) => {
+      assert.ok(error instanceof DataError);
+      assert.match(error.message, /^Cannot load RACE dev: no questions in ".*race\/dev"; /);
+      return true;
+    });
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
 const malformed: [string, string, RegExp][] = [
   ["not JSON", "{", /not valid JSON/],
   ["an array", "[]", /expected one JSON object/],

@@ -82,6 +82,8 @@ export function parseSquad(json: unknown, file = "<memory>"): SquadDataset {
       });
     });
   });
+  // An empty dataset would score as 0 questions and look like a finished run.
+  if (examples.length === 0) fail("", `no questions under "data"`);
   return { version: top.version as string, examples, raw: json };
 }
 

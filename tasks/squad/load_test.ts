@@ -106,6 +106,14 @@ Deno.test("a missing field names the question by position and id", () => {
   );
 });
 
+Deno.test("a dataset without questions is refused, not scored as 0 questions", () => {
+  refuses({ version: "1.1", data: [] }, /no questions under "data"$/);
+  refuses(
+    { version: "1.1", data: [{ title: "A", paragraphs: [{ context: "c", qas: [] }] }] },
+    /no questions under "data"$/,
+  );
+});
+
 Deno.test("a duplicate id is refused, naming both places", () => {
   const qa = { id: "dup", question: "q", answers: [] };
   refuses(
