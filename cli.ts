@@ -12,7 +12,14 @@ import { countEncoderParameters, parameterMultiplier } from "./models/params.ts"
 import { formatCount, formatMultiplier, MISSING } from "./benchmarks/format.ts";
 import { benchSuite, benchSuites, DEFAULT_SUITE } from "./benchmarks/suites.ts";
 import type { BenchOptions } from "./benchmarks/run.ts";
-import { dtypeFlag, integerFlag, parseFlags, shardFlag, UsageError } from "./cli/flags.ts";
+import {
+  dtypeFlag,
+  integerFlag,
+  modelConfigFlag,
+  parseFlags,
+  shardFlag,
+  UsageError,
+} from "./cli/flags.ts";
 import { exitWith } from "./cli/exit.ts";
 import { parsePeers, PEERS } from "./benchmarks/peers.ts";
 import { DEFAULT_RECORDS_DIR } from "./runtime/records.ts";
@@ -227,15 +234,6 @@ async function benchCommand(args: string[]): Promise<number> {
   if (flags.models !== undefined) {
     models = flags.models.split(",").map((m) => m.trim()).filter((m) => m.length > 0);
     if (models.length === 0) throw new UsageError(`Flag "--models" lists no model`);
-    for (const name of models) {
-      // A checkpoint directory or config.json is resolved later; anything else must be a zoo name.
-      if (pathExists(name)) continue;
-      try {
-        zooEntry(name);
-      } catch (error) {
-        throw new UsageError((error as Error).message);
-      }
-    }
   }
   const options: BenchOptions = {
     suite,
@@ -272,9 +270,29 @@ async function benchCommand(args: string[]): Promise<number> {
   if (options.peers && options.train) {
     throw new UsageError(`Flag "--peers" times inference (forward passes or GEMMs), not --train`);
   }
+  if (!benchSuite(suite).gemm) await checkBenchShape(options);
   // Loaded on demand: the engines pull in ONNX Runtime and WebGPU, which `models` never needs.
   const { runBench } = await import("./benchmarks/run.ts");
   return await runBench(options);
+}
+
+/**
+ * Read every model's config before any work starts, so an unknown model, a
+ * broken config.json or a sequence longer than a model's position table stops
+ * the run at once, not after earlier models were measured.
+ */
+async function checkBenchShape(options: BenchOptions): Promise<void> {
+  const suite = benchSuite(options.suite);
+  const seqLen = options.seqLen ?? suite.seqLen;
+  for (const name of options.models ?? suite.models) {
+    const config = await modelConfigFlag(name);
+    if (seqLen > config.maxPositionEmbeddings) {
+      throw new UsageError(
+        `Flag "--seq-len" is ${seqLen}, longer than model "${name}" allows ` +
+          `(max_position_embeddings ${config.maxPositionEmbeddings})`,
+      );
+    }
+  }
 }
 
 function peersFlag(value: string) {
@@ -282,15 +300,6 @@ function peersFlag(value: string) {
     return parsePeers(value);
   } catch (error) {
     throw new UsageError((error as Error).message);
-  }
-}
-
-function pathExists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }
 

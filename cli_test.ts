@@ -79,6 +79,41 @@ Deno.test("unknown flag and missing or bad arguments exit 2", async () => {
   );
 });
 
+Deno.test("bench checks every model's sequence length and config before measuring any", async () => {
+  const long = await cli("bench", "--models", "albert-base-v2,tiny-albert", "--seq-len", "100");
+  strictEqual(long.code, 2);
+  strictEqual(long.stdout, "");
+  strictEqual(
+    long.stderr.trim(),
+    'error: Flag "--seq-len" is 100, longer than model "tiny-albert" allows (max_position_embeddings 64)',
+  );
+  const dir = Deno.makeTempDirSync();
+  try {
+    Deno.writeTextFileSync(`${dir}/config.json`, "{");
+    const broken = await cli("bench", "--models", `tiny-albert,${dir}`, "--out", dir);
+    strictEqual(broken.code, 1);
+    match(broken.stderr, /^error: Cannot parse ".*config\.json": /);
+    // Nothing was measured, so no record or partial file was written.
+    deepStrictEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["config.json"]);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("an unknown model is a usage error (exit 2) in bench, eval and train alike", async () => {
+  for (
+    const args of [
+      ["bench", "--models", "albert-huge-v9"],
+      ["eval", "--model", "albert-huge-v9", "--task", "glue/rte"],
+      ["train", "--model", "albert-huge-v9", "--task", "glue/rte"],
+    ]
+  ) {
+    const { code, stderr } = await cli(...args);
+    strictEqual(code, 2, args.join(" "));
+    match(stderr, /^error: Cannot resolve model "albert-huge-v9": it is neither a known model/);
+  }
+});
+
 Deno.test("--help lists every command", async () => {
   const { code, stdout } = await cli("--help");
   strictEqual(code, 0);

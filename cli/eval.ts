@@ -1,6 +1,13 @@
 /** `deno task harness eval`: flags to `runEval` options, and the printed summary. */
 import Table from "cli-table3";
-import { dtypeFlag, integerFlag, parseFlags, shardFlag, UsageError } from "./flags.ts";
+import {
+  dtypeFlag,
+  integerFlag,
+  modelConfigFlag,
+  parseFlags,
+  shardFlag,
+  UsageError,
+} from "./flags.ts";
 import type { EvalOutcome } from "../evaluate/eval.ts";
 import { dataDir } from "../tasks/task.ts";
 import { taskAndSplit } from "./_task_flags.ts";
@@ -67,6 +74,7 @@ export async function evalCommand(args: string[]): Promise<number> {
     return 0;
   }
   if (!flags.model) throw new UsageError(`eval needs --model DIR|NAME (see --help)`);
+  await modelConfigFlag(flags.model);
   const { task, split } = taskAndSplit("eval", flags);
   const backend = flags.backend ?? "webgpu";
   if (backend !== "webgpu" && backend !== "onnx") {

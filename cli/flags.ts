@@ -3,6 +3,8 @@ import type { Dtype } from "../runtime/kernel.ts";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { Shard } from "../runtime/records.ts";
 import { parseShard } from "../runtime/shard.ts";
+import type { ModelConfig } from "../models/config.ts";
+import { resolveConfig, UnknownModelError } from "../models/resolve.ts";
 
 /** A command-line mistake: reported in one line with exit code 2. */
 export class UsageError extends Error {
@@ -106,6 +108,19 @@ export function integerFlag(
     );
   }
   return n;
+}
+
+/**
+ * The config of a `--model`/`--models` entry (zoo name, checkpoint directory or
+ * config.json), read before any work starts; an unknown name is a usage error.
+ */
+export async function modelConfigFlag(value: string): Promise<ModelConfig> {
+  try {
+    return await resolveConfig(value);
+  } catch (error) {
+    if (error instanceof UnknownModelError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 /** `--dtype f16|f32` parsed (default f32). */

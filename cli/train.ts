@@ -5,6 +5,7 @@ import {
   dtypeFlag,
   fractionFlag,
   integerFlag,
+  modelConfigFlag,
   numberFlag,
   parseFlags,
   UsageError,
@@ -124,6 +125,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   }
   const dtype = dtypeFlag(flags.dtype);
   if (!flags.model) throw new UsageError(`train needs --model DIR|NAME (see --help)`);
+  await modelConfigFlag(flags.model);
   if (!flags.task === !flags.tasks) {
     throw new UsageError(`train needs --task NAME or --tasks A,B,... (one of them; see --help)`);
   }

@@ -18,7 +18,7 @@
  * Saving writes every file to a temporary name in the same directory and
  * renames it into place, so a crash never leaves a half-written file.
  */
-import { configToJson, parseConfig } from "./config.ts";
+import { configToJson, type ModelConfig, parseConfig } from "./config.ts";
 import { modelLayout } from "./layout.ts";
 import { makeModel, type Model, type Weights } from "./model.ts";
 import { removeIfPresent, writeAtomic } from "../runtime/files.ts";
@@ -54,18 +54,25 @@ export function isIgnoredTensor(name: string): boolean {
     /^(predictions|cls|sop_classifier)\./.test(name);
 }
 
-/** Load a Hugging Face layout checkpoint directory and validate it against its config. */
-export async function loadCheckpoint(dir: string): Promise<Model> {
+/** Read and check only a checkpoint directory's `config.json`: cheap, for checks before work. */
+export async function loadCheckpointConfig(dir: string): Promise<ModelConfig> {
   const fail = (message: string): never => {
     throw new CheckpointError(`Cannot load checkpoint "${dir}": ${message}`);
   };
   const info = await statOrUndefined(dir);
   if (!info) fail(`directory not found (expected a directory with ${EXPECTED})`);
   if (!info!.isDirectory) fail(`not a directory (expected a directory with ${EXPECTED})`);
-
   const configPath = join(dir, CONFIG_FILE);
   if (!await statOrUndefined(configPath)) fail(`missing "${configPath}" (expected ${EXPECTED})`);
-  const config = parseConfig(await readJson(configPath), configPath);
+  return parseConfig(await readJson(configPath), configPath);
+}
+
+/** Load a Hugging Face layout checkpoint directory and validate it against its config. */
+export async function loadCheckpoint(dir: string): Promise<Model> {
+  const fail = (message: string): never => {
+    throw new CheckpointError(`Cannot load checkpoint "${dir}": ${message}`);
+  };
+  const config = await loadCheckpointConfig(dir);
 
   const { tensors, files, source } = await readWeights(dir, fail);
   const root = `${config.modelType}.`;

@@ -3,8 +3,8 @@
  * random weights, a directory is loaded as a Hugging Face checkpoint, and a
  * `.json` file is read as a `config.json` and given seeded random weights.
  */
-import { loadCheckpoint, statOrUndefined } from "./checkpoint.ts";
-import { parseConfig } from "./config.ts";
+import { loadCheckpoint, loadCheckpointConfig, statOrUndefined } from "./checkpoint.ts";
+import { type ModelConfig, parseConfig } from "./config.ts";
 import { randomModel } from "./init.ts";
 import type { Model } from "./model.ts";
 import { zoo, zooEntry } from "./zoo.ts";
@@ -21,11 +21,34 @@ export async function resolveModel(
   options: ResolveModelOptions = {},
 ): Promise<Model> {
   const seed = options.seed ?? 0;
+  const source = await resolveSource(spec);
+  return source.kind === "checkpoint"
+    ? await loadCheckpoint(spec)
+    : randomModel(source.config, seed);
+}
+
+/**
+ * Only the config of what `resolveModel` would build, without reading or
+ * making weights: for checks before work starts (e.g. a sequence length).
+ */
+export async function resolveConfig(spec: string): Promise<ModelConfig> {
+  const source = await resolveSource(spec);
+  return source.kind === "checkpoint" ? await loadCheckpointConfig(spec) : source.config;
+}
+
+/** The spec is neither a zoo name nor an existing checkpoint directory or config file. */
+export class UnknownModelError extends Error {
+  override name = "UnknownModelError";
+}
+
+type Source = { kind: "checkpoint" } | { kind: "config"; config: ModelConfig };
+
+async function resolveSource(spec: string): Promise<Source> {
   if (zoo().some((entry) => entry.name === spec)) {
-    return randomModel(zooEntry(spec).config, seed);
+    return { kind: "config", config: zooEntry(spec).config };
   }
   const info = await statOrUndefined(spec);
-  if (info?.isDirectory) return await loadCheckpoint(spec);
+  if (info?.isDirectory) return { kind: "checkpoint" };
   if (info?.isFile && spec.endsWith(".json")) {
     let json: unknown;
     try {
@@ -34,13 +57,13 @@ export async function resolveModel(
       if (!(error instanceof SyntaxError)) throw error;
       throw new Error(`Cannot read config "${spec}": ${error.message}`);
     }
-    return randomModel(parseConfig(json, spec), seed);
+    return { kind: "config", config: parseConfig(json, spec) };
   }
   const examples = ["albert-base-v2", "albert-xxlarge-v2", "bert-base-uncased", "tiny-albert"];
   const what = info?.isFile
     ? "is a file but not a config .json (pass the checkpoint directory instead)"
     : "is neither a known model nor a checkpoint directory";
-  throw new Error(
+  throw new UnknownModelError(
     `Cannot resolve model "${spec}": it ${what}; known models include ${
       examples.join(", ")
     } (see \`deno task harness models\` for all), or pass a directory with config.json and model.safetensors`,
