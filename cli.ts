@@ -7,7 +7,7 @@
  */
 import Table from "cli-table3";
 import type { ModelConfig } from "./models/config.ts";
-import { zoo, type ZooEntry, zooEntry } from "./models/zoo.ts";
+import { zoo, type ZooEntry } from "./models/zoo.ts";
 import { countEncoderParameters, parameterMultiplier } from "./models/params.ts";
 import { formatCount, formatMultiplier, MISSING } from "./benchmarks/format.ts";
 import { benchSuite, benchSuites, DEFAULT_SUITE } from "./benchmarks/suites.ts";
