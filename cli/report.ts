@@ -17,7 +17,8 @@ const HELP = `Usage: deno task harness report [--runs DIR] [--out DIR] [--check]
 
 Generate OUT/LEADERBOARD.md and OUT/report.html from the run records directly
 in DIR (subdirectories are not read; shard records of split runs are left out).
-The same records always give the same bytes.
+Every record there counts, your uncommitted runs included. The same records
+always give the same bytes.
 
 Flags:
   --runs DIR   Run records (default results/runs)
