@@ -268,6 +268,8 @@ async function measurePlan(
         plan.mode === "train" ? " --train" : ""
       } b${batch} s${seqLen}${plan.shard ? ` shard ${shardLabel(plan.shard)}` : ""}`,
     total: units.length * perUnit,
+    // Units resumed from an earlier run count as done but not into the rate.
+    initial: units.filter((u) => store.finished.has(u)).length * perUnit,
     unit: plan.mode === "gemm" ? "shape" : plan.mode === "train" ? "step" : "pass",
     silent: options.json,
   });
@@ -284,8 +286,6 @@ async function measurePlan(
         row = await measure;
         if (plan.mode === "gemm") progress.increment();
         await store.add(unit, row);
-      } else {
-        progress.increment(perUnit);
       }
       rows.push(row);
     }

@@ -51,6 +51,22 @@ function summingBackend(): Backend & { calls: number } {
   };
 }
 
+/** What `run` wrote to stderr, as lines (the progress display's plain mode off a terminal). */
+async function stderrLines(run: () => Promise<unknown>): Promise<string[]> {
+  const write = Deno.stderr.writeSync;
+  const chunks: string[] = [];
+  Deno.stderr.writeSync = (bytes: Uint8Array) => {
+    chunks.push(new TextDecoder().decode(bytes));
+    return bytes.length;
+  };
+  try {
+    await run();
+  } finally {
+    Deno.stderr.writeSync = write;
+  }
+  return chunks.join("").split("\n").filter((line) => line.length > 0);
+}
+
 Deno.test("runRows returns logits in input order and resumes finished batches", async () => {
   const dir = await Deno.makeTempDir();
   const rows = [row([1]), row([2, 3]), row([4, 5, 6])];
@@ -68,6 +84,14 @@ Deno.test("runRows returns logits in input order and resumes finished batches", 
     [1, 5, 15],
   );
   strictEqual(idle.calls, 0);
+  // Its progress line counts the resumed rows as done, but not into the rate.
+  const lines = await stderrLines(() =>
+    runRows(summingBackend(), rows, {
+      ...options,
+      resume: again,
+    })
+  );
+  deepStrictEqual(lines, ["t: 3/3 (100%) | 0.00 rows/s | ETA --"]);
   // A torn last line (killed mid-write) redoes only that batch.
   const text = await Deno.readTextFile(join(dir, "r.jsonl"));
   await Deno.writeTextFile(join(dir, "r.jsonl"), text.slice(0, -10));

@@ -40,20 +40,27 @@ export async function runRows(
   const plans = planBatches(rows, options.batchSize, options.groupSize ?? 1);
   const out: Float32Array[] = new Array(rows.length);
   const selected = plans.map((_, b) => options.batches?.(b) ?? true);
+  // Callers key the store by the rows and batch size (eval.ts), so batch b is this batch.
+  const saved = plans.map((plan, b) => {
+    const logits = options.resume?.finished.get(b);
+    return logits?.length === plan.rows.length ? logits : undefined;
+  });
+  const rowsOf = (keep: (b: number) => boolean) =>
+    plans.reduce((sum, plan, b) => sum + (selected[b] && keep(b) ? plan.rows.length : 0), 0);
   const progress = createProgress({
     label: options.label,
-    total: plans.reduce((sum, plan, b) => sum + (selected[b] ? plan.rows.length : 0), 0),
+    total: rowsOf(() => true),
+    // Rows resumed from an earlier run count as done but not into the rate.
+    initial: rowsOf((b) => saved[b] !== undefined),
     unit: "rows",
     silent: options.silent,
   });
   try {
     for (const [b, plan] of plans.entries()) {
       if (!selected[b]) continue;
-      // Callers key the store by the rows and batch size (eval.ts), so batch b is this batch.
-      const saved = options.resume?.finished.get(b);
-      if (saved && saved.length === plan.rows.length) {
-        plan.rows.forEach((r, i) => out[r] = saved[i]);
-        progress.increment(plan.rows.length);
+      const resumed = saved[b];
+      if (resumed) {
+        plan.rows.forEach((r, i) => out[r] = resumed[i]);
         continue;
       }
       const batchRows = plan.rows.map((r) => rows[r]);
