@@ -20,7 +20,7 @@ import {
   shardFlag,
   UsageError,
 } from "./cli/flags.ts";
-import { exitWith } from "./cli/exit.ts";
+import { exitOnInterrupt, exitWith } from "./cli/exit.ts";
 import { parsePeers, PEERS } from "./benchmarks/peers.ts";
 import { DEFAULT_RECORDS_DIR } from "./runtime/records.ts";
 
@@ -273,7 +273,14 @@ async function benchCommand(args: string[]): Promise<number> {
   if (!benchSuite(suite).gemm) await checkBenchShape(options);
   // Loaded on demand: the engines pull in ONNX Runtime and WebGPU, which `models` never needs.
   const { runBench } = await import("./benchmarks/run.ts");
-  return await runBench(options);
+  const stopCatching = exitOnInterrupt(
+    "the models or shapes finished so far are saved; run the same command again to resume from them",
+  );
+  try {
+    return await runBench(options);
+  } finally {
+    stopCatching();
+  }
 }
 
 /**

@@ -93,6 +93,37 @@ Deno.test({
 });
 
 Deno.test({
+  name: "bench stopped by Ctrl-C says what it kept, exits 130 and leaves its partial file",
+  sanitizeResources: false,
+  async fn() {
+    const out = await Deno.makeTempDir({ prefix: "bench-sigint-" });
+    try {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", CLI, "bench", ...FLAGS, "--out", out],
+        cwd: ROOT,
+        stdout: "null",
+        stderr: "piped",
+      }).spawn();
+      const deadline = Date.now() + 120_000;
+      while (partialLines(out).length < 2 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      child.kill("SIGINT");
+      const { code, stderr } = await child.output();
+      strictEqual(code, 130);
+      const lines = new TextDecoder().decode(stderr).trim().split("\n");
+      strictEqual(
+        lines.at(-1),
+        "interrupted: the models or shapes finished so far are saved; run the same command again to resume from them",
+      );
+      strictEqual(partialLines(out).length, 2, "the finished model is kept for the rerun");
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
   name: "bench --shard i/2 then merge gives every model once, in suite order",
   sanitizeResources: false,
   async fn() {

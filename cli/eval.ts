@@ -8,7 +8,8 @@ import {
   shardFlag,
   UsageError,
 } from "./flags.ts";
-import type { EvalOutcome } from "../evaluate/eval.ts";
+import type { EvalOptions, EvalOutcome } from "../evaluate/eval.ts";
+import { exitOnInterrupt } from "./exit.ts";
 import { dataDir } from "../tasks/task.ts";
 import { taskAndSplit } from "./_task_flags.ts";
 import { taskNames } from "../tasks/registry.ts";
@@ -85,7 +86,7 @@ export async function evalCommand(args: string[]): Promise<number> {
     throw new UsageError(`Flag "--dtype f16" is for the webgpu backend; onnx runs f32`);
   }
   const { runEval } = await import("../evaluate/eval.ts");
-  const outcome = await runEval({
+  const options: EvalOptions = {
     model: flags.model,
     task,
     split,
@@ -105,7 +106,16 @@ export async function evalCommand(args: string[]): Promise<number> {
     shard: shardFlag(flags.shard),
     force: flags.force ?? false,
     recordsDir: flags.records,
-  });
+  };
+  const stopCatching = exitOnInterrupt(
+    "the batches finished so far are saved; run the same command again to resume from them",
+  );
+  let outcome;
+  try {
+    outcome = await runEval(options);
+  } finally {
+    stopCatching();
+  }
   if (flags.json) {
     console.log(JSON.stringify(outcome, null, 2));
     return 0;
