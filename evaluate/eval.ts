@@ -247,7 +247,13 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     batchSize: options.batchSize,
     dataFiles: print.dataFiles,
     // The rows themselves: changed data, tokenizer or feature code never reuse old logits.
-    rows: sha256(canonicalJson({ rows: prepared.rows, groupSize: prepared.groupSize })),
+    // The targets too: RACE names no data files (dataFiles is empty), and its gold answers
+    // are not in the token ids, so an edited answer must still make a new run.
+    rows: sha256(canonicalJson({
+      rows: prepared.rows,
+      groupSize: prepared.groupSize,
+      targets: prepared.targets ?? null,
+    })),
     code: await codeState(),
   }));
   const recordsDir = options.recordsDir ?? DEFAULT_RECORDS_DIR;

@@ -114,3 +114,41 @@ Deno.test("eval reuses a finished run's record unless --force or its files chang
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("eval race is not reused once a gold answer changed (its key covers the answers)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "race-gold-" });
+  try {
+    // One real RACE article in a data root of our own, so its answers can be edited.
+    const source = join(DATA, "race/dev/middle");
+    const name = [...Deno.readDirSync(source)].map((e) => e.name).sort()[0];
+    const article = JSON.parse(Deno.readTextFileSync(join(source, name)));
+    for (const level of ["middle", "high"]) {
+      await Deno.mkdir(join(dir, "data/race/dev", level), { recursive: true });
+    }
+    const write = () =>
+      Deno.writeTextFileSync(join(dir, "data/race/dev/middle", name), JSON.stringify(article));
+    write();
+    const run = () =>
+      runCli([
+        ...["eval", "--model", "tiny-albert-spm", "--task", "race", "--data", join(dir, "data")],
+        ...["--limit", "1", "--init-head", "1", "--tokenizer", VOCAB, "--max-seq-length", "64"],
+        ...["--out", join(dir, "out"), "--records", join(dir, "records"), "--json"],
+      ]);
+    const first = await run();
+    strictEqual(first.code, 0, first.stderr);
+    strictEqual(JSON.parse((await run()).stdout).reused, true);
+    const { metrics, predictionsPath } = JSON.parse(first.stdout);
+    const predicted = JSON.parse(Deno.readTextFileSync(predictionsPath))[article.id][0];
+    // Flip the scored question: a right prediction becomes wrong and a wrong one right.
+    const right = metrics.accuracy === 100;
+    article.answers[0] = right ? (predicted === "A" ? "B" : "A") : predicted;
+    write();
+    const edited = await run();
+    strictEqual(edited.code, 0, edited.stderr);
+    const outcome = JSON.parse(edited.stdout);
+    strictEqual(outcome.reused, false);
+    strictEqual(outcome.metrics.accuracy, right ? 0 : 100);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
