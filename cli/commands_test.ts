@@ -255,6 +255,51 @@ Deno.test({
 });
 
 Deno.test({
+  name: "train is redone, not reused, when its dev data changed",
+  sanitizeResources: false,
+  async fn() {
+    const out = await Deno.makeTempDir();
+    try {
+      // RTE cut to 16 training and 8 dev rows, in a data root of our own.
+      const rte = join(out, "data", "glue", "RTE");
+      await Deno.mkdir(rte, { recursive: true });
+      const head = (file: string, rows: number) =>
+        Deno.readTextFileSync(join(DATA, "glue/RTE", file)).split("\n").slice(0, rows + 1);
+      Deno.writeTextFileSync(join(rte, "train.tsv"), head("train.tsv", 16).join("\n") + "\n");
+      const dev = head("dev.tsv", 8);
+      Deno.writeTextFileSync(join(rte, "dev.tsv"), dev.join("\n") + "\n");
+      const run = () =>
+        train(
+          join(out, "run"),
+          ...flags("--model tiny-albert-spm --task glue/rte --epochs 1 --batch-size 8"),
+          ...["--data", join(out, "data"), "--tokenizer", join(DATA, "vocab/albert-base-v2")],
+        );
+      const first = (await run()).runs[0];
+      strictEqual(first.reused, false);
+      strictEqual((await run()).runs[0].reused, true);
+      // Every dev label flipped: the same trained weights now score 100 minus the accuracy.
+      const flip = (line: string) =>
+        line.replace(
+          /\t(not_entailment|entailment)$/,
+          (_, label) => `\t${label === "entailment" ? "not_entailment" : "entailment"}`,
+        );
+      Deno.writeTextFileSync(
+        join(rte, "dev.tsv"),
+        [dev[0], ...dev.slice(1).map(flip)].join("\n") + "\n",
+      );
+      const flipped = (await run()).runs[0];
+      strictEqual(flipped.reused, false);
+      strictEqual(
+        flipped.tasks[0].best.metrics.accuracy,
+        100 - first.tasks[0].best.metrics.accuracy,
+      );
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
   name:
     "train --tasks trains PALs on several tasks; each task's kept checkpoint evals to its dev score",
   sanitizeResources: false,

@@ -23,7 +23,13 @@ import { countParameters, parameterMultiplier } from "../models/params.ts";
 import { acquireGpu, type Gpu } from "../runtime/device.ts";
 import type { Dtype } from "../runtime/kernel.ts";
 import { createHash } from "node:crypto";
-import { canonicalJson, codeState, fingerprint, sha256 } from "../runtime/fingerprint.ts";
+import {
+  canonicalJson,
+  codeState,
+  filesSha256,
+  fingerprint,
+  sha256,
+} from "../runtime/fingerprint.ts";
 import { writeAtomic } from "../runtime/files.ts";
 import { createProgress } from "../runtime/progress.ts";
 import { DEFAULT_RECORDS_DIR, findRecord, writeRecord } from "../runtime/records.ts";
@@ -195,6 +201,9 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
     // Which head of a multi-task checkpoint serves each task (`--task-index`).
     taskIndices,
     rows: tasks.map(rowsDigest),
+    // The dev split picks the kept checkpoint and gives the scores: its rows, its targets
+    // (RACE's gold answers are in no data file named) and its files (SQuAD's answers).
+    dev: await Promise.all(tasks.map(devDigest)),
     schedule: lrSchedule,
     sampling: multiTask ? { schedule, stepsPerEpoch, epochs: options.epochs } : null,
     batchSize: options.batchSize,
@@ -474,6 +483,14 @@ function multiTaskAdapter(model: Model): AdapterChoice | null {
 }
 
 /** SHA-256 of a task's training rows and targets, fed row by row (RACE's rows exceed a string). */
+async function devDigest(task: TrainingTask): Promise<string> {
+  const hash = createHash("sha256");
+  hash.update(await filesSha256(task.dev.dataFiles) ?? "missing");
+  // Row by row, as rowsDigest: one JSON string of a whole dev split would be large.
+  task.dev.rows.forEach((row, i) => hash.update(canonicalJson([row, task.dev.targets?.[i]])));
+  return hash.digest("hex");
+}
+
 function rowsDigest(task: TrainingTask): string {
   const hash = createHash("sha256");
   task.train.rows.forEach((row, i) => hash.update(canonicalJson([row, task.targets[i]])));
