@@ -25,6 +25,19 @@ Deno.test("tasks --json lists every task with the sizes found under the data dir
   deepStrictEqual(by["glue/mrpc"].metrics, ["accuracy", "f1"]);
 });
 
+Deno.test("tasks says how to point it at the data when it finds none", async () => {
+  const missing = await cli("tasks", "--data", "/nonexistent/data");
+  strictEqual(missing.code, 0);
+  match(missing.stdout, /glue\/rte /);
+  strictEqual(
+    missing.stderr.trim(),
+    'note: the data directory "/nonexistent/data" does not exist; pass --data DIR ' +
+      "(e.g. --data ../shared/data) or set HARNESS_DATA",
+  );
+  const found = await cli("tasks");
+  strictEqual(found.stderr, "");
+});
+
 Deno.test("score prints one JSON object of metrics; --limit scores the eval subset", async () => {
   const dir = await Deno.makeTempDir();
   // Gold labels of RTE dev as predictions: accuracy 100.

@@ -15,6 +15,18 @@ Flags:
   --json       Print a JSON array
   -h, --help`;
 
+/** Why every size is missing, and how to point the harness at the data. */
+function noDataHint(root: string): string {
+  let why = "holds none of the task files";
+  try {
+    if (!Deno.statSync(root).isDirectory) why = "is not a directory";
+  } catch {
+    why = "does not exist";
+  }
+  return `note: the data directory "${root}" ${why}; pass --data DIR ` +
+    `(e.g. --data ../shared/data) or set HARNESS_DATA`;
+}
+
 /** List tasks as a table (or JSON). */
 export async function tasksCommand(args: string[]): Promise<number> {
   const flags = parseFlags("tasks", args, {
@@ -57,5 +69,7 @@ export async function tasksCommand(args: string[]): Promise<number> {
   }
   console.log(`Data directory: ${root}`);
   console.log(table.toString());
+  const found = rows.some((r) => Object.values(r.sizes).some((n) => n !== null));
+  if (!found) console.error(noDataHint(root));
   return 0;
 }
