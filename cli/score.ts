@@ -45,14 +45,32 @@ export async function scoreCommand(args: string[]): Promise<number> {
   if (flags["na-probs"] && entry.name !== "squad/v2.0") {
     throw new UsageError(`--na-probs only applies to squad/v2.0`);
   }
+  const warnings = cappedWarnings(WARNINGS_SHOWN);
   const metrics = await entry.score({
     root: dataDir(flags.data),
     split,
     predictionsFile: flags.predictions,
     naProbsFile: flags["na-probs"],
     limit: integerFlag("limit", flags.limit, 1),
-    warn: (message) => console.error(`warning: ${message}`),
+    warn: warnings.warn,
   });
+  warnings.finish();
   console.log(JSON.stringify(metrics));
   return 0;
+}
+
+/** Warnings printed in full before the rest are only counted (SQuAD warns once per question). */
+const WARNINGS_SHOWN = 10;
+
+/** A `warn` that prints the first `shown` warnings and, at `finish`, how many more there were. */
+function cappedWarnings(shown: number) {
+  let count = 0;
+  return {
+    warn(message: string) {
+      if (++count <= shown) console.error(`warning: ${message}`);
+    },
+    finish() {
+      if (count > shown) console.error(`warning: … and ${count - shown} more warnings`);
+    },
+  };
 }
