@@ -114,6 +114,39 @@ Deno.test("an unknown model is a usage error (exit 2) in bench, eval and train a
   }
 });
 
+Deno.test("an output directory flag that names a file, or a path below one, exits 2 at once", async () => {
+  const file = Deno.makeTempFileSync();
+  try {
+    for (
+      const [args, flag, where] of [
+        [["bench", "--models", "tiny-albert", "--out", file], "out", "it"],
+        [
+          ["eval", "--model", "tiny-albert", "--task", "glue/rte", "--records", `${file}/r`],
+          "records",
+          `"${file}"`,
+        ],
+        [
+          ["train", "--model", "tiny-albert", "--task", "glue/rte", "--out", `${file}/a/b`],
+          "out",
+          `"${file}"`,
+        ],
+        [["report", "--out", file], "out", "it"],
+      ] as const
+    ) {
+      const { code, stderr } = await cli(...args);
+      strictEqual(code, 2, args.join(" "));
+      strictEqual(
+        stderr.trim(),
+        `error: Flag "--${flag}" must name a directory to write into, but ${where} is a file: "${
+          args.at(-1)
+        }"`,
+      );
+    }
+  } finally {
+    Deno.removeSync(file);
+  }
+});
+
 Deno.test("--help lists every command", async () => {
   const { code, stdout } = await cli("--help");
   strictEqual(code, 0);

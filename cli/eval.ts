@@ -4,6 +4,7 @@ import {
   dtypeFlag,
   integerFlag,
   modelConfigFlag,
+  outputDirFlag,
   parseFlags,
   shardFlag,
   UsageError,
@@ -96,7 +97,7 @@ export async function evalCommand(args: string[]): Promise<number> {
     dtype,
     batchSize: integerFlag("batch-size", flags["batch-size"], 1) ?? 32,
     maxSeqLength: integerFlag("max-seq-length", flags["max-seq-length"], 8),
-    out: flags.out,
+    out: outputDirFlag("out", flags.out),
     logSamples: flags["log-samples"],
     initHead: integerFlag("init-head", flags["init-head"], 0),
     taskIndex: integerFlag("task-index", flags["task-index"], 0),
@@ -105,7 +106,7 @@ export async function evalCommand(args: string[]): Promise<number> {
     silent: flags.json ?? false,
     shard: shardFlag(flags.shard),
     force: flags.force ?? false,
-    recordsDir: flags.records,
+    recordsDir: outputDirFlag("records", flags.records),
   };
   const stopCatching = exitOnInterrupt(
     "the batches finished so far are saved; run the same command again to resume from them",

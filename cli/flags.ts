@@ -1,5 +1,6 @@
 /** Flag parsing shared by the commands: strict `parseArgs` with one-line usage errors. */
 import type { Dtype } from "../runtime/kernel.ts";
+import { dirname, resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { Shard } from "../runtime/records.ts";
 import { parseShard } from "../runtime/shard.ts";
@@ -120,6 +121,37 @@ export async function modelConfigFlag(value: string): Promise<ModelConfig> {
   } catch (error) {
     if (error instanceof UnknownModelError) throw new UsageError(error.message);
     throw error;
+  }
+}
+
+/**
+ * A flag naming a directory to write into (`--out`, `--records`): refused at
+ * once when it, or the nearest part of it that exists, is not a directory,
+ * instead of failing with an OS error after the work is done.
+ */
+export function outputDirFlag(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  let path = resolve(value);
+  for (;;) {
+    let info: Deno.FileInfo | undefined;
+    try {
+      info = Deno.statSync(path);
+    } catch (error) {
+      // A path below a file reads as "not a directory": look further up for the file.
+      const missing = error instanceof Deno.errors.NotFound ||
+        error instanceof Deno.errors.NotADirectory;
+      if (!missing) throw error;
+    }
+    if (info?.isDirectory) return value;
+    if (info) {
+      const where = path === resolve(value) ? "it" : `"${path}"`;
+      throw new UsageError(
+        `Flag "--${name}" must name a directory to write into, but ${where} is a file: "${value}"`,
+      );
+    }
+    const parent = dirname(path);
+    if (parent === path) return value;
+    path = parent;
   }
 }
 

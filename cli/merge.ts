@@ -1,6 +1,6 @@
 /** `deno task harness merge`: join the shard records of split `eval` and `bench` runs. */
 import { dirname } from "node:path";
-import { parseCommandLine, UsageError } from "./flags.ts";
+import { outputDirFlag, parseCommandLine, UsageError } from "./flags.ts";
 import { listRecords, readRecord, type StoredRecord, writeRecord } from "../runtime/records.ts";
 import { shardLabel } from "../runtime/shard.ts";
 
@@ -32,6 +32,7 @@ export async function mergeCommand(args: string[]): Promise<number> {
   if (positionals.length === 0) {
     throw new UsageError(`merge needs shard records or directories (see --help)`);
   }
+  const records = outputDirFlag("records", flags.records);
   const groups = groupShards(await readInputs(positionals));
   if (groups.length === 0) throw new Error(`No shard records in ${positionals.join(", ")}`);
   const merged: { kind: string; path: string; shards: number; metrics?: unknown }[] = [];
@@ -41,7 +42,7 @@ export async function mergeCommand(args: string[]): Promise<number> {
       const { mergeEvalShards } = await import("../evaluate/merge.ts");
       const outcome = await mergeEvalShards(shards, {
         silent: flags.json ?? false,
-        recordsDir: flags.records,
+        recordsDir: records,
       });
       merged.push({
         kind,
@@ -51,7 +52,7 @@ export async function mergeCommand(args: string[]): Promise<number> {
       });
     } else {
       const { mergeBenchShards } = await import("../benchmarks/merge.ts");
-      const dir = flags.records ?? dirname(shards[0].path);
+      const dir = records ?? dirname(shards[0].path);
       const path = await writeRecord(mergeBenchShards(shards), { dir });
       merged.push({ kind, path, shards: shards.length });
     }

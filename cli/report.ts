@@ -11,7 +11,7 @@ import { leaderboardMarkdown } from "../report/leaderboard.ts";
 import { reportPage } from "../report/page.ts";
 import { loadRecords, RecordError } from "../report/records.ts";
 import { renderReportHtml } from "../report/html.ts";
-import { parseFlags } from "./flags.ts";
+import { outputDirFlag, parseFlags } from "./flags.ts";
 
 const HELP = `Usage: deno task harness report [--runs DIR] [--out DIR] [--check] [--json]
 
@@ -41,7 +41,7 @@ export async function reportCommand(args: string[]): Promise<number> {
     return 0;
   }
   const runs = flags.runs ?? DEFAULT_RECORDS_DIR;
-  const out = flags.out ?? "results";
+  const out = outputDirFlag("out", flags.out) ?? "results";
   let set;
   try {
     set = await loadRecords(runs);

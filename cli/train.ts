@@ -7,6 +7,7 @@ import {
   integerFlag,
   modelConfigFlag,
   numberFlag,
+  outputDirFlag,
   parseFlags,
   UsageError,
 } from "./flags.ts";
@@ -183,7 +184,8 @@ export async function trainCommand(args: string[]): Promise<number> {
   const runName = multiTask
     ? `${adapter ?? "heads"}-${schedule}-${shortNames}`
     : tasks[0].replace("/", "-");
-  const out = flags.out ?? join("results", "runs", "train", slug(flags.model), runName);
+  const out = outputDirFlag("out", flags.out) ??
+    join("results", "runs", "train", slug(flags.model), runName);
   const { runTrain } = await import("../train/run.ts");
   // Ctrl-C stops after the current step with a resume point saved.
   const controller = new AbortController();
@@ -223,7 +225,7 @@ export async function trainCommand(args: string[]): Promise<number> {
           logSteps: integerFlag("log-steps", flags["log-steps"], 1) ?? 50,
           resume: flags.resume ?? false,
           force: flags.force ?? false,
-          recordsDir: flags.records,
+          recordsDir: outputDirFlag("records", flags.records),
           tokenizer: flags.tokenizer,
           silent: flags.json ?? false,
           signal: controller.signal,
