@@ -38,24 +38,30 @@ function partialLines(dir: string): string[] {
   return [];
 }
 
+/** Start `bench FLAGS --out OUT ...extra`; return once its partial file holds one finished model. */
+async function benchUntilOneModelFinished(out: string, extra: string[]) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", CLI, "bench", ...FLAGS, "--out", out, ...extra],
+    cwd: ROOT,
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const deadline = Date.now() + 120_000;
+  while (partialLines(out).length < 2 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return child;
+}
+
 Deno.test({
   name: "bench killed midway resumes at its first unfinished model",
   sanitizeResources: false,
   async fn() {
     const out = await Deno.makeTempDir({ prefix: "bench-resume-" });
     try {
-      const child = new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", CLI, "bench", ...FLAGS, "--out", out, "--json"],
-        cwd: ROOT,
-        stdout: "null",
-        stderr: "null",
-      }).spawn();
-      const deadline = Date.now() + 120_000;
-      while (partialLines(out).length < 2 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      const child = await benchUntilOneModelFinished(out, ["--json"]);
       child.kill("SIGKILL");
-      await child.status;
+      await child.output();
       const killed = partialLines(out);
       strictEqual(killed.length, 2, "killed after exactly one finished model");
       const finished = JSON.parse(killed[1]);
@@ -98,16 +104,7 @@ Deno.test({
   async fn() {
     const out = await Deno.makeTempDir({ prefix: "bench-sigint-" });
     try {
-      const child = new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", CLI, "bench", ...FLAGS, "--out", out],
-        cwd: ROOT,
-        stdout: "null",
-        stderr: "piped",
-      }).spawn();
-      const deadline = Date.now() + 120_000;
-      while (partialLines(out).length < 2 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 10));
-      }
+      const child = await benchUntilOneModelFinished(out, []);
       child.kill("SIGINT");
       const { code, stderr } = await child.output();
       strictEqual(code, 130);
