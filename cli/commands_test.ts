@@ -272,6 +272,59 @@ Deno.test({
 });
 
 Deno.test({
+  name: "eval stopped by Ctrl-C says what it kept, exits 130, and the rerun resumes",
+  sanitizeResources: false,
+  async fn() {
+    const out = await Deno.makeTempDir();
+    try {
+      const args = [
+        ...["run", "-A", new URL("../cli.ts", import.meta.url).pathname, "eval"],
+        ...[
+          "--model",
+          "tiny-albert-spm",
+          "--task",
+          "glue/sst2",
+          "--data",
+          DATA,
+          "--init-head",
+          "1",
+        ],
+        ...["--batch-size", "2", "--out", join(out, "eval"), "--records", join(out, "records")],
+      ];
+      const child = new Deno.Command(Deno.execPath(), { args, stdout: "null", stderr: "piped" })
+        .spawn();
+      const resume = join(out, "eval", ".resume.jsonl");
+      const lines = () => {
+        try {
+          return Deno.readTextFileSync(resume).split("\n").filter((l) => l.length > 0).length;
+        } catch {
+          return 0;
+        }
+      };
+      const deadline = Date.now() + 120_000;
+      while (lines() < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      child.kill("SIGINT");
+      const { code, stderr } = await child.output();
+      strictEqual(code, 130);
+      strictEqual(
+        new TextDecoder().decode(stderr).trim().split("\n").at(-1),
+        "interrupted: the batches finished so far are saved; run the same command again to resume from them",
+      );
+      const kept = lines();
+      ok(kept >= 3 && kept < 1 + 872 / 2, `${kept - 1} batches kept`);
+      // The rerun's progress starts past the kept batches: they are not run again.
+      const rerun = await cli(...args.slice(3));
+      strictEqual(rerun.code, 0, rerun.stderr);
+      const first = /: (\d+)\/872 \(/.exec(rerun.stderr);
+      ok(first && Number(first[1]) > 2, rerun.stderr);
+      match(rerun.stdout, /accuracy/);
+    } finally {
+      await Deno.remove(out, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
   name: "train is redone, not reused, when its dev data changed",
   sanitizeResources: false,
   async fn() {
