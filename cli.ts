@@ -2,8 +2,10 @@
 /**
  * The harness's command line: `deno task harness <command> [flags]`, and
  * `deno task bench [flags]` for `bench`. Usage mistakes (unknown command or
- * flag, bad flag value) print one `error:` line and exit 2; any other failure
- * prints `error: <message>` and exits 1 (`HARNESS_DEBUG=1` adds the stack).
+ * flag, bad flag value, unknown model) print one `error:` line and exit 2;
+ * Ctrl-C in `bench`, `eval` or `train` keeps the finished work and exits 130;
+ * any other failure prints `error: <message>` and exits 1 (`HARNESS_DEBUG=1`
+ * adds the stack).
  */
 import Table from "cli-table3";
 import type { ModelConfig } from "./models/config.ts";
@@ -15,12 +17,12 @@ import type { BenchOptions } from "./benchmarks/run.ts";
 import {
   dtypeFlag,
   integerFlag,
-  modelConfigFlag,
   outputDirFlag,
   parseFlags,
   shardFlag,
   UsageError,
 } from "./cli/flags.ts";
+import { modelConfigFlag } from "./cli/_model_flag.ts";
 import { exitOnInterrupt, exitWith } from "./cli/exit.ts";
 import { parsePeers, PEERS } from "./benchmarks/peers.ts";
 import { DEFAULT_RECORDS_DIR } from "./runtime/records.ts";
@@ -295,9 +297,13 @@ async function checkBenchShape(options: BenchOptions): Promise<void> {
   for (const name of options.models ?? suite.models) {
     const config = await modelConfigFlag(name);
     if (seqLen > config.maxPositionEmbeddings) {
+      const what = options.seqLen === undefined
+        ? `Suite "${suite.name}" runs sequence length ${seqLen}`
+        : `Flag "--seq-len" is ${seqLen}`;
       throw new UsageError(
-        `Flag "--seq-len" is ${seqLen}, longer than model "${name}" allows ` +
-          `(max_position_embeddings ${config.maxPositionEmbeddings})`,
+        `${what}, longer than model "${name}" allows ` +
+          `(max_position_embeddings ${config.maxPositionEmbeddings})` +
+          (options.seqLen === undefined ? "; pass --seq-len N" : ""),
       );
     }
   }

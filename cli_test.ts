@@ -63,6 +63,10 @@ Deno.test("unknown flag and missing or bad arguments exit 2", async () => {
   const negative = await cli("bench", "--reps", "-3");
   strictEqual(negative.code, 2);
   match(negative.stderr, /^error: Flag "--reps" must be an integer of at least 1, got "-3"/);
+  // After "--" everything is positional: "--records" and "-1" stay two arguments.
+  const positional = await cli("merge", "--", "--records", "-1");
+  strictEqual(positional.code, 1);
+  match(positional.stderr, /^error: Cannot merge "--records": no such file or directory/);
   const gemm = await cli(
     "bench",
     "--suite",
@@ -86,6 +90,14 @@ Deno.test("bench checks every model's sequence length and config before measurin
   strictEqual(
     long.stderr.trim(),
     'error: Flag "--seq-len" is 100, longer than model "tiny-albert" allows (max_position_embeddings 64)',
+  );
+  // Without --seq-len the suite's length is the one too long, and the message says so.
+  const suite = await cli("bench", "--suite", "full", "--models", "tiny-albert");
+  strictEqual(suite.code, 2);
+  strictEqual(
+    suite.stderr.trim(),
+    'error: Suite "full" runs sequence length 512, longer than model "tiny-albert" allows ' +
+      "(max_position_embeddings 64); pass --seq-len N",
   );
   const dir = Deno.makeTempDirSync();
   try {
@@ -137,10 +149,20 @@ Deno.test("an output directory flag that names a file, or a path below one, exit
       strictEqual(code, 2, args.join(" "));
       strictEqual(
         stderr.trim(),
-        `error: Flag "--${flag}" must name a directory to write into, but ${where} is a file: "${
+        `error: Flag "--${flag}" must name a directory to write into, but ${where} is not a directory: "${
           args.at(-1)
         }"`,
       );
+    }
+    // A dangling symbolic link cannot be made into a directory either.
+    const link = `${file}.link`;
+    Deno.symlinkSync(`${file}.gone`, link);
+    try {
+      const dangling = await cli("report", "--out", link);
+      strictEqual(dangling.code, 2);
+      match(dangling.stderr, /but it is a broken symbolic link: /);
+    } finally {
+      Deno.removeSync(link);
     }
   } finally {
     Deno.removeSync(file);

@@ -36,6 +36,18 @@ Deno.test("tasks says how to point it at the data when it finds none", async () 
   );
   const found = await cli("tasks");
   strictEqual(found.stderr, "");
+  // An empty GLUE file counts as missing ("—"), as SQuAD's and RACE's unreadable files do.
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(join(dir, "glue/RTE"), { recursive: true });
+    Deno.writeTextFileSync(join(dir, "glue/RTE/dev.tsv"), "");
+    const empty = await cli("tasks", "--data", dir, "--json");
+    strictEqual(empty.code, 0, empty.stderr);
+    const rte = JSON.parse(empty.stdout).find((t: { name: string }) => t.name === "glue/rte");
+    strictEqual(rte.sizes.dev, null);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("score prints one JSON object of metrics; --limit scores the eval subset", async () => {
@@ -59,16 +71,21 @@ Deno.test("score prints one JSON object of metrics; --limit scores the eval subs
   run = await cli("score", "--task", "glue/rte", "--predictions", two, "--limit", "2");
   strictEqual(run.code, 0, run.stderr);
   deepStrictEqual(JSON.parse(run.stdout), { accuracy: 100 });
-  // SQuAD: a missing answer scores 0 with a warning, as the official script does.
-  Deno.writeTextFileSync(join(dir, "squad.json"), "{}");
+  // SQuAD: a missing answer scores 0 with a warning, as the official script does; ids that
+  // are not in the data get one summary line, never hidden by the cap on the repeated ones.
+  Deno.writeTextFileSync(join(dir, "squad.json"), '{"wrong-1": "x"}');
   run = await cli("score", "--task", "squad/v1.1", "--predictions", join(dir, "squad.json"));
   strictEqual(run.code, 0, run.stderr);
   deepStrictEqual(JSON.parse(run.stdout), { exact_match: 0, f1: 0 });
   // One warning per question, as the script prints: the first ten, then a count.
   const warnings = run.stderr.trim().split("\n");
-  strictEqual(warnings.length, 11);
+  strictEqual(warnings.length, 12);
   match(warnings[0], /^warning: Unanswered question \w+ will receive score 0\.$/);
-  strictEqual(warnings[10], "warning: … and 10560 more warnings");
+  strictEqual(
+    warnings[10],
+    'warning: 1 of the predictions has an id not in the data, ignored: "wrong-1"',
+  );
+  strictEqual(warnings[11], 'warning: … and 10560 more "Unanswered question …" warnings');
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -338,11 +355,12 @@ Deno.test({
       Deno.writeTextFileSync(join(rte, "train.tsv"), head("train.tsv", 16).join("\n") + "\n");
       const dev = head("dev.tsv", 8);
       Deno.writeTextFileSync(join(rte, "dev.tsv"), dev.join("\n") + "\n");
-      const run = () =>
+      const run = (...extra: string[]) =>
         train(
           join(out, "run"),
           ...flags("--model tiny-albert-spm --task glue/rte --epochs 1 --batch-size 8"),
           ...["--data", join(out, "data"), "--tokenizer", join(DATA, "vocab/albert-base-v2")],
+          ...extra,
         );
       const first = (await run()).runs[0];
       strictEqual(first.reused, false);
@@ -363,6 +381,9 @@ Deno.test({
         flipped.tasks[0].best.metrics.accuracy,
         100 - first.tasks[0].best.metrics.accuracy,
       );
+      // The dev split is not part of what a resume point must match: --resume may go on with
+      // another --eval-limit (the helper asserts exit 0).
+      strictEqual((await run("--resume", "--eval-limit", "4")).runs[0].reused, false);
     } finally {
       await Deno.remove(out, { recursive: true });
     }

@@ -3,12 +3,12 @@ import Table from "cli-table3";
 import {
   dtypeFlag,
   integerFlag,
-  modelConfigFlag,
   outputDirFlag,
   parseFlags,
   shardFlag,
   UsageError,
 } from "./flags.ts";
+import { modelConfigFlag } from "./_model_flag.ts";
 import type { EvalOptions, EvalOutcome } from "../evaluate/eval.ts";
 import { exitOnInterrupt } from "./exit.ts";
 import { dataDir } from "../tasks/task.ts";

@@ -4,8 +4,6 @@ import { dirname, resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { Shard } from "../runtime/records.ts";
 import { parseShard } from "../runtime/shard.ts";
-import type { ModelConfig } from "../models/config.ts";
-import { resolveConfig, UnknownModelError } from "../models/resolve.ts";
 
 /** A command-line mistake: reported in one line with exit code 2. */
 export class UsageError extends Error {
@@ -61,6 +59,7 @@ export function parseCommandLine<T extends Options>(
 function joinNegativeValues(args: string[], options: Options): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--") return [...out, ...args.slice(i)]; // positionals from here on
     const name = /^--([^=]+)$/.exec(args[i])?.[1];
     const next = args[i + 1];
     if (
@@ -112,19 +111,6 @@ export function integerFlag(
 }
 
 /**
- * The config of a `--model`/`--models` entry (zoo name, checkpoint directory or
- * config.json), read before any work starts; an unknown name is a usage error.
- */
-export async function modelConfigFlag(value: string): Promise<ModelConfig> {
-  try {
-    return await resolveConfig(value);
-  } catch (error) {
-    if (error instanceof UnknownModelError) throw new UsageError(error.message);
-    throw error;
-  }
-}
-
-/**
  * A flag naming a directory to write into (`--out`, `--records`): refused at
  * once when it, or the nearest part of it that exists, is not a directory,
  * instead of failing with an OS error after the work is done.
@@ -143,15 +129,26 @@ export function outputDirFlag(name: string, value: string | undefined): string |
       if (!missing) throw error;
     }
     if (info?.isDirectory) return value;
+    // A dangling symbolic link: stat finds nothing, yet nothing can be made there.
+    if (!info) info = lstatOrUndefined(path);
     if (info) {
       const where = path === resolve(value) ? "it" : `"${path}"`;
+      const what = info.isSymlink ? "a broken symbolic link" : "not a directory";
       throw new UsageError(
-        `Flag "--${name}" must name a directory to write into, but ${where} is a file: "${value}"`,
+        `Flag "--${name}" must name a directory to write into, but ${where} is ${what}: "${value}"`,
       );
     }
     const parent = dirname(path);
     if (parent === path) return value;
     path = parent;
+  }
+}
+
+function lstatOrUndefined(path: string): Deno.FileInfo | undefined {
+  try {
+    return Deno.lstatSync(path);
+  } catch {
+    return undefined;
   }
 }
 

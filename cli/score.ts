@@ -59,18 +59,31 @@ export async function scoreCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-/** Warnings printed in full before the rest are only counted (SQuAD warns once per question). */
+/** Per-question warnings of one kind printed in full before the rest are only counted. */
 const WARNINGS_SHOWN = 10;
 
-/** A `warn` that prints the first `shown` warnings and, at `finish`, how many more there were. */
+/**
+ * A `warn` that caps the warnings the scorers repeat once per question
+ * (SQuAD's "Unanswered question …"), grouped by their first two words, and
+ * at `finish` says how many of each kind it left out. One-off warnings (ids
+ * not in the data, a version mismatch) are always printed.
+ */
 function cappedWarnings(shown: number) {
-  let count = 0;
+  const counts = new Map<string, number>();
   return {
     warn(message: string) {
-      if (++count <= shown) console.error(`warning: ${message}`);
+      const kind = message.split(" ").slice(0, 2).join(" ");
+      const count = (counts.get(kind) ?? 0) + 1;
+      counts.set(kind, count);
+      if (count <= shown) console.error(`warning: ${message}`);
     },
     finish() {
-      if (count > shown) console.error(`warning: … and ${count - shown} more warnings`);
+      for (const [kind, count] of counts) {
+        const more = count - shown;
+        if (more > 0) {
+          console.error(`warning: … and ${more} more "${kind} …" warning${more === 1 ? "" : "s"}`);
+        }
+      }
     },
   };
 }

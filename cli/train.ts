@@ -5,12 +5,12 @@ import {
   dtypeFlag,
   fractionFlag,
   integerFlag,
-  modelConfigFlag,
   numberFlag,
   outputDirFlag,
   parseFlags,
   UsageError,
 } from "./flags.ts";
+import { modelConfigFlag } from "./_model_flag.ts";
 import { dataDir } from "../tasks/task.ts";
 import { taskEntry, taskNames } from "../tasks/registry.ts";
 import { max, median, min } from "../runtime/stats.ts";

@@ -246,14 +246,10 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     device: backend.info.device,
     batchSize: options.batchSize,
     dataFiles: print.dataFiles,
+    // RACE names no data files: the questions read (ids, answers) stand in for them.
+    content: prepared.contentDigest ?? null,
     // The rows themselves: changed data, tokenizer or feature code never reuse old logits.
-    // The targets too: RACE names no data files (dataFiles is empty), and its gold answers
-    // are not in the token ids, so an edited answer must still make a new run.
-    rows: sha256(canonicalJson({
-      rows: prepared.rows,
-      groupSize: prepared.groupSize,
-      targets: prepared.targets ?? null,
-    })),
+    rows: sha256(canonicalJson({ rows: prepared.rows, groupSize: prepared.groupSize })),
     code: await codeState(),
   }));
   const recordsDir = options.recordsDir ?? DEFAULT_RECORDS_DIR;

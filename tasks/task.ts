@@ -105,6 +105,11 @@ export interface PreparedTask {
   /** Data files read, for the run record's fingerprint. */
   dataFiles: string[];
   /**
+   * A hash of the examples read, where `dataFiles` does not name the files
+   * (RACE's thousands of small files), so work keys still change with the data.
+   */
+  contentDigest?: string;
+  /**
    * Training targets of each row, when the split has labels: the label index
    * or regression value (GLUE), the question's answer index (RACE). Absent
    * for unlabelled splits and for families that do not train yet (SQuAD).

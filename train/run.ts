@@ -201,9 +201,6 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
     // Which head of a multi-task checkpoint serves each task (`--task-index`).
     taskIndices,
     rows: tasks.map(rowsDigest),
-    // The dev split picks the kept checkpoint and gives the scores: its rows, its targets
-    // (RACE's gold answers are in no data file named) and its files (SQuAD's answers).
-    dev: await Promise.all(tasks.map(devDigest)),
     schedule: lrSchedule,
     sampling: multiTask ? { schedule, stepsPerEpoch, epochs: options.epochs } : null,
     batchSize: options.batchSize,
@@ -218,6 +215,9 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
   const workKey = sha256(canonicalJson({
     key,
     evalLimit: options.evalLimit ?? null,
+    // The dev split picks the kept checkpoint and gives the scores; not in `key`, since a
+    // resumed run may evaluate on a different `--eval-limit`, as before.
+    dev: await Promise.all(tasks.map(devDigest)),
     maxSeqLength: options.maxSeqLength ?? null,
     out: options.out,
     code: await codeState(),
@@ -482,15 +482,16 @@ function multiTaskAdapter(model: Model): AdapterChoice | null {
   return model.config.head.kind === "multi-task" ? "none" : null;
 }
 
-/** SHA-256 of a task's training rows and targets, fed row by row (RACE's rows exceed a string). */
+/** SHA-256 of a task's dev split: its files or content digest, then its rows row by row. */
 async function devDigest(task: TrainingTask): Promise<string> {
   const hash = createHash("sha256");
   hash.update(await filesSha256(task.dev.dataFiles) ?? "missing");
-  // Row by row, as rowsDigest: one JSON string of a whole dev split would be large.
-  task.dev.rows.forEach((row, i) => hash.update(canonicalJson([row, task.dev.targets?.[i]])));
+  hash.update(task.dev.contentDigest ?? "");
+  task.dev.rows.forEach((row) => hash.update(canonicalJson(row)));
   return hash.digest("hex");
 }
 
+/** SHA-256 of a task's training rows and targets, fed row by row (RACE's rows exceed a string). */
 function rowsDigest(task: TrainingTask): string {
   const hash = createHash("sha256");
   task.train.rows.forEach((row, i) => hash.update(canonicalJson([row, task.targets[i]])));

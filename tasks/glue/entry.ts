@@ -63,12 +63,13 @@ function entry(task: GlueTask): TaskEntry {
     splits: Object.keys(task.splits) as Split[],
     files: (split) => files(task, split),
     size(root, split) {
+      // Missing or unreadable (empty, malformed) files show as "—", as SQuAD and RACE do.
       try {
         requireFiles(root, task.name, files(task, split));
+        return Promise.resolve(loadGlue(root, task, split).length);
       } catch {
         return Promise.resolve(undefined);
       }
-      return Promise.resolve(loadGlue(root, task, split).length);
     },
     prepare({ root, split, tokenizer, limit, maxSeqLength }) {
       const all = loadGlue(root, task, split);

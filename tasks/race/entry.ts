@@ -5,7 +5,9 @@
  */
 import type { Split, TaskEntry } from "../task.ts";
 import { buildRaceInputs } from "./features.ts";
-import { loadRace, RACE_LABELS } from "./load.ts";
+import { loadRace, RACE_LABELS, type RaceQuestion } from "./load.ts";
+import { createHash } from "node:crypto";
+import { canonicalJson } from "../../runtime/fingerprint.ts";
 import { raceMetrics } from "./metrics.ts";
 import { formatRacePredictions, scoreRace } from "./predictions.ts";
 
@@ -13,6 +15,13 @@ import { formatRacePredictions, scoreRace } from "./predictions.ts";
 export const RACE_MAX_SEQ_LENGTH = 512;
 /** The question+option part keeps its last 128 tokens. */
 export const RACE_MAX_QA_LENGTH = 128;
+
+/** SHA-256 of the questions (ids, levels, text, options, answers), fed one at a time. */
+function questionsDigest(questions: readonly RaceQuestion[]): string {
+  const hash = createHash("sha256");
+  for (const q of questions) hash.update(canonicalJson(q));
+  return hash.digest("hex");
+}
 
 function loadSubset(root: string, split: Split, limit?: number) {
   const all = loadRace(root, split);
@@ -45,8 +54,10 @@ export const RACE_ENTRY: TaskEntry = {
       examples: questions.length,
       // Each option's row carries its question's answer index (the loss reads one per question).
       targets: questions.flatMap((q) => Array(4).fill(RACE_LABELS.indexOf(q.answer))),
-      // 1,400–25,000 small files per split: the fingerprint names the split, not each file.
+      // 1,400–25,000 small files per split: the fingerprint names the split, not each file,
+      // and the work keys hash the questions read instead.
       dataFiles: [],
+      contentDigest: questionsDigest(questions),
       finish(logits) {
         const scores = questions.map((_, i) => [0, 1, 2, 3].map((c) => logits[i * 4 + c][0]));
         // First highest score; a NaN never wins (comparisons with NaN are false).

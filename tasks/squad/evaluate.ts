@@ -328,7 +328,9 @@ function warnUnknownIds(
   if (unknown.length === 0) return;
   const shown = unknown.slice(0, 5).map((id) => JSON.stringify(id)).join(", ");
   warn(
-    `${unknown.length} ${what} have ids not in the data, ignored: ${shown}` +
+    `${unknown.length} of the ${what} ${
+      unknown.length === 1 ? "has an id" : "have ids"
+    } not in the data, ignored: ${shown}` +
       (unknown.length > 5 ? ", …" : ""),
   );
 }

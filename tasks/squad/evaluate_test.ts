@@ -110,7 +110,9 @@ Deno.test("missing predictions score 0 with a warning, and unknown ids are warne
     f1: 50,
   });
   assert.ok(one.messages.includes("Unanswered question q2 will receive score 0."));
-  assert.ok(one.messages.some((m) => /1 predictions have ids not in the data.*"zz"/.test(m)));
+  assert.ok(
+    one.messages.some((m) => /1 of the predictions has an id not in the data.*"zz"/.test(m)),
+  );
 
   const two = collector();
   const v2 = evaluateV2(
