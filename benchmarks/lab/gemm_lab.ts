@@ -29,6 +29,10 @@
  * iteration (35, 36: 20.2 and 17.5 against 21.0 for 31), A staged through
  * workgroup memory at the 16 × 3 block (38: 18.6), and llvmpipe's
  * `LP_NATIVE_VECTOR_WIDTH=512` (no faster, in the GEMM or in `alu_ceiling.ts`).
+ * More column groups per lane on narrower workgroups, which load fewer W
+ * components per FMA on paper (51–55, one run, 31 at 23.6): 16 × 6 at 32 lanes
+ * 17.9, 8 × 6 14.3, 16 × 3 at 32 lanes 23.3, 8 × 12 at 16 lanes 22.1, 4 × 12
+ * 15.2; so loads per FMA alone do not predict the speed once the block spills.
  *
  * Ceiling: `alu_ceiling.ts` (register FMAs only) reaches about 100 GFLOP/s
  * with 12 vec4 accumulators once the dispatch is long enough to hide the
@@ -159,12 +163,11 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
 }
 
 /** R rows × C vec4 column groups per lane (lane-contiguous groups 64 apart); A optionally via shared memory. */
-function block(r: number, cg: number, shared = false, unroll = 1): Variant {
-  const wg = 64;
+function block(r: number, cg: number, shared = false, unroll = 1, wg = 64): Variant {
   return {
     name: `block r=${r} c=${cg}x4${shared ? " shared" : ""}${
       unroll > 1 ? ` unroll=${unroll}` : ""
-    }`,
+    }${wg !== 64 ? ` wg=${wg}` : ""}`,
     layout: "kn",
     grid: (s) => [s.n / 4 / wg / cg, s.m / r, 1],
     source: (s) => `
@@ -381,6 +384,11 @@ const VARIANTS: Record<string, Variant> = {
   "37": block(8, 3, false, 4),
   "38": block(16, 3, true),
   "39": block(16, 1),
+  "51": block(16, 6, false, 1, 32),
+  "52": block(8, 6, false, 1, 32),
+  "53": block(16, 3, false, 1, 32),
+  "54": block(8, 12, false, 1, 16),
+  "55": block(4, 12, false, 1, 16),
   "1": scalarCols(8),
   "2": scalarCols(16),
   "3": vec4Cols(4, false),
