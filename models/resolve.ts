@@ -7,7 +7,7 @@ import { loadCheckpoint, loadCheckpointConfig, statOrUndefined } from "./checkpo
 import { type ModelConfig, parseConfig } from "./config.ts";
 import { randomModel } from "./init.ts";
 import type { Model } from "./model.ts";
-import { zoo, zooEntry } from "./zoo.ts";
+import { zoo } from "./zoo.ts";
 
 /** Options for `resolveModel`. */
 export interface ResolveModelOptions {
@@ -44,9 +44,8 @@ export class UnknownModelError extends Error {
 type Source = { kind: "checkpoint" } | { kind: "config"; config: ModelConfig };
 
 async function resolveSource(spec: string): Promise<Source> {
-  if (zoo().some((entry) => entry.name === spec)) {
-    return { kind: "config", config: zooEntry(spec).config };
-  }
+  const entry = zoo().find((e) => e.name === spec);
+  if (entry) return { kind: "config", config: entry.config };
   const info = await statOrUndefined(spec);
   if (info?.isDirectory) return { kind: "checkpoint" };
   if (info?.isFile && spec.endsWith(".json")) {
