@@ -117,39 +117,37 @@ export function integerFlag(
  */
 export function outputDirFlag(name: string, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  let path = resolve(value);
-  for (;;) {
-    let info: Deno.FileInfo | undefined;
-    try {
-      info = Deno.statSync(path);
-    } catch (error) {
-      // A path below a file reads as "not a directory": look further up for the file.
-      const missing = error instanceof Deno.errors.NotFound ||
-        error instanceof Deno.errors.NotADirectory;
-      if (!missing) throw error;
-    }
+  const full = resolve(value);
+  for (let path = full;; path = dirname(path)) {
+    const info = existing(path);
     if (info?.isDirectory) return value;
-    // A dangling symbolic link: stat finds nothing, yet nothing can be made there.
-    if (!info) info = lstatOrUndefined(path);
     if (info) {
-      const where = path === resolve(value) ? "it" : `"${path}"`;
+      const where = path === full ? "it" : `"${path}"`;
       const what = info.isSymlink ? "a broken symbolic link" : "not a directory";
       throw new UsageError(
         `Flag "--${name}" must name a directory to write into, but ${where} is ${what}: "${value}"`,
       );
     }
-    const parent = dirname(path);
-    if (parent === path) return value;
-    path = parent;
+    if (dirname(path) === path) return value;
   }
 }
 
-function lstatOrUndefined(path: string): Deno.FileInfo | undefined {
-  try {
-    return Deno.lstatSync(path);
-  } catch {
-    return undefined;
+/**
+ * What is at `path` (a symbolic link followed), a broken link itself, or
+ * undefined when nothing is: also for a path below a file, which reads as
+ * "not a directory", so the caller goes on up to the file.
+ */
+function existing(path: string): Deno.FileInfo | undefined {
+  for (const stat of [Deno.statSync, Deno.lstatSync]) {
+    try {
+      return stat(path);
+    } catch (error) {
+      const missing = error instanceof Deno.errors.NotFound ||
+        error instanceof Deno.errors.NotADirectory;
+      if (!missing) throw error;
+    }
   }
+  return undefined;
 }
 
 /** `--dtype f16|f32` parsed (default f32). */
