@@ -23,13 +23,7 @@ import { countParameters, parameterMultiplier } from "../models/params.ts";
 import { acquireGpu, type Gpu } from "../runtime/device.ts";
 import type { Dtype } from "../runtime/kernel.ts";
 import { createHash } from "node:crypto";
-import {
-  canonicalJson,
-  codeState,
-  filesSha256,
-  fingerprint,
-  sha256,
-} from "../runtime/fingerprint.ts";
+import { canonicalJson, codeState, fingerprint, sha256 } from "../runtime/fingerprint.ts";
 import { writeAtomic } from "../runtime/files.ts";
 import { createProgress } from "../runtime/progress.ts";
 import { DEFAULT_RECORDS_DIR, findRecord, writeRecord } from "../runtime/records.ts";
@@ -191,7 +185,8 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
     config: model.config,
     weights: model.weights,
     task: names.join(","),
-    dataFiles: tasks.flatMap((t) => t.train.dataFiles),
+    // Dev files too: they pick the kept checkpoint, and the record should name them.
+    dataFiles: tasks.flatMap((t) => [...t.train.dataFiles, ...t.dev.dataFiles]),
     seed: options.seed,
   });
   const key = sha256(canonicalJson({
@@ -215,9 +210,11 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
   const workKey = sha256(canonicalJson({
     key,
     evalLimit: options.evalLimit ?? null,
-    // The dev split picks the kept checkpoint and gives the scores; not in `key`, since a
-    // resumed run may evaluate on a different `--eval-limit`, as before.
-    dev: await Promise.all(tasks.map(devDigest)),
+    // The dev split picks the kept checkpoint and gives the scores: its files (hashed by the
+    // fingerprint) and rows. Not in `key`, since a resumed run may evaluate on a different
+    // `--eval-limit`, as before.
+    dataFiles: print.dataFiles,
+    dev: tasks.map(devDigest),
     maxSeqLength: options.maxSeqLength ?? null,
     out: options.out,
     code: await codeState(),
@@ -482,10 +479,9 @@ function multiTaskAdapter(model: Model): AdapterChoice | null {
   return model.config.head.kind === "multi-task" ? "none" : null;
 }
 
-/** SHA-256 of a task's dev split: its files or content digest, then its rows row by row. */
-async function devDigest(task: TrainingTask): Promise<string> {
+/** SHA-256 of a task's dev rows, row by row, after RACE's content digest (it names no files). */
+function devDigest(task: TrainingTask): string {
   const hash = createHash("sha256");
-  hash.update(await filesSha256(task.dev.dataFiles) ?? "missing");
   hash.update(task.dev.contentDigest ?? "");
   task.dev.rows.forEach((row) => hash.update(canonicalJson(row)));
   return hash.digest("hex");
