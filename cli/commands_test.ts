@@ -8,6 +8,25 @@ const DATA = new URL("../../shared/data/", import.meta.url).pathname;
 
 const cli = (...args: string[]) => runCli(args, { HARNESS_DATA: DATA });
 
+/**
+ * A test that runs the command line in subprocesses, with a temporary directory
+ * `out` removed afterwards (the subprocesses' handles outlive Deno's resource check).
+ */
+function tempDirTest(name: string, body: (out: string) => Promise<void>) {
+  Deno.test({
+    name,
+    sanitizeResources: false,
+    async fn() {
+      const out = await Deno.makeTempDir();
+      try {
+        await body(out);
+      } finally {
+        await Deno.remove(out, { recursive: true });
+      }
+    },
+  });
+}
+
 Deno.test("tasks --json lists every task with the sizes found under the data directory", async () => {
   const { code, stdout } = await cli("tasks", "--json");
   strictEqual(code, 0);
@@ -180,300 +199,253 @@ async function evalMetrics(out: string, checkpoint: string, ...args: string[]) {
 /** Split a flag string into arguments. */
 const flags = (text: string) => text.split(" ");
 
-Deno.test({
-  name:
-    "train trains, keeps a checkpoint eval reloads with the same dev score, and names bad input",
-  sanitizeResources: false,
-  async fn() {
-    const out = await Deno.makeTempDir();
-    try {
-      const outcome = await train(
-        out,
-        ...flags("--model tiny-albert-spm --task glue/rte --limit 32 --eval-limit 24"),
-        ...flags("--epochs 1 --batch-size 16 --lr 1e-3"),
-      );
-      strictEqual(outcome.runs[0].steps, 2);
-      const best = outcome.runs[0].tasks[0].best;
-      // The kept checkpoint (HF layout, tokenizer beside it) scores the same through `eval`.
-      deepStrictEqual(
-        await evalMetrics(out, join(out, "best"), ...flags("--task glue/rte --limit 24")),
-        best.metrics,
-      );
-      const log = (await Deno.readTextFile(join(out, "train_log.jsonl"))).trim().split("\n");
-      ok(log.some((l) => "loss" in JSON.parse(l)) && log.some((l) => "eval" in JSON.parse(l)));
+tempDirTest(
+  "train trains, keeps a checkpoint eval reloads with the same dev score, and names bad input",
+  async (out) => {
+    const outcome = await train(
+      out,
+      ...flags("--model tiny-albert-spm --task glue/rte --limit 32 --eval-limit 24"),
+      ...flags("--epochs 1 --batch-size 16 --lr 1e-3"),
+    );
+    strictEqual(outcome.runs[0].steps, 2);
+    const best = outcome.runs[0].tasks[0].best;
+    // The kept checkpoint (HF layout, tokenizer beside it) scores the same through `eval`.
+    deepStrictEqual(
+      await evalMetrics(out, join(out, "best"), ...flags("--task glue/rte --limit 24")),
+      best.metrics,
+    );
+    const log = (await Deno.readTextFile(join(out, "train_log.jsonl"))).trim().split("\n");
+    ok(log.some((l) => "loss" in JSON.parse(l)) && log.some((l) => "eval" in JSON.parse(l)));
 
-      const noTrain = await cli("train", "--model", "tiny-albert-spm", "--task", "squad/v1.1");
-      strictEqual(noTrain.code, 1);
-      match(noTrain.stderr, /squad\/v1\.1 has no train split|not available/);
-      const noResume = await cli(
-        "train",
-        ...flags("--model tiny-albert-spm --task glue/rte --limit 8 --resume --out"),
-        join(out, "empty"),
-      );
-      strictEqual(noResume.code, 1);
-      match(noResume.stderr, /--resume: no resume point in/);
-      const usage = await cli("train", "--model", "tiny-albert-spm");
-      strictEqual(usage.code, 2);
-    } finally {
-      await Deno.remove(out, { recursive: true });
-    }
+    const noTrain = await cli("train", "--model", "tiny-albert-spm", "--task", "squad/v1.1");
+    strictEqual(noTrain.code, 1);
+    match(noTrain.stderr, /squad\/v1\.1 has no train split|not available/);
+    const noResume = await cli(
+      "train",
+      ...flags("--model tiny-albert-spm --task glue/rte --limit 8 --resume --out"),
+      join(out, "empty"),
+    );
+    strictEqual(noResume.code, 1);
+    match(noResume.stderr, /--resume: no resume point in/);
+    const usage = await cli("train", "--model", "tiny-albert-spm");
+    strictEqual(usage.code, 2);
   },
-});
+);
 
-Deno.test({
-  name: "train --dtype f16 trains in mixed precision; its checkpoint evals in f16 to its dev score",
-  sanitizeResources: false,
-  async fn() {
-    const out = await Deno.makeTempDir();
-    try {
-      const outcome = await train(
+tempDirTest(
+  "train --dtype f16 trains in mixed precision; its checkpoint evals in f16 to its dev score",
+  async (out) => {
+    const outcome = await train(
+      out,
+      ...flags("--model tiny-albert-spm --task glue/rte --limit 32 --eval-limit 24"),
+      ...flags("--epochs 1 --batch-size 16 --lr 1e-3 --log-steps 1 --dtype f16"),
+    );
+    const best = outcome.runs[0].tasks[0].best;
+    // Dev ran on the f16 engine, so `eval --dtype f16` of the kept checkpoint scores the same.
+    deepStrictEqual(
+      await evalMetrics(
         out,
-        ...flags("--model tiny-albert-spm --task glue/rte --limit 32 --eval-limit 24"),
-        ...flags("--epochs 1 --batch-size 16 --lr 1e-3 --log-steps 1 --dtype f16"),
-      );
-      const best = outcome.runs[0].tasks[0].best;
-      // Dev ran on the f16 engine, so `eval --dtype f16` of the kept checkpoint scores the same.
-      deepStrictEqual(
-        await evalMetrics(
-          out,
-          join(out, "best"),
-          ...flags("--task glue/rte --limit 24 --dtype f16"),
-        ),
-        best.metrics,
-      );
-      const log = (await Deno.readTextFile(join(out, "train_log.jsonl"))).trim().split("\n")
-        .map((l) => JSON.parse(l)).filter((l) => "loss" in l);
-      strictEqual(log.length, 2);
-      // From PyTorch's first scale, 2^16, each skipped (overflowed) step halves it; none doubles
-      // it before 2000 clean steps.
-      for (const line of log) {
-        strictEqual(line.loss_scale, 65536 / 2 ** line.skipped_steps);
-        ok(Number.isFinite(line.loss));
+        join(out, "best"),
+        ...flags("--task glue/rte --limit 24 --dtype f16"),
+      ),
+      best.metrics,
+    );
+    const log = (await Deno.readTextFile(join(out, "train_log.jsonl"))).trim().split("\n")
+      .map((l) => JSON.parse(l)).filter((l) => "loss" in l);
+    strictEqual(log.length, 2);
+    // From PyTorch's first scale, 2^16, each skipped (overflowed) step halves it; none doubles
+    // it before 2000 clean steps.
+    for (const line of log) {
+      strictEqual(line.loss_scale, 65536 / 2 ** line.skipped_steps);
+      ok(Number.isFinite(line.loss));
+    }
+    const record = JSON.parse(await Deno.readTextFile(outcome.runs[0].recordPath));
+    strictEqual(record.dtype, "f16");
+  },
+);
+
+tempDirTest(
+  "train --task-index picks a head of a multi-task checkpoint: another head is another run",
+  async (out) => {
+    const short = flags("--limit 16 --eval-limit 8 --epochs 1 --batch-size 8 --lr 1e-3");
+    const pals = await train(
+      join(out, "pals"),
+      ...flags("--model tiny-bert-wordpiece --tasks glue/rte,glue/wnli --adapter pals"),
+      ...flags("--steps-per-epoch 1"),
+      ...short,
+    );
+    const checkpoint = pals.runs[0].tasks[0].checkpoint;
+    // Same task, data, seed and out directory; only the head differs. The third run is the
+    // first's work, but the second replaced its checkpoint; the fourth reuses the third.
+    const runs = [];
+    for (const index of ["0", "1", "0", "0"]) {
+      const single = join(out, "single");
+      const flagsOfRun = ["--model", checkpoint, "--task", "glue/rte", "--task-index", index];
+      runs.push((await train(single, ...flagsOfRun, ...short)).runs[0]);
+    }
+    deepStrictEqual(runs.map((r) => r.reused), [false, false, false, true]);
+    deepStrictEqual(runs.map((r) => r.tasks[0].index), [0, 1, 0, 0]);
+  },
+);
+
+tempDirTest(
+  "eval stopped by Ctrl-C says what it kept, exits 130, and the rerun resumes",
+  async (out) => {
+    const args = [
+      ...["run", "-A", new URL("../cli.ts", import.meta.url).pathname, "eval"],
+      ...[
+        "--model",
+        "tiny-albert-spm",
+        "--task",
+        "glue/sst2",
+        "--data",
+        DATA,
+        "--init-head",
+        "1",
+      ],
+      ...["--batch-size", "2", "--out", join(out, "eval"), "--records", join(out, "records")],
+    ];
+    const child = new Deno.Command(Deno.execPath(), { args, stdout: "null", stderr: "piped" })
+      .spawn();
+    const resume = join(out, "eval", ".resume.jsonl");
+    const lines = () => {
+      try {
+        return Deno.readTextFileSync(resume).split("\n").filter((l) => l.length > 0).length;
+      } catch {
+        return 0;
       }
-      const record = JSON.parse(await Deno.readTextFile(outcome.runs[0].recordPath));
-      strictEqual(record.dtype, "f16");
-    } finally {
-      await Deno.remove(out, { recursive: true });
-    }
+    };
+    const deadline = Date.now() + 120_000;
+    while (lines() < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    child.kill("SIGINT");
+    const { code, stderr } = await child.output();
+    strictEqual(code, 130);
+    strictEqual(
+      new TextDecoder().decode(stderr).trim().split("\n").at(-1),
+      "interrupted: the batches finished so far are saved; run the same command again to resume from them",
+    );
+    const kept = lines();
+    ok(kept >= 3 && kept < 1 + 872 / 2, `${kept - 1} batches kept`);
+    // The rerun's progress starts past the kept batches: they are not run again.
+    const rerun = await cli(...args.slice(3));
+    strictEqual(rerun.code, 0, rerun.stderr);
+    const first = /: (\d+)\/872 \(/.exec(rerun.stderr);
+    ok(first && Number(first[1]) > 2, rerun.stderr);
+    match(rerun.stdout, /accuracy/);
   },
+);
+
+tempDirTest("train is redone, not reused, when its dev data changed", async (out) => {
+  // RTE cut to 16 training and 8 dev rows, in a data root of our own.
+  const rte = join(out, "data", "glue", "RTE");
+  await Deno.mkdir(rte, { recursive: true });
+  const head = (file: string, rows: number) =>
+    Deno.readTextFileSync(join(DATA, "glue/RTE", file)).split("\n").slice(0, rows + 1);
+  Deno.writeTextFileSync(join(rte, "train.tsv"), head("train.tsv", 16).join("\n") + "\n");
+  const dev = head("dev.tsv", 8);
+  Deno.writeTextFileSync(join(rte, "dev.tsv"), dev.join("\n") + "\n");
+  const run = (...extra: string[]) =>
+    train(
+      join(out, "run"),
+      ...flags("--model tiny-albert-spm --task glue/rte --epochs 1 --batch-size 8"),
+      ...["--data", join(out, "data"), "--tokenizer", join(DATA, "vocab/albert-base-v2")],
+      ...extra,
+    );
+  const first = (await run()).runs[0];
+  strictEqual(first.reused, false);
+  strictEqual((await run()).runs[0].reused, true);
+  // Every dev label flipped: the same trained weights now score 100 minus the accuracy.
+  const flip = (line: string) =>
+    line.replace(
+      /\t(not_entailment|entailment)$/,
+      (_, label) => `\t${label === "entailment" ? "not_entailment" : "entailment"}`,
+    );
+  Deno.writeTextFileSync(
+    join(rte, "dev.tsv"),
+    [dev[0], ...dev.slice(1).map(flip)].join("\n") + "\n",
+  );
+  const flipped = (await run()).runs[0];
+  strictEqual(flipped.reused, false);
+  strictEqual(
+    flipped.tasks[0].best.metrics.accuracy,
+    100 - first.tasks[0].best.metrics.accuracy,
+  );
+  // The dev split is not part of what a resume point must match: --resume may go on with
+  // another --eval-limit (the helper asserts exit 0).
+  strictEqual((await run("--resume", "--eval-limit", "4")).runs[0].reused, false);
 });
 
-Deno.test({
-  name: "train --task-index picks a head of a multi-task checkpoint: another head is another run",
-  sanitizeResources: false,
-  async fn() {
-    const out = await Deno.makeTempDir();
-    try {
-      const short = flags("--limit 16 --eval-limit 8 --epochs 1 --batch-size 8 --lr 1e-3");
-      const pals = await train(
-        join(out, "pals"),
-        ...flags("--model tiny-bert-wordpiece --tasks glue/rte,glue/wnli --adapter pals"),
-        ...flags("--steps-per-epoch 1"),
-        ...short,
-      );
-      const checkpoint = pals.runs[0].tasks[0].checkpoint;
-      // Same task, data, seed and out directory; only the head differs. The third run is the
-      // first's work, but the second replaced its checkpoint; the fourth reuses the third.
-      const runs = [];
-      for (const index of ["0", "1", "0", "0"]) {
-        const single = join(out, "single");
-        const flagsOfRun = ["--model", checkpoint, "--task", "glue/rte", "--task-index", index];
-        runs.push((await train(single, ...flagsOfRun, ...short)).runs[0]);
-      }
-      deepStrictEqual(runs.map((r) => r.reused), [false, false, false, true]);
-      deepStrictEqual(runs.map((r) => r.tasks[0].index), [0, 1, 0, 0]);
-    } finally {
-      await Deno.remove(out, { recursive: true });
-    }
-  },
-});
-
-Deno.test({
-  name: "eval stopped by Ctrl-C says what it kept, exits 130, and the rerun resumes",
-  sanitizeResources: false,
-  async fn() {
-    const out = await Deno.makeTempDir();
-    try {
-      const args = [
-        ...["run", "-A", new URL("../cli.ts", import.meta.url).pathname, "eval"],
-        ...[
-          "--model",
-          "tiny-albert-spm",
-          "--task",
-          "glue/sst2",
-          "--data",
-          DATA,
-          "--init-head",
-          "1",
-        ],
-        ...["--batch-size", "2", "--out", join(out, "eval"), "--records", join(out, "records")],
-      ];
-      const child = new Deno.Command(Deno.execPath(), { args, stdout: "null", stderr: "piped" })
-        .spawn();
-      const resume = join(out, "eval", ".resume.jsonl");
-      const lines = () => {
-        try {
-          return Deno.readTextFileSync(resume).split("\n").filter((l) => l.length > 0).length;
-        } catch {
-          return 0;
-        }
-      };
-      const deadline = Date.now() + 120_000;
-      while (lines() < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-      child.kill("SIGINT");
-      const { code, stderr } = await child.output();
-      strictEqual(code, 130);
-      strictEqual(
-        new TextDecoder().decode(stderr).trim().split("\n").at(-1),
-        "interrupted: the batches finished so far are saved; run the same command again to resume from them",
-      );
-      const kept = lines();
-      ok(kept >= 3 && kept < 1 + 872 / 2, `${kept - 1} batches kept`);
-      // The rerun's progress starts past the kept batches: they are not run again.
-      const rerun = await cli(...args.slice(3));
-      strictEqual(rerun.code, 0, rerun.stderr);
-      const first = /: (\d+)\/872 \(/.exec(rerun.stderr);
-      ok(first && Number(first[1]) > 2, rerun.stderr);
-      match(rerun.stdout, /accuracy/);
-    } finally {
-      await Deno.remove(out, { recursive: true });
-    }
-  },
-});
-
-Deno.test({
-  name: "train is redone, not reused, when its dev data changed",
-  sanitizeResources: false,
-  async fn() {
-    const out = await Deno.makeTempDir();
-    try {
-      // RTE cut to 16 training and 8 dev rows, in a data root of our own.
-      const rte = join(out, "data", "glue", "RTE");
-      await Deno.mkdir(rte, { recursive: true });
-      const head = (file: string, rows: number) =>
-        Deno.readTextFileSync(join(DATA, "glue/RTE", file)).split("\n").slice(0, rows + 1);
-      Deno.writeTextFileSync(join(rte, "train.tsv"), head("train.tsv", 16).join("\n") + "\n");
-      const dev = head("dev.tsv", 8);
-      Deno.writeTextFileSync(join(rte, "dev.tsv"), dev.join("\n") + "\n");
-      const run = (...extra: string[]) =>
-        train(
-          join(out, "run"),
-          ...flags("--model tiny-albert-spm --task glue/rte --epochs 1 --batch-size 8"),
-          ...["--data", join(out, "data"), "--tokenizer", join(DATA, "vocab/albert-base-v2")],
-          ...extra,
-        );
-      const first = (await run()).runs[0];
-      strictEqual(first.reused, false);
-      strictEqual((await run()).runs[0].reused, true);
-      // Every dev label flipped: the same trained weights now score 100 minus the accuracy.
-      const flip = (line: string) =>
-        line.replace(
-          /\t(not_entailment|entailment)$/,
-          (_, label) => `\t${label === "entailment" ? "not_entailment" : "entailment"}`,
-        );
-      Deno.writeTextFileSync(
-        join(rte, "dev.tsv"),
-        [dev[0], ...dev.slice(1).map(flip)].join("\n") + "\n",
-      );
-      const flipped = (await run()).runs[0];
-      strictEqual(flipped.reused, false);
-      strictEqual(
-        flipped.tasks[0].best.metrics.accuracy,
-        100 - first.tasks[0].best.metrics.accuracy,
-      );
-      // The dev split is not part of what a resume point must match: --resume may go on with
-      // another --eval-limit (the helper asserts exit 0).
-      strictEqual((await run("--resume", "--eval-limit", "4")).runs[0].reused, false);
-    } finally {
-      await Deno.remove(out, { recursive: true });
-    }
-  },
-});
-
-Deno.test({
-  name:
-    "train --tasks trains PALs on several tasks; each task's kept checkpoint evals to its dev score",
-  sanitizeResources: false,
-  async fn() {
-    const out = await Deno.makeTempDir();
-    try {
-      const common = flags("--model tiny-bert-wordpiece --limit 32 --eval-limit 24");
-      const outcome = await train(
+tempDirTest(
+  "train --tasks trains PALs on several tasks; each task's kept checkpoint evals to its dev score",
+  async (out) => {
+    const common = flags("--model tiny-bert-wordpiece --limit 32 --eval-limit 24");
+    const outcome = await train(
+      out,
+      ...common,
+      ...flags("--tasks glue/rte,glue/stsb --adapter pals --hidden-size-aug 12"),
+      ...flags(
+        "--schedule proportional --steps-per-epoch 3 --epochs 2 --batch-size 16 --lr 1e-3",
+      ),
+    );
+    const run = outcome.runs[0];
+    strictEqual(run.steps, 6);
+    strictEqual(run.adapter, "pals");
+    deepStrictEqual(run.tasks.map((t: { task: string }) => t.task), ["glue/rte", "glue/stsb"]);
+    ok(run.multiplier > 1, `PALs add parameters: multiplier ${run.multiplier}`);
+    strictEqual(outcome.summary.at(-1).task, "average");
+    // Task 1 (STS-B) is served by head 1 of the multi-task checkpoint.
+    const stsb = run.tasks[1];
+    deepStrictEqual(
+      await evalMetrics(
         out,
-        ...common,
-        ...flags("--tasks glue/rte,glue/stsb --adapter pals --hidden-size-aug 12"),
-        ...flags(
-          "--schedule proportional --steps-per-epoch 3 --epochs 2 --batch-size 16 --lr 1e-3",
-        ),
+        stsb.checkpoint,
+        ...flags("--task glue/stsb --task-index 1 --limit 24"),
+      ),
+      stsb.best.metrics,
+    );
+    // Without --adapter, --tasks on a multi-task checkpoint continues with its own PALs
+    // and heads; --adapter none makes the shared-backbone baseline from it instead.
+    for (const [extra, kept] of [[[], "pals"], [["--adapter", "none"], "none"]] as const) {
+      const again = await train(
+        join(out, `again-${kept}`),
+        ...flags("--model"),
+        stsb.checkpoint,
+        ...flags("--tasks glue/rte,glue/stsb --limit 16 --eval-limit 8 --epochs 1"),
+        ...flags("--steps-per-epoch 1 --batch-size 8 --lr 1e-3"),
+        ...extra,
       );
-      const run = outcome.runs[0];
-      strictEqual(run.steps, 6);
-      strictEqual(run.adapter, "pals");
-      deepStrictEqual(run.tasks.map((t: { task: string }) => t.task), ["glue/rte", "glue/stsb"]);
-      ok(run.multiplier > 1, `PALs add parameters: multiplier ${run.multiplier}`);
-      strictEqual(outcome.summary.at(-1).task, "average");
-      // Task 1 (STS-B) is served by head 1 of the multi-task checkpoint.
-      const stsb = run.tasks[1];
-      deepStrictEqual(
-        await evalMetrics(
-          out,
-          stsb.checkpoint,
-          ...flags("--task glue/stsb --task-index 1 --limit 24"),
-        ),
-        stsb.best.metrics,
-      );
-      // Without --adapter, --tasks on a multi-task checkpoint continues with its own PALs
-      // and heads; --adapter none makes the shared-backbone baseline from it instead.
-      for (const [extra, kept] of [[[], "pals"], [["--adapter", "none"], "none"]] as const) {
-        const again = await train(
-          join(out, `again-${kept}`),
-          ...flags("--model"),
-          stsb.checkpoint,
-          ...flags("--tasks glue/rte,glue/stsb --limit 16 --eval-limit 8 --epochs 1"),
-          ...flags("--steps-per-epoch 1 --batch-size 8 --lr 1e-3"),
-          ...extra,
-        );
-        strictEqual(again.runs[0].adapter, kept);
-      }
-
-      const squad = await cli("train", ...common, "--tasks", "glue/rte,squad/v1.1");
-      strictEqual(squad.code, 1);
-      match(squad.stderr, /squad\/v1\.1/);
-      const albertPals = await cli(
-        "train",
-        ...flags("--model tiny-albert-spm --tasks glue/rte,glue/wnli --adapter pals"),
-      );
-      strictEqual(albertPals.code, 1);
-      match(albertPals.stderr, /--adapter pals needs a BERT backbone/);
-      const schedule = await cli("train", ...common, "--tasks", "glue/rte", "--schedule", "x");
-      strictEqual(schedule.code, 2);
-      match(schedule.stderr, /--schedule" must be one of round-robin/);
-    } finally {
-      await Deno.remove(out, { recursive: true });
+      strictEqual(again.runs[0].adapter, kept);
     }
-  },
-});
 
-Deno.test({
-  name: "train on RACE batches whole questions and keeps a checkpoint eval reloads",
-  sanitizeResources: false,
-  async fn() {
-    const out = await Deno.makeTempDir();
-    try {
-      const common = flags("--task race --max-seq-length 64 --limit 8");
-      const outcome = await train(
-        out,
-        ...flags("--model tiny-albert-spm --eval-limit 8 --epochs 1 --batch-size 4 --lr 1e-3"),
-        ...common,
-      );
-      const run = outcome.runs[0];
-      strictEqual(run.steps, 2, "8 questions in batches of 4 questions");
-      deepStrictEqual(
-        await evalMetrics(out, run.tasks[0].checkpoint, ...common),
-        run.tasks[0].best.metrics,
-      );
-    } finally {
-      await Deno.remove(out, { recursive: true });
-    }
+    const squad = await cli("train", ...common, "--tasks", "glue/rte,squad/v1.1");
+    strictEqual(squad.code, 1);
+    match(squad.stderr, /squad\/v1\.1/);
+    const albertPals = await cli(
+      "train",
+      ...flags("--model tiny-albert-spm --tasks glue/rte,glue/wnli --adapter pals"),
+    );
+    strictEqual(albertPals.code, 1);
+    match(albertPals.stderr, /--adapter pals needs a BERT backbone/);
+    const schedule = await cli("train", ...common, "--tasks", "glue/rte", "--schedule", "x");
+    strictEqual(schedule.code, 2);
+    match(schedule.stderr, /--schedule" must be one of round-robin/);
   },
-});
+);
+
+tempDirTest(
+  "train on RACE batches whole questions and keeps a checkpoint eval reloads",
+  async (out) => {
+    const common = flags("--task race --max-seq-length 64 --limit 8");
+    const outcome = await train(
+      out,
+      ...flags("--model tiny-albert-spm --eval-limit 8 --epochs 1 --batch-size 4 --lr 1e-3"),
+      ...common,
+    );
+    const run = outcome.runs[0];
+    strictEqual(run.steps, 2, "8 questions in batches of 4 questions");
+    deepStrictEqual(
+      await evalMetrics(out, run.tasks[0].checkpoint, ...common),
+      run.tasks[0].best.metrics,
+    );
+  },
+);
