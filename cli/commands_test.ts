@@ -53,6 +53,10 @@ Deno.test("tasks says how to point it at the data when it finds none", async () 
     'note: the data directory "/nonexistent/data" does not exist; pass --data DIR ' +
       "(e.g. --data ../shared/data) or set HARNESS_DATA",
   );
+  // --json keeps stdout pure JSON and puts the same note on stderr.
+  const missingJson = await cli("tasks", "--data", "/nonexistent/data", "--json");
+  strictEqual(JSON.parse(missingJson.stdout).length, 14);
+  strictEqual(missingJson.stderr.trim(), missing.stderr.trim());
   const found = await cli("tasks");
   strictEqual(found.stderr, "");
   // An empty GLUE file counts as missing ("—"), as SQuAD's and RACE's unreadable files do.

@@ -45,8 +45,11 @@ export async function tasksCommand(args: string[]): Promise<number> {
     for (const split of entry.splits) sizes[split] = (await entry.size(root, split)) ?? null;
     rows.push({ name: entry.name, metrics: entry.metrics, splits: entry.splits, sizes });
   }
+  // The hint goes to stderr, so it never mixes into the JSON on stdout.
+  const found = rows.some((r) => Object.values(r.sizes).some((n) => n !== null));
   if (flags.json) {
     console.log(JSON.stringify(rows, null, 2));
+    if (!found) console.error(noDataHint(root));
     return 0;
   }
   const table = new Table({
@@ -69,7 +72,6 @@ export async function tasksCommand(args: string[]): Promise<number> {
   }
   console.log(`Data directory: ${root}`);
   console.log(table.toString());
-  const found = rows.some((r) => Object.values(r.sizes).some((n) => n !== null));
   if (!found) console.error(noDataHint(root));
   return 0;
 }
