@@ -1,7 +1,7 @@
 /**
- * The `train` command for one seed: build the model (one task: its head
- * fitted; several: a shared backbone with per-task heads and adapters),
- * tokenise each task's train and dev splits, and train with the linear
+ * The `train` command for one seed: with the model, data, schedule and keys
+ * that `plan.ts` derives (one task: its head fitted; several: a shared
+ * backbone with per-task heads and adapters), train with the linear
  * warm-up/decay schedule. Each step's task is drawn by the schedule's
  * sampler (DESIGN.md §3; a single task is always drawn) and its batch taken
  * from that task's stream. After each epoch every task is evaluated on dev
@@ -14,92 +14,29 @@
  * f16; its loss-scale state is saved with each resume point.
  */
 import { join } from "node:path";
-import { checkpointDir, slug, tokenizerFor } from "../evaluate/eval.ts";
+import { slug } from "../evaluate/eval.ts";
 import { statOrUndefined } from "../models/checkpoint.ts";
 import { configToJson } from "../models/config.ts";
 import { makeModel, type Model, type Weights } from "../models/model.ts";
 import type { AdapterChoice } from "../models/multitask.ts";
 import { countParameters, parameterMultiplier } from "../models/params.ts";
-import { acquireGpu, type Gpu } from "../runtime/device.ts";
-import type { Dtype } from "../runtime/kernel.ts";
-import { createHash } from "node:crypto";
-import { canonicalJson, codeState, fingerprint, sha256 } from "../runtime/fingerprint.ts";
+import { acquireGpu } from "../runtime/device.ts";
 import { writeAtomic } from "../runtime/files.ts";
 import { createProgress } from "../runtime/progress.ts";
 import { DEFAULT_RECORDS_DIR, findRecord, writeRecord } from "../runtime/records.ts";
-import { taskEntry } from "../tasks/registry.ts";
 import type { Metrics } from "../tasks/task.ts";
 import { type BestScore, evaluateDev, improves, keepCheckpoint } from "./dev_eval.ts";
 import { TaskStream, trainBatch } from "./batches.ts";
+import { planTraining, type TrainOptions } from "./plan.ts";
 import { loadResumeState, loadResumeTensors, saveResumePoint } from "./resume.ts";
 import { type Schedule, TaskSampler } from "./sampling.ts";
 import { linearWarmupDecay } from "./schedule.ts";
 import { checkpointSha256, lossCurve, reusedOutcome } from "./run_record.ts";
-import { loadTrainingTask, type TrainingTask } from "./task_data.ts";
-import { type OptimizerOptions, type PrecisionOptions, Trainer } from "./trainer.ts";
+import type { TrainingTask } from "./task_data.ts";
+import { Trainer } from "./trainer.ts";
 import { DEFAULT_LOSS_SCALE } from "../kernels/loss_scale.ts";
-import { isMultiTask, trainingModel } from "./training_model.ts";
 
-/** What `train` was asked to do (one seed; one task or several). */
-export interface TrainOptions {
-  model: string;
-  /** Task names; more than one trains a multi-task model. */
-  tasks: string[];
-  /**
-   * Multi-task adapters over the model's backbone (`none`: shared backbone,
-   * per-task heads); unset, a multi-task checkpoint keeps its own adapters and
-   * heads and any other model trains with `none` when training is multi-task.
-   */
-  adapter?: AdapterChoice;
-  /** Train as multi-task even with one task (`--tasks X`); default: several tasks or an adapter. */
-  multiTask?: boolean;
-  /** d_s of the adapters (default: the paper's ratio to the hidden size). */
-  hiddenSizeAug?: number;
-  /** Head of a multi-task checkpoint that trains a single task (default 0). */
-  taskIndex?: number;
-  /** How each step's task is drawn (default round-robin, the original code's default). */
-  schedule?: Schedule;
-  /** Steps per epoch of multi-task training (default: the tasks' examples over the batch size). */
-  stepsPerEpoch?: number;
-  data: string;
-  out: string;
-  epochs: number;
-  maxSteps?: number;
-  /** Train on the first N training examples (of each task) only. */
-  limit?: number;
-  /** Evaluate on the first N dev examples only. */
-  evalLimit?: number;
-  batchSize: number;
-  lr: number;
-  /** Peak learning rate of adapter (PAL) parameters; default `lr`. */
-  adapterLr?: number;
-  /** Fraction of the steps spent warming up (0.1 in BERT's and ALBERT's GLUE recipes). */
-  warmup: number;
-  maxSeqLength?: number;
-  seed: number;
-  optimizer: OptimizerOptions["optimizer"];
-  weightDecay: number;
-  /** Steps between resume points (also saved at every epoch's end). */
-  saveSteps: number;
-  /** Steps between training-log lines. */
-  logSteps: number;
-  resume: boolean;
-  tokenizer?: string;
-  silent: boolean;
-  gpu?: Gpu;
-  /** Aborting stops after the current step, saves a resume point and throws `TrainingInterrupted`. */
-  signal?: AbortSignal;
-  /** Directory of the run record (default `results/runs`). */
-  recordsDir?: string;
-  /** Train again even when a record of this run exists (it is reused otherwise). */
-  force?: boolean;
-  /** Called after every optimiser step with the number of steps done. */
-  onStep?: (step: number) => void;
-  /** Storage of activations: f16 trains in mixed precision with dynamic loss scaling (default f32). */
-  dtype?: Dtype;
-  /** f16 only: the first loss scale and the clean steps before it doubles (PyTorch's defaults). */
-  lossScale?: PrecisionOptions["lossScale"];
-}
+export type { TrainOptions };
 
 /** A run stopped by its signal; a resume point was saved first. */
 export class TrainingInterrupted extends Error {
@@ -147,78 +84,23 @@ type LogLine = Record<string, number | string | Metrics>;
 /** Train one model on one or more tasks with one seed. */
 export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
   const started = performance.now();
-  if (options.tasks.length === 0) throw new Error("train needs at least one task");
-  const twice = options.tasks.find((t, i) => options.tasks.indexOf(t) !== i);
-  if (twice) throw new Error(`Each task may be listed once; ${twice} is listed twice`);
-  const entries = options.tasks.map(taskEntry);
-  // Several tasks, or one task under adapters/task heads (`--tasks X`, `--adapter K`).
-  const multiTask = isMultiTask(entries.length, options);
-  const { model, taskIndices } = await trainingModel(entries, { ...options, multiTask });
-  const dir = await checkpointDir(options.model);
-  const tokenizer = await tokenizerFor(options, dir, model.config.modelType);
-  const tasks: TrainingTask[] = [];
-  for (const [i, entry] of entries.entries()) {
-    tasks.push(
-      await loadTrainingTask(entry, taskIndices[i], tokenizer, {
-        ...options,
-        maxPositions: model.config.maxPositionEmbeddings,
-      }),
-    );
-  }
-  // Training examples per task (RACE: questions, each four rows).
-  const sizes = tasks.map((t) => t.train.rows.length / t.train.groupSize);
-  const schedule = options.schedule ?? "round-robin";
-  const stepsPerEpoch = multiTask
-    ? options.stepsPerEpoch ?? Math.ceil(sizes.reduce((a, b) => a + b, 0) / options.batchSize)
-    : Math.ceil(sizes[0] / options.batchSize);
-  const totalSteps = Math.min(options.maxSteps ?? Infinity, options.epochs * stepsPerEpoch);
-  const epochs = Math.ceil(totalSteps / stepsPerEpoch);
-  const lrSchedule = {
-    peak: options.lr,
-    warmupSteps: Math.round(options.warmup * totalSteps),
+  const {
+    model,
+    tokenizer,
+    tasks,
+    names,
+    multiTask,
+    sizes,
+    schedule,
+    stepsPerEpoch,
     totalSteps,
-  };
-  const names = entries.map((e) => e.name);
-  const dtype = options.dtype ?? "f32";
-  // Everything that decides the trained weights; a resume point of other settings is refused.
-  const print = await fingerprint({
-    config: model.config,
-    weights: model.weights,
-    task: names.join(","),
-    // Dev files too: they pick the kept checkpoint, and the record should name them.
-    dataFiles: tasks.flatMap((t) => [...t.train.dataFiles, ...t.dev.dataFiles]),
-    seed: options.seed,
-  });
-  const key = sha256(canonicalJson({
-    weights: print.weightsHash,
-    config: print.configHash,
-    tasks: names,
-    // Which head of a multi-task checkpoint serves each task (`--task-index`).
-    taskIndices,
-    rows: tasks.map(rowsDigest),
-    schedule: lrSchedule,
-    sampling: multiTask ? { schedule, stepsPerEpoch, epochs: options.epochs } : null,
-    batchSize: options.batchSize,
-    seed: options.seed,
-    optimizer: options.optimizer,
-    weightDecay: options.weightDecay,
-    adapterLr: options.adapterLr ?? null,
-    // Only f16 joins the key, so f32 runs keep the keys they had before precision was a choice.
-    ...(dtype === "f16" ? { dtype, lossScale: options.lossScale ?? DEFAULT_LOSS_SCALE } : {}),
-  }));
-  // The whole run's work: the weights' key plus what decides the dev scores and the files.
-  const workKey = sha256(canonicalJson({
+    epochs,
+    lrSchedule,
+    dtype,
+    print,
     key,
-    evalLimit: options.evalLimit ?? null,
-    // The dev split picks the kept checkpoint and gives the scores: its files (hashed by the
-    // fingerprint) and rows. Not in `key`, since a resumed run may evaluate on a different
-    // `--eval-limit`, as before.
-    dataFiles: print.dataFiles,
-    dev: tasks.map(devDigest),
-    maxSeqLength: options.maxSeqLength ?? null,
-    out: options.out,
-    code: await codeState(),
-  }));
+    workKey,
+  } = await planTraining(options);
   if (!options.force && !options.resume) {
     const found = await findRecord(options.recordsDir ?? DEFAULT_RECORDS_DIR, "train", workKey);
     const outcome = found && await reusedOutcome(found);
@@ -477,19 +359,4 @@ function finiteOrText(value: number): number | string {
 function multiTaskAdapter(model: Model): AdapterChoice | null {
   if (model.config.adapter) return model.config.adapter.kind;
   return model.config.head.kind === "multi-task" ? "none" : null;
-}
-
-/** SHA-256 of a task's dev rows, row by row, after RACE's content digest (it names no files). */
-function devDigest(task: TrainingTask): string {
-  const hash = createHash("sha256");
-  hash.update(task.dev.contentDigest ?? "");
-  task.dev.rows.forEach((row) => hash.update(canonicalJson(row)));
-  return hash.digest("hex");
-}
-
-/** SHA-256 of a task's training rows and targets, fed row by row (RACE's rows exceed a string). */
-function rowsDigest(task: TrainingTask): string {
-  const hash = createHash("sha256");
-  task.train.rows.forEach((row, i) => hash.update(canonicalJson([row, task.targets[i]])));
-  return hash.digest("hex");
 }
