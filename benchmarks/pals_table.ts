@@ -19,9 +19,8 @@
  * `results/runs`), where `harness report` finds it.
  */
 import { join } from "node:path";
-import { statOrUndefined } from "../models/checkpoint.ts";
 import type { AdapterChoice } from "../models/multitask.ts";
-import { writeAtomic } from "../runtime/files.ts";
+import { statOrUndefined, writeAtomic } from "../runtime/files.ts";
 import { DEFAULT_RECORDS_DIR, writeRecord } from "../runtime/records.ts";
 import { canonicalJson } from "../runtime/fingerprint.ts";
 import { taskEntry } from "../tasks/registry.ts";

@@ -16,7 +16,7 @@
 import { join } from "node:path";
 import { createOnnxBackend } from "../backends/onnx/engine.ts";
 import { createWebGpuBackend } from "../backends/webgpu/engine.ts";
-import { statOrUndefined } from "../models/checkpoint.ts";
+import { statOrUndefined } from "../runtime/files.ts";
 import { countEncoderParameters } from "../models/params.ts";
 import { resolveModel } from "../models/resolve.ts";
 import { acquireGpu, type Gpu } from "../runtime/device.ts";

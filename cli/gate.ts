@@ -14,8 +14,7 @@ import {
   mergeSnapshots,
   parseSnapshot,
 } from "../ci/gate.ts";
-import { statOrUndefined } from "../models/checkpoint.ts";
-import { writeAtomic } from "../runtime/files.ts";
+import { statOrUndefined, writeAtomic } from "../runtime/files.ts";
 import {
   DEFAULT_RECORDS_DIR,
   listRecords,

@@ -16,7 +16,6 @@ import { basename, dirname, join } from "node:path";
 import type { Backend } from "../backends/backend.ts";
 import { createOnnxBackend } from "../backends/onnx/engine.ts";
 import { createWebGpuBackend } from "../backends/webgpu/engine.ts";
-import { statOrUndefined } from "../models/checkpoint.ts";
 import { resolveModel } from "../models/resolve.ts";
 import type { Gpu } from "../runtime/device.ts";
 import { bootstrapInterval, type Interval } from "../runtime/bootstrap.ts";
@@ -28,7 +27,7 @@ import {
   fingerprint,
   sha256,
 } from "../runtime/fingerprint.ts";
-import { removeIfPresent, writeAtomic } from "../runtime/files.ts";
+import { removeIfPresent, statOrUndefined, writeAtomic } from "../runtime/files.ts";
 import {
   DEFAULT_RECORDS_DIR,
   findRecord,

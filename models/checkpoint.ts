@@ -21,7 +21,7 @@
 import { configToJson, type ModelConfig, parseConfig } from "./config.ts";
 import { modelLayout } from "./layout.ts";
 import { makeModel, type Model, type Weights } from "./model.ts";
-import { removeIfPresent, writeAtomic } from "../runtime/files.ts";
+import { removeIfPresent, statOrUndefined, writeAtomic } from "../runtime/files.ts";
 import {
   CheckpointError,
   readSafetensors,
@@ -227,16 +227,6 @@ export async function saveCheckpoint(
   await writeAtomic(join(dir, WEIGHTS_INDEX_FILE), [indexBytes]);
   // A stale single file would take precedence over the new index on load.
   await removeIfPresent(join(dir, WEIGHTS_FILE));
-}
-
-/** `Deno.stat`, or undefined when the path does not exist. */
-export async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
-  try {
-    return await Deno.stat(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return undefined;
-    throw error;
-  }
 }
 
 async function readJson(path: string): Promise<unknown> {

@@ -3,7 +3,8 @@
  * random weights, a directory is loaded as a Hugging Face checkpoint, and a
  * `.json` file is read as a `config.json` and given seeded random weights.
  */
-import { loadCheckpoint, loadCheckpointConfig, statOrUndefined } from "./checkpoint.ts";
+import { loadCheckpoint, loadCheckpointConfig } from "./checkpoint.ts";
+import { statOrUndefined } from "../runtime/files.ts";
 import { type ModelConfig, parseConfig } from "./config.ts";
 import { randomModel } from "./init.ts";
 import type { Model } from "./model.ts";

@@ -1,7 +1,8 @@
 /**
  * Atomic file writes: data goes to a temporary file beside the target, is
  * flushed, and is then renamed over it, so a reader (or a rerun after a crash)
- * sees either the old file or the whole new one, never half of it.
+ * sees either the old file or the whole new one, never half of it. Also the
+ * small file-system helpers the commands share.
  */
 
 /** Write `chunks` (or one string) to `path` atomically. */
@@ -32,5 +33,15 @@ export async function removeIfPresent(path: string): Promise<void> {
     await Deno.remove(path);
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+}
+
+/** `Deno.stat`, or undefined when the path does not exist. */
+export async function statOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.stat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return undefined;
+    throw error;
   }
 }

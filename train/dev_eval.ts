@@ -7,9 +7,9 @@
 import { join } from "node:path";
 import { createWebGpuBackend } from "../backends/webgpu/engine.ts";
 import { runRows } from "../evaluate/runner.ts";
-import { saveCheckpoint, statOrUndefined } from "../models/checkpoint.ts";
+import { saveCheckpoint } from "../models/checkpoint.ts";
 import type { Model } from "../models/model.ts";
-import { writeAtomic } from "../runtime/files.ts";
+import { statOrUndefined, writeAtomic } from "../runtime/files.ts";
 import type { Gpu } from "../runtime/device.ts";
 import type { Dtype } from "../runtime/kernel.ts";
 import type { Metrics } from "../tasks/task.ts";

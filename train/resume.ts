@@ -8,9 +8,8 @@
  */
 import { join } from "node:path";
 import { readSafetensors, safetensorsChunks } from "../models/safetensors.ts";
-import { statOrUndefined } from "../models/checkpoint.ts";
 import type { Weights } from "../models/model.ts";
-import { removeIfPresent, writeAtomic } from "../runtime/files.ts";
+import { removeIfPresent, statOrUndefined, writeAtomic } from "../runtime/files.ts";
 
 /** What a resume point records besides the tensors. */
 export interface ResumeState {

@@ -15,13 +15,12 @@
  */
 import { join } from "node:path";
 import { slug } from "../evaluate/eval.ts";
-import { statOrUndefined } from "../models/checkpoint.ts";
 import { configToJson } from "../models/config.ts";
 import { makeModel, type Model, type Weights } from "../models/model.ts";
 import type { AdapterChoice } from "../models/multitask.ts";
 import { countParameters, parameterMultiplier } from "../models/params.ts";
 import { acquireGpu } from "../runtime/device.ts";
-import { writeAtomic } from "../runtime/files.ts";
+import { statOrUndefined, writeAtomic } from "../runtime/files.ts";
 import { createProgress } from "../runtime/progress.ts";
 import { DEFAULT_RECORDS_DIR, findRecord, writeRecord } from "../runtime/records.ts";
 import type { Metrics } from "../tasks/task.ts";
