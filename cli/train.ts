@@ -13,6 +13,7 @@ import {
 import { modelConfigFlag } from "./_model_flag.ts";
 import { dataDir } from "../tasks/task.ts";
 import { taskEntry, taskNames } from "../tasks/registry.ts";
+import { slug } from "../runtime/files.ts";
 import { max, median, min } from "../runtime/stats.ts";
 import type { AdapterChoice } from "../models/multitask.ts";
 import { type Schedule, SCHEDULES } from "../train/sampling.ts";
@@ -179,7 +180,6 @@ export async function trainCommand(args: string[]): Promise<number> {
   if (lr === 0) throw new UsageError(`Flag "--lr" must be above 0: at 0 no weight would change`);
   const firstSeed = integerFlag("seed", flags.seed, 0) ?? 0;
   const seeds = integerFlag("runs", flags.runs, 1) ?? integerFlag("seeds", flags.seeds, 1) ?? 1;
-  const { slug } = await import("../evaluate/eval.ts");
   const shortNames = tasks.map((t) => t.replace(/^glue\//, "")).join("-");
   const runName = multiTask
     ? `${adapter ?? "heads"}-${schedule}-${shortNames}`

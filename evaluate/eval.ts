@@ -16,7 +16,7 @@ import { basename, dirname, join } from "node:path";
 import type { Backend } from "../backends/backend.ts";
 import { createOnnxBackend } from "../backends/onnx/engine.ts";
 import { createWebGpuBackend } from "../backends/webgpu/engine.ts";
-import { resolveModel } from "../models/resolve.ts";
+import { checkpointDir, resolveModel } from "../models/resolve.ts";
 import type { Gpu } from "../runtime/device.ts";
 import { bootstrapInterval, type Interval } from "../runtime/bootstrap.ts";
 import {
@@ -27,7 +27,7 @@ import {
   fingerprint,
   sha256,
 } from "../runtime/fingerprint.ts";
-import { removeIfPresent, statOrUndefined, writeAtomic } from "../runtime/files.ts";
+import { removeIfPresent, slug, statOrUndefined, writeAtomic } from "../runtime/files.ts";
 import {
   DEFAULT_RECORDS_DIR,
   findRecord,
@@ -39,8 +39,7 @@ import {
 import { inShard, shardSuffix } from "../runtime/shard.ts";
 import { taskEntry } from "../tasks/registry.ts";
 import type { Metrics, Split } from "../tasks/task.ts";
-import { loadTokenizer } from "../tokenizers/load.ts";
-import type { Tokenizer } from "../tokenizers/tokenizer.ts";
+import { tokenizerFor } from "../tokenizers/load.ts";
 import { planBatches } from "./batches.ts";
 import { fitHead } from "./head.ts";
 import { ResumeStore } from "./resume.ts";
@@ -111,44 +110,6 @@ export interface EvalOutcome {
   reused: boolean;
   /** Set for one shard: its logits file (no predictions until `merge`). */
   shard?: Shard & { logitsPath: string };
-}
-
-const DEFAULT_VOCAB: Record<string, string> = {
-  albert: "vocab/albert-base-v2",
-  bert: "vocab/bert-base-uncased",
-};
-
-/** `--tokenizer`, else the checkpoint's own tokenizer, else the data directory's vocabulary. */
-export async function tokenizerFor(
-  options: { tokenizer?: string; model: string; data: string },
-  dir: string | undefined,
-  modelType: string,
-): Promise<Tokenizer> {
-  if (options.tokenizer) return await loadTokenizer(options.tokenizer);
-  if (dir) {
-    for (const file of ["spiece.model", "vocab.txt"]) {
-      if (await statOrUndefined(join(dir, file))) return await loadTokenizer(dir);
-    }
-  }
-  const fallback = join(options.data, DEFAULT_VOCAB[modelType]);
-  if (await statOrUndefined(fallback)) return await loadTokenizer(fallback);
-  throw new Error(
-    `No tokenizer for ${options.model}: its directory has no spiece.model or vocab.txt, ` +
-      `no --tokenizer was given, and ${fallback} does not exist`,
-  );
-}
-
-/** The checkpoint directory of a `--model` value (a directory or its config.json), if any. */
-export async function checkpointDir(model: string): Promise<string | undefined> {
-  const info = await statOrUndefined(model);
-  if (info?.isDirectory) return model;
-  if (info?.isFile && model.endsWith(".json")) return dirname(model);
-  return undefined;
-}
-
-/** The last path component of a model name or directory, safe as a file name. */
-export function slug(text: string): string {
-  return text.replace(/[\\/]+$/, "").split(/[\\/]/).pop()!.replace(/[^A-Za-z0-9._-]+/g, "-");
 }
 
 /** Run one evaluation and write its files. */

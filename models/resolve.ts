@@ -4,6 +4,7 @@
  * `.json` file is read as a `config.json` and given seeded random weights.
  */
 import { loadCheckpoint, loadCheckpointConfig } from "./checkpoint.ts";
+import { dirname } from "node:path";
 import { statOrUndefined } from "../runtime/files.ts";
 import { type ModelConfig, parseConfig } from "./config.ts";
 import { randomModel } from "./init.ts";
@@ -68,4 +69,12 @@ async function resolveSource(spec: string): Promise<Source> {
       examples.join(", ")
     } (see \`deno task harness models\` for all), or pass a directory with config.json and model.safetensors`,
   );
+}
+
+/** The checkpoint directory of a `--model` value (a directory or its config.json), if any. */
+export async function checkpointDir(model: string): Promise<string | undefined> {
+  const info = await statOrUndefined(model);
+  if (info?.isDirectory) return model;
+  if (info?.isFile && model.endsWith(".json")) return dirname(model);
+  return undefined;
 }

@@ -45,3 +45,8 @@ export async function statOrUndefined(path: string): Promise<Deno.FileInfo | und
     throw error;
   }
 }
+
+/** The last path component of a model name or directory, safe as a file name. */
+export function slug(text: string): string {
+  return text.replace(/[\\/]+$/, "").split(/[\\/]/).pop()!.replace(/[^A-Za-z0-9._-]+/g, "-");
+}

@@ -1,9 +1,11 @@
 /**
  * Load the tokenizer of a Hugging Face checkpoint directory (`spiece.model`
  * for ALBERT, `vocab.txt` for BERT, switches from `tokenizer_config.json`), or
- * of one of those files given directly.
+ * of one of those files given directly; and pick a model's tokenizer (the
+ * flag's, the checkpoint's own, or the data directory's vocabulary).
  */
 import { basename, dirname, join } from "node:path";
+import { statOrUndefined } from "../runtime/files.ts";
 import { loadSentencePiece } from "./sentencepiece.ts";
 import { loadWordPiece } from "./wordpiece.ts";
 import type { Tokenizer } from "./tokenizer.ts";
@@ -89,4 +91,30 @@ export async function loadTokenizer(dirOrFile: string): Promise<Tokenizer> {
     doLowerCase: config.do_lower_case,
     stripAccents: config.strip_accents ?? undefined,
   });
+}
+
+/** Vocabulary under the data directory for a checkpoint that ships none, by `model_type`. */
+const DEFAULT_VOCAB: Record<string, string> = {
+  albert: "vocab/albert-base-v2",
+  bert: "vocab/bert-base-uncased",
+};
+
+/** `--tokenizer`, else the checkpoint's own tokenizer, else the data directory's vocabulary. */
+export async function tokenizerFor(
+  options: { tokenizer?: string; model: string; data: string },
+  dir: string | undefined,
+  modelType: string,
+): Promise<Tokenizer> {
+  if (options.tokenizer) return await loadTokenizer(options.tokenizer);
+  if (dir) {
+    for (const file of ["spiece.model", "vocab.txt"]) {
+      if (await statOrUndefined(join(dir, file))) return await loadTokenizer(dir);
+    }
+  }
+  const fallback = join(options.data, DEFAULT_VOCAB[modelType]);
+  if (await statOrUndefined(fallback)) return await loadTokenizer(fallback);
+  throw new Error(
+    `No tokenizer for ${options.model}: its directory has no spiece.model or vocab.txt, ` +
+      `no --tokenizer was given, and ${fallback} does not exist`,
+  );
 }

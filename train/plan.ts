@@ -6,7 +6,6 @@
  * run's output (a record with it is reused instead of training again).
  */
 import { createHash } from "node:crypto";
-import { checkpointDir, tokenizerFor } from "../evaluate/eval.ts";
 import type { Model } from "../models/model.ts";
 import type { AdapterChoice } from "../models/multitask.ts";
 import type { Gpu } from "../runtime/device.ts";
@@ -18,7 +17,9 @@ import {
   fingerprint,
   sha256,
 } from "../runtime/fingerprint.ts";
+import { checkpointDir } from "../models/resolve.ts";
 import { taskEntry } from "../tasks/registry.ts";
+import { tokenizerFor } from "../tokenizers/load.ts";
 import type { Tokenizer } from "../tokenizers/tokenizer.ts";
 import { DEFAULT_LOSS_SCALE } from "../kernels/loss_scale.ts";
 import type { Schedule } from "./sampling.ts";

@@ -14,13 +14,12 @@
  * f16; its loss-scale state is saved with each resume point.
  */
 import { join } from "node:path";
-import { slug } from "../evaluate/eval.ts";
 import { configToJson } from "../models/config.ts";
 import { makeModel, type Model, type Weights } from "../models/model.ts";
 import type { AdapterChoice } from "../models/multitask.ts";
 import { countParameters, parameterMultiplier } from "../models/params.ts";
 import { acquireGpu } from "../runtime/device.ts";
-import { statOrUndefined, writeAtomic } from "../runtime/files.ts";
+import { slug, statOrUndefined, writeAtomic } from "../runtime/files.ts";
 import { createProgress } from "../runtime/progress.ts";
 import { DEFAULT_RECORDS_DIR, findRecord, writeRecord } from "../runtime/records.ts";
 import type { Metrics } from "../tasks/task.ts";
