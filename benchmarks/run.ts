@@ -14,19 +14,13 @@
  * shard so that each shard's speed-ups are still same-run ratios.
  */
 import { join } from "node:path";
-import { createOnnxBackend } from "../backends/onnx/engine.ts";
-import { createWebGpuBackend } from "../backends/webgpu/engine.ts";
 import { statOrUndefined } from "../runtime/files.ts";
-import { countEncoderParameters } from "../models/params.ts";
-import { resolveModel } from "../models/resolve.ts";
 import { acquireGpu, type Gpu } from "../runtime/device.ts";
 import type { Dtype } from "../runtime/kernel.ts";
 import {
   canonicalJson,
   codeState,
   filesSha256,
-  type Fingerprint,
-  fingerprint,
   packageVersions,
   sha256,
 } from "../runtime/fingerprint.ts";
@@ -34,13 +28,21 @@ import { createProgress } from "../runtime/progress.ts";
 import { findRecord, type RunRecord, type Shard, writeRecord } from "../runtime/records.ts";
 import { inShard, shardLabel, shardSuffix } from "../runtime/shard.ts";
 import { UnitStore } from "../runtime/unit_store.ts";
-import { gemmBenchmark, type GemmResult } from "./gemm.ts";
-import { measurePeers, type PeerName } from "./peers.ts";
+import type { GemmResult } from "./gemm.ts";
+import {
+  measureGemm,
+  measureModel,
+  measureTrainModel,
+  type ModelBench,
+  type ModelTrainBench,
+  profilePasses,
+} from "./measure.ts";
+import type { PeerName } from "./peers.ts";
 import { type BenchSuite, benchSuite, gemmUnit, SPEEDUP_REFERENCE } from "./suites.ts";
 import { printGemmTable, printModelTable, printTrainTable } from "./table.ts";
-import { measureTrainThroughput, type TrainThroughput } from "./train_throughput.ts";
-import { measureThroughput, type Spread, syntheticBatch, type Throughput } from "./throughput.ts";
-import { type ForwardProfile, printProfile, profileModel } from "./profile.ts";
+import { printProfile } from "./profile.ts";
+
+export type { ModelBench, ModelTrainBench };
 
 /** What `deno task bench` was asked to do, parsed from its flags. */
 export interface BenchOptions {
@@ -74,44 +76,6 @@ export interface BenchOptions {
   profile?: boolean;
   /** Storage precision of the WebGPU engine (ONNX Runtime and the peers run f32). Default f32. */
   dtype?: Dtype;
-}
-
-/** One model's row of a training-throughput record. */
-export interface ModelTrainBench {
-  name: string;
-  params: number;
-  batch: number;
-  seqLen: number;
-  /** WebGPU training tokens/s. */
-  tokensPerSecond: Spread;
-  /** Training throughput relative to BERT-large's in this run (ALBERT Table 2). */
-  speedup: number | null;
-  details: TrainThroughput;
-  fingerprint: Fingerprint;
-}
-
-/** One model's row of the bench record. */
-export interface ModelBench {
-  name: string;
-  params: number;
-  batch: number;
-  seqLen: number;
-  /** WebGPU sequences/s. */
-  webgpu: Spread;
-  /** ONNX Runtime (CPU) sequences/s. */
-  ort: Spread;
-  /** WebGPU throughput relative to BERT-large's in this run (ALBERT Table 2). */
-  speedup: number | null;
-  /** Median WebGPU / ORT throughput. */
-  webgpuOverOrt: number;
-  /** Each peer's sequences/s by peer name, when peers were asked for. */
-  peers?: Record<string, Spread>;
-  /** Median WebGPU / peer throughput by peer name. */
-  webgpuOverPeers?: Record<string, number>;
-  details: { webgpu: Throughput; ort: Throughput; peers?: Record<string, Throughput> };
-  /** With `--profile`: dispatches, submits and kernel times per forward pass. */
-  profile?: ForwardProfile;
-  fingerprint: Fingerprint;
 }
 
 /** Run a benchmark suite and return the process exit code. */
@@ -337,105 +301,6 @@ function printBenchRecord(record: RunRecord, suite: BenchSuite): void {
   }
 }
 
-async function measureGemm(
-  gpu: Gpu,
-  suite: BenchSuite,
-  unit: string,
-  options: BenchOptions,
-): Promise<GemmResult> {
-  const shape = suite.gemm!.find((g) => gemmUnit(g) === unit)!;
-  const [result] = await gemmBenchmark({
-    shapes: [shape],
-    reps: options.reps,
-    warmup: options.warmup,
-    gpu,
-    peers: options.peers,
-    dtype: options.dtype,
-  });
-  return result;
-}
-
-async function measureTrainModel(
-  gpu: Gpu,
-  name: string,
-  options: BenchOptions & { batch: number; seqLen: number },
-  onStep: () => void,
-): Promise<ModelTrainBench> {
-  const { batch, seqLen, warmup, reps } = options;
-  const model = await resolveModel(name, { seed: options.seed ?? 0 });
-  const details = await measureTrainThroughput(gpu, model, {
-    batch,
-    seqLen,
-    warmup,
-    reps,
-    onStep,
-    dtype: options.dtype,
-  });
-  return {
-    name,
-    params: countEncoderParameters(model.config),
-    batch,
-    seqLen,
-    tokensPerSecond: details.tokensPerSecond,
-    speedup: null,
-    details,
-    fingerprint: await fingerprint({
-      config: model.config,
-      weights: model.weights,
-      seed: options.seed ?? 0,
-    }),
-  };
-}
-
-async function measureModel(
-  gpu: Gpu,
-  name: string,
-  options: BenchOptions & { batch: number; seqLen: number },
-  onStep: () => void,
-): Promise<ModelBench> {
-  const { batch, seqLen, warmup, reps } = options;
-  const model = await resolveModel(name, { seed: options.seed ?? 0 });
-  const input = syntheticBatch(model.config, { batch, seqLen, seed: options.seed });
-  const timing = { warmup, reps, onStep };
-  const webgpuBackend = await createWebGpuBackend(model, {
-    gpu,
-    timestamps: true,
-    dtype: options.dtype,
-  });
-  const webgpu = await measureThroughput(webgpuBackend, input, timing)
-    .finally(() => webgpuBackend.dispose());
-  const ortBackend = createOnnxBackend(model);
-  const ort = await measureThroughput(ortBackend, input, timing)
-    .finally(() => ortBackend.dispose());
-  const peers = await measurePeers(options.peers ?? [], model, input, timing, webgpu);
-  const profile = options.profile
-    ? await profileModel(gpu, model, input, {
-      ...profileShape(options),
-      onStep,
-      dtype: options.dtype,
-    })
-    : undefined;
-  return {
-    name,
-    params: countEncoderParameters(model.config),
-    batch,
-    seqLen,
-    webgpu: webgpu.sequencesPerSecond,
-    ort: ort.sequencesPerSecond,
-    speedup: null,
-    webgpuOverOrt: webgpu.sequencesPerSecond.median / ort.sequencesPerSecond.median,
-    ...peers.row,
-    details: { webgpu, ort, ...peers.details },
-    profile,
-    fingerprint: await fingerprint({
-      config: model.config,
-      weights: model.weights,
-      backend: webgpuBackend.info,
-      seed: options.seed ?? 0,
-    }),
-  };
-}
-
 /** Set each row's speed-up over the reference model's `throughput` (null when it did not run). */
 function withSpeedups<T extends { name: string; speedup: number | null }>(
   rows: T[],
@@ -444,14 +309,4 @@ function withSpeedups<T extends { name: string; speedup: number | null }>(
   const reference = rows.find((r) => r.name === SPEEDUP_REFERENCE);
   for (const row of rows) row.speedup = reference ? throughput(row) / throughput(reference) : null;
   return rows;
-}
-
-/** Profiled passes of `--profile`: one warm-up (when warming up at all), then `reps`. */
-function profileShape(options: BenchOptions): { warmup: number; passes: number } {
-  return { warmup: Math.min(1, options.warmup), passes: options.reps };
-}
-
-function profilePasses(options: BenchOptions): number {
-  const { warmup, passes } = profileShape(options);
-  return warmup + passes;
 }

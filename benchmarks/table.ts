@@ -1,7 +1,7 @@
 /** Terminal tables of the `bench` command (`cli-table3`), in the papers' column order. */
 import Table from "cli-table3";
 import { formatCount, formatMedianRange, formatNumber, formatSpeedup, MISSING } from "./format.ts";
-import type { ModelBench, ModelTrainBench } from "./run.ts";
+import type { ModelBench, ModelTrainBench } from "./measure.ts";
 import { peerLabel } from "./peers.ts";
 import { SPEEDUP_REFERENCE } from "./suites.ts";
 import type { GemmResult } from "./gemm.ts";
