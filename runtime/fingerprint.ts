@@ -140,12 +140,15 @@ async function git(args: string[], cwd: string): Promise<string | undefined> {
 }
 
 /** Pathspec of what is not code: the tool's own outputs (records, leaderboard, baseline). */
-const CODE_PATHS = ["--", ".", ":(exclude)results"];
+// The files that decide what a run computes: TypeScript and Deno's config and lock file.
+// Outputs written into the checkout (records, predictions, checkpoints, shard logits) are not
+// code, so they never change the work key of the run that wrote them or of its reruns.
+const CODE_PATHS = ["--", ":(glob)**/*.ts", "deno.json", "deno.lock", ":(exclude)results"];
 
 /**
  * The checkout's commit (`"unknown"` outside a git checkout) and whether its
- * code has changes: edits to tracked files or new files git does not ignore,
- * outside `results/`.
+ * code has changes: edits to tracked code files or new ones git does not
+ * ignore, outside `results/`.
  */
 export async function gitState(cwd: string): Promise<{ commit: string; dirty: boolean }> {
   const commit = await git(["rev-parse", "HEAD"], cwd);
@@ -156,8 +159,8 @@ export async function gitState(cwd: string): Promise<{ commit: string; dirty: bo
 
 /**
  * The code a run executes, so reused results never outlive an edit: the
- * commit, plus a hash of the uncommitted changes (the diff and the new files)
- * when there are any. Outside a git checkout (an unpacked archive) the
+ * commit, plus a hash of the uncommitted changes to code (the diff and the new
+ * files) when there are any. Outside a git checkout (an unpacked archive) the
  * commit is unknown and the hash covers every TypeScript file and deno.json.
  */
 export async function codeState(

@@ -102,7 +102,7 @@ Deno.test("package versions read npm imports, including scoped names", async () 
   }
 });
 
-Deno.test("code state follows edits to tracked and new files, not the tool's results/", async () => {
+Deno.test("code state follows edits to tracked and new code files, not outputs or prose", async () => {
   const dir = await Deno.makeTempDir();
   const run = (...args: string[]) =>
     new Deno.Command("git", { args, cwd: dir, stdout: "null", stderr: "null" }).output();
@@ -125,6 +125,17 @@ Deno.test("code state follows edits to tracked and new files, not the tool's res
     // Regenerating the leaderboard (a tracked output) is not a code change.
     await Deno.writeTextFile(join(dir, "results", "LEADERBOARD.md"), "new\n");
     deepStrictEqual(await codeState(dir), clean);
+    // Nor are outputs a run writes into the checkout (README's `--out runs/...`, shard
+    // records), nor edits of tracked prose.
+    await Deno.mkdir(join(dir, "runs", "sst2"), { recursive: true });
+    await Deno.writeTextFile(join(dir, "runs", "sst2", "train_log.jsonl"), "{}\n");
+    await Deno.writeTextFile(join(dir, "runs", "eval-1.json"), "{}\n");
+    await Deno.writeTextFile(join(dir, "README.md"), "notes\n");
+    deepStrictEqual(await codeState(dir), clean);
+    // A new TypeScript file in a subdirectory is code.
+    await Deno.writeTextFile(join(dir, "runs", "c.ts"), "export const c = 1;\n");
+    notStrictEqual((await codeState(dir)).changes, undefined);
+    await Deno.remove(join(dir, "runs"), { recursive: true });
     // A new file, then an edit of it, each change the state.
     await Deno.writeTextFile(join(dir, "b.ts"), "export const b = 1;\n");
     const added = await codeState(dir);
