@@ -103,6 +103,7 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
     const found = await findRecord(options.recordsDir ?? DEFAULT_RECORDS_DIR, "train", workKey);
     const outcome = found && await reusedOutcome(found);
     if (outcome) return outcome;
+    await assertNoEarlierRun(options.out, key, totalSteps);
   }
 
   await Deno.mkdir(options.out, { recursive: true });
@@ -142,6 +143,12 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
       if (saved.key !== key) {
         throw new Error(
           `--resume: ${resumeDir} was saved by a run with other settings (model, data, schedule or seed)`,
+        );
+      }
+      if (saved.step > totalSteps || saved.best.length !== tasks.length) {
+        throw new Error(
+          `--resume: ${resumeDir}/state.json does not fit this run (step ${saved.step} of ` +
+            `${totalSteps}, ${saved.best.length} scores for ${tasks.length} tasks)`,
         );
       }
       const tensors = await loadResumeTensors(resumeDir, saved);
@@ -216,6 +223,7 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
           windowTokens += batchTokens;
           if (step % options.logSteps === 0 || step === epochEnd) {
             const loss = await trainer.lastLoss();
+            if (!Number.isFinite(loss)) throw divergedError(`the loss is ${loss}`, step, options);
             const seconds = (performance.now() - windowStart) / 1000;
             addLog({
               step,
@@ -246,6 +254,9 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
           if (step % options.saveSteps === 0 && step !== epochEnd) await savePoint();
         }
         const trained = makeModel(model.config, await trainer.params.read("param"));
+        // Weights past f32's range would be kept as the best checkpoint and refused on load.
+        const broken = nonFiniteWeight(trained.weights);
+        if (broken) throw divergedError(`weight "${broken}" is not finite`, step, options);
         const metrics = await evaluateDev(gpu, trained, tasks, {
           batchSize: options.batchSize,
           padId: tokenizer.special.pad,
@@ -346,6 +357,48 @@ async function lossScaleLog(trainer: Trainer): Promise<LogLine> {
     );
   }
   return { loss_scale: scale, skipped_steps: skippedSteps };
+}
+
+/**
+ * Refuse to start over in an `--out` that holds another run's files, which
+ * starting over would replace (`--force` does), or an unfinished run of these
+ * settings, whose steps `--resume` keeps. A finished run of these settings
+ * may be redone: it trains the same weights again (say, for changed dev data).
+ */
+async function assertNoEarlierRun(out: string, key: string, totalSteps: number): Promise<void> {
+  const found = [];
+  for (const name of ["train_log.jsonl", "best", "resume"]) {
+    if (await statOrUndefined(join(out, name))) found.push(name);
+  }
+  if (found.length === 0) return;
+  const saved = await loadResumeState(join(out, "resume"));
+  if (saved?.key === key && saved.step >= totalSteps) return;
+  if (saved?.key === key) {
+    throw new Error(
+      `${out} holds an unfinished run of these settings (step ${saved.step} of ${totalSteps}): ` +
+        `continue it with --resume, or start it over with --force`,
+    );
+  }
+  throw new Error(
+    `${out} holds another training run (${found.join(", ")}); pass --force to replace it, ` +
+      `or choose another --out`,
+  );
+}
+
+/** Training went numerically wrong: stop before a broken model is kept or recorded. */
+function divergedError(what: string, step: number, options: TrainOptions): Error {
+  return new Error(
+    `Training diverged at step ${step} (${what}); no record was written. Train again with a ` +
+      `lower --lr (was ${options.lr})${options.dtype === "f16" ? " or with --dtype f32" : ""}`,
+  );
+}
+
+/** The name of the first tensor holding NaN or ±Infinity, if any. */
+function nonFiniteWeight(weights: Weights): string | undefined {
+  for (const [name, tensor] of weights) {
+    if (tensor.some((x) => !Number.isFinite(x))) return name;
+  }
+  return undefined;
 }
 
 /** A number, or its text when it is not finite (JSON would write null). */
