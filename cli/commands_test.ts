@@ -279,14 +279,30 @@ tempDirTest(
       ...short,
     );
     const checkpoint = pals.runs[0].tasks[0].checkpoint;
-    // Same task, data, seed and out directory; only the head differs. The third run is the
-    // first's work, but the second replaced its checkpoint; the fourth reuses the third.
-    const runs = [];
-    for (const index of ["0", "1", "0", "0"]) {
-      const single = join(out, "single");
-      const flagsOfRun = ["--model", checkpoint, "--task", "glue/rte", "--task-index", index];
-      runs.push((await train(single, ...flagsOfRun, ...short)).runs[0]);
-    }
+    // Same task, data, seed and out directory; only the head differs. Each run replaces the
+    // files of the one before, so it is refused without --force. The third is the first's
+    // work, but the second replaced its checkpoint, so it is not reused (it is refused); the
+    // fourth reuses the third.
+    const single = join(out, "single");
+    const headFlags = (
+      index: string,
+    ) => ["--model", checkpoint, "--task", "glue/rte", "--task-index", index, ...short];
+    const refused = async (index: string) => {
+      const records = join(single, "records");
+      const run = await cli("train", ...headFlags(index), "--out", single, "--records", records);
+      strictEqual(run.code, 1, run.stderr);
+      strictEqual(
+        run.stderr.trim(),
+        `error: ${single} holds another training run (train_log.jsonl, best, resume); ` +
+          "pass --force to replace it, or choose another --out",
+      );
+    };
+    const runs = [(await train(single, ...headFlags("0"))).runs[0]];
+    await refused("1");
+    runs.push((await train(single, ...headFlags("1"), "--force")).runs[0]);
+    await refused("0");
+    runs.push((await train(single, ...headFlags("0"), "--force")).runs[0]);
+    runs.push((await train(single, ...headFlags("0"))).runs[0]);
     deepStrictEqual(runs.map((r) => r.reused), [false, false, false, true]);
     deepStrictEqual(runs.map((r) => r.tasks[0].index), [0, 1, 0, 0]);
   },

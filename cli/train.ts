@@ -2,9 +2,11 @@
 import { dirname, join } from "node:path";
 import Table from "cli-table3";
 import {
+  aliasedFlag,
   dtypeFlag,
   fractionFlag,
   integerFlag,
+  learningRateFlag,
   numberFlag,
   outputDirFlag,
   parseFlags,
@@ -64,8 +66,9 @@ Flags:
   --save-steps N        Steps between resume points (default 500; also at each epoch's end)
   --log-steps N         Steps between training-log lines (default 50)
   --resume              Continue from OUT's last resume point
-  --force               Train again even when this run's record and checkpoints exist
-                        (they are reused otherwise)
+  --force               Train again even when this run's record and checkpoints exist (they
+                        are reused otherwise); start over in an OUT that holds another run's
+                        files or an unfinished run (refused otherwise)
   --records DIR         Directory of run records (default results/runs)
   --tokenizer PATH      Tokenizer directory or file (default as for eval)
   --dtype f32|f16       Training precision (default f32). f16 is mixed precision: activations
@@ -176,10 +179,13 @@ export async function trainCommand(args: string[]): Promise<number> {
   if (optimizer !== "adamw" && optimizer !== "lamb") {
     throw new UsageError(`Flag "--optimizer" must be adamw or lamb, got "${optimizer}"`);
   }
-  const lr = numberFlag("lr", flags.lr, 2e-5);
-  if (lr === 0) throw new UsageError(`Flag "--lr" must be above 0: at 0 no weight would change`);
+  const lr = learningRateFlag("lr", flags.lr, 2e-5);
   const firstSeed = integerFlag("seed", flags.seed, 0) ?? 0;
-  const seeds = integerFlag("runs", flags.runs, 1) ?? integerFlag("seeds", flags.seeds, 1) ?? 1;
+  const seeds = integerFlag(
+    flags.runs !== undefined ? "runs" : "seeds",
+    aliasedFlag(flags, "runs", "seeds"),
+    1,
+  ) ?? 1;
   const shortNames = tasks.map((t) => t.replace(/^glue\//, "")).join("-");
   const runName = multiTask
     ? `${adapter ?? "heads"}-${schedule}-${shortNames}`

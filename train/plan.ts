@@ -140,6 +140,10 @@ export async function planTraining(options: TrainOptions): Promise<TrainPlan> {
     ? options.stepsPerEpoch ?? Math.ceil(sizes.reduce((a, b) => a + b, 0) / options.batchSize)
     : Math.ceil(sizes[0] / options.batchSize);
   const totalSteps = Math.min(options.maxSteps ?? Infinity, options.epochs * stepsPerEpoch);
+  // Without a step there is no dev evaluation, so no score and no kept checkpoint.
+  if (!(totalSteps >= 1)) {
+    throw new Error(`Nothing to train: the step budget is ${totalSteps} steps (--max-steps)`);
+  }
   const epochs = Math.ceil(totalSteps / stepsPerEpoch);
   const lrSchedule = {
     peak: options.lr,

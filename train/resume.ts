@@ -59,11 +59,44 @@ export async function saveResumePoint(
 export async function loadResumeState(dir: string): Promise<ResumeState | undefined> {
   const path = join(dir, STATE);
   if (!(await statOrUndefined(path))) return undefined;
+  let state: unknown;
   try {
-    return JSON.parse(await Deno.readTextFile(path)) as ResumeState;
+    state = JSON.parse(await Deno.readTextFile(path));
   } catch (error) {
     throw new Error(`Cannot read resume state "${path}": ${(error as Error).message}`);
   }
+  const problem = stateProblem(state);
+  if (problem) throw new Error(`Resume state "${path}" is corrupt: ${problem}`);
+  return state as ResumeState;
+}
+
+/** What is wrong with a parsed `state.json`, or undefined when it has every field right. */
+function stateProblem(state: unknown): string | undefined {
+  if (typeof state !== "object" || state === null || Array.isArray(state)) return "not an object";
+  const s = state as Record<string, unknown>;
+  const count = (x: unknown) => Number.isInteger(x) && (x as number) >= 0;
+  const got = (field: string) => `"${field}" is ${JSON.stringify(s[field]) ?? "missing"}`;
+  if (typeof s.key !== "string") return `${got("key")}, not a string`;
+  if (!count(s.step)) return `${got("step")}, not a step count`;
+  if (!count(s.logLines)) return `${got("logLines")}, not a line count`;
+  if (!Array.isArray(s.best)) return `${got("best")}, not a list`;
+  const bad = s.best.find((b) =>
+    b !== null && typeof (b as { epoch?: unknown })?.epoch !== "number"
+  );
+  if (bad !== undefined) return `"best" holds ${JSON.stringify(bad)}, not a score or null`;
+  if (s.lossScale !== undefined) {
+    const ok = Array.isArray(s.lossScale) && s.lossScale.every((x) => typeof x === "number");
+    if (!ok) return `${got("lossScale")}, not a list of numbers`;
+  }
+  const files = s.files as Record<string, unknown> | undefined;
+  for (const which of ["params", "m", "v"]) {
+    const file = files?.[which];
+    // Plain file names only: the tensors live beside state.json.
+    if (typeof file !== "string" || !/^[\w.-]+\.safetensors$/.test(file)) {
+      return `"files.${which}" is ${JSON.stringify(file) ?? "missing"}, not a file name`;
+    }
+  }
+  return undefined;
 }
 
 /** The tensors of a committed state. */

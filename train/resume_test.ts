@@ -2,7 +2,8 @@
  * Resuming: a run interrupted mid-epoch (its signal aborted after step 7,
  * between two saved resume points) or at an epoch's end, and continued with `resume` ends with the
  * same weights as an uninterrupted run of the same seed, to 1e-6; and a
- * resume point saved under other settings is refused. Checked for one task
+ * resume point saved under other settings is refused, as is a plain rerun that would
+ * start over on top of the resume point. Checked for one task
  * and for a multi-task PALs run with a sampled schedule, where the task draws
  * and each task's batch stream must be replayed too.
  */
@@ -10,7 +11,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { gpuTest } from "../tests/_gpu.ts";
 import type { Gpu } from "../runtime/device.ts";
-import { loadResumeState, loadResumeTensors } from "./resume.ts";
+import { loadResumeState, loadResumeTensors, saveResumePoint } from "./resume.ts";
 import { runTrain, TrainingInterrupted, type TrainOptions } from "./run.ts";
 
 const DATA = new URL("../../shared/data", import.meta.url).pathname;
@@ -97,6 +98,19 @@ async function interruptAndResume(gpu: Gpu, extra: Partial<TrainOptions>, stopAt
     const stopped = await loadResumeState(join(split, "resume"));
     assert.equal(stopped?.step, stopAt);
     assert(stopAt % 6 !== 0 || stopped.best.every((b) => b !== null), "the epoch was evaluated");
+    // Starting over without --resume or --force would replace the resume point: refused.
+    await assert.rejects(
+      runTrain(options(split, { gpu })),
+      new RegExp(
+        `holds an unfinished run of these settings \\(step ${stopAt} of \\d+\\): ` +
+          "continue it with --resume, or start it over with --force",
+      ),
+    );
+    await assert.rejects(
+      runTrain(options(split, { gpu, seed: 4 })),
+      /holds another training run \(train_log\.jsonl, .*resume\); pass --force to replace it/,
+    );
+    assert.equal((await loadResumeState(join(split, "resume")))?.step, stopAt, "kept");
     await runTrain(options(split, { gpu, resume: true }));
 
     const a = await finalParams(whole), b = await finalParams(split);
@@ -122,3 +136,36 @@ async function interruptAndResume(gpu: Gpu, extra: Partial<TrainOptions>, stopAt
     await Deno.remove(root, { recursive: true });
   }
 }
+
+Deno.test("A resume state with a missing or mistyped field is refused, naming the field", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const w = new Map([["w", new Float32Array([1, 2])]]);
+    await saveResumePoint(dir, { key: "k", step: 3, best: [null], logLines: 2 }, {
+      params: w,
+      m: w,
+      v: w,
+    });
+    const path = join(dir, "state.json");
+    const good = JSON.parse(await Deno.readTextFile(path));
+    assert.equal((await loadResumeState(dir))?.step, 3);
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ step: "x" }, /"step" is "x", not a step count/],
+      [{ step: -1 }, /"step" is -1, not a step count/],
+      [{ files: undefined }, /"files.params" is missing, not a file name/],
+      [{ files: { ...good.files, m: "../../etc/passwd" } }, /"files.m" is "..\/..\/etc\/passwd"/],
+      [{ best: [{ score: 1 }] }, /"best" holds {"score":1}, not a score or null/],
+      [{ key: 7 }, /"key" is 7, not a string/],
+      [{ lossScale: ["a"] }, /"lossScale" is \["a"\], not a list of numbers/],
+    ];
+    for (const [change, message] of cases) {
+      await Deno.writeTextFile(path, JSON.stringify({ ...good, ...change }));
+      await assert.rejects(
+        loadResumeState(dir),
+        new RegExp(`Resume state "${path.replaceAll("/", "\\/")}" is corrupt: ${message.source}`),
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
