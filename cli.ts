@@ -15,6 +15,7 @@ import { formatCount, formatMultiplier, MISSING } from "./benchmarks/format.ts";
 import { benchSuite, benchSuites, DEFAULT_SUITE } from "./benchmarks/suites.ts";
 import type { BenchOptions } from "./benchmarks/run.ts";
 import {
+  aliasedFlag,
   dtypeFlag,
   integerFlag,
   outputDirFlag,
@@ -246,7 +247,11 @@ async function benchCommand(args: string[]): Promise<number> {
     json: flags.json ?? false,
     outDir: outputDirFlag("out", flags.out) ?? DEFAULT_RECORDS_DIR,
     warmup: integerFlag("warmup", flags.warmup, 0) ?? 2,
-    reps: integerFlag("runs", flags.runs, 1) ?? integerFlag("reps", flags.reps, 1) ?? 5,
+    reps: integerFlag(
+      flags.runs !== undefined ? "runs" : "reps",
+      aliasedFlag(flags, "runs", "reps"),
+      1,
+    ) ?? 5,
     train: flags.train ?? false,
     force: flags.force ?? false,
     shard: shardFlag(flags.shard),

@@ -27,7 +27,13 @@ import { taskEntry } from "../tasks/registry.ts";
 import { dataDir, type Metrics } from "../tasks/task.ts";
 import { runTrain, type TrainOptions, type TrainOutcome } from "../train/run.ts";
 import { type Schedule, SCHEDULES } from "../train/sampling.ts";
-import { integerFlag, numberFlag, parseFlags } from "../cli/flags.ts";
+import {
+  integerFlag,
+  learningRateFlag,
+  outputDirFlag,
+  parseFlags,
+  UsageError,
+} from "../cli/flags.ts";
 import { exitWith } from "../cli/exit.ts";
 
 /** The paper's GLUE tasks that train offline here (QQP, QNLI and MNLI are too big for minutes). */
@@ -266,13 +272,22 @@ async function palsTableCommand(args: string[]): Promise<number> {
     epochs: integerFlag("epochs", flags.epochs, 1) ?? 4,
     stepsPerEpoch: integerFlag("steps-per-epoch", flags["steps-per-epoch"], 1) ?? 400,
     batchSize: integerFlag("batch-size", flags["batch-size"], 1) ?? 32,
-    lr: numberFlag("lr", flags.lr, 1e-3),
+    lr: learningRateFlag("lr", flags.lr, 1e-3),
     seed: integerFlag("seed", flags.seed, 0) ?? 0,
     maxSeqLength: 128,
-    out: flags.out ?? join("results", "runs", "pals-table"),
+    out: outputDirFlag("out", flags.out) ?? join("results", "runs", "pals-table"),
     silent: flags.json ?? false,
     force: flags.force ?? false,
   };
+  // Each separate single-task model gets an equal share of the steps: at least one each.
+  const steps = options.epochs * options.stepsPerEpoch;
+  if (steps < options.tasks.length) {
+    throw new UsageError(
+      `--epochs × --steps-per-epoch is ${steps} steps, fewer than the ${options.tasks.length} ` +
+        `tasks: each separate single-task model needs at least one step`,
+    );
+  }
+  const recordsDir = outputDirFlag("records", flags.records) ?? DEFAULT_RECORDS_DIR;
   const results = await runPalsTable(options);
   const note = `Backbone ${options.model} trained from scratch, seed ${options.seed}: ` +
     `${options.epochs} epochs of ${options.stepsPerEpoch} steps (batch ${options.batchSize}, ` +
@@ -296,7 +311,7 @@ async function palsTableCommand(args: string[]): Promise<number> {
     },
     note,
     rows: results,
-  }, { dir: flags.records ?? DEFAULT_RECORDS_DIR });
+  }, { dir: recordsDir });
   console.log(flags.json ? JSON.stringify(results, null, 2) : markdown);
   if (!flags.json) console.error(`Run record: ${recordPath}`);
   return 0;

@@ -85,6 +85,37 @@ export function numberFlag(name: string, value: string | undefined, fallback: nu
   return x;
 }
 
+/** A learning-rate flag: a positive number (at 0 no weight would change), or `fallback`. */
+export function learningRateFlag(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+): number {
+  const x = numberFlag(name, value, fallback);
+  if (x === 0) {
+    throw new UsageError(`Flag "--${name}" must be above 0: at 0 no weight would change`);
+  }
+  return x;
+}
+
+/**
+ * The value of a flag that has a second name (`--runs`/`--reps`): either may
+ * be given, both only when they agree, so neither is silently ignored.
+ */
+export function aliasedFlag(
+  flags: Record<string, unknown>,
+  name: string,
+  alias: string,
+): string | undefined {
+  const [value, other] = [flags[name], flags[alias]] as (string | undefined)[];
+  if (value !== undefined && other !== undefined && value !== other) {
+    throw new UsageError(
+      `Flags "--${name}" and "--${alias}" are one flag; give one of them, not "${value}" and "${other}"`,
+    );
+  }
+  return value ?? other;
+}
+
 /** A fraction flag in [0, 1] (e.g. the warm-up share of the steps), or `fallback` when absent. */
 export function fractionFlag(name: string, value: string | undefined, fallback: number): number {
   const x = numberFlag(name, value, fallback);
