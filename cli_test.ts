@@ -63,6 +63,10 @@ Deno.test("unknown flag and missing or bad arguments exit 2", async () => {
   const negative = await cli("bench", "--reps", "-3");
   strictEqual(negative.code, 2);
   match(negative.stderr, /^error: Flag "--reps" must be an integer of at least 1, got "-3"/);
+  // Two names of one flag may both be given only when they agree.
+  const alias = await cli("bench", "--runs", "1", "--reps", "abc");
+  strictEqual(alias.code, 2);
+  match(alias.stderr, /^error: Flags "--runs" and "--reps" are one flag; give one of them/);
   // After "--" everything is positional: "--records" and "-1" stay two arguments.
   const positional = await cli("merge", "--", "--records", "-1");
   strictEqual(positional.code, 1);

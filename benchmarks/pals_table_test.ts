@@ -64,3 +64,26 @@ Deno.test("GLUE task score is the mean of the task's metrics", () => {
   assert.equal(taskScore("glue/mrpc", { accuracy: 80, f1: 90 }), 85);
   assert.equal(taskScore("glue/cola", { mcc: 12 }), 12);
 });
+
+Deno.test("pals-table refuses a zero learning rate and too few steps before training", async () => {
+  const script = new URL("./pals_table.ts", import.meta.url).pathname;
+  const run = async (...args: string[]) => {
+    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", script, "--data", DATA, ...args],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    return { code, stderr: new TextDecoder().decode(stderr).trim() };
+  };
+  assert.deepEqual(await run("--lr", "0"), {
+    code: 2,
+    stderr: `error: Flag "--lr" must be above 0: at 0 no weight would change`,
+  });
+  // Six tasks, two steps: four separate single-task models would get no step at all.
+  assert.deepEqual(await run("--epochs", "1", "--steps-per-epoch", "2"), {
+    code: 2,
+    stderr: "error: --epochs × --steps-per-epoch is 2 steps, fewer than the 6 tasks: " +
+      "each separate single-task model needs at least one step",
+  });
+  assert.equal((await run("--records", script)).code, 2);
+});

@@ -122,6 +122,19 @@ Deno.test("score, train and eval name what is wrong", async () => {
   run = await cli("train", "--model", "tiny-bert", "--task", "glue/rte", "--lr", "0");
   strictEqual(run.code, 2);
   match(run.stderr, /^error: Flag "--lr" must be above 0/);
+  run = await cli(
+    "train",
+    "--model",
+    "tiny-bert",
+    "--task",
+    "glue/rte",
+    "--runs",
+    "2",
+    "--seeds",
+    "3",
+  );
+  strictEqual(run.code, 2);
+  match(run.stderr, /^error: Flags "--runs" and "--seeds" are one flag/);
   for (const flag of ["--task", "--tasks"]) {
     run = await cli("train", "--model", "tiny-bert", flag, "glue/nope");
     strictEqual(run.code, 2);
