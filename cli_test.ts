@@ -158,6 +158,36 @@ Deno.test("an output directory flag that names a file, or a path below one, exit
         }"`,
       );
     }
+    // A directory no file can be made in (procfs, even for root) is refused before the work.
+    const proc = await cli(
+      "eval",
+      "--model",
+      "tiny-albert",
+      "--task",
+      "glue/rte",
+      "--records",
+      "/proc/r",
+    );
+    strictEqual(proc.code, 2);
+    match(
+      proc.stderr,
+      /^error: Flag "--records" must name a directory to write into, but "\/proc" is not writable \(.+\): "\/proc\/r"\n$/,
+    );
+    // --log-samples names a file, so an existing directory is refused.
+    const dir = await cli(
+      "eval",
+      "--model",
+      "tiny-albert",
+      "--task",
+      "glue/rte",
+      "--log-samples",
+      "/tmp",
+    );
+    strictEqual(dir.code, 2);
+    strictEqual(
+      dir.stderr.trim(),
+      `error: Flag "--log-samples" must name a file, but "/tmp" is a directory`,
+    );
     // A dangling symbolic link cannot be made into a directory either.
     const link = `${file}.link`;
     Deno.symlinkSync(`${file}.gone`, link);

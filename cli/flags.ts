@@ -151,7 +151,10 @@ export function outputDirFlag(name: string, value: string | undefined): string |
   const full = resolve(value);
   for (let path = full;; path = dirname(path)) {
     const info = existing(path);
-    if (info?.isDirectory) return value;
+    if (info?.isDirectory) {
+      assertWritable(name, value, path);
+      return value;
+    }
     if (info) {
       const where = path === full ? "it" : `"${path}"`;
       const what = info.isSymlink ? "a broken symbolic link" : "not a directory";
@@ -161,6 +164,35 @@ export function outputDirFlag(name: string, value: string | undefined): string |
     }
     if (dirname(path) === path) return value;
   }
+}
+
+/** A file a command writes (`--log-samples`): not a directory, in a directory it can write. */
+export function outputFileFlag(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (existing(resolve(value))?.isDirectory) {
+    throw new UsageError(`Flag "--${name}" must name a file, but "${value}" is a directory`);
+  }
+  outputDirFlag(name, dirname(resolve(value)));
+  return value;
+}
+
+/**
+ * Throw unless a file can be made in `dir` (the directory the output will go
+ * in, or its nearest existing parent), so a read-only or special path fails
+ * now rather than after the work; the probe file is removed at once.
+ */
+function assertWritable(name: string, value: string, dir: string): void {
+  let probe: string;
+  try {
+    probe = Deno.makeTempFileSync({ dir, prefix: ".write-probe-" });
+  } catch (error) {
+    const why = (error as Error).message.replace(/ \(os error \d+\).*$/, "");
+    throw new UsageError(
+      `Flag "--${name}" must name a directory to write into, but "${dir}" is not writable ` +
+        `(${why}): "${value}"`,
+    );
+  }
+  Deno.removeSync(probe);
 }
 
 /**
