@@ -15,6 +15,7 @@
 import { evalMethodParts, type RunRecord, trainMethodParts } from "../runtime/records.ts";
 import type { Metrics } from "../tasks/task.ts";
 import { isSpread, ratioSpread, type Spread } from "../runtime/stats.ts";
+import { trainOutcomes } from "../report/validate.ts";
 
 /** A median with the min and max of its repetitions. */
 export type Range = Spread;
@@ -78,14 +79,16 @@ export function checksOfRecord(record: RunRecord, run: string): GateSnapshot {
     // ONNX Runtime and f16 runs get their own ids; the default setting's stay as they were.
     const method = evalMethodParts(record).map((x) => ` ${x}`).join("");
     addScores(
-      `eval ${record.model}${method} ${record.task} ${record.split}${limit}`,
+      `eval ${record.model}${method} ${record.task} ${record.split ?? "dev"}${limit}`,
       record.metrics as Metrics,
     );
   } else if (record.kind === "train") {
     // Multi-task runs name their adapter and schedule, f16 runs their precision.
     const method = trainMethodParts(record).map((x) => ` ${x}`).join("");
-    for (const t of (record.tasks ?? []) as { task: string; best: { metrics: Metrics } | null }[]) {
-      addScores(`train ${record.model}${method} ${t.task} seed ${record.seed}`, t.best?.metrics);
+    // Records before multi-task training hold one task; the report reads them too.
+    for (const t of trainOutcomes(record)) {
+      const metrics = t.best?.metrics as Metrics | undefined;
+      addScores(`train ${record.model}${method} ${t.task} seed ${record.seed ?? 0}`, metrics);
     }
   } else if (record.kind === "bench") {
     // An f16 run is a different engine setting: its ratios get their own ids, never an f32 baseline's.
@@ -148,7 +151,7 @@ export function parseSnapshot(json: unknown, file: string): GateSnapshot {
     }
   }
   for (const c of s.speed) {
-    if (typeof c?.id !== "string" || !isSpread(c.ratio)) {
+    if (typeof c?.id !== "string" || typeof c.reference !== "string" || !isSpread(c.ratio)) {
       throw bad(`speed entry ${JSON.stringify(c)}`);
     }
   }

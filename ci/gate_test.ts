@@ -247,3 +247,135 @@ Deno.test("train records give one score check per task, named by adapter, schedu
     "train small.json pals sqrt f16 glue/rte seed 0 accuracy",
   ]);
 });
+
+Deno.test("a record before multi-task training (one task and best) gives its score check", () => {
+  const legacy: RunRecord = {
+    kind: "train",
+    model: "tiny.json",
+    task: "glue/rte",
+    seed: 3,
+    best: { score: 55, epoch: 1, metrics: { accuracy: 55 } },
+  };
+  deepStrictEqual(checksOfRecord(legacy, "old-run").scores, [
+    { id: "train tiny.json glue/rte seed 3", metric: "accuracy", value: 55, run: "old-run" },
+  ]);
+});
+
+/** A deep copy of `record` with the field at `path` set to `value`, as a hand edit would leave it. */
+function edited(record: RunRecord, path: (string | number)[], value: unknown): RunRecord {
+  const copy = structuredClone(record);
+  let at = copy as Record<string | number, unknown>;
+  for (const key of path.slice(0, -1)) at = at[key] as Record<string | number, unknown>;
+  at[path.at(-1)!] = value;
+  return copy;
+}
+
+/** A train record of one seed whose best dev epoch scored `accuracy`. */
+function trainRecord(accuracy: number): RunRecord {
+  return {
+    kind: "train",
+    model: "small.json",
+    seed: 0,
+    adapter: null,
+    schedule: null,
+    tasks: [{ task: "glue/rte", best: { score: accuracy, epoch: 1, metrics: { accuracy } } }],
+    createdAt: "2026-11-22T09:00:00.000Z",
+  };
+}
+
+Deno.test({
+  name: "a corrupt figure or an unknown kind is unusable input (exit 2) naming file and field",
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      const good = { eval: evalRecord(82), bench: benchRecord(10, 0.02), train: trainRecord(55) };
+      const writeRuns = async (name: string, records: Record<string, RunRecord>) => {
+        const runs = join(dir, name);
+        await Deno.mkdir(runs);
+        for (const [file, record] of Object.entries(records)) {
+          await Deno.writeTextFile(join(runs, `${file}.json`), JSON.stringify(record));
+        }
+        return runs;
+      };
+      const baseline = join(dir, "baseline.json");
+      const update = await runCli([
+        "gate",
+        "--update",
+        "--baseline",
+        baseline,
+        "--current",
+        await writeRuns("good", good),
+      ]);
+      strictEqual(update.code, 0, update.stderr);
+      const cases: [string, keyof typeof good, RunRecord, RegExp][] = [
+        [
+          "median-text",
+          "bench",
+          edited(good.bench, ["models", 0, "webgpu"], { median: "x" }),
+          /"models\[0\]\.webgpu\.median" must be a positive finite number, not "x"/,
+        ],
+        ["weird-kind", "bench", edited(good.bench, ["kind"], "weird"), /"kind" must be one of/],
+        [
+          "score-text",
+          "train",
+          edited(good.train, ["tasks", 0, "best", "score"], "high"),
+          /"tasks\[0\]\.best\.score" must be a number \(or null\), not "high"/,
+        ],
+        [
+          "metric-text",
+          "eval",
+          edited(good.eval, ["metrics", "accuracy"], "82"),
+          /"metrics\.accuracy" must be a number \(or null\), not "82"/,
+        ],
+        // An unknown precision would otherwise be compared under the f32 run's ids.
+        [
+          "dtype",
+          "bench",
+          edited(good.bench, ["dtype"], "bf16"),
+          /"dtype" must be one of f32, f16/,
+        ],
+      ];
+      for (const [name, file, record, message] of cases) {
+        const runs = await writeRuns(name, { ...good, [file]: record });
+        const gate = await runCli(["gate", "--baseline", baseline, "--current", runs]);
+        strictEqual(gate.code, 2, `${name}: ${gate.stdout}`);
+        const line = `error: Cannot read run record "${join(runs, `${file}.json`)}": `;
+        assert(gate.stderr.startsWith(line), `${name}: ${gate.stderr}`);
+        assert.match(gate.stderr, message, name);
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "--update refuses a baseline with no check and leaves the old one as it was",
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    try {
+      const baseline = join(dir, "baseline.json");
+      const old = JSON.stringify({
+        kind: "gate-baseline",
+        version: 1,
+        scores: [{ id: "eval m glue/rte dev", metric: "accuracy", value: 60, run: "r" }],
+        speed: [],
+      });
+      await Deno.writeTextFile(baseline, old);
+      // A test-split eval has no labels, so no metrics: it yields no check.
+      const test = join(dir, "test.json");
+      await Deno.writeTextFile(
+        test,
+        JSON.stringify({ ...evalRecord(0), split: "test", metrics: null }),
+      );
+      const update = await runCli(["gate", "--update", "--baseline", baseline, "--current", test]);
+      strictEqual(update.code, 2, update.stdout);
+      assert.match(update.stderr, /^error: --update: the current records give no check/);
+      strictEqual(await Deno.readTextFile(baseline), old);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

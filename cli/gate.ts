@@ -21,6 +21,7 @@ import {
   readRecord,
   type RunRecord,
 } from "../runtime/records.ts";
+import { recordProblem } from "../report/validate.ts";
 import { numberFlag, parseFlags } from "./flags.ts";
 
 const HELP = `Usage: deno task harness gate [--baseline FILE] [--current RUN|FILE|DIR,...] [flags]
@@ -70,6 +71,13 @@ export async function gateCommand(args: string[]): Promise<number> {
         ...current,
         scores: current.scores.filter((c) => Number.isFinite(c.value)),
       };
+      // An empty baseline would pass every later run: keep the old one instead.
+      if (baseline.scores.length + baseline.speed.length === 0) {
+        throw new GateInputError(
+          `--update: the current records give no check (no dev metrics, no speed ratios); ` +
+            `${baselinePath} left as it was`,
+        );
+      }
       await writeAtomic(baselinePath, JSON.stringify(baseline, null, 2) + "\n");
       console.log(
         `Baseline ${baselinePath}: ${baseline.scores.length} score and ${baseline.speed.length} speed checks`,
@@ -137,12 +145,16 @@ async function loadCurrent(list: string | undefined): Promise<GateSnapshot> {
     }
     records.push({ file, record: await readJson(file) });
   }
+  // A corrupt figure or an unknown kind would otherwise drop its checks to "not measured".
+  for (const { file, record } of records) {
+    const why = recordProblem(record);
+    if (why) throw new GateInputError(`Cannot read run record "${file}": ${why}`);
+  }
   records.sort((a, b) => String(a.record.createdAt).localeCompare(String(b.record.createdAt)));
   const snapshots = records
-    // A shard holds part of a run; only whole (or merged) runs are compared.
-    .filter(({ record }) =>
-      ["eval", "train", "bench", "gate-baseline"].includes(record.kind) && !record.shard
-    )
+    // A pals-table record has nothing the gate compares; a shard holds part of a run, and
+    // only whole (or merged) runs are compared.
+    .filter(({ record }) => record.kind !== "pals-table" && !record.shard)
     .map(({ file, record }) =>
       checksOfRecord(record, file.split("/").pop()!.replace(/\.json$/, ""))
     );

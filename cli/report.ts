@@ -2,7 +2,8 @@
  * `deno task harness report`: write `LEADERBOARD.md` and `report.html` from
  * the run records of one directory. `--check` writes nothing and fails when
  * the leaderboard is out of date (for CI). Exit 0 done (or up to date), 1 a
- * malformed record or an out-of-date leaderboard, 2 a usage mistake.
+ * malformed record, a runs directory without run records or an out-of-date
+ * leaderboard, 2 a usage mistake.
  */
 import { join, relative, resolve, sep } from "node:path";
 import { writeAtomic } from "../runtime/files.ts";
@@ -18,7 +19,8 @@ const HELP = `Usage: deno task harness report [--runs DIR] [--out DIR] [--check]
 Generate OUT/LEADERBOARD.md and OUT/report.html from the run records directly
 in DIR (subdirectories are not read; shard records of split runs are left out).
 Every record there counts, your uncommitted runs included. The same records
-always give the same bytes.
+always give the same bytes. A malformed record (named with its bad field), or
+a DIR with no run records, is an error (exit 1) and writes nothing.
 
 Flags:
   --runs DIR   Run records (default results/runs)
@@ -45,6 +47,15 @@ export async function reportCommand(args: string[]): Promise<number> {
   let set;
   try {
     set = await loadRecords(runs);
+    // A wrong or emptied --runs would otherwise replace a full leaderboard with empty tables.
+    if (!set.records.some((l) => l.record.kind !== "gate-baseline")) {
+      const shards = set.shards.length
+        ? ` (only ${set.shards.length} shard record(s) of split runs: merge them first)`
+        : "";
+      throw new RecordError(
+        `No run records in ${runs}${shards}; nothing to report, ${out} left as it was`,
+      );
+    }
   } catch (error) {
     if (!(error instanceof RecordError)) throw error;
     console.error(`error: ${error.message}`);

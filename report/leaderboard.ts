@@ -74,12 +74,18 @@ export function headlineMetrics(task: string): string[] {
 
 const shortTask = (task: string) => task.replace(/^glue\//, "").toUpperCase();
 
-type PalsRow = {
+/** One method's row of a pals-table record (fields checked by `validate.ts`). */
+export type PalsRow = {
   method: { label?: string; name?: string; schedule?: string | null };
   multiplier?: number;
-  scores: { task: string; metrics?: Record<string, number> }[];
-  average?: number;
+  scores: { task: string; metrics?: Record<string, number | null> }[];
+  average?: number | null;
 };
+
+/** A PALs method's name as the table and the chart show it. */
+export function palsMethodLabel(method: PalsRow["method"]): string {
+  return method.label ?? method.name ?? "?";
+}
 
 /** What a pals-table record's settings say about its scale. */
 function palsSettings(record: LoadedRecord["record"]): string {
@@ -116,17 +122,19 @@ export function palsSection(input: BoardInput): BoardSection {
     tables.push({
       head: ["method", "schedule", "params", ...tasks.map(shortTask), "avg", "run"],
       rows: rows.map((r) => [
-        text(r.method.label ?? r.method.name ?? "?"),
+        text(palsMethodLabel(r.method)),
         text(r.method.schedule ?? "—"),
         text(formatMultiplier(r.multiplier, 2)),
         ...tasks.map((task) => {
           const metrics = r.scores.find((s) => s.task === task)?.metrics ?? {};
           const names = headlineMetrics(task).filter((m) => m in metrics);
           return text(
-            names.length ? names.map((m) => formatNumber(metrics[m])).join("/") : "no run",
+            names.length
+              ? names.map((m) => formatNumber(metrics[m] ?? undefined)).join("/")
+              : "no run",
           );
         }),
-        text(formatNumber(r.average)),
+        text(formatNumber(r.average ?? undefined)),
         linked("record", run.file, input.href),
       ]),
     });

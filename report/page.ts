@@ -16,7 +16,13 @@ import type {
 import { ALBERT_TABLE_2, type PaperTable2Row } from "./paper.ts";
 import { byZooOrder, TABLE_2_TASKS } from "./albert.ts";
 import { type BoardSection, NO_RUN } from "./cells.ts";
-import { type LeaderboardOptions, leaderboardSections, recordsSummary } from "./leaderboard.ts";
+import {
+  type LeaderboardOptions,
+  leaderboardSections,
+  palsMethodLabel,
+  type PalsRow,
+  recordsSummary,
+} from "./leaderboard.ts";
 import {
   benchedModels,
   isSpread,
@@ -28,6 +34,7 @@ import {
 } from "./records.ts";
 import { type DevScore, devScores, scoreOf } from "./scores.ts";
 import { runId, trainMethodParts } from "../runtime/records.ts";
+import { trainOutcomes } from "./validate.ts";
 
 /** Drop series without points, and the chart when none is left. */
 function chart(spec: ChartSpec): ChartSpec[] {
@@ -161,10 +168,7 @@ function throughputChart(set: RunSet): ChartSpec[] {
 function palsChart(set: RunSet): ChartSpec[] {
   const run = newestOfKind(set, "pals-table");
   if (!run) return [];
-  const rows = run.record.rows as {
-    method: { label?: string; schedule?: string | null };
-    average?: number;
-  }[];
+  const rows = run.record.rows as PalsRow[];
   return chart({
     id: "pals-average",
     title: "GLUE dev average per method",
@@ -174,7 +178,9 @@ function palsChart(set: RunSet): ChartSpec[] {
     series: [{
       label: "ours",
       points: rows.filter((r) => typeof r.average === "number").map((r) => ({
-        x: r.method.schedule ? `${r.method.label} (${r.method.schedule})` : String(r.method.label),
+        x: r.method.schedule
+          ? `${palsMethodLabel(r.method)} (${r.method.schedule})`
+          : palsMethodLabel(r.method),
         y: r.average!,
         run: runId(run.file),
       })),
@@ -187,9 +193,7 @@ function lossCharts(set: RunSet): ChartSpec[] {
   const seen = new Map<string, ChartSeries>();
   for (const { file, record } of ofKind(set, "train")) {
     if (!Array.isArray(record.lossCurve) || (record.limit ?? null) !== null) continue;
-    const tasks = Array.isArray(record.tasks)
-      ? (record.tasks as { task: string }[]).map((t) => t.task).join("+")
-      : String(record.task);
+    const tasks = trainOutcomes(record).map((t) => t.task).join("+");
     const method = trainMethodParts(record).join(" ");
     const label = `${record.model} ${tasks}${method ? ` ${method}` : ""} seed ${record.seed ?? 0}`;
     if (seen.has(label)) continue;

@@ -78,3 +78,21 @@ Deno.test("charts: speed-up and throughput with whiskers, scores, loss curves", 
     ),
   );
 });
+
+Deno.test("the PALs chart names a method without a label as the table does, by its name", async () => {
+  const p = await page({
+    "pals": {
+      kind: "pals-table",
+      rows: [{
+        method: { name: "pals-sqrt", schedule: "sqrt" },
+        scores: [{ task: "glue/rte", metrics: { accuracy: 55 } }],
+        average: 55,
+      }],
+      createdAt: AT,
+    },
+  });
+  const chart = p.sections.flatMap((s) => s.charts ?? []).find((c) => c.id === "pals-average")!;
+  deepStrictEqual(chart.series[0].points.map((pt) => pt.x), ["pals-sqrt (sqrt)"]);
+  const table = section(p, "BERT and PALs").tables![0];
+  strictEqual(table.rows[0][0], "pals-sqrt");
+});

@@ -1,13 +1,17 @@
 /**
  * The run records a report is made from: every `*.json` directly in one
- * directory (subdirectories are not read), checked enough that a table never
- * meets a record of the wrong shape, and ordered newest first so that "the
- * newest record fills the cell" is one `find`. Records of one shard of a split
- * run are kept apart: only merged or unsharded runs count.
+ * directory (subdirectories are not read), every field a table reads checked
+ * first (`validate.ts`) so that a table never meets a record of the wrong
+ * shape, and ordered newest first so that "the newest record fills the cell"
+ * is one `find`. Records of one shard of a split run are kept apart: only
+ * merged or unsharded runs count.
  */
 import { basename } from "node:path";
 import { listRecords, type RunRecord, type StoredRecord } from "../runtime/records.ts";
 import { isSpread, ratioSpread, type Spread } from "../runtime/stats.ts";
+import { isObject, recordProblem } from "./validate.ts";
+
+export { isObject } from "./validate.ts";
 
 export { isSpread, ratioSpread, type Spread } from "../runtime/stats.ts";
 
@@ -31,71 +35,6 @@ export class RecordError extends Error {
   override name = "RecordError";
 }
 
-/** A plain JSON object (not null, not an array). */
-export const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
-
-/** Why a record of a kind the report reads is malformed, or undefined when it is fine. */
-function problem(record: RunRecord): string | undefined {
-  if (record.createdAt !== undefined && typeof record.createdAt !== "string") {
-    return `"createdAt" must be a string`;
-  }
-  if (record.shard !== undefined && record.shard !== null && !isObject(record.shard)) {
-    return `"shard" must be an object {index, count}`;
-  }
-  switch (record.kind) {
-    case "eval":
-      if (typeof record.model !== "string") return `eval record without a "model" string`;
-      if (typeof record.task !== "string") return `eval record without a "task" string`;
-      // A shard has no metrics until merged; an unlabelled split (test) has none at all.
-      if (record.shard === undefined && record.metrics !== null && !isObject(record.metrics)) {
-        return `eval record without a "metrics" object (or null)`;
-      }
-      return undefined;
-    case "train": {
-      if (typeof record.model !== "string") return `train record without a "model" string`;
-      const tasks = record.tasks ?? (typeof record.task === "string" ? [] : undefined);
-      if (!Array.isArray(tasks)) return `train record without a "tasks" array`;
-      for (const t of tasks) {
-        if (!isObject(t) || typeof t.task !== "string") return `train task entry without "task"`;
-        if (t.best !== null && t.best !== undefined && !isObject(t.best)) return `bad "best"`;
-      }
-      if (record.lossCurve !== undefined && !Array.isArray(record.lossCurve)) {
-        return `"lossCurve" must be an array of [step, loss]`;
-      }
-      return undefined;
-    }
-    case "bench":
-      for (const key of ["models", "gemm"]) {
-        const list = record[key];
-        if (list !== undefined && !Array.isArray(list)) return `bench "${key}" must be an array`;
-        if (Array.isArray(list) && !list.every(isObject)) {
-          return `bench "${key}" holds a non-object`;
-        }
-      }
-      if (record.models === undefined && record.gemm === undefined) {
-        return `bench record with neither "models" nor "gemm"`;
-      }
-      if (
-        ((record.models ?? []) as Record<string, unknown>[]).some((m) => typeof m.name !== "string")
-      ) {
-        return `bench model entry without a "name"`;
-      }
-      return undefined;
-    case "pals-table":
-      if (!Array.isArray(record.rows)) return `pals-table record without a "rows" array`;
-      for (const row of record.rows as unknown[]) {
-        const r = row as Record<string, unknown>;
-        if (!isObject(r) || !isObject(r.method) || !Array.isArray(r.scores)) {
-          return `pals-table row without "method" and "scores"`;
-        }
-      }
-      return undefined;
-    default:
-      return undefined;
-  }
-}
-
 /** Newest first: by `createdAt`, then by file name (which carries the timestamp). */
 function newestFirst(a: LoadedRecord, b: LoadedRecord): number {
   const at = String(a.record.createdAt ?? "");
@@ -117,7 +56,7 @@ export async function loadRecords(dir: string): Promise<RunSet> {
   }
   const loaded: LoadedRecord[] = [];
   for (const { path, record } of stored) {
-    const why = problem(record);
+    const why = recordProblem(record);
     if (why) throw new RecordError(`Cannot read run record "${path}": ${why}`);
     loaded.push({ file: basename(path), record });
   }

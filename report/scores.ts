@@ -9,6 +9,7 @@
 import { evalMethodParts, type RunRecord } from "../runtime/records.ts";
 import { max, median, min } from "../runtime/stats.ts";
 import { isObject, type LoadedRecord, ofKind, type RunSet } from "./records.ts";
+import { trainOutcomes } from "./validate.ts";
 
 /** One metric over the runs of a score: median, min, max, and a bootstrap interval when known. */
 export interface MetricStat {
@@ -42,25 +43,18 @@ export interface DevScore {
 }
 
 type Metrics = Record<string, unknown>;
-type TaskOutcome = { task: string; best?: { metrics?: Metrics } | null };
 
 const numeric = (m: Metrics | undefined): Record<string, number> =>
   Object.fromEntries(
     Object.entries(m ?? {}).filter(([, v]) => typeof v === "number" && Number.isFinite(v)),
   ) as Record<string, number>;
 
-/** The tasks a train record reports, old single-task records (`task`, `best`) included. */
-function trainTasks(record: RunRecord): TaskOutcome[] {
-  if (Array.isArray(record.tasks)) return record.tasks as TaskOutcome[];
-  return [{ task: record.task as string, best: record.best as TaskOutcome["best"] }];
-}
-
 /** How a train record trained: "" for one task without adapters, else adapter and schedule. */
 function methodOf(record: RunRecord): string {
   const adapter = record.adapter as string | null | undefined;
   // Mixed-precision training is its own method, never a row of the f32 paper tables.
   const precision = record.dtype === "f16" ? "f16" : undefined;
-  if (trainTasks(record).length === 1 && !adapter) return precision ?? "";
+  if (trainOutcomes(record).length === 1 && !adapter) return precision ?? "";
   const schedule = record.schedule as string | null | undefined;
   return [adapter && adapter !== "none" ? adapter : "shared backbone", schedule, precision]
     .filter((x) => x).join(", ");
@@ -83,7 +77,7 @@ function settingsKey(record: RunRecord): string {
     "dtype",
     "weightDecay",
   ];
-  const tasks = trainTasks(record).map((t) => t.task);
+  const tasks = trainOutcomes(record).map((t) => t.task);
   return JSON.stringify([tasks, ...keys.map((k) => record[k] ?? null)]);
 }
 
@@ -147,7 +141,7 @@ function trainScores(set: RunSet): DevScore[] {
     const { record } = loaded;
     if (partial(record)) continue;
     const method = methodOf(record);
-    for (const t of trainTasks(record)) {
+    for (const t of trainOutcomes(record)) {
       if (!t.best?.metrics) continue;
       const key = keyOf(record.model as string, method, t.task);
       const settings = settingsKey(record);
@@ -162,7 +156,7 @@ function trainScores(set: RunSet): DevScore[] {
     const [model, method, task] = key.split("\0");
     const seeds = [...group.seeds.entries()].sort(([a], [b]) => a - b);
     const values = seeds.map(([, l]) =>
-      numeric(trainTasks(l.record).find((t) => t.task === task)!.best!.metrics)
+      numeric(trainOutcomes(l.record).find((t) => t.task === task)!.best!.metrics)
     );
     scores.push({
       model,
