@@ -112,6 +112,32 @@ Deno.test("score prints one JSON object of metrics; --limit scores the eval subs
   await Deno.remove(dir, { recursive: true });
 });
 
+tempDirTest(
+  "eval's default folder names the model path, --limit and the backend, so runs never share it",
+  async (dir) => {
+    const records = join(dir, "records");
+    const run = async (...extra: string[]) => {
+      const args = ["eval", "--model", "tiny-albert-spm", "--init-head", "0", "--task", "glue/rte"];
+      const done = await runCli([...args, "--data", DATA, "--records", records, ...extra], {}, dir);
+      strictEqual(done.code, 0, done.stderr);
+    };
+    await run("--limit", "8");
+    await run("--limit", "8", "--backend", "onnx");
+    await run("--limit", "4");
+    const folder = join(dir, "results/runs/eval/tiny-albert-spm");
+    const found = [...Deno.readDirSync(folder)].map((e) => e.name).sort();
+    deepStrictEqual(found, [
+      "glue-rte-dev-limit4",
+      "glue-rte-dev-limit8",
+      "glue-rte-dev-limit8-onnx",
+    ]);
+    for (const name of found) {
+      const rows = Deno.readTextFileSync(join(folder, name, "RTE.tsv")).trim().split("\n");
+      strictEqual(rows.length, 1 + Number(name.match(/limit(\d+)/)![1]), name);
+    }
+  },
+);
+
 Deno.test("score, train and eval name what is wrong", async () => {
   let run = await cli("score", "--task", "glue/nope", "--predictions", "x");
   strictEqual(run.code, 2);

@@ -34,7 +34,9 @@ Flags:
                         and needs the adapter's shader-f16 feature
   --batch-size N        Rows per batch (default 32; RACE counts 4 rows per question)
   --max-seq-length N    Longest input (GLUE 128, SQuAD 384, RACE 512 by default)
-  --out DIR             Output directory (default results/runs/eval/<model>/<task>-<split>)
+  --out DIR             Output directory (default results/runs/eval/<model>/<task>-<split>,
+                        with -limitN, -onnx and -f16 added for those settings; <model> is the
+                        --model value with "/" as "-")
   --log-samples FILE    Write one JSON line per example (inputs, logits, prediction, label)
   --init-head SEED      Evaluate a seeded random head when the checkpoint lacks the task's
   --task-index N        Which task of a multi-task (PAL) model serves this task

@@ -15,7 +15,7 @@ import {
 import { modelConfigFlag } from "./_model_flag.ts";
 import { dataDir } from "../tasks/task.ts";
 import { taskEntry, taskNames } from "../tasks/registry.ts";
-import { slug } from "../runtime/files.ts";
+import { pathSlug } from "../runtime/files.ts";
 import { max, median, min } from "../runtime/stats.ts";
 import type { AdapterChoice } from "../models/multitask.ts";
 import { type Schedule, SCHEDULES } from "../train/sampling.ts";
@@ -191,7 +191,7 @@ export async function trainCommand(args: string[]): Promise<number> {
     ? `${adapter ?? "heads"}-${schedule}-${shortNames}`
     : tasks[0].replace("/", "-");
   const out = outputDirFlag("out", flags.out) ??
-    join("results", "runs", "train", slug(flags.model), runName);
+    join("results", "runs", "train", pathSlug(flags.model), runName);
   const { runTrain } = await import("../train/run.ts");
   // Ctrl-C stops after the current step with a resume point saved.
   const controller = new AbortController();

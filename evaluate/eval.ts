@@ -27,7 +27,7 @@ import {
   fingerprint,
   sha256,
 } from "../runtime/fingerprint.ts";
-import { removeIfPresent, slug, writeAtomic } from "../runtime/files.ts";
+import { pathSlug, removeIfPresent, writeAtomic } from "../runtime/files.ts";
 import {
   DEFAULT_RECORDS_DIR,
   findRecord,
@@ -169,13 +169,20 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
       );
     }
   }
+  // The default folder names whatever changes the predictions, so runs that differ in one
+  // of them (another checkpoint called "best", --limit, the backend, f16) never share it.
+  const variant = [
+    options.limit !== undefined ? `limit${options.limit}` : "",
+    options.backend === "onnx" ? "onnx" : "",
+    options.dtype === "f16" ? "f16" : "",
+  ].filter((part) => part !== "");
   const outDir = options.out ??
     join(
       "results",
       "runs",
       "eval",
-      slug(dir ?? options.model),
-      `${entry.name.replaceAll("/", "-")}-${options.split}`,
+      pathSlug(options.model),
+      [entry.name.replaceAll("/", "-"), options.split, ...variant].join("-"),
     );
   await Deno.mkdir(outDir, { recursive: true });
   const backend: Backend = options.backend === "onnx"

@@ -50,3 +50,12 @@ export async function statOrUndefined(path: string): Promise<Deno.FileInfo | und
 export function slug(text: string): string {
   return text.replace(/[\\/]+$/, "").split(/[\\/]/).pop()!.replace(/[^A-Za-z0-9._-]+/g, "-");
 }
+
+/**
+ * A model name or path as one file name with every component kept, joined by
+ * "-", so `runs/a/seed-0/best` and `runs/b/seed-1/best` get different names.
+ */
+export function pathSlug(text: string): string {
+  const parts = text.split(/[\\/]+/).filter((part) => part !== "" && part !== ".");
+  return parts.join("-").replace(/[^A-Za-z0-9._-]+/g, "-");
+}

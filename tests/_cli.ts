@@ -10,11 +10,18 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Run `cli.ts` with `args`; `env` adds to the inherited environment (colours off). */
-export async function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+/**
+ * Run `cli.ts` with `args`; `env` adds to the inherited environment (colours
+ * off); `cwd` (default the project root) is where relative default paths land.
+ */
+export async function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  cwd: string = ROOT,
+): Promise<CliRun> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", CLI, ...args],
-    cwd: ROOT,
+    cwd,
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1", ...env },
