@@ -179,6 +179,18 @@ Deno.test("score, train and eval name what is wrong", async () => {
   run = await cli("eval", "--model", "tiny-albert-spm", "--task", "glue/sst2", "--limit", "2");
   strictEqual(run.code, 1);
   match(run.stderr, /no task head.*--init-head SEED/);
+  // A missing data directory is named as such, not as a missing vocabulary.
+  for (const command of [["eval", "--init-head", "0"], ["train"]]) {
+    const model = ["--model", "tiny-albert-spm", "--task", "glue/rte"];
+    run = await cli(...command, ...model, "--data", "/nonexistent/data");
+    strictEqual(run.code, 1, command[0]);
+    strictEqual(
+      run.stderr.trim(),
+      'error: The data directory "/nonexistent/data" does not exist, so neither the task\'s ' +
+        "data nor the vocabulary for tiny-albert-spm can be read; pass --data DIR " +
+        "(e.g. --data ../shared/data) or set HARNESS_DATA",
+    );
+  }
   run = await cli("eval", "--model", "tiny-albert", "--task", "glue/sst2");
   strictEqual(run.code, 1);
   ok(run.stderr.includes("error:"));

@@ -113,8 +113,17 @@ export async function tokenizerFor(
   }
   const fallback = join(options.data, DEFAULT_VOCAB[modelType]);
   if (await statOrUndefined(fallback)) return await loadTokenizer(fallback);
+  // Usually the data directory itself is missing (no --data): say that, not what it lacks.
+  if (!(await statOrUndefined(options.data))?.isDirectory) {
+    throw new Error(
+      `The data directory "${options.data}" does not exist, so neither the task's data nor ` +
+        `the vocabulary for ${options.model} can be read; pass --data DIR ` +
+        `(e.g. --data ../shared/data) or set HARNESS_DATA`,
+    );
+  }
+  const own = dir ? "its directory has no spiece.model or vocab.txt" : "it is not a checkpoint";
   throw new Error(
-    `No tokenizer for ${options.model}: its directory has no spiece.model or vocab.txt, ` +
-      `no --tokenizer was given, and ${fallback} does not exist`,
+    `No tokenizer for ${options.model}: ${own}, no --tokenizer was given, and ${fallback} ` +
+      `does not exist`,
   );
 }
