@@ -2,7 +2,7 @@
  * What every task family (GLUE, SQuAD, RACE) shares: metric objects, the data
  * directory, and the two errors a user can cause (bad data, bad predictions).
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Encoding, Tokenizer } from "../tokenizers/tokenizer.ts";
 
 /** Metric name to value, as `score` and `eval` print them (GLUE and RACE ×100). */
@@ -21,13 +21,136 @@ export class PredictionsError extends Error {
   override name = "PredictionsError";
 }
 
-/** Read a predictions file; a PredictionsError names it when it cannot be read. */
+/** Read a predictions file as UTF-8 text; a PredictionsError names it when it cannot be read. */
 export async function readPredictions(file: string): Promise<string> {
+  const fail = (why: string): never => {
+    throw new PredictionsError(`Cannot read predictions "${file}": ${why}`);
+  };
+  let bytes: Uint8Array;
   try {
-    return await Deno.readTextFile(file);
+    bytes = await Deno.readFile(file);
   } catch (error) {
-    throw new PredictionsError(`Cannot read predictions "${file}": ${(error as Error).message}`);
+    return fail(readErrorMessage(error));
   }
+  return decodeText(bytes, fail);
+}
+
+/**
+ * Read a data or predictions file as UTF-8 text (a BOM is dropped); `fail` gets why it cannot be
+ * read ("file not found", "not valid UTF-8 ...") and throws the caller's error naming the file.
+ */
+export function readTextSync(path: string, fail: (why: string) => never): string {
+  let bytes: Uint8Array;
+  try {
+    bytes = Deno.readFileSync(path);
+  } catch (error) {
+    return fail(readErrorMessage(error));
+  }
+  return decodeText(bytes, fail);
+}
+
+function readErrorMessage(error: unknown): string {
+  return error instanceof Deno.errors.NotFound
+    ? "file not found"
+    : error instanceof Error
+    ? error.message
+    : String(error);
+}
+
+// Fatal: a Latin-1 or UTF-16 file must be refused, not read with U+FFFD in place of its letters.
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+const SAVE_AS_UTF8 = "save the file as UTF-8";
+
+/**
+ * `bytes` as UTF-8 text without a BOM; `fail` gets why they are not UTF-8 text, with the byte
+ * offset and line of the first bad byte. A NUL byte is refused too: it is valid UTF-8 but no
+ * data file holds one, and UTF-16 text without a byte-order mark is full of them.
+ */
+export function decodeText(bytes: Uint8Array, fail: (why: string) => never): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe || bytes[0] === 0xfe && bytes[1] === 0xff) {
+    fail(`not valid UTF-8: it starts with a UTF-16 byte-order mark; ${SAVE_AS_UTF8}`);
+  }
+  // Before decoding: UTF-16 text of any non-ASCII letter is also ill-formed UTF-8.
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) {
+    fail(`not UTF-8 text: a NUL byte at ${where(bytes, nul)} (UTF-16 text?); ${SAVE_AS_UTF8}`);
+  }
+  try {
+    return UTF8.decode(bytes);
+  } catch {
+    const at = firstInvalidUtf8(bytes);
+    const byte = bytes[at].toString(16).toUpperCase().padStart(2, "0");
+    return fail(`not valid UTF-8 (byte 0x${byte} at ${where(bytes, at)}); ${SAVE_AS_UTF8}`);
+  }
+}
+
+/** "offset N, line L" of a byte, for error messages. */
+function where(bytes: Uint8Array, offset: number): string {
+  let line = 1;
+  for (let i = 0; i < offset; i++) if (bytes[i] === 0x0a) line++;
+  return `offset ${offset}, line ${line}`;
+}
+
+/**
+ * Offset of the first byte that starts no well-formed UTF-8 sequence (the Unicode standard's
+ * table 3-7), or -1; only run once the decoder has refused the bytes, to say where.
+ */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const lead = bytes[i];
+    if (lead < 0x80) {
+      i++;
+      continue;
+    }
+    let more: number;
+    let low = 0x80, high = 0xbf; // the range of the second byte; later ones are always 80..BF
+    if (lead >= 0xc2 && lead <= 0xdf) more = 1;
+    else if (lead >= 0xe0 && lead <= 0xef) {
+      more = 2;
+      if (lead === 0xe0) low = 0xa0; // overlong
+      if (lead === 0xed) high = 0x9f; // surrogates
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+      more = 3;
+      if (lead === 0xf0) low = 0x90; // overlong
+      if (lead === 0xf4) high = 0x8f; // above U+10FFFF
+    } else return i;
+    for (let k = 1; k <= more; k++) {
+      const next = bytes[i + k];
+      if (next === undefined || next < (k === 1 ? low : 0x80) || next > (k === 1 ? high : 0xbf)) {
+        return i;
+      }
+    }
+    i += more + 1;
+  }
+  return -1;
+}
+
+/** Longest quoted text in an error message: a row of a file with bad line endings is the file. */
+export const QUOTE_MAX = 80;
+
+/**
+ * `text` in double quotes for an error message, control characters escaped (JSON style) and cut
+ * after `max` characters with "…", so a message never carries a whole row or raw NUL bytes.
+ */
+export function quoted(text: string, max = QUOTE_MAX): string {
+  if (text.length <= max) return JSON.stringify(text);
+  // Never split a surrogate pair, which would print as an escape.
+  const last = text.charCodeAt(max - 1);
+  const end = last >= 0xd800 && last <= 0xdbff ? max - 1 : max;
+  return JSON.stringify(`${text.slice(0, end)}…`);
+}
+
+/** Any JSON value as JSON for an error message, cut after `max` characters with "…". */
+export function jsonSnippet(value: unknown, max = QUOTE_MAX): string {
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length <= max ? json : `${json.slice(0, max)}…`;
+}
+
+/** Up to `shown` values quoted and comma-separated, then how many there are in all. */
+export function quoteSome(values: readonly string[], shown = 10): string {
+  const list = values.slice(0, shown).map((v) => quoted(v)).join(", ");
+  return values.length > shown ? `${list}, … (${values.length} in all)` : list;
 }
 
 /**
@@ -49,14 +172,84 @@ export function parseJsonObject(
   return data as Record<string, unknown>;
 }
 
+/**
+ * When exactly the first N of the items (N > 0, fewer than all) have predictions, as after
+ * `eval --limit N`, the hint to score that subset with `--limit N`; otherwise undefined.
+ */
+export function limitHint(predicted: readonly boolean[], what: string): string | undefined {
+  const n = predicted.indexOf(false);
+  if (n <= 0 || predicted.indexOf(true, n) >= 0) return undefined;
+  return `the predictions cover exactly the first ${n} ${what}: ` +
+    `if they come from "eval --limit ${n}", score with --limit ${n}`;
+}
+
+/** "; " and the `--limit` hint of `limitHint`, or "" when there is none. */
+export function limitHintSuffix(predicted: readonly boolean[], what: string): string {
+  const hint = limitHint(predicted, what);
+  return hint === undefined ? "" : `; ${hint}`;
+}
+
 /** `--data DIR`, else `$HARNESS_DATA`, else `./data`. */
 export function dataDir(flag?: string): string {
   return flag ?? Deno.env.get("HARNESS_DATA") ?? "data";
 }
 
+/** How to point the harness at the data, for messages that blame the data directory. */
+export const DATA_HINT =
+  "set --data DIR or HARNESS_DATA to the folder holding glue/, squad/ and race/";
+
+/** Why `root` cannot be the data directory ("does not exist", ...), or undefined when it can. */
+export function dataDirProblem(root: string): string | undefined {
+  try {
+    return Deno.statSync(root).isDirectory ? undefined : "is not a directory";
+  } catch {
+    return "does not exist";
+  }
+}
+
+/** The entries of a directory (sorted), or undefined when it is not there. */
+export function listDir(dir: string): string[] | undefined {
+  try {
+    return [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Check that a task's files exist under the data directory; if any is missing,
- * throw one DataError that lists every file the task expects there.
+ * The message for data that is not where a task looks: a data directory that does not exist
+ * is named first; a file whose folder is there (with the task's other splits) is said to be
+ * absent from this copy of the data, since `--data` is then right; otherwise the message lists
+ * what the task expects and how to point `--data` elsewhere. `expected` is relative to `root`.
+ */
+function missingDataMessage(
+  root: string,
+  task: string,
+  missing: string[],
+  expected: string[],
+): string {
+  const problem = dataDirProblem(root);
+  if (problem !== undefined) {
+    return `${task}: the data directory "${root}" ${problem}; ${DATA_HINT} ` +
+      `(the task reads ${expected.join(", ")} there)`;
+  }
+  const folders = missing.map((p) => ({ p, has: listDir(dirname(p)) }));
+  if (folders.every(({ has }) => has !== undefined)) {
+    const lines = folders.map(({ p, has }) =>
+      `${task}: "${p}" is not in this copy of the data; its folder ` +
+      (has!.length === 0 ? "is empty" : `holds ${quoteSome(has!, 5)}`)
+    );
+    const hint = `\`deno task harness tasks --data ${root}\` lists the splits found`;
+    return `${lines.join("\n")} (${hint})`;
+  }
+  const listed = expected.map((f) => `  ${f}`).join("\n");
+  return `${task}: missing ${missing.join(", ")}; the task expects these files under ${root}:\n` +
+    `${listed}\n(${DATA_HINT})`;
+}
+
+/**
+ * Check that a task's files exist under the data directory; if any is missing, throw one
+ * DataError saying why (see `missingDataMessage`) and listing every file the task expects.
  */
 export function requireFiles(root: string, task: string, files: string[]): string[] {
   const paths = files.map((f) => join(root, f));
@@ -67,13 +260,7 @@ export function requireFiles(root: string, task: string, files: string[]): strin
       return true;
     }
   });
-  if (missing.length > 0) {
-    throw new DataError(
-      `${task}: missing ${missing.join(", ")}; the task expects these files under ${root}:\n` +
-        files.map((f) => `  ${f}`).join("\n") +
-        `\n(set --data DIR or HARNESS_DATA to the folder holding glue/, squad/ and race/)`,
-    );
-  }
+  if (missing.length > 0) throw new DataError(missingDataMessage(root, task, missing, files));
   return paths;
 }
 

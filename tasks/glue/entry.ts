@@ -5,8 +5,9 @@
  */
 import { join } from "node:path";
 import { encodePair } from "../../tokenizers/tokenizer.ts";
-import { requireFiles, type Split, type TaskEntry } from "../task.ts";
+import { quoted, requireFiles, type Split, type TaskEntry } from "../task.ts";
 import { loadGlue } from "./load.ts";
+import { parseScore } from "./_text.ts";
 import { glueMetrics } from "./metrics.ts";
 import { formatGluePredictions } from "./predictions.ts";
 import { scoreGlue } from "./score.ts";
@@ -43,7 +44,13 @@ export function gluePrediction(task: GlueTask, logits: ArrayLike<number>): strin
 
 /** The training target of a label: its index in the task's labels, or STS-B's score. */
 export function glueTarget(task: GlueTask, label: string): number {
-  if (task.regression) return Number(label);
+  if (task.regression) {
+    const score = parseScore(label);
+    if (score === undefined) {
+      throw new Error(`${task.name}: score ${quoted(label)} is not a number`);
+    }
+    return score;
+  }
   const index = task.labels.indexOf(label);
   if (index < 0) throw new Error(`${task.name}: unknown label ${JSON.stringify(label)}`);
   return index;

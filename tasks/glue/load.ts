@@ -2,9 +2,9 @@
  * Read a GLUE split from its TSV file. Quoting is off (fields split on tabs only): RTE and QNLI
  * hold bare `"` characters that a quote-aware parser would use to merge rows.
  */
-import { DataError, requireFiles, type Split } from "../task.ts";
+import { DataError, quoted, quoteSome, readTextSync, requireFiles, type Split } from "../task.ts";
 import type { Column, GlueFile, GlueTask } from "./tasks.ts";
-import { checkLabel, quoteAll, tsvLines } from "./_text.ts";
+import { checkGold, STRAY_CR, strayCarriageReturn, tsvLines } from "./_text.ts";
 
 /** One data row of a GLUE split. */
 export interface GlueExample {
@@ -33,24 +33,25 @@ export function glueFile(task: GlueTask, split: Split): GlueFile {
 export function loadGlue(root: string, task: GlueTask, split: Split): GlueExample[] {
   const spec = glueFile(task, split);
   const [path] = requireFiles(root, task.name, [`${task.folder}/${spec.file}`]);
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(path);
-  } catch (error) {
-    throw new DataError(`Cannot read GLUE file "${path}": ${(error as Error).message}`);
-  }
+  const text = readTextSync(path, (why) => {
+    throw new DataError(`Cannot read GLUE file "${path}": ${why}`);
+  });
   const lines = tsvLines(text);
   const fail = (line: number, why: string): never => {
     throw new DataError(`Cannot read GLUE file "${path}" line ${line}: ${why}`);
   };
 
   if (lines.length === 0) fail(1, "the file is empty");
+  const stray = strayCarriageReturn(lines);
+  if (stray >= 0) fail(stray + 1, STRAY_CR);
   const first = spec.header ? 1 : 0;
   const header = spec.header ? (lines[0] ?? "").split("\t") : [];
   const position = (column: Column): number => {
     if (typeof column === "number") return column;
     const at = header.indexOf(column);
-    if (at < 0) fail(1, `no column "${column}" in the header (it has ${quoteAll(header)})`);
+    if (at < 0) {
+      fail(1, `no column ${quoted(String(column))} in the header (it has ${quoteSome(header)})`);
+    }
     return at;
   };
   const a = position(spec.textA);
@@ -68,7 +69,7 @@ export function loadGlue(root: string, task: GlueTask, split: Split): GlueExampl
     if (b !== undefined) example.textB = fields[b];
     if (label !== undefined) {
       const value = fields[label];
-      const why = checkLabel(task, value);
+      const why = checkGold(task, value);
       if (why !== undefined) fail(i + 1, why);
       example.label = value;
     }

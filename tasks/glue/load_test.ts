@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -166,5 +167,136 @@ Deno.test("a split the task lacks is named", () => {
   assert.throws(
     () => loadGlue(ROOT, glueTask("glue/ax"), "train"),
     /GLUE task "glue\/ax" has no train split; it has dev, test$/,
+  );
+});
+
+const STSB_HEADER =
+  "index\tgenre\tfilename\tyear\told_index\tsource1\tsource2\tsentence1\tsentence2\tscore";
+const stsbRow = (score: string) => `0\tg\tf\ty\to\ts\ts\ta\tb\t${score}`;
+
+Deno.test("STS-B gold scores outside [0, 5] or not in decimal notation are refused", () => {
+  for (
+    const [score, why] of [
+      ["99", 'score "99" is outside \\[0, 5\\]'],
+      ["-0.5", 'score "-0.5" is outside \\[0, 5\\]'],
+      ["5.001", 'score "5.001" is outside \\[0, 5\\]'],
+      ["0x3", 'score "0x3" is not a number'],
+      ["0b1", 'score "0b1" is not a number'],
+      ["Infinity", 'score "Infinity" is not a number'],
+      ["1e999", 'score "1e999" is not a number'],
+      ["1_0", 'score "1_0" is not a number'],
+    ]
+  ) {
+    const root = fakeRoot("glue/STS-B", "dev.tsv", `${STSB_HEADER}\n${stsbRow(score)}\n`);
+    failsWith(root, "glue/stsb", new RegExp(`dev\\.tsv" line 2: ${why}$`));
+  }
+});
+
+Deno.test("STS-B gold scores 0, 5 and decimal forms within the range are read", () => {
+  const scores = ["0", "5", "5.000", "2.5e0", ".5", "+1"];
+  const root = fakeRoot(
+    "glue/STS-B",
+    "dev.tsv",
+    [STSB_HEADER, ...scores.map((s, i) => stsbRow(s).replace(/^0/, String(i)))].join("\n"),
+  );
+  try {
+    assert.deepEqual(loadGlue(root, glueTask("glue/stsb"), "dev").map((e) => e.label), scores);
+  } finally {
+    rmSync(root, { recursive: true });
+  }
+});
+
+const RTE_ROWS =
+  "index\tsentence1\tsentence2\tlabel\n0\ta\tb\tentailment\n1\tcafé\tb\tentailment\n";
+
+/** `RTE_ROWS` as Latin-1 or UTF-16 bytes (the é on line 3), with a UTF-16 BOM if asked. */
+function encoded(encoding: "latin1" | "utf16le", bom = false): Uint8Array {
+  const body = new Uint8Array(Buffer.from(RTE_ROWS, encoding));
+  return bom ? new Uint8Array([0xff, 0xfe, ...body]) : body;
+}
+
+function fakeRootBytes(folder: string, file: string, bytes: Uint8Array): string {
+  const root = mkdtempSync(join(tmpdir(), "glue-"));
+  mkdirSync(join(root, folder), { recursive: true });
+  writeFileSync(join(root, folder, file), bytes);
+  return root;
+}
+
+Deno.test("a Latin-1 file is refused as not UTF-8, naming the file, offset and line", () => {
+  // In Latin-1 every character is one byte, so the é's offset is its index in the text.
+  const offset = RTE_ROWS.indexOf("é");
+  failsWith(
+    fakeRootBytes("glue/RTE", "dev.tsv", encoded("latin1")),
+    "glue/rte",
+    new RegExp(
+      `^Cannot read GLUE file ".*glue/RTE/dev\\.tsv": not valid UTF-8 \\(byte 0xE9 at offset ` +
+        `${offset}, line 3\\); save the file as UTF-8$`,
+    ),
+  );
+});
+
+Deno.test("a UTF-16 file is refused as not UTF-8, and the message holds no NUL bytes", () => {
+  for (const bom of [true, false]) {
+    const root = fakeRootBytes("glue/RTE", "dev.tsv", encoded("utf16le", bom));
+    try {
+      assert.throws(() => loadGlue(root, glueTask("glue/rte"), "dev"), (error: Error) => {
+        assert.ok(error instanceof DataError);
+        assert.match(error.message, /dev\.tsv": not (valid )?UTF-8.*UTF-16/);
+        assert.ok(!error.message.includes("\0"), "a raw NUL in the message");
+        return true;
+      });
+    } finally {
+      rmSync(root, { recursive: true });
+    }
+  }
+});
+
+Deno.test("CR-only line endings are refused with a short message, not the whole file", () => {
+  const rows = Array.from({ length: 50 }, (_, i) => `${i}\t${"word ".repeat(10)}\tb\tentailment`);
+  const text = ["index\tsentence1\tsentence2\tlabel", ...rows].join("\r");
+  const root = fakeRoot("glue/RTE", "dev.tsv", text);
+  try {
+    assert.throws(() => loadGlue(root, glueTask("glue/rte"), "dev"), (error: Error) => {
+      assert.ok(error instanceof DataError);
+      assert.match(error.message, /dev\.tsv" line 1: a carriage return \(CR\) inside the line/);
+      assert.ok(error.message.length < 300, `${error.message.length} characters`);
+      return true;
+    });
+  } finally {
+    rmSync(root, { recursive: true });
+  }
+});
+
+Deno.test("quoted fields in errors are cut to 80 characters", () => {
+  const long = "n".repeat(500);
+  const header = "index\tquestion\tsentence\t" + long;
+  const missing = fakeRoot("glue/QNLI", "dev.tsv", `${header}\n0\ta\tb\tentailment\n`);
+  failsWith(
+    missing,
+    "glue/qnli",
+    new RegExp(`\\(it has "index", "question", "sentence", "${"n".repeat(80)}…"\\)$`),
+  );
+  const label = fakeRoot(
+    "glue/RTE",
+    "dev.tsv",
+    `index\tsentence1\tsentence2\tlabel\n0\ta\tb\t${long}\n`,
+  );
+  failsWith(label, "glue/rte", new RegExp(`line 2: label "${"n".repeat(80)}…" is not one of`));
+});
+
+Deno.test("a split absent beside the task's other splits is named, without blaming --data", () => {
+  // The shared data has SST-2 train and dev but not test.
+  assert.throws(() => loadGlue(ROOT, glueTask("glue/sst2"), "test"), (error: Error) => {
+    assert.ok(error instanceof DataError);
+    assert.match(
+      error.message,
+      /^glue\/sst2: ".*glue\/SST-2\/test\.tsv" is not in this copy of the data; its folder holds "dev\.tsv", "train\.tsv"/,
+    );
+    assert.doesNotMatch(error.message, /HARNESS_DATA/);
+    return true;
+  });
+  assert.throws(
+    () => loadGlue("/nonexistent/data", glueTask("glue/sst2"), "dev"),
+    /^DataError: glue\/sst2: the data directory "\/nonexistent\/data" does not exist; set --data/,
   );
 });

@@ -3,8 +3,8 @@
  * `index<TAB>prediction`, then one `index<TAB>prediction` line per example, with labels written
  * as in the data (STS-B: a float).
  */
-import { PredictionsError } from "../task.ts";
-import { checkLabel, tsvLines } from "./_text.ts";
+import { limitHintSuffix, PredictionsError, quoted } from "../task.ts";
+import { checkLabel, STRAY_CR, strayCarriageReturn, tsvLines } from "./_text.ts";
 import type { GlueExample } from "./load.ts";
 import type { GlueTask } from "./tasks.ts";
 
@@ -53,6 +53,8 @@ export function parseGluePredictions(
   const seenOn = new Map<number, number>();
 
   const lines = tsvLines(text);
+  const stray = strayCarriageReturn(lines);
+  if (stray >= 0) fail(STRAY_CR, stray + 1);
   // The header is optional: a first line whose first field is a name rather than a number.
   const first = /^\s*(index|id)\s*$/i.test(lines[0]?.split("\t")[0] ?? "") ? 1 : 0;
   for (let i = first; i < lines.length; i++) {
@@ -60,7 +62,7 @@ export function parseGluePredictions(
     const fields = lines[i].split("\t");
     const indexText = fields[0].trim();
     if (fields.length !== 2 || !/^\d+$/.test(indexText)) {
-      fail(`expected "index<TAB>prediction", found "${clip(lines[i])}"`, line);
+      fail(`expected "index<TAB>prediction", found ${quoted(lines[i])}`, line);
     }
     const index = Number(indexText);
     const at = position.get(index);
@@ -82,13 +84,8 @@ export function parseGluePredictions(
     const shown = missing.slice(0, 5).join(", ") + (missing.length > 5 ? ", …" : "");
     fail(
       `${missing.length} of ${examples.length} ${task.name} examples have no prediction ` +
-        `(indices ${shown})`,
+        `(indices ${shown})` + limitHintSuffix(predictions.map((p) => p !== undefined), "examples"),
     );
   }
   return predictions as string[];
-}
-
-/** A line cut short for an error message. */
-function clip(line: string): string {
-  return line.length > 60 ? `${line.slice(0, 60)}…` : line;
 }

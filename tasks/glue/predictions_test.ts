@@ -68,11 +68,34 @@ Deno.test("a duplicate index names both lines", () => {
 
 Deno.test("missing indices are counted and the first five listed", () => {
   fails(
-    formatGluePredictions(rte, rows.slice(0, 2)),
-    /: 6 of 8 glue\/rte examples have no prediction \(indices 2, 3, 4, 5, 6, …\)$/,
+    formatGluePredictions(rte, rows.filter((r) => r.index % 4 !== 3)),
+    /: 2 of 8 glue\/rte examples have no prediction \(indices 3, 7\)$/,
+  );
+  fails(
+    formatGluePredictions(rte, rows.filter((r) => r.index !== 2 && r.index < 6)),
+    /: 3 of 8 .* \(indices 2, 6, 7\)$/,
   );
   fails(formatGluePredictions(rte, rows.slice(1)), /: 1 of 8 .* \(indices 0\)$/);
-  fails("", /8 of 8/);
+  fails("", /: 8 of 8 .* \(indices 0, 1, 2, 3, 4, …\)$/);
+});
+
+Deno.test("predictions of exactly the first N examples suggest --limit N", () => {
+  fails(
+    formatGluePredictions(rte, rows.slice(0, 2)),
+    /: 6 of 8 glue\/rte examples have no prediction \(indices 2, 3, 4, 5, 6, …\); the predictions cover exactly the first 2 examples: if they come from "eval --limit 2", score with --limit 2$/,
+  );
+  // In any line order: the hint is about which examples, not where they are in the file.
+  fails(formatGluePredictions(rte, rows.slice(0, 7).reverse()), /--limit 7$/);
+});
+
+Deno.test("CR-only line endings and long lines give short messages", () => {
+  const text = formatGluePredictions(rte, rows).replaceAll("\n", "\r");
+  fails(text, /line 1: a carriage return \(CR\) inside the line/);
+  const long = "0 " + "entailment ".repeat(50);
+  fails(
+    long,
+    new RegExp(`line 1: expected "index<TAB>prediction", found "${long.slice(0, 80)}…"$`),
+  );
 });
 
 Deno.test("an unknown label names the line and the valid labels", () => {

@@ -8,6 +8,7 @@ import { loadGlue } from "./load.ts";
 import { formatGluePredictions } from "./predictions.ts";
 import { scoreGlue } from "./score.ts";
 import { GLUE_TASKS, type GlueTask } from "./tasks.ts";
+import { taskEntry } from "../registry.ts";
 
 const ROOT = fileURLToPath(new URL("../../../shared/data/", import.meta.url));
 
@@ -73,4 +74,44 @@ Deno.test("a missing predictions file is a PredictionsError naming it", async ()
 
 Deno.test("an unknown task name is refused before any file is read", async () => {
   await assert.rejects(() => scoreGlue(ROOT, "glue/sts-b", "dev", "x"), /valid names: glue\/cola/);
+});
+
+Deno.test("sst2 predictions from an eval --limit 20 run suggest score --limit 20", async () => {
+  const task = GLUE_TASKS.find((t) => t.name === "glue/sst2")!;
+  const dir = mkdtempSync(join(tmpdir(), "glue-score-"));
+  try {
+    const file = join(dir, "SST-2.tsv");
+    const rows = Array.from({ length: 20 }, (_, index) => `${index}\t1`);
+    writeFileSync(file, ["index\tprediction", ...rows].join("\n") + "\n");
+    const score = taskEntry("glue/sst2").score;
+    await assert.rejects(score({ root: ROOT, split: "dev", predictionsFile: file }), (e: Error) => {
+      assert.ok(e instanceof PredictionsError);
+      assert.match(e.message, /: 852 of 872 glue\/sst2 examples have no prediction/);
+      assert.match(e.message, /cover exactly the first 20 examples: .* score with --limit 20$/);
+      return true;
+    });
+    const golds = loadGlue(ROOT, task, "dev").slice(0, 20).map((e) => e.label);
+    const limited = await score({ root: ROOT, split: "dev", predictionsFile: file, limit: 20 });
+    assert.equal(limited.accuracy, (100 * golds.filter((g) => g === "1").length) / 20);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("STS-B predictions outside [0, 5] are scored; non-decimal ones are refused", async () => {
+  const stsb = GLUE_TASKS.find((t) => t.name === "glue/stsb")!;
+  // Gold + 10 is outside the gold range but perfectly correlated: both metrics 100.
+  const shifted = await scoreWith(stsb, (gold) => String(Number(gold) + 10));
+  assert.ok(Math.abs(shifted.pearson - 100) < 1e-9 && Math.abs(shifted.spearmanr - 100) < 1e-9);
+  const dir = mkdtempSync(join(tmpdir(), "glue-score-"));
+  try {
+    const file = join(dir, "STS-B.tsv");
+    writeFileSync(file, "index\tprediction\n0\t0x3\n");
+    await assert.rejects(
+      scoreGlue(ROOT, "glue/stsb", "dev", file),
+      /STS-B\.tsv" line 2: score "0x3" is not a number$/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
 });

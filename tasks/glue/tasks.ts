@@ -32,6 +32,8 @@ export interface GlueTask {
    * (index i is the model's output i). Empty for STS-B, which is a regression. */
   readonly labels: readonly string[];
   readonly regression: boolean;
+  /** The range gold scores lie in (STS-B: 0 to 5); a model's predictions may fall outside it. */
+  readonly scoreRange?: readonly [number, number];
   /** Width of the classifier head: the label count, or 1 for STS-B. */
   readonly numLabels: number;
   /** Metric names in the order they are reported (DESIGN §4). */
@@ -125,6 +127,7 @@ const TASKS: readonly GlueTask[] = [
     ),
     labels: [],
     regression: true,
+    scoreRange: [0, 5],
     numLabels: 1,
     metrics: ["pearson", "spearmanr"],
   },

@@ -5,7 +5,18 @@
  * so predictions and metrics can be aligned by position.
  */
 import { join } from "node:path";
-import { DataError, parseJsonObject, type Split } from "../task.ts";
+import {
+  DATA_HINT,
+  dataDirProblem,
+  DataError,
+  jsonSnippet,
+  listDir,
+  parseJsonObject,
+  quoted,
+  quoteSome,
+  readTextSync,
+  type Split,
+} from "../task.ts";
 
 /** The four answer labels, in option order. */
 export const RACE_LABELS = ["A", "B", "C", "D"] as const;
@@ -37,11 +48,12 @@ export function isRaceLabel(value: unknown): value is RaceLabel {
   return typeof value === "string" && (RACE_LABELS as readonly string[]).includes(value);
 }
 
-const layout = (root: string, split: Split) =>
+/** What the RACE task expects under `root`; `hint` adds how to point `--data` elsewhere. */
+const layout = (root: string, split: Split, hint = true) =>
   `the RACE task expects this layout under ${JSON.stringify(root)}:\n` +
   `  race/${split}/middle/<n>.txt\n  race/${split}/high/<n>.txt\n` +
-  `(one JSON object per file: {"id", "article", "questions", "options", "answers"}; ` +
-  `set --data DIR or HARNESS_DATA to the folder holding glue/, squad/ and race/)`;
+  `(one JSON object per file: {"id", "article", "questions", "options", "answers"}` +
+  (hint ? `; ${DATA_HINT})` : ")");
 
 /** Numbers compare as numbers ("2.txt" before "10.txt"), so the order never depends on the OS. */
 const natural = new Intl.Collator("en", { numeric: true }).compare;
@@ -61,7 +73,9 @@ export function loadRace(root: string, split: Split): RaceQuestion[] {
       // Predictions are keyed by article id, so two files with one id could not be scored.
       const other = seen.get(id);
       if (other !== undefined) {
-        throw new DataError(`Cannot read RACE file "${path}": id "${id}" is also in "${other}"`);
+        throw new DataError(
+          `Cannot read RACE file "${path}": id ${quoted(id)} is also in "${other}"`,
+        );
       }
       seen.set(id, path);
       // A file may hold no questions (two in the train set do); it then adds nothing.
@@ -84,18 +98,40 @@ function listTxt(dir: string, root: string, split: Split): string[] {
     names = [...Deno.readDirSync(dir)].filter((e) => e.isFile && e.name.endsWith(".txt"))
       .map((e) => e.name);
   } catch (error) {
-    const why = error instanceof Deno.errors.NotFound ? "missing folder" : "cannot list folder";
-    throw new DataError(`Cannot load RACE ${split}: ${why} "${dir}"; ${layout(root, split)}`);
+    if (!(error instanceof Deno.errors.NotFound)) {
+      throw new DataError(
+        `Cannot load RACE ${split}: cannot list folder "${dir}"; ${layout(root, split)}`,
+      );
+    }
+    throw new DataError(missingFolder(dir, root, split));
   }
   return names.sort(natural);
 }
 
-function readText(path: string): string {
-  try {
-    return Deno.readTextFileSync(path);
-  } catch (error) {
-    throw new DataError(`Cannot read RACE file "${path}": ${(error as Error).message}`);
+/**
+ * Why a level folder is missing: the data directory itself first; then a split absent from a
+ * `race/` folder that holds others (so `--data` is right); else the layout, with the `--data` hint.
+ */
+function missingFolder(dir: string, root: string, split: Split): string {
+  const problem = dataDirProblem(root);
+  if (problem !== undefined) {
+    return `Cannot load RACE ${split}: the data directory "${root}" ${problem}; ${DATA_HINT}`;
   }
+  const splits = listDir(join(root, "race"));
+  const has = listDir(join(root, "race", split));
+  if (splits !== undefined && has === undefined) {
+    return `Cannot load RACE ${split}: "${join(root, "race", split)}" is not in this copy of ` +
+      `the data; its folder holds ${splits.length === 0 ? "nothing" : quoteSome(splits, 5)}`;
+  }
+  return `Cannot load RACE ${split}: missing folder "${dir}"; ${
+    layout(root, split, splits === undefined)
+  }`;
+}
+
+function readText(path: string): string {
+  return readTextSync(path, (why) => {
+    throw new DataError(`Cannot read RACE file "${path}": ${why}`);
+  });
 }
 
 /** Check one file's JSON and flatten it into questions, naming the file in every error. */
@@ -139,7 +175,7 @@ function parseRaceFile(
       fail(`${where}: an option is not a string`);
     }
     if (!isRaceLabel(ans[i])) {
-      fail(`${where}: answer ${JSON.stringify(ans[i])} is not A, B, C or D`);
+      fail(`${where}: answer ${jsonSnippet(ans[i])} is not A, B, C or D`);
     }
     return {
       articleId: id as string,

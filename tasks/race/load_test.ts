@@ -121,15 +121,72 @@ Deno.test("files load middle first, then high, in numeric file order", () => {
   }
 });
 
-Deno.test("a missing split folder is a DataError that shows the expected layout", () => {
+/** The DataError message of `loadRace(root, split)`. */
+function loadError(root: string, split: Split): string {
+  try {
+    loadRace(root, split);
+  } catch (error) {
+    assert.ok(error instanceof DataError, `not a DataError: ${error}`);
+    return error.message;
+  }
+  assert.fail("loaded without an error");
+}
+
+Deno.test("a split absent beside the other splits is named, without blaming --data", () => {
   const root = tempData({}, "train");
   try {
-    assert.throws(() => loadRace(root, "test"), (error: Error) => {
-      assert.ok(error instanceof DataError);
-      assert.match(error.message, /missing folder ".*race\/test\/middle"/);
-      assert.match(error.message, /race\/test\/middle\/<n>\.txt\n {2}race\/test\/high\/<n>\.txt/);
-      return true;
-    });
+    Deno.mkdirSync(join(root, "race", "dev"));
+    assert.equal(
+      loadError(root, "test"),
+      `Cannot load RACE test: "${join(root, "race", "test")}" is not in this copy of the data; ` +
+        `its folder holds "dev", "train"`,
+    );
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("a missing level folder shows the expected layout", () => {
+  const root = tempData({}, "test");
+  try {
+    Deno.removeSync(join(root, "race", "test", "middle"));
+    const message = loadError(root, "test");
+    assert.match(message, /missing folder ".*race\/test\/middle"/);
+    assert.match(message, /race\/test\/middle\/<n>\.txt\n {2}race\/test\/high\/<n>\.txt/);
+    // The split's folder is there, so the data directory is the right one.
+    assert.doesNotMatch(message, /HARNESS_DATA/);
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("without race/ or the data directory, the message says how to set --data", () => {
+  const root = Deno.makeTempDirSync({ prefix: "race_test_" });
+  try {
+    const message = loadError(root, "dev");
+    assert.match(message, /missing folder ".*race\/dev\/middle"; the RACE task expects/);
+    assert.match(message, /set --data DIR or HARNESS_DATA/);
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+  assert.equal(
+    loadError("/nonexistent/data", "dev"),
+    'Cannot load RACE dev: the data directory "/nonexistent/data" does not exist; set --data ' +
+      "DIR or HARNESS_DATA to the folder holding glue/, squad/ and race/",
+  );
+});
+
+Deno.test("a RACE file that is not UTF-8 is a DataError naming the file", () => {
+  const root = tempData({ "middle/1.txt": article("middle1.txt") });
+  try {
+    const text = article("high3.txt", { article: "Caf\u00e9." });
+    const file = join(root, "race", "dev", "high", "3.txt");
+    Deno.writeFileSync(file, new Uint8Array([...text].map((c) => c.charCodeAt(0)))); // Latin-1
+    assert.equal(
+      loadError(root, "dev"),
+      `Cannot read RACE file "${file}": not valid UTF-8 (byte 0xE9 at offset ` +
+        `${text.indexOf("\u00e9")}, line 1); save the file as UTF-8`,
+    );
   } finally {
     Deno.removeSync(root, { recursive: true });
   }
@@ -171,6 +228,11 @@ const malformed: [string, string, RegExp][] = [
     /question 2: answer "E" is not A, B, C or D/,
   ],
   ["a lower-case answer", article("x", { answers: ["b", "D"] }), /question 1: answer "b"/],
+  [
+    "a long answer",
+    article("x", { answers: ["B", "D".repeat(500)] }),
+    new RegExp(`question 2: answer "${"D".repeat(79)}… is not A, B, C or D$`),
+  ],
   [
     "more answers",
     article("x", { answers: ["A", "B", "C"] }),

@@ -4,9 +4,12 @@
  * alignment with the data does not depend on the order the loader lists files in.
  */
 import {
+  jsonSnippet,
+  limitHintSuffix,
   type Metrics,
   parseJsonObject,
   PredictionsError,
+  quoted,
   readPredictions,
   type Split,
 } from "../task.ts";
@@ -49,23 +52,29 @@ export function parseRacePredictions(
   const unknown = Object.keys(given).filter((id) => !byArticle.has(id));
   if (unknown.length > 0) fail(`${listSome(unknown)} not in the data`);
   const missing = [...byArticle.keys()].filter((id) => !Object.hasOwn(given, id));
-  if (missing.length > 0) fail(`no predictions for ${listSome(missing)}`);
+  if (missing.length > 0) {
+    const hint = limitHintSuffix(covered(given, questions), "questions");
+    fail(`no predictions for ${listSome(missing)}${hint}`);
+  }
 
   const labels = new Array<string>(questions.length);
   for (const [id, indices] of byArticle) {
     const answers = given[id];
     if (!Array.isArray(answers)) {
-      fail(`article "${id}": expected an array of labels, got ${JSON.stringify(answers)}`);
+      fail(`article ${quoted(id)}: expected an array of labels, got ${jsonSnippet(answers)}`);
     }
     const list = answers as unknown[];
     if (list.length !== indices.length) {
-      fail(`article "${id}": ${list.length} answers, expected ${indices.length}`);
+      // Too few answers only in the last article predicted is also what `eval --limit` leaves.
+      const hint = list.length < indices.length
+        ? limitHintSuffix(covered(given, questions), "questions")
+        : "";
+      fail(`article ${quoted(id)}: ${list.length} answers, expected ${indices.length}${hint}`);
     }
     list.forEach((label, j) => {
       if (!isRaceLabel(label)) {
-        fail(
-          `article "${id}" question ${j + 1}: label ${JSON.stringify(label)} is not A, B, C or D`,
-        );
+        const what = `label ${jsonSnippet(label)} is not A, B, C or D`;
+        fail(`article ${quoted(id)} question ${j + 1}: ${what}`);
       }
       labels[indices[j]] = label as string;
     });
@@ -89,6 +98,17 @@ export async function scoreRace(
   return raceMetrics(questions, parseRacePredictions(text, predictionsFile, questions));
 }
 
+/**
+ * Which questions `given` answers, counting an article's first k questions when it has k
+ * labels (a file from `eval --limit N` cuts the last article short); for the `--limit` hint.
+ */
+function covered(given: Record<string, unknown>, questions: RaceQuestion[]): boolean[] {
+  return questions.map((q) => {
+    const answers = given[q.articleId];
+    return Array.isArray(answers) && q.questionIndex < answers.length;
+  });
+}
+
 /** Positions in `questions` per article id, articles in first-seen order. */
 function groupByArticle(questions: RaceQuestion[]): Map<string, number[]> {
   const byArticle = new Map<string, number[]>();
@@ -102,7 +122,7 @@ function groupByArticle(questions: RaceQuestion[]): Map<string, number[]> {
 
 /** Up to five quoted ids and how many there are in all. */
 function listSome(ids: string[]): string {
-  const shown = ids.slice(0, 5).map((id) => `"${id}"`).join(", ");
+  const shown = ids.slice(0, 5).map((id) => quoted(id)).join(", ");
   const more = ids.length > 5 ? `, ... (${ids.length} in all)` : "";
   return `${ids.length} article${ids.length === 1 ? "" : "s"} (${shown}${more})`;
 }

@@ -106,6 +106,33 @@ const bad: [string, string, RaceQuestion[], RegExp][] = [
   ],
 ];
 
+bad.push(
+  [
+    "the first articles only, the last cut short (eval --limit)",
+    '{"middle2.txt": ["A", "B"], "high7.txt": ["D"], "high9.txt": ["A"]}',
+    [...small, q("high9.txt", 0, "A"), q("high9.txt", 1, "B"), q("high11.txt", 0, "C")],
+    /no predictions for 1 article \("high11\.txt"\); the predictions cover exactly the first 4 questions: if they come from "eval --limit 4", score with --limit 4$/,
+  ],
+  [
+    "every article, the last cut short",
+    '{"middle2.txt": ["A", "B"], "high7.txt": ["D"], "high9.txt": ["A"]}',
+    [...small, q("high9.txt", 0, "A"), q("high9.txt", 1, "B")],
+    /"high9\.txt": 1 answers, expected 2; the predictions cover exactly the first 4 questions: .* --limit 4$/,
+  ],
+  [
+    "a gap before the last article",
+    '{"middle2.txt": ["A", "B"], "high9.txt": ["A"]}',
+    [...small, q("high9.txt", 0, "A")],
+    /no predictions for 1 article \("high7\.txt"\)$/,
+  ],
+  [
+    "a long list of labels",
+    `{"middle2.txt": "${"A".repeat(500)}", "high7.txt": ["D"]}`,
+    small,
+    new RegExp(`"middle2\\.txt": expected an array of labels, got "${"A".repeat(79)}…$`),
+  ],
+);
+
 for (const [what, text, questions, pattern] of bad) {
   Deno.test(`a predictions file with ${what} is a PredictionsError naming the file`, () => {
     assert.throws(() => parseRacePredictions(text, "out/race.json", questions), (error: Error) => {

@@ -30,7 +30,7 @@ function entry(version: SquadVersion): TaskEntry {
   const name = `squad/${version}`;
   const load = (root: string, limit?: number) => {
     const [path] = requireFiles(root, name, [file]);
-    const examples = loadSquad(path).examples;
+    const examples = loadSquad(path, version).examples;
     return { path, examples: limit === undefined ? examples : examples.slice(0, limit) };
   };
   return {

@@ -8,11 +8,20 @@
  * is warned about, scores 0 and counts in every total; with every question predicted the two
  * agree exactly.
  */
-import { DataError, type Metrics, PredictionsError, requireFiles } from "../task.ts";
-import { loadSquad, type SquadExample } from "./load.ts";
+import {
+  DataError,
+  jsonSnippet,
+  limitHint,
+  type Metrics,
+  PredictionsError,
+  quoted,
+  readTextSync,
+  requireFiles,
+} from "../task.ts";
+import { loadSquad, type SquadExample, type SquadVersion } from "./load.ts";
 
-/** Which official scorer (and which dev file). */
-export type SquadVersion = "v1.1" | "v2.0";
+/** Which official scorer (and dev file); defined beside the loader, which checks the file's. */
+export type { SquadVersion };
 
 /** Where warnings go (the scripts print them to stderr). */
 export type Warn = (message: string) => void;
@@ -119,7 +128,7 @@ function questionScoresV1(
     if (example.answers.length === 0) {
       // max() over no gold answers is an error in the script too; v2.0 data needs its scorer.
       throw new DataError(
-        `Cannot score question "${example.id}" with the v1.1 scorer: it has no answers`,
+        `Cannot score question ${quoted(example.id)} with the v1.1 scorer: it has no answers`,
       );
     }
     const prediction = predictions[example.id];
@@ -228,7 +237,7 @@ function scoreV2(
   if (unprobed.length > 0) {
     warn(
       `${unprobed.length} questions have no no-answer probability and count as 0.0` +
-        ` (first: "${unprobed[0].id}")`,
+        ` (first: ${quoted(unprobed[0].id)})`,
     );
   }
   const probOf = (id: string) => Object.hasOwn(probs, id) ? probs[id] : 0.0;
@@ -326,7 +335,7 @@ function warnUnknownIds(
   const known = new Set(examples.map((example) => example.id));
   const unknown = Object.keys(map).filter((id) => !known.has(id));
   if (unknown.length === 0) return;
-  const shown = unknown.slice(0, 5).map((id) => JSON.stringify(id)).join(", ");
+  const shown = unknown.slice(0, 5).map((id) => quoted(id)).join(", ");
   warn(
     `${unknown.length} of the ${what} ${
       unknown.length === 1 ? "has an id" : "have ids"
@@ -350,16 +359,15 @@ function readIdMap<T extends "string" | "number">(
   type: T,
   what: string,
 ): Record<string, T extends "string" ? string : number> {
+  const fail = (why: string): never => {
+    throw new PredictionsError(`Cannot read SQuAD ${what} "${file}": ${why}`);
+  };
+  const text = readTextSync(file, fail);
   let json: unknown;
   try {
-    json = JSON.parse(Deno.readTextFileSync(file));
+    json = JSON.parse(text);
   } catch (error) {
-    const why = error instanceof Deno.errors.NotFound
-      ? "file not found"
-      : error instanceof SyntaxError
-      ? `invalid JSON (${error.message})`
-      : String(error);
-    throw new PredictionsError(`Cannot read SQuAD ${what} "${file}": ${why}`);
+    return fail(`invalid JSON (${(error as Error).message})`);
   }
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     throw new PredictionsError(
@@ -370,7 +378,7 @@ function readIdMap<T extends "string" | "number">(
   for (const [id, value] of Object.entries(json)) {
     if (type === "string" ? typeof value !== "string" : typeof value !== "number") {
       throw new PredictionsError(
-        `Cannot read SQuAD ${what} "${file}": question "${id}" has ${JSON.stringify(value)}, ` +
+        `Cannot read SQuAD ${what} "${file}": question ${quoted(id)} has ${jsonSnippet(value)}, ` +
           `expected a ${type}`,
       );
     }
@@ -401,17 +409,20 @@ export function scoreSquad(
   options: ScoreSquadOptions = {},
 ): Metrics {
   const { naProbsFile, warn = warnToStderr, limit } = options;
-  const [dataFile] = requireFiles(root, `SQuAD ${version}`, [SQUAD_DEV_FILES[version]]);
-  const dataset = loadSquad(dataFile);
+  const [dataFile] = requireFiles(root, `squad/${version}`, [SQUAD_DEV_FILES[version]]);
+  // The version is checked on loading: the v1.1 script only warns, then fails on v2.0 data.
+  const dataset = loadSquad(dataFile, version);
   const examples = limit === undefined ? dataset.examples : dataset.examples.slice(0, limit);
   const predictions = readPredictions(predictionsFile);
-  if (version === "v1.1") {
-    // The v1.1 script checks the version the same way and only warns.
-    if (dataset.version !== "1.1") {
-      warn(`Evaluation expects v-1.1, but got dataset with v-${dataset.version}`);
-    }
-    return evaluateV1(examples, predictions, warn);
-  }
-  const naProbs = naProbsFile === undefined ? undefined : readNaProbs(naProbsFile);
-  return evaluateV2(examples, predictions, naProbs, 1.0, warn);
+  const metrics = version === "v1.1" ? evaluateV1(examples, predictions, warn) : evaluateV2(
+    examples,
+    predictions,
+    naProbsFile === undefined ? undefined : readNaProbs(naProbsFile),
+    1.0,
+    warn,
+  );
+  // After the per-question warnings, whose count alone would not say why so many are missing.
+  const hint = limitHint(examples.map((e) => Object.hasOwn(predictions, e.id)), "questions");
+  if (hint !== undefined) warn(hint.charAt(0).toUpperCase() + hint.slice(1));
+  return metrics;
 }

@@ -262,3 +262,78 @@ Deno.test("scoring without the data files lists what the task expects", () => {
 Deno.test("v1.1 scorer refuses a question with no answers instead of scoring -Infinity", () => {
   assert.throws(() => evaluateV1([example({ id: "x" })], { x: "" }, () => {}), DataError, '"x"');
 });
+
+/** A data folder holding `squad/dev-v1.1.json` with `json`; removed by the caller. */
+function squadRoot(json: unknown): string {
+  const root = Deno.makeTempDirSync();
+  Deno.mkdirSync(join(root, "squad"));
+  Deno.writeTextFileSync(join(root, "squad", "dev-v1.1.json"), JSON.stringify(json));
+  return root;
+}
+
+Deno.test("scoring v1.1 refuses v2.0 data before reading the predictions", () => {
+  const v2 = JSON.parse(Deno.readTextFileSync(join(shared, "data", "squad", "dev-v2.0.json")));
+  const root = squadRoot(v2);
+  try {
+    assert.throws(
+      () => scoreSquad(root, "v1.1", join(root, "no-predictions.json")),
+      (error: Error) => {
+        assert.ok(error instanceof DataError, `not a DataError: ${error}`);
+        assert.match(error.message, /dev-v1\.1\.json": its "version" is "v2\.0", but squad\/v1\.1/);
+        return true;
+      },
+    );
+    // With its version edited to 1.1, the first unanswerable question is named instead.
+    const first = v2.data.flatMap((a: { paragraphs: { qas: { id: string; answers: [] }[] }[] }) =>
+      a.paragraphs.flatMap((p) => p.qas)
+    ).find((q: { answers: [] }) => q.answers.length === 0);
+    Deno.writeTextFileSync(
+      join(root, "squad", "dev-v1.1.json"),
+      JSON.stringify({ ...v2, version: "1.1" }),
+    );
+    assert.throws(
+      () => scoreSquad(root, "v1.1", join(root, "no-predictions.json")),
+      DataError,
+      `question "${first.id}" has no answers`,
+    );
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});
+
+Deno.test("predictions of exactly the first N questions get a --limit N warning", () => {
+  const qas = ["x", "y", "z"].map((id) => ({
+    id,
+    question: "q",
+    answers: [{ text: id, answer_start: 0 }],
+  }));
+  const root = squadRoot({
+    version: "1.1",
+    data: [{ title: "T", paragraphs: [{ context: "x y z", qas }] }],
+  });
+  try {
+    const file = join(root, "p.json");
+    const score = (predictions: Record<string, string>, limit?: number) => {
+      Deno.writeTextFileSync(file, JSON.stringify(predictions));
+      const { warn, messages } = collector();
+      return { metrics: scoreSquad(root, "v1.1", file, { warn, limit }), messages };
+    };
+    const two = score({ x: "x", y: "y" });
+    assert.deepEqual(two.metrics, { exact_match: (100 * 2) / 3, f1: (100 * 2) / 3 });
+    assert.deepEqual(two.messages, [
+      "Unanswered question z will receive score 0.",
+      'The predictions cover exactly the first 2 questions: if they come from "eval --limit 2", ' +
+      "score with --limit 2",
+    ]);
+    assert.deepEqual(score({ x: "x", y: "y" }, 2), {
+      metrics: { exact_match: 100, f1: 100 },
+      messages: [],
+    });
+    // Not a first part: only the per-question warning.
+    assert.deepEqual(score({ x: "x", z: "z" }).messages, [
+      "Unanswered question y will receive score 0.",
+    ]);
+  } finally {
+    Deno.removeSync(root, { recursive: true });
+  }
+});

@@ -16,7 +16,7 @@ function counts(raw: unknown) {
 }
 
 Deno.test("dev-v1.1.json has the README's counts", () => {
-  const set = loadSquad(join(data, "dev-v1.1.json"));
+  const set = loadSquad(join(data, "dev-v1.1.json"), "v1.1");
   assert.equal(set.version, "1.1");
   assert.deepEqual(counts(set.raw), { articles: 48, paragraphs: 2067 });
   assert.equal(set.examples.length, 10570);
@@ -25,7 +25,7 @@ Deno.test("dev-v1.1.json has the README's counts", () => {
 });
 
 Deno.test("dev-v2.0.json has the README's counts", () => {
-  const set = loadSquad(join(data, "dev-v2.0.json"));
+  const set = loadSquad(join(data, "dev-v2.0.json"), "v2.0");
   assert.equal(set.version, "v2.0");
   assert.deepEqual(counts(set.raw), { articles: 35, paragraphs: 1204 });
   assert.equal(set.examples.length, 11873);
@@ -132,4 +132,104 @@ Deno.test("malformed JSON and a missing file are DataErrors naming the file", ()
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
+});
+
+Deno.test("a v1.1 question without answers is refused on loading, naming the file and id", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const file = join(dir, "dev-v1.1.json");
+    const qas = [
+      { id: "5725b1", question: "q", answers: [{ text: "t", answer_start: 0 }] },
+      { id: "5725b2", question: "q", answers: [] },
+    ];
+    const json = { version: "1.1", data: [{ title: "A", paragraphs: [{ context: "t", qas }] }] };
+    Deno.writeTextFileSync(file, JSON.stringify(json));
+    assert.throws(
+      () => loadSquad(file, "v1.1"),
+      (error: Error) => {
+        assert.ok(error instanceof DataError);
+        assert.equal(
+          error.message,
+          `Cannot read SQuAD file "${file}": data[0].paragraphs[0].qas[1]: question "5725b2" ` +
+            "has no answers; every SQuAD v1.1 question has at least one (unanswerable " +
+            "questions are v2.0, scored by squad/v2.0)",
+        );
+        return true;
+      },
+    );
+    // The same question is an unanswerable one to the v2.0 reader.
+    assert.deepEqual(loadSquad(file).examples[1].answers, []);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("a version that contradicts the task is refused; the official spellings pass", () => {
+  const qa = { id: "x1", question: "q", answers: [{ text: "t", answer_start: 0 }] };
+  const set = (version: string) => ({ ...withQa(qa), version });
+  for (const [version, release] of [["1.1", "v1.1"], ["v1.1", "v1.1"], ["v2.0", "v2.0"]]) {
+    const parsed = parseSquad(set(version), "dev.json", release as "v1.1" | "v2.0");
+    assert.equal(parsed.version, version);
+  }
+  const refusesAs = (version: string, release: "v1.1" | "v2.0", pattern: RegExp) =>
+    assert.throws(() => parseSquad(set(version), "dev.json", release), (error: Error) => {
+      assert.ok(error instanceof DataError);
+      assert.match(error.message, /^Cannot read SQuAD file "dev\.json": its "version" is /);
+      assert.match(error.message, pattern);
+      return true;
+    });
+  refusesAs(
+    "v2.0",
+    "v1.1",
+    /is "v2\.0", but squad\/v1\.1 reads SQuAD v1\.1 data \("version": "1\.1"\)/,
+  );
+  refusesAs(
+    "1.1",
+    "v2.0",
+    /is "1\.1", but squad\/v2\.0 reads SQuAD v2\.0 data \("version": "v2\.0"\)/,
+  );
+  refusesAs("", "v1.1", /is "", but/);
+  // The real files each pass as their own release only.
+  assert.throws(() => loadSquad(join(data, "dev-v2.0.json"), "v1.1"), /"version" is "v2\.0"/);
+  assert.throws(() => loadSquad(join(data, "dev-v1.1.json"), "v2.0"), /"version" is "1\.1"/);
+});
+
+Deno.test("is_impossible that contradicts the answers is refused", () => {
+  refuses(
+    withQa({
+      id: "x1",
+      question: "q",
+      answers: [{ text: "t", answer_start: 0 }],
+      is_impossible: true,
+    }),
+    /question "x1": "is_impossible" is true but it has 1 answers$/,
+  );
+  refuses(
+    withQa({ id: "x1", question: "q", answers: [], is_impossible: false }),
+    /question "x1": "is_impossible" is false but it has no answers$/,
+  );
+});
+
+Deno.test("a SQuAD file that is not UTF-8 is a DataError naming the file", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const file = join(dir, "dev-v1.1.json");
+    const text = '{"version": "1.1", "data": [{"title": "Caf\u00e9"}]}';
+    Deno.writeFileSync(file, new Uint8Array([...text].map((c) => c.charCodeAt(0)))); // Latin-1
+    assert.throws(
+      () => loadSquad(file),
+      DataError,
+      `"${file}": not valid UTF-8 (byte 0xE9 at offset ${text.indexOf("\u00e9")}, line 1)`,
+    );
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("a long id is cut to 80 characters in messages", () => {
+  const id = "i".repeat(300);
+  refuses(
+    withQa({ id, answers: [] }),
+    new RegExp(`question "${"i".repeat(80)}…": expected a "question"`),
+  );
 });
