@@ -145,6 +145,9 @@ Deno.test("score, train and eval name what is wrong", async () => {
   run = await cli("train", "--model", "tiny-bert", "--task", "glue/rte", "--warmup", "2");
   strictEqual(run.code, 2);
   match(run.stderr, /^error: Flag "--warmup" must be a fraction in \[0, 1\], got "2"/);
+  run = await cli("train", "--model", "tiny-bert", "--task", "glue/rte", "--lr", "0x3");
+  strictEqual(run.code, 2);
+  match(run.stderr, /^error: Flag "--lr" must be a non-negative number, got "0x3"/);
   run = await cli("train", "--model", "tiny-bert", "--task", "glue/rte", "--lr", "0");
   strictEqual(run.code, 2);
   match(run.stderr, /^error: Flag "--lr" must be above 0/);

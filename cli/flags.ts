@@ -79,7 +79,9 @@ function joinNegativeValues(args: string[], options: Options): string[] {
 export function numberFlag(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const x = Number(value);
-  if (value.trim() === "" || !Number.isFinite(x) || x < 0) {
+  // Decimal notation only: Number() also reads "0x3", "0b1" and "" (as 0).
+  const decimal = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(value.trim());
+  if (!decimal || !Number.isFinite(x) || x < 0) {
     throw new UsageError(`Flag "--${name}" must be a non-negative number, got "${value}"`);
   }
   return x;
