@@ -40,7 +40,11 @@ export async function measureTrainThroughput(
   const { model: withHead, task } = fitHead(
     model,
     { kind: "sequence-classification", numLabels: 2 },
-    { initHeadSeed: 0, taskIndex: 0, source: "bench" },
+    {
+      initHeadSeed: 0,
+      taskIndex: model.config.head.kind === "multi-task" ? 0 : undefined,
+      source: "bench",
+    },
   );
   const input = syntheticBatch(withHead.config, options);
   const batch = {

@@ -182,6 +182,24 @@ Deno.test("score, train and eval name what is wrong", async () => {
   run = await cli("eval", "--model", "tiny-albert-spm", "--task", "glue/sst2", "--limit", "2");
   strictEqual(run.code, 1);
   match(run.stderr, /no task head.*--init-head SEED/);
+  // --task-index on a model with one head would be ignored: refused instead.
+  for (const command of [["eval", "--init-head", "0"], ["train"]]) {
+    run = await cli(
+      ...command,
+      "--model",
+      "tiny-albert-spm",
+      "--task",
+      "glue/rte",
+      "--task-index",
+      "5",
+    );
+    strictEqual(run.code, 1, command[0]);
+    strictEqual(
+      run.stderr.trim(),
+      "error: --task-index picks a head of a multi-task model, but tiny-albert-spm has " +
+        "no task head (a bare encoder)",
+    );
+  }
   // A missing data directory is named as such, not as a missing vocabulary.
   for (const command of [["eval", "--init-head", "0"], ["train"]]) {
     const model = ["--model", "tiny-albert-spm", "--task", "glue/rte"];

@@ -67,6 +67,13 @@ export function fitHead(model: Model, wanted: TaskHead, options: HeadOptions): H
     }
     return { model, task: t, initialisedHead: false };
   }
+  // Only a multi-task model has heads to pick from; a given index would otherwise be ignored.
+  if (options.taskIndex !== undefined && head.kind !== "multi-task") {
+    throw new Error(
+      `--task-index picks a head of a multi-task model, but ${options.source} has ` +
+        `${describe(head)}`,
+    );
+  }
   const fits = head.kind === wanted.kind &&
     (head.kind !== "sequence-classification" ||
       head.numLabels === (wanted as { numLabels: number }).numLabels);

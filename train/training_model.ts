@@ -45,7 +45,8 @@ export async function trainingModel(
   if (!isMultiTask(entries.length, options)) {
     const { model, task } = fitHead(loaded, entries[0].head, {
       initHeadSeed: options.seed,
-      taskIndex: head.kind === "multi-task" ? options.taskIndex ?? 0 : undefined,
+      // A multi-task checkpoint trains its first head unless told; any other refuses an index.
+      taskIndex: head.kind === "multi-task" ? options.taskIndex ?? 0 : options.taskIndex,
       source: options.model,
     });
     return { model, taskIndices: [task ?? 0] };
