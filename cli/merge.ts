@@ -1,17 +1,28 @@
 /** `deno task harness merge`: join the shard records of split `eval` and `bench` runs. */
-import { dirname } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { outputDirFlag, parseCommandLine, UsageError } from "./flags.ts";
-import { listRecords, readRecord, type StoredRecord, writeRecord } from "../runtime/records.ts";
-import { shardLabel } from "../runtime/shard.ts";
+import {
+  readRecord,
+  type RunRecord,
+  type Shard,
+  type StoredRecord,
+  writeRecord,
+} from "../runtime/records.ts";
+import { asShard, shardLabel } from "../runtime/shard.ts";
 
 const HELP = `Usage: deno task harness merge [flags] RECORD|DIR...
 
 Join the records of a run split with --shard i/n (eval or bench) into the run
-one job would have made. Give the shard records, or directories holding them
-(every shard record directly inside is taken; records that are not shards are
-ignored). Each run's shards 1..n must all be there. An eval's logits files
-must sit beside their records, and its model and data must be reachable at the
-paths the shards used.
+one job would have made. Give the shard records, or directories holding them.
+In a directory every shard record directly inside is taken, records of whole
+runs are ignored, and a .json file that is not a run record is skipped with a
+warning; a file named on the command line must be a run record. A shard record
+whose fields (or, for eval, logits file) are damaged is an error naming the
+file. Each run's shards 1..n must all be there; a shard run twice (--force)
+counts once, the newer record, with a warning. An eval's logits files must sit
+beside their records, and its model and data must be reachable at the paths
+the shards used; it prints its metrics and where the merged predictions,
+metrics.json (the shards' --out directory) and run record went, as eval does.
 
 Flags:
   --records DIR   Where merged records go (default: the shards' own directory)
@@ -35,7 +46,7 @@ export async function mergeCommand(args: string[]): Promise<number> {
   const records = outputDirFlag("records", flags.records);
   const groups = groupShards(await readInputs(positionals));
   if (groups.length === 0) throw new Error(`No shard records in ${positionals.join(", ")}`);
-  const merged: { kind: string; path: string; shards: number; metrics?: unknown }[] = [];
+  const merged: MergedRun[] = [];
   for (const shards of groups) {
     const { kind } = shards[0].record;
     if (kind === "eval") {
@@ -49,25 +60,49 @@ export async function mergeCommand(args: string[]): Promise<number> {
         path: outcome.recordPath,
         shards: shards.length,
         metrics: outcome.metrics,
+        predictionsPath: outcome.predictionsPath,
+        naProbsPath: outcome.naProbsPath,
+        metricsPath: outcome.metrics ? join(outcome.outDir, "metrics.json") : undefined,
       });
+      if (!flags.json) {
+        // As `eval` prints a run: the metrics table, then where each file went.
+        console.error(`eval: merged ${shards.length} shards`);
+        const { printOutcome } = await import("./eval.ts");
+        printOutcome(outcome);
+        if (outcome.metrics) console.error(`metrics: ${merged.at(-1)!.metricsPath}`);
+      }
     } else {
       const { mergeBenchShards } = await import("../benchmarks/merge.ts");
       const dir = records ?? dirname(shards[0].path);
       const path = await writeRecord(mergeBenchShards(shards), { dir });
       merged.push({ kind, path, shards: shards.length });
+      if (!flags.json) console.error(`bench: merged ${shards.length} shards into ${path}`);
     }
   }
   if (flags.json) console.log(JSON.stringify(merged, null, 2));
-  else {
-    for (const m of merged) {
-      console.log(`${m.kind}: merged ${m.shards} shards into ${m.path}`);
-      if (m.metrics) console.log(JSON.stringify(m.metrics));
-    }
-  }
   return 0;
 }
 
-/** Shard records from files and directories (each read once). */
+/** One merged run, as `--json` prints it. */
+interface MergedRun {
+  kind: string;
+  /** The merged run record. */
+  path: string;
+  shards: number;
+  metrics?: unknown;
+  predictionsPath?: string;
+  naProbsPath?: string;
+  metricsPath?: string;
+}
+
+/** Whether a record claims to be a shard (its `shard` field is then checked, not ignored). */
+const claimsShard = (record: RunRecord) => record.shard !== undefined && record.shard !== null;
+
+/**
+ * Shard records from files and directories (each file taken once, however it
+ * is named). In a directory a file that is not a run record is skipped with
+ * a warning; a file named on the command line must be one.
+ */
 async function readInputs(inputs: string[]): Promise<StoredRecord[]> {
   const seen = new Map<string, StoredRecord>();
   for (const input of inputs) {
@@ -77,12 +112,54 @@ async function readInputs(inputs: string[]): Promise<StoredRecord[]> {
     } catch {
       throw new Error(`Cannot merge "${input}": no such file or directory`);
     }
-    const found = stat.isDirectory
-      ? await listRecords(input)
-      : [{ path: input, record: await readRecord(input) }];
-    for (const r of found) if (r.record.shard) seen.set(r.path, r);
+    if (!stat.isDirectory) {
+      const record = await readRecord(input);
+      if (claimsShard(record)) seen.set(resolve(input), { path: input, record });
+      else console.error(`warning: ${input} is not a shard record (it has no "shard"); skipped`);
+      continue;
+    }
+    for (const path of await jsonFiles(input)) {
+      let record: RunRecord;
+      try {
+        record = await readRecord(path);
+      } catch (error) {
+        console.error(`warning: ${(error as Error).message}; skipped`);
+        continue;
+      }
+      if (claimsShard(record)) seen.set(resolve(path), { path, record });
+    }
   }
   return [...seen.values()];
+}
+
+/** The `.json` files directly in `dir` (as `listRecords` takes them), by name. */
+async function jsonFiles(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.isFile && entry.name.endsWith(".json") && !entry.name.startsWith(".")) {
+      names.push(entry.name);
+    }
+  }
+  return names.sort().map((name) => join(dir, name));
+}
+
+/** The `shard` of a record that claims one, checked: an error names the file otherwise. */
+function shardOf({ path, record }: StoredRecord): Shard {
+  const shard = asShard(record.shard);
+  if (!shard) {
+    throw new Error(
+      `Cannot merge ${path}: its "shard" must be {"index": i, "count": n} with 1 ≤ i ≤ n, got ${
+        JSON.stringify(record.shard)
+      }`,
+    );
+  }
+  return shard;
+}
+
+/** How messages name a run: its kind, model or suite, and task. */
+function runName(record: RunRecord): string {
+  const parts = [record.kind, record.model ?? record.suite, record.task];
+  return parts.filter((p) => typeof p === "string" && p !== "").join(" ");
 }
 
 /** Shards grouped by run (kind and work key), each group complete and in shard order. */
@@ -94,34 +171,48 @@ function groupShards(records: StoredRecord[]): StoredRecord[][] {
       throw new Error(`Cannot merge ${r.path}: only eval and bench shards merge, not "${kind}"`);
     }
     if (typeof workKey !== "string") throw new Error(`Cannot merge ${r.path}: it has no workKey`);
+    r.record.shard = shardOf(r);
     const key = `${kind} ${workKey}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   return [...groups.values()].map((group) => {
     const count = group[0].record.shard!.count;
-    const byIndex: StoredRecord[] = [];
+    const byIndex: StoredRecord[][] = [...Array(count)].map(() => []);
     for (const r of group) {
       const shard = r.record.shard!;
       if (shard.count !== count) {
         throw new Error(
-          `Cannot merge ${r.path}: shard ${shardLabel(shard)} of a run split ${count} ways`,
+          `Cannot merge ${r.path}: shard ${shardLabel(shard)} of a run split ${count} ways ` +
+            `(as ${group[0].path} is)`,
         );
       }
-      const other = byIndex[shard.index - 1];
-      // A shard rerun (e.g. with --force) leaves two records; the newer one counts.
-      if (!other || String(r.record.createdAt) > String(other.record.createdAt)) {
-        byIndex[shard.index - 1] = r;
-      }
+      byIndex[shard.index - 1].push(r);
     }
-    const missing = [...Array(count).keys()].filter((i) => !byIndex[i]).map((i) => i + 1);
+    const label = (i: number) => `${i + 1}/${count}`;
+    const twice = byIndex.flatMap((rs, i) =>
+      rs.length > 1 ? [`shard ${label(i)} appears ${rs.length} times (${paths(rs)})`] : []
+    );
+    const missing = byIndex.flatMap((rs, i) => rs.length === 0 ? [label(i)] : []);
     if (missing.length > 0) {
-      const r = group[0].record;
       throw new Error(
-        `Cannot merge ${r.kind} ${r.model ?? r.suite} ${r.task ?? ""}: shard(s) ${
-          missing.map((i) => `${i}/${count}`).join(", ")
-        } missing (have ${group.map((g) => g.path).join(", ")})`,
+        `Cannot merge ${runName(group[0].record)}: shard(s) ${missing.join(", ")} missing` +
+          (twice.length > 0 ? `; ${twice.join("; ")}` : ` (have ${paths(group)})`),
       );
     }
-    return byIndex;
+    return byIndex.map((rs) => {
+      // A shard rerun (e.g. with --force) leaves two records; the newer one counts.
+      const newest = rs.reduce((a, b) =>
+        String(b.record.createdAt) > String(a.record.createdAt) ? b : a
+      );
+      if (rs.length > 1) {
+        console.error(
+          `warning: shard ${shardLabel(newest.record.shard!)} of ${runName(newest.record)} ` +
+            `appears ${rs.length} times (${paths(rs)}); using the newest, ${newest.path}`,
+        );
+      }
+      return newest;
+    });
   });
 }
+
+const paths = (records: StoredRecord[]) => records.map((r) => r.path).join(", ");

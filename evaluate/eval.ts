@@ -247,7 +247,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
   try {
     logits = await runRows(backend, prepared.rows, {
       batchSize: options.batchSize,
-      head: entry.head.kind,
+      head: entry.head,
       padId: tokenizer.special.pad,
       groupSize: prepared.groupSize,
       task,

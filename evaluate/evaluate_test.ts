@@ -70,7 +70,12 @@ async function stderrLines(run: () => Promise<unknown>): Promise<string[]> {
 Deno.test("runRows returns logits in input order and resumes finished batches", async () => {
   const dir = await Deno.makeTempDir();
   const rows = [row([1]), row([2, 3]), row([4, 5, 6])];
-  const options = { batchSize: 2, head: "multiple-choice" as const, padId: 0, label: "t" };
+  const options = {
+    batchSize: 2,
+    head: { kind: "multiple-choice" as const },
+    padId: 0,
+    label: "t",
+  };
   const first = await ResumeStore.open(join(dir, "r.jsonl"), "key");
   const backend = summingBackend();
   const out = await runRows(backend, rows, { ...options, silent: true, resume: first });
@@ -156,5 +161,105 @@ Deno.test("ResumeStore keeps NaN and infinities exactly and heals a torn file", 
   await torn.add(1, [Float32Array.of(2.5)]);
   const healed = await ResumeStore.open(path, "k");
   deepStrictEqual(Array.from(healed.finished.get(1)![0]), [2.5]);
+  await Deno.remove(dir, { recursive: true });
+});
+
+/** A backend giving `width` logits per row (each the row's id sum), counting its calls and rows. */
+function wideBackend(width: number): Backend & { calls: number[] } {
+  return {
+    calls: [],
+    info: { name: "onnxruntime", device: "test", features: [] },
+    run(input: EncoderInput) {
+      this.calls.push(input.batchSize);
+      const logits = new Float32Array(input.batchSize * width);
+      for (let b = 0; b < input.batchSize; b++) {
+        let sum = 0;
+        for (let t = 0; t < input.seqLen; t++) sum += input.inputIds[b * input.seqLen + t];
+        logits.fill(sum, b * width, (b + 1) * width);
+      }
+      return Promise.resolve({ logits });
+    },
+    dispose() {},
+  };
+}
+
+/** What `run` printed with console.error, as lines. */
+async function errorLines(run: () => Promise<unknown>): Promise<string[]> {
+  const error = console.error;
+  const lines: string[] = [];
+  console.error = (...args: unknown[]) => lines.push(args.join(" "));
+  try {
+    await run();
+  } finally {
+    console.error = error;
+  }
+  return lines;
+}
+
+Deno.test("runRows checks each stored row's width: a resume file's is redone, a shard's fails", async () => {
+  const dir = await Deno.makeTempDir();
+  const rows = [row([1]), row([2, 3]), row([4, 5, 6])];
+  const head = { kind: "sequence-classification" as const, numLabels: 2 };
+  const options = { batchSize: 2, head, padId: 0, label: "t", silent: true };
+  // Batch 0 holds rows 2 and 1 (longest first), batch 1 row 0; batch 0 stored with 1 logit a row.
+  const path = join(dir, "r.jsonl");
+  const store = await ResumeStore.open(path, "key");
+  await store.add(0, [Float32Array.of(15), Float32Array.of(5)]);
+  await store.add(1, [Float32Array.of(1, 1)]);
+  const shardPath = join(dir, "shard.logits.jsonl");
+  await Deno.copyFile(path, shardPath);
+  const own = await ResumeStore.open(path, "key");
+  const backend = wideBackend(2);
+  let out: Float32Array[] = [];
+  const printed = await errorLines(async () =>
+    out = await runRows(backend, rows, { ...options, resume: own })
+  );
+  deepStrictEqual(printed, [
+    `warning: ${path} line 2: batch 0 row 0 has 1 logit, but the head gives 2; computing it again`,
+  ]);
+  deepStrictEqual(backend.calls, [2], "only batch 0 ran again");
+  deepStrictEqual(out.map((l) => Array.from(l)), [[1, 1], [5, 5], [15, 15]]);
+  // The same batches read strictly from a shard's file (what merge hands on) are an error.
+  const shard = await ResumeStore.read(shardPath, "key");
+  const into = await ResumeStore.open(join(dir, "merge.jsonl"), "key");
+  for (const [b, logits] of shard.finished) into.finished.set(b, logits);
+  await rejects(runRows(wideBackend(2), rows, { ...options, resume: into }), {
+    message: `${shardPath} line 2: batch 0 row 0 has 1 logit, but the head gives 2`,
+  });
+  // Question answering: two logits per token of the row's own length.
+  const qa = await ResumeStore.open(join(dir, "qa.jsonl"), "key");
+  await qa.add(0, [new Float32Array(6), new Float32Array(3)]);
+  const qaShard = await ResumeStore.read(join(dir, "qa.jsonl"), "key");
+  const qaInto = await ResumeStore.open(join(dir, "qa-merge.jsonl"), "key");
+  qaInto.finished.set(0, qaShard.finished.get(0)!);
+  await rejects(
+    runRows(wideBackend(2), rows.slice(1), {
+      ...options,
+      head: { kind: "question-answering" },
+      resume: qaInto,
+    }),
+    {
+      message: `${join(dir, "qa.jsonl")} line 2: batch 0 row 1 has 3 logits, but the head gives 4`,
+    },
+  );
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("ResumeStore reads base64 strictly: a row with other characters is dropped", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = join(dir, "r.jsonl");
+  const store = await ResumeStore.open(path, "k");
+  await store.add(0, [Float32Array.of(1.5)]);
+  await store.add(1, [Float32Array.of(2.5)]);
+  // Node's base64 decoder would skip the "!" and read 4 bytes; the store must not.
+  const lines = (await Deno.readTextFile(path)).split("\n");
+  lines[1] = JSON.stringify({ unit: "0", value: ["AA!DAPw=="] });
+  await Deno.writeTextFile(path, lines.join("\n"));
+  let reopened: ResumeStore | undefined;
+  const printed = await errorLines(async () => reopened = await ResumeStore.open(path, "k"));
+  deepStrictEqual(printed, [
+    `warning: ${path} line 2 (batch 0): row 0 is not valid base64; dropped, so that work is redone`,
+  ]);
+  deepStrictEqual([...reopened!.finished.keys()], [1]);
   await Deno.remove(dir, { recursive: true });
 });

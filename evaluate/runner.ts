@@ -3,18 +3,17 @@
  * resumable on disk, and hand back each row's own logits in input order.
  */
 import type { Backend } from "../backends/backend.ts";
+import type { TaskHead } from "../tasks/task.ts";
 import type { Encoding } from "../tokenizers/tokenizer.ts";
 import { createProgress } from "../runtime/progress.ts";
-import { padBatch, planBatches } from "./batches.ts";
-import type { ResumeStore } from "./resume.ts";
-
-/** What a row's logits are: per label, per position (start, end), or one choice score. */
-export type HeadKind = "sequence-classification" | "question-answering" | "multiple-choice";
+import { type BatchPlan, padBatch, planBatches } from "./batches.ts";
+import { type ResumeStore, storedAt } from "./resume.ts";
 
 /** Options of `runRows`. */
 export interface RunRowsOptions {
   batchSize: number;
-  head: HeadKind;
+  /** The task's head: what each row's logits are and how many (see `rowWidth`). */
+  head: TaskHead;
   padId: number;
   /** Rows that must share a batch (4 for RACE's choices). */
   groupSize?: number;
@@ -41,9 +40,20 @@ export async function runRows(
   const out: Float32Array[] = new Array(rows.length);
   const selected = plans.map((_, b) => options.batches?.(b) ?? true);
   // Callers key the store by the rows and batch size (eval.ts), so batch b is this batch.
-  const saved = plans.map((plan, b) => {
-    const logits = options.resume?.finished.get(b);
-    return logits?.length === plan.rows.length ? logits : undefined;
+  const stored = plans.map((_, b) => selected[b] ? options.resume?.finished.get(b) : undefined);
+  const widthOf = (r: number) => rowWidth(options.head, rows[r]);
+  const saved = stored.map((logits, b) => {
+    const problem = logits && batchProblem(logits, plans[b], widthOf);
+    if (!problem) return logits;
+    const at = storedAt(logits!);
+    const where = at ? `${at.path} line ${at.line}` : "Stored logits";
+    // The run's own resume file is a cache: a batch read wrong is computed again. Anything
+    // else (a shard's logits, for merge) is all there is of that batch, so it is an error.
+    if (!at || at.path !== options.resume?.path) {
+      throw new Error(`${where}: batch ${b} ${problem}`);
+    }
+    console.error(`warning: ${where}: batch ${b} ${problem}; computing it again`);
+    return undefined;
   });
   const rowsOf = (keep: (b: number) => boolean) =>
     plans.reduce((sum, plan, b) => sum + (selected[b] && keep(b) ? plan.rows.length : 0), 0);
@@ -77,7 +87,7 @@ export async function runRows(
         const slice = logits.subarray(i * perRow, (i + 1) * perRow);
         // QA logits are [seqLen, 2]: keep the row's own positions, drop padding.
         return Float32Array.from(
-          options.head === "question-answering"
+          options.head.kind === "question-answering"
             ? slice.subarray(0, row.inputIds.length * 2)
             : slice,
         );
@@ -91,3 +101,31 @@ export async function runRows(
   }
   return out;
 }
+
+/** How many logits a row gets: per label, two per position (QA's start and end), or one choice score. */
+function rowWidth(head: TaskHead, row: Encoding): number {
+  if (head.kind === "question-answering") return row.inputIds.length * 2;
+  if (head.kind === "multiple-choice") return 1;
+  return head.numLabels;
+}
+
+/** What is wrong with a stored batch for `plan`'s rows, or undefined when it fits. */
+function batchProblem(
+  logits: Float32Array[],
+  plan: BatchPlan,
+  widthOf: (r: number) => number,
+): string | undefined {
+  if (logits.length !== plan.rows.length) {
+    return `has ${logits.length} rows, but the batch has ${plan.rows.length}`;
+  }
+  for (const [i, r] of plan.rows.entries()) {
+    const width = widthOf(r);
+    if (logits[i].length !== width) {
+      return `row ${i} has ${logitCount(logits[i].length)}, but the head gives ${width}`;
+    }
+  }
+  return undefined;
+}
+
+/** "1 logit", "3 logits". */
+export const logitCount = (n: number): string => `${n} logit${n === 1 ? "" : "s"}`;

@@ -4,7 +4,13 @@
  * line per unit after a header line holding a key (a hash of everything that
  * decides the results); a file with another key is started afresh. A torn
  * last line (the process was killed while writing) is dropped when the file
- * is reopened, and the file is rewritten without it.
+ * is reopened, and the file is rewritten without it. Any other line that
+ * cannot be read back (edited, or damaged on disk) is dropped too, with a
+ * warning naming it, and only its unit is redone: every unit is a pure
+ * function of the key, so redoing one costs time, never correctness.
+ *
+ * `UnitStore.read` reads a finished file (a shard's logits for `merge`)
+ * strictly instead: nothing there can be redone, so any flaw is an error.
  */
 import { writeAtomic } from "./files.ts";
 
@@ -15,18 +21,57 @@ interface StoredUnit {
 
 /**
  * How a unit's value is kept on disk: `encode` gives its JSON form and
- * `decode` reads it back, throwing on a value it rejects.
+ * `decode` reads it back, throwing on a value it rejects (its message says
+ * what is wrong); `unit`, when given, says which unit names are valid, and
+ * `noun` what a unit is in messages ("batch"; default "unit").
  */
 export interface UnitCodec<T> {
   encode(value: T): unknown;
   decode(stored: unknown): T;
+  unit?: RegExp;
+  noun?: string;
 }
 
 const asStored = { encode: (value: unknown) => value, decode: (stored: unknown) => stored };
 
+/** One line of a unit file read back: its unit and value, or why it was rejected. */
+type ParsedLine<T> = { unit: string; value: T } | { problem: string };
+
+function parseLine<T>(line: string, codec: UnitCodec<T>): ParsedLine<T> {
+  let entry: StoredUnit;
+  try {
+    entry = JSON.parse(line);
+  } catch {
+    return { problem: "is not JSON" };
+  }
+  if (typeof entry !== "object" || entry === null || typeof entry.unit !== "string") {
+    return { problem: `is not a {"unit", "value"} entry` };
+  }
+  if (codec.unit && !codec.unit.test(entry.unit)) {
+    return { problem: `names no valid unit (${JSON.stringify(entry.unit)})` };
+  }
+  try {
+    return { unit: entry.unit, value: codec.decode(entry.value) };
+  } catch (error) {
+    return { problem: `(${codec.noun ?? "unit"} ${entry.unit}): ${(error as Error).message}` };
+  }
+}
+
+/** The header's key, or undefined when the first line is no header. */
+function headerKey(line: string | undefined): string | undefined {
+  try {
+    const header = JSON.parse(line ?? "");
+    return typeof header?.key === "string" ? header.key : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** An append-only store of finished units, keyed by unit name. */
 export class UnitStore<T> {
   readonly finished = new Map<string, T>();
+  /** The 1-based line of each unit's entry (the last one when a unit was redone). */
+  private readonly lines = new Map<string, number>();
 
   private constructor(
     readonly path: string,
@@ -35,8 +80,9 @@ export class UnitStore<T> {
   ) {}
 
   /**
-   * Open `path`, keeping its units when its key equals `key`; a value the
-   * codec rejects is redone, with everything after it.
+   * Open `path`, keeping its units when its key equals `key`; a line that
+   * cannot be read back is dropped (with a warning unless it is a torn last
+   * line) and its unit redone.
    */
   static async open<T = unknown>(
     path: string,
@@ -51,37 +97,78 @@ export class UnitStore<T> {
       if (!(error instanceof Deno.errors.NotFound)) throw error;
     }
     const lines = text?.split("\n") ?? [];
-    let header: { key?: string } | undefined;
-    try {
-      header = JSON.parse(lines[0]);
-    } catch {
-      header = undefined;
-    }
     const kept = [JSON.stringify({ key })];
-    if (header?.key === key) {
-      for (const line of lines.slice(1)) {
-        if (line.trim() === "") continue;
-        try {
-          const entry = JSON.parse(line) as StoredUnit;
-          if (typeof entry.unit !== "string") throw new Error("no unit");
-          store.finished.set(entry.unit, codec.decode(entry.value));
-          kept.push(line);
-        } catch {
-          break; // a torn line from an interrupted write: everything after it is redone
+    if (headerKey(lines[0]) === key) {
+      // The text after the last newline is a line the process was killed while writing.
+      const tornAt = lines.length - 1;
+      for (const [i, line] of lines.entries()) {
+        if (i === 0 || line.trim() === "") continue;
+        const parsed = parseLine(line, codec);
+        if ("problem" in parsed) {
+          if (i !== tornAt) {
+            console.error(
+              `warning: ${path} line ${i + 1} ${parsed.problem}; dropped, so that work is redone`,
+            );
+          }
+          continue;
         }
+        store.finished.set(parsed.unit, parsed.value);
+        kept.push(line);
+        store.lines.set(parsed.unit, kept.length);
       }
     }
     // Rewritten whole when it is new or lost lines (another key, a torn tail), so a later
-    // append never lands on the tail of a torn line; an intact file is only read (a shard's
-    // logits file that `merge` reads stays as it was).
+    // append never lands on the tail of a torn line; an intact file is only read.
     const whole = kept.map((l) => l + "\n").join("");
     if (text !== whole) await writeAtomic(path, whole);
     return store;
   }
 
+  /**
+   * Read the finished file `path`, whose key must be `key`, without writing
+   * it: a missing file, another key or any line that cannot be read back
+   * (a short last line included) throws an error naming the file and line.
+   */
+  static async read<T>(path: string, key: string, codec: UnitCodec<T>): Promise<UnitStore<T>> {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(path);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) throw new Error(`${path} is missing`);
+      throw new Error(`Cannot read ${path}: ${(error as Error).message}`);
+    }
+    const lines = text.split("\n");
+    const found = headerKey(lines[0]);
+    if (found === undefined) throw new Error(`${path} line 1 is not a {"key"} header`);
+    if (found !== key) {
+      throw new Error(
+        `${path} belongs to another run (its key ${found.slice(0, 12)}… is not ${
+          key.slice(0, 12)
+        }…)`,
+      );
+    }
+    const store = new UnitStore<T>(path, key, codec);
+    for (const [i, line] of lines.entries()) {
+      if (i === 0 || line.trim() === "") continue;
+      const parsed = i === lines.length - 1
+        ? { problem: "is cut short (no newline): a partial copy?" }
+        : parseLine(line, codec);
+      if ("problem" in parsed) throw new Error(`${path} line ${i + 1} ${parsed.problem}`);
+      store.finished.set(parsed.unit, parsed.value);
+      store.lines.set(parsed.unit, i + 1);
+    }
+    return store;
+  }
+
+  /** The 1-based line of `unit`'s entry in the file, if it was read from there. */
+  lineOf(unit: string): number | undefined {
+    return this.lines.get(unit);
+  }
+
   /** Record one finished unit (appended, so earlier units are never rewritten). */
   async add(unit: string, value: T): Promise<void> {
     this.finished.set(unit, value);
+    this.lines.delete(unit);
     const entry: StoredUnit = { unit, value: this.codec.encode(value) };
     await Deno.writeTextFile(this.path, JSON.stringify(entry) + "\n", { append: true });
   }

@@ -32,7 +32,7 @@ export async function evaluateDev(
       const logits = await runRows(backend, t.dev.rows, {
         batchSize: options.batchSize * t.dev.groupSize,
         padId: options.padId,
-        head: t.entry.head.kind,
+        head: t.entry.head,
         task: t.index,
         groupSize: t.dev.groupSize,
         label: `dev ${t.entry.name}`,
