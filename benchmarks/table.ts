@@ -73,7 +73,7 @@ function f16Note(dtype: string | undefined): string {
     : "";
 }
 
-/** Print the GEMM table: GFLOP/s of both engines and their ratio. */
+/** Print the GEMM table: GFLOP/s of each engine and its ratio to ours. */
 export function printGemmTable(rows: GemmResult[], adapter: string, dtype?: string) {
   const peers = [...new Set(rows.flatMap((row) => Object.keys(row.peerGflops ?? {})))];
   const ours = dtype === "f16" ? "WebGPU f16" : "WebGPU";
@@ -104,7 +104,7 @@ export function printGemmTable(rows: GemmResult[], adapter: string, dtype?: stri
   console.log(`Adapter: ${adapter}`);
   console.log(table.toString());
   console.log(
-    `Median (min–max) of the timed repetitions, both engines in this run.${f16Note(dtype)}`,
+    `Median (min–max) of the timed repetitions, every engine in this run.${f16Note(dtype)}`,
   );
 }
 
