@@ -138,6 +138,14 @@ tempDirTest(
   },
 );
 
+tempDirTest("eval prints SQuAD's question counts as whole numbers", async (dir) => {
+  const args = ["eval", "--model", "tiny-albert-spm", "--init-head", "0", "--task", "squad/v2.0"];
+  const run = await cli(...args, "--limit", "6", "--out", join(dir, "o"), "--records", dir);
+  strictEqual(run.code, 0, run.stderr);
+  match(run.stdout, /│ total +│ +6 │/);
+  match(run.stdout, /│ exact +│ +\d+\.\d\d │/);
+});
+
 Deno.test("score, train and eval name what is wrong", async () => {
   let run = await cli("score", "--task", "glue/nope", "--predictions", "x");
   strictEqual(run.code, 2);

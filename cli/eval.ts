@@ -37,7 +37,8 @@ Flags:
   --out DIR             Output directory (default results/runs/eval/<model>/<task>-<split>,
                         with -limitN, -onnx and -f16 added for those settings; <model> is the
                         --model value with "/" as "-")
-  --log-samples FILE    Write one JSON line per example (inputs, logits, prediction, label)
+  --log-samples FILE    Write one JSON line per example (inputs, logits, prediction, label);
+                        the run then always scores, never reusing an earlier record
   --init-head SEED      Evaluate a seeded random head when the checkpoint lacks the task's
   --task-index N        Which task of a multi-task (PAL) model serves this task
   --tokenizer PATH      Tokenizer directory or file (default: the checkpoint's, else
@@ -147,7 +148,11 @@ export function printOutcome(outcome: EvalOutcome): void {
       const interval = ci && Number.isFinite(ci.low)
         ? `${ci.low.toFixed(2)}–${ci.high.toFixed(2)}`
         : "—";
-      table.push([name, value.toFixed(2), interval]);
+      // SQuAD's counts (total, HasAns_total, NoAns_total) are whole numbers, not scores.
+      const shown = /total$/.test(name) && Number.isInteger(value)
+        ? String(value)
+        : value.toFixed(2);
+      table.push([name, shown, interval]);
     }
     console.log(table.toString());
   }
