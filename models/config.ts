@@ -123,6 +123,9 @@ export function parseConfig(json: unknown, source = "config.json"): ModelConfig 
 
   // The original BERT-and-PALs configs carry no model_type; they are BERT.
   const modelType = raw.model_type ?? (raw.hidden_size_aug !== undefined ? "bert" : undefined);
+  if (modelType === undefined) {
+    return fail(`no model_type (supported: "albert", "bert")`);
+  }
   if (modelType !== "albert" && modelType !== "bert") {
     return fail(
       `unknown model_type ${JSON.stringify(modelType)} (supported: "albert", "bert")`,
@@ -282,6 +285,11 @@ function parseHead(
         (id2label && typeof id2label === "object" ? Object.keys(id2label).length : 2);
       if (typeof numLabels !== "number" || !Number.isInteger(numLabels) || numLabels < 1) {
         fail(`num_labels must be a positive integer, got ${JSON.stringify(numLabels)}`);
+      }
+      // Both given must agree: which one the classifier has would otherwise be a guess.
+      const named = id2label && typeof id2label === "object" ? Object.keys(id2label).length : 0;
+      if (raw.num_labels !== undefined && named > 0 && named !== numLabels) {
+        fail(`num_labels is ${numLabels} but id2label names ${named} labels`);
       }
       return { kind, numLabels: numLabels as number };
     }

@@ -64,7 +64,21 @@ Deno.test("an unknown model_type is refused and names the supported ones", () =>
     /unknown model_type "gpt2" \(supported: "albert", "bert"\)/,
   );
   const { model_type: _, ...noType } = base;
-  fails(noType, /unknown model_type undefined/);
+  fails(noType, /no model_type \(supported: "albert", "bert"\)/);
+});
+
+Deno.test("num_labels and id2label must agree when both are given", () => {
+  const head = { architectures: ["AlbertForSequenceClassification"] };
+  const id2label = { 0: "a", 1: "b", 2: "c" };
+  fails(
+    { ...base, ...head, num_labels: 2, id2label },
+    /num_labels is 2 but id2label names 3 labels/,
+  );
+  assert.equal(
+    (parseConfig({ ...base, ...head, id2label }).head as { numLabels: number }).numLabels,
+    3,
+    "id2label alone gives the count",
+  );
 });
 
 Deno.test("bad head counts are refused", () => {
