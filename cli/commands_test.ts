@@ -385,6 +385,11 @@ tempDirTest(
     runs.push((await train(single, ...headFlags("0"))).runs[0]);
     deepStrictEqual(runs.map((r) => r.reused), [false, false, false, true]);
     deepStrictEqual(runs.map((r) => r.tasks[0].index), [0, 1, 0, 0]);
+    // The checkpoint names its heads' tasks, so WNLI finds head 1 without --task-index.
+    const config = JSON.parse(Deno.readTextFileSync(join(checkpoint, "config.json")));
+    deepStrictEqual(config.task_names, ["glue/rte", "glue/wnli"]);
+    const wnli = ["--model", checkpoint, "--task", "glue/wnli", ...short];
+    strictEqual((await train(join(out, "wnli"), ...wnli)).runs[0].tasks[0].index, 1);
   },
 );
 

@@ -40,7 +40,8 @@ Flags:
   --log-samples FILE    Write one JSON line per example (inputs, logits, prediction, label);
                         the run then always scores, never reusing an earlier record
   --init-head SEED      Evaluate a seeded random head when the checkpoint lacks the task's
-  --task-index N        Which task of a multi-task (PAL) model serves this task
+  --task-index N        Which task of a multi-task (PAL) model serves this task (default: the
+                        head trained on --task, when the checkpoint names its heads' tasks)
   --tokenizer PATH      Tokenizer directory or file (default: the checkpoint's, else
                         DATA/vocab/albert-base-v2 or DATA/vocab/bert-base-uncased)
   --seed N              Seed of the weights of a zoo name or config.json (default 0)

@@ -34,8 +34,9 @@ With --tasks, one model trains on several tasks (BERT and PALs): a shared
 backbone, one classifier per task and, per --adapter, per-task PALs,
 low-rank or top-projected adapters (none: the shared-backbone baseline). Each
 step's task is drawn by --schedule; every epoch has --steps-per-epoch steps;
-each task keeps its own best checkpoint in OUT/best/<task>/ (eval it with
---task-index, its position in --tasks counting from 0).
+each task keeps its own best checkpoint in OUT/best/<task>/, whose config
+names each head's task, so eval finds the head (--task-index, the position
+in --tasks counting from 0, picks one explicitly).
 
 Flags:
   --model DIR|NAME      Checkpoint directory, config.json or zoo name (seeded random weights)
@@ -43,7 +44,8 @@ Flags:
   --tasks A,B,...       Several GLUE tasks trained jointly (multi-task)
   --adapter KIND        pals, low-rank, top (top-projected) or none (the shared-backbone
                         baseline; the default for several tasks unless --model has task heads)
-  --task-index N        Which head of a multi-task --model trains the single --task (default 0)
+  --task-index N        Which head of a multi-task --model trains the single --task (default:
+                        the head trained on it, when the checkpoint names its tasks, else 0)
   --hidden-size-aug N   Adapter size d_s (default: the paper's d_s/H ratio, e.g. 204 at H = 768)
   --schedule NAME       round-robin (default), proportional, sqrt or annealed
   --steps-per-epoch N   Multi-task steps per epoch (default: all tasks' examples / batch size)

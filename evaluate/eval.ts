@@ -128,6 +128,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
   const { model, task, initialisedHead } = fitHead(loaded, entry.head, {
     initHeadSeed: options.initHead,
     taskIndex: options.taskIndex,
+    taskName: entry.name,
     source: options.model,
   });
   const dir = await checkpointDir(options.model);

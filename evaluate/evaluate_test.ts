@@ -2,6 +2,7 @@
 import { deepStrictEqual, ok, rejects, strictEqual, throws } from "node:assert/strict";
 import { join } from "node:path";
 import type { Backend, EncoderInput } from "../backends/backend.ts";
+import { configToJson, parseConfig } from "../models/config.ts";
 import { randomModel } from "../models/init.ts";
 import { zooEntry } from "../models/zoo.ts";
 import type { Encoding } from "../tokenizers/tokenizer.ts";
@@ -262,4 +263,34 @@ Deno.test("ResumeStore reads base64 strictly: a row with other characters is dro
   ]);
   deepStrictEqual([...reopened!.finished.keys()], [1]);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("fitHead finds a multi-task model's head by the task it was trained on", () => {
+  const json = {
+    ...configToJson(zooEntry("tiny-bert").config),
+    architectures: ["BertForMultiTask"],
+    task_num_labels: [2, 1, 2],
+    task_names: ["glue/rte", "glue/stsb", "glue/wnli"],
+  };
+  const model = randomModel(parseConfig(json), 0);
+  // The JSON round trip keeps the names.
+  deepStrictEqual(configToJson(model.config).task_names, json.task_names);
+  const wanted = { kind: "sequence-classification" as const, numLabels: 2 };
+  strictEqual(fitHead(model, wanted, { source: "ckpt", taskName: "glue/wnli" }).task, 2);
+  // An explicit index wins (say, the MNLI head for the AX diagnostic set).
+  strictEqual(
+    fitHead(model, wanted, { source: "ckpt", taskName: "glue/wnli", taskIndex: 0 }).task,
+    0,
+  );
+  throws(
+    () => fitHead(model, wanted, { source: "ckpt", taskName: "glue/qnli" }),
+    {
+      message: "ckpt is a multi-task model (3 tasks: 0 glue/rte, 1 glue/stsb, 2 glue/wnli): " +
+        "pass --task-index N to say which of its heads serves this task",
+    },
+  );
+  throws(
+    () => parseConfig({ ...json, task_names: ["glue/rte"] }),
+    /task_names must list 3 task names \(one per task\)/,
+  );
 });

@@ -13,8 +13,10 @@ import type { TaskHead } from "../tasks/task.ts";
 export interface HeadOptions {
   /** Seed of a random head to use when the model lacks the right one. */
   initHeadSeed?: number;
-  /** Which task of a multi-task (PAL) model serves this task. */
+  /** Which task of a multi-task (PAL) model serves this task (default: the head named `taskName`). */
   taskIndex?: number;
+  /** The task being run, to find its head in a multi-task model that names its heads. */
+  taskName?: string;
   /** How the model was named by the user, for messages. */
   source: string;
 }
@@ -42,14 +44,24 @@ export interface HeadChoice {
   initialisedHead: boolean;
 }
 
+/** The head of a multi-task model trained on `task`, when the model names its heads. */
+export function taskIndexByName(head: HeadConfig, task: string | undefined): number | undefined {
+  if (head.kind !== "multi-task" || !head.taskNames || task === undefined) return undefined;
+  const index = head.taskNames.indexOf(task);
+  return index >= 0 ? index : undefined;
+}
+
 /** Return `model` if its head fits `wanted`, else a copy with a seeded random head, else throw. */
 export function fitHead(model: Model, wanted: TaskHead, options: HeadOptions): HeadChoice {
   const head = model.config.head;
   if (head.kind === "multi-task" && wanted.kind === "sequence-classification") {
-    const t = options.taskIndex;
+    const t = options.taskIndex ?? taskIndexByName(head, options.taskName);
     if (t === undefined) {
+      const named = head.taskNames
+        ? `: ${head.taskNames.map((name, i) => `${i} ${name}`).join(", ")}`
+        : "";
       throw new Error(
-        `${options.source} is a multi-task model (${head.taskNumLabels.length} tasks): ` +
+        `${options.source} is a multi-task model (${head.taskNumLabels.length} tasks${named}): ` +
           `pass --task-index N to say which of its heads serves this task`,
       );
     }

@@ -43,7 +43,12 @@ export type HeadConfig =
   | { kind: "sequence-classification"; numLabels: number }
   | { kind: "question-answering" }
   | { kind: "multiple-choice" }
-  | { kind: "multi-task"; taskNumLabels: number[] };
+  | {
+    kind: "multi-task";
+    taskNumLabels: number[];
+    /** The task each head was trained on (`task_names`), when the checkpoint records them. */
+    taskNames?: string[];
+  };
 
 /** A validated model configuration. */
 export interface ModelConfig {
@@ -307,7 +312,15 @@ function parseHead(
       ) {
         fail(`task_num_labels must list ${tasks} positive integers (one per task)`);
       }
-      return { kind, taskNumLabels: labels as number[] };
+      const names = raw.task_names;
+      if (names === undefined) return { kind, taskNumLabels: labels as number[] };
+      if (
+        !Array.isArray(names) || names.length !== tasks ||
+        !names.every((n) => typeof n === "string" && n !== "")
+      ) {
+        fail(`task_names must list ${tasks} task names (one per task)`);
+      }
+      return { kind, taskNumLabels: labels as number[], taskNames: names as string[] };
     }
   }
 }
@@ -361,7 +374,10 @@ export function configToJson(config: ModelConfig): Json {
   }
   const head = config.head;
   if (head.kind === "sequence-classification") json.num_labels = head.numLabels;
-  if (head.kind === "multi-task") json.task_num_labels = head.taskNumLabels;
+  if (head.kind === "multi-task") {
+    json.task_num_labels = head.taskNumLabels;
+    if (head.taskNames) json.task_names = head.taskNames;
+  }
   return json;
 }
 

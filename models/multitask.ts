@@ -22,6 +22,8 @@ export interface MultiTaskOptions {
   adapter: AdapterChoice;
   /** Labels of each task's classifier (1 = regression), in task-index order. */
   taskNumLabels: number[];
+  /** Each head's task (e.g. `glue/rte`), kept in the config so `eval` can find the head. */
+  taskNames?: string[];
   /** d_s; by default the paper's d_s scaled by H/768, rounded to a multiple of the heads. */
   hiddenSizeAug?: number;
 }
@@ -47,6 +49,7 @@ export function multiTaskConfig(
   const prefix = backbone.modelType === "albert" ? "Albert" : "Bert";
   json.architectures = [`${prefix}ForMultiTask`];
   json.task_num_labels = options.taskNumLabels;
+  if (options.taskNames) json.task_names = options.taskNames;
   const kind = options.adapter;
   if (kind !== "none") {
     if (kind === "top-projected") json.top = true;

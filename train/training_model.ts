@@ -5,7 +5,7 @@
  * encoder weights kept, adapters and per-task classifiers fresh from the
  * seed), or a multi-task checkpoint whose heads already fit the tasks.
  */
-import { fitHead } from "../evaluate/head.ts";
+import { fitHead, taskIndexByName } from "../evaluate/head.ts";
 import { type ModelConfig, taskCount } from "../models/config.ts";
 import { initWeights } from "../models/init.ts";
 import { modelLayout } from "../models/layout.ts";
@@ -46,7 +46,9 @@ export async function trainingModel(
     const { model, task } = fitHead(loaded, entries[0].head, {
       initHeadSeed: options.seed,
       // A multi-task checkpoint trains its first head unless told; any other refuses an index.
-      taskIndex: head.kind === "multi-task" ? options.taskIndex ?? 0 : options.taskIndex,
+      taskIndex: head.kind === "multi-task"
+        ? options.taskIndex ?? taskIndexByName(head, entries[0].name) ?? 0
+        : options.taskIndex,
       source: options.model,
     });
     return { model, taskIndices: [task ?? 0] };
@@ -87,6 +89,7 @@ export async function trainingModel(
   const config = multiTaskConfig(loaded.config, {
     adapter,
     taskNumLabels,
+    taskNames: entries.map((e) => e.name),
     hiddenSizeAug: options.hiddenSizeAug,
   }, options.model);
   const weights = initWeights(config, options.seed);
