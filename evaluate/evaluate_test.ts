@@ -10,6 +10,7 @@ import { padBatch, planBatches } from "./batches.ts";
 import { fitHead } from "./head.ts";
 import { ResumeStore } from "./resume.ts";
 import { runRows } from "./runner.ts";
+import { errorLines } from "../tests/_console.ts";
 
 const row = (ids: number[]): Encoding => ({
   inputIds: ids,
@@ -182,19 +183,6 @@ function wideBackend(width: number): Backend & { calls: number[] } {
     },
     dispose() {},
   };
-}
-
-/** What `run` printed with console.error, as lines. */
-async function errorLines(run: () => Promise<unknown>): Promise<string[]> {
-  const error = console.error;
-  const lines: string[] = [];
-  console.error = (...args: unknown[]) => lines.push(args.join(" "));
-  try {
-    await run();
-  } finally {
-    console.error = error;
-  }
-  return lines;
 }
 
 Deno.test("runRows checks each stored row's width: a resume file's is redone, a shard's fails", async () => {

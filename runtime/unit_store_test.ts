@@ -5,20 +5,8 @@
  */
 import { deepStrictEqual, rejects, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
+import { errorLines } from "../tests/_console.ts";
 import { UnitStore } from "./unit_store.ts";
-
-/** What `run` printed with console.error, as lines. */
-async function warnings(run: () => Promise<unknown>): Promise<string[]> {
-  const error = console.error;
-  const lines: string[] = [];
-  console.error = (...args: unknown[]) => lines.push(args.join(" "));
-  try {
-    await run();
-  } finally {
-    console.error = error;
-  }
-  return lines;
-}
 
 const header = (key: string) => JSON.stringify({ key });
 const entry = (unit: string, value: unknown) => JSON.stringify({ unit, value });
@@ -36,7 +24,7 @@ Deno.test("UnitStore.open drops a damaged line with a warning and keeps the rest
   const lines = [header("k"), entry("a", 1), "{ damaged", entry("b", "two"), entry("c", 3)];
   await Deno.writeTextFile(path, lines.join("\n") + "\n");
   let store: UnitStore<number> | undefined;
-  const printed = await warnings(async () => store = await UnitStore.open(path, "k", numbers));
+  const printed = await errorLines(async () => store = await UnitStore.open(path, "k", numbers));
   deepStrictEqual(printed, [
     `warning: ${path} line 3 is not JSON; dropped, so that work is redone`,
     `warning: ${path} line 4 (unit b): not a number; dropped, so that work is redone`,
@@ -44,7 +32,7 @@ Deno.test("UnitStore.open drops a damaged line with a warning and keeps the rest
   deepStrictEqual([...store!.finished], [["a", 1], ["c", 3]]);
   strictEqual(store!.lineOf("c"), 3, "the line in the file as rewritten");
   // Rewritten without them: reopened, nothing more to say.
-  const again = await warnings(() => UnitStore.open(path, "k", numbers));
+  const again = await errorLines(() => UnitStore.open(path, "k", numbers));
   deepStrictEqual(again, []);
   strictEqual(
     await Deno.readTextFile(path),
@@ -52,7 +40,7 @@ Deno.test("UnitStore.open drops a damaged line with a warning and keeps the rest
   );
   // A torn last line (no newline: killed mid-write) goes without a word.
   await Deno.writeTextFile(path, entry("d", 4).slice(0, 9), { append: true });
-  const torn = await warnings(async () => store = await UnitStore.open(path, "k", numbers));
+  const torn = await errorLines(async () => store = await UnitStore.open(path, "k", numbers));
   deepStrictEqual(torn, []);
   deepStrictEqual([...store!.finished.keys()], ["a", "c"]);
   await Deno.remove(dir, { recursive: true });
