@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { runCli } from "../tests/_cli.ts";
 import type { RunRecord } from "../runtime/records.ts";
 import { checksOfRecord, compareSnapshots, gateMarkdown, mergeSnapshots } from "./gate.ts";
+import { edited } from "../report/_fixtures.ts";
 
 const range = (median: number, spread: number) => ({
   median,
@@ -260,15 +261,6 @@ Deno.test("a record before multi-task training (one task and best) gives its sco
     { id: "train tiny.json glue/rte seed 3", metric: "accuracy", value: 55, run: "old-run" },
   ]);
 });
-
-/** A deep copy of `record` with the field at `path` set to `value`, as a hand edit would leave it. */
-function edited(record: RunRecord, path: (string | number)[], value: unknown): RunRecord {
-  const copy = structuredClone(record);
-  let at = copy as Record<string | number, unknown>;
-  for (const key of path.slice(0, -1)) at = at[key] as Record<string | number, unknown>;
-  at[path.at(-1)!] = value;
-  return copy;
-}
 
 /** A train record of one seed whose best dev epoch scored `accuracy`. */
 function trainRecord(accuracy: number): RunRecord {

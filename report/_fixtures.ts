@@ -1,5 +1,6 @@
 /** Small hand-written run records for the report tests, written to a temporary directory. */
 import { join } from "node:path";
+import type { RunRecord } from "../runtime/records.ts";
 
 /** `{median, min, max}`. */
 export const spread = (median: number, min: number, max: number) => ({ median, min, max });
@@ -93,4 +94,13 @@ export function sectionOf(markdown: string, heading: string): string {
   if (start < 0) throw new Error(`no section "${heading}"`);
   const end = markdown.indexOf("\n## ", start + 1);
   return markdown.slice(start, end < 0 ? undefined : end);
+}
+
+/** A deep copy of `record` with the field at `path` set to `value`, as a hand edit would leave it. */
+export function edited(record: RunRecord, path: (string | number)[], value: unknown): RunRecord {
+  const copy = structuredClone(record);
+  let at = copy as Record<string | number, unknown>;
+  for (const key of path.slice(0, -1)) at = at[key] as Record<string | number, unknown>;
+  at[path.at(-1)!] = value;
+  return copy;
 }

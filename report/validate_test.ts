@@ -12,7 +12,7 @@ import { runCli } from "../tests/_cli.ts";
 import type { RunRecord } from "../runtime/records.ts";
 import { loadRecords, RecordError } from "./records.ts";
 import { recordProblem } from "./validate.ts";
-import { benchInference, evalRecord, spread, trainRecord, writeRuns } from "./_fixtures.ts";
+import { benchInference, edited, evalRecord, spread, trainRecord, writeRuns } from "./_fixtures.ts";
 
 const AT = "2026-02-01T00:00:00.000Z";
 
@@ -51,15 +51,6 @@ const GOOD: Record<string, RunRecord> = {
   }),
   pals: palsTable,
 };
-
-/** A deep copy of `record` with the field at `path` set to `value`, as a hand edit would leave it. */
-function edited(record: RunRecord, path: (string | number)[], value: unknown): RunRecord {
-  const copy = structuredClone(record);
-  let at = copy as Record<string | number, unknown>;
-  for (const key of path.slice(0, -1)) at = at[key] as Record<string | number, unknown>;
-  at[path.at(-1)!] = value;
-  return copy;
-}
 
 /** Corrupt records: the record they start from, the edit, and the field the error must name. */
 const CORRUPT: [keyof typeof GOOD, (string | number)[], unknown, string][] = [
