@@ -105,6 +105,8 @@ export interface TrainPlan {
   epochs: number;
   lrSchedule: { peak: number; warmupSteps: number; totalSteps: number };
   dtype: Dtype;
+  /** f16's first loss scale and growth interval (the option, else PyTorch's defaults). */
+  lossScale: PrecisionOptions["lossScale"];
   /** The run's fingerprint (DESIGN.md §5): config, weights, data files, seed. */
   print: Fingerprint;
   /** What decides the trained weights; resume points carry it. */
@@ -152,6 +154,7 @@ export async function planTraining(options: TrainOptions): Promise<TrainPlan> {
   };
   const names = entries.map((e) => e.name);
   const dtype = options.dtype ?? "f32";
+  const lossScale = options.lossScale ?? DEFAULT_LOSS_SCALE;
   // Everything that decides the trained weights; a resume point of other settings is refused.
   const print = await fingerprint({
     config: model.config,
@@ -176,7 +179,7 @@ export async function planTraining(options: TrainOptions): Promise<TrainPlan> {
     weightDecay: options.weightDecay,
     adapterLr: options.adapterLr ?? null,
     // Only f16 joins the key, so f32 runs keep the keys they had before precision was a choice.
-    ...(dtype === "f16" ? { dtype, lossScale: options.lossScale ?? DEFAULT_LOSS_SCALE } : {}),
+    ...(dtype === "f16" ? { dtype, lossScale } : {}),
   }));
   // The whole run's work: the weights' key plus what decides the dev scores and the files.
   const workKey = sha256(canonicalJson({
@@ -205,6 +208,7 @@ export async function planTraining(options: TrainOptions): Promise<TrainPlan> {
     epochs,
     lrSchedule,
     dtype,
+    lossScale,
     print,
     key,
     workKey,

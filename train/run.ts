@@ -32,7 +32,6 @@ import { linearWarmupDecay } from "./schedule.ts";
 import { checkpointSha256, lossCurve, reusedOutcome } from "./run_record.ts";
 import type { TrainingTask } from "./task_data.ts";
 import { Trainer } from "./trainer.ts";
-import { DEFAULT_LOSS_SCALE } from "../kernels/loss_scale.ts";
 
 export type { TrainOptions };
 
@@ -95,6 +94,7 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
     epochs,
     lrSchedule,
     dtype,
+    lossScale,
     print,
     key,
     workKey,
@@ -117,7 +117,7 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
     weightDecay: options.weightDecay,
     adapterLrScale: (options.adapterLr ?? options.lr) / options.lr,
     dtype,
-    lossScale: options.lossScale ?? DEFAULT_LOSS_SCALE,
+    lossScale,
   });
   // Each step's task and batch; a stream's shuffles are its own (task 0 keeps the run's seed).
   // The annealed α runs over the planned epochs, whether or not --max-steps cuts them short.
@@ -173,8 +173,8 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
     // `params`: weights already read back at this step (an epoch's end), else read here.
     const savePoint = async (params?: Weights) => {
       await writeLog();
-      const lossScale = dtype === "f16" ? { lossScale: (await trainer.lossScale()).values } : {};
-      await saveResumePoint(resumeDir, { key, step, best, logLines: log.length, ...lossScale }, {
+      const scaleState = dtype === "f16" ? { lossScale: (await trainer.lossScale()).values } : {};
+      await saveResumePoint(resumeDir, { key, step, best, logLines: log.length, ...scaleState }, {
         params: params ?? await trainer.params.read("param"),
         m: await trainer.params.read("m"),
         v: await trainer.params.read("v"),
