@@ -70,7 +70,7 @@ function erf64(x: number): number {
 export function activationKernel(activation: Activation, dtype: Dtype = "f32"): KernelSpec {
   return {
     name: "activation",
-    key: `activation,${activation},${dtype}`,
+    key: `activation,${activation}`,
     dtype,
     storage: [
       { name: "x", element: "act_t", access: "read" },

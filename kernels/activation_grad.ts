@@ -24,7 +24,7 @@ export function activationGradKernel(
 ): KernelSpec {
   return {
     name: "activation_grad",
-    key: `activation_grad,${activation},${dtype}`,
+    key: `activation_grad,${activation}`,
     dtype,
     storage: [
       { name: "dy", element: "act_t", access: "read" },

@@ -47,7 +47,7 @@ export function attentionKernel(headSize: number, dtype: Dtype = "f32"): KernelS
   };
   return {
     name: "attention",
-    key: `attention,d=${D},q=${QUERIES},${dtype}`,
+    key: `attention,d=${D},q=${QUERIES}`,
     dtype,
     storage: [
       { name: "qkv", element: element[dtype], access: "read" },

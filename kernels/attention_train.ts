@@ -57,7 +57,7 @@ function spec(
 ): KernelSpec {
   return {
     name,
-    key: `${name},d=${headSize},${dtype}`,
+    key: `${name},d=${headSize}`,
     dtype,
     storage: [...storage, { name: "rng", element: "u32", access: "read" } as const],
     uniforms: UNIFORMS,

@@ -20,7 +20,7 @@ export function columnSumKernel(product: boolean, dtype: Dtype = "f32"): KernelS
   storage.push({ name: "out", element: "f32", access: "read_write" });
   return {
     name: "column_sum",
-    key: `column_sum,product=${product},${dtype}`,
+    key: `column_sum,product=${product}`,
     dtype,
     storage,
     uniforms: [

@@ -47,7 +47,7 @@ export function dropoutKeepReference(seed: number, site: number, index: number, 
 export function dropoutKernel(dtype: Dtype = "f32"): KernelSpec {
   return {
     name: "dropout",
-    key: `dropout,${dtype}`,
+    key: `dropout`,
     dtype,
     storage: [
       { name: "x", element: "act_t", access: "read" },

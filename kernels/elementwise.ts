@@ -12,7 +12,7 @@ const WORKGROUP = 256;
 export function zeroKernel(dtype: Dtype = "f32"): KernelSpec {
   return {
     name: "zero",
-    key: `zero,${dtype}`,
+    key: `zero`,
     dtype,
     storage: [{ name: "out", element: "act_t", access: "read_write" }],
     uniforms: [{ name: "count", type: "u32" }],

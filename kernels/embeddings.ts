@@ -26,7 +26,7 @@ export const EMBEDDING_SUM = "word[ids[row] * params.size + i] + position[t * pa
 export function embeddingsKernel(dtype: Dtype = "f32"): KernelSpec {
   return {
     name: "embeddings",
-    key: `embeddings,${dtype}`,
+    key: `embeddings`,
     dtype,
     storage: [
       ...EMBEDDING_TABLES,

@@ -17,7 +17,7 @@ const WORKGROUP = 64;
 export function embeddingsSumKernel(dtype: Dtype = "f32"): KernelSpec {
   return {
     name: "embeddings_sum",
-    key: `embeddings_sum,${dtype}`,
+    key: `embeddings_sum`,
     dtype,
     storage: [...EMBEDDING_TABLES, { name: "out", element: "act_t", access: "read_write" }],
     uniforms: [
@@ -79,7 +79,7 @@ export function groupsSize(capacity: number): number {
 export function embeddingsScatterKernel(dtype: Dtype = "f32"): KernelSpec {
   return {
     name: "embeddings_scatter",
-    key: `embeddings_scatter,${dtype}`,
+    key: `embeddings_scatter`,
     dtype,
     storage: [
       { name: "groups", element: "u32", access: "read" },

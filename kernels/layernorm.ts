@@ -32,7 +32,7 @@ export function layerNormKernel(residuals: 0 | 1 | 2, dtype: Dtype = "f32"): Ker
   const { sum, storage } = layerNormInputs(residuals);
   return {
     name: "layernorm",
-    key: `layernorm,residuals=${residuals},${dtype}`,
+    key: `layernorm,residuals=${residuals}`,
     dtype,
     storage,
     uniforms: [

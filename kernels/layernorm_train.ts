@@ -25,7 +25,7 @@ export function layerNormTrainKernel(residuals: 0 | 1 | 2, dtype: Dtype = "f32")
   );
   return {
     name: "layernorm_train",
-    key: `layernorm_train,residuals=${residuals},${dtype}`,
+    key: `layernorm_train,residuals=${residuals}`,
     dtype,
     storage,
     uniforms: [
@@ -68,7 +68,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
 export function layerNormBackwardKernel(dtype: Dtype = "f32"): KernelSpec {
   return {
     name: "layernorm_backward",
-    key: `layernorm_backward,${dtype}`,
+    key: `layernorm_backward`,
     dtype,
     storage: [
       { name: "dy", element: "act_t", access: "read" },

@@ -39,7 +39,7 @@ fn gradient_weight() -> f32 { return params.weight * scaler[${LOSS_SCALE_SLOTS.s
 export function crossEntropyKernel(dtype: Dtype = "f32"): KernelSpec {
   return {
     name: "cross_entropy",
-    key: `cross_entropy,${dtype}`,
+    key: `cross_entropy`,
     dtype,
     storage: LOSS_BINDINGS,
     uniforms: [
@@ -81,7 +81,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
 export function squaredErrorKernel(dtype: Dtype = "f32"): KernelSpec {
   return {
     name: "squared_error",
-    key: `squared_error,${dtype}`,
+    key: `squared_error`,
     dtype,
     storage: LOSS_BINDINGS,
     uniforms: [

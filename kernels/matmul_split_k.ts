@@ -159,7 +159,7 @@ export function splitKReduceKernel(
   if (residual) storage.push({ name: "r", element: "act_t", access: "read" });
   return {
     name: activation === "none" ? "matmul.reduce" : `matmul.reduce+${activation}`,
-    key: `matmul-reduce,act=${activation},res=${residual},${dtype}`,
+    key: `matmul-reduce,act=${activation},res=${residual}`,
     dtype,
     storage,
     uniforms: ["m", "n", "ldc", "n0", "n4", "splits"].map((name) => ({ name, type: "u32" })),

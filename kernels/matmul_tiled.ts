@@ -136,7 +136,7 @@ export function matmulTiledKernel(
   const variant = partial ? "partial" : `act=${activation},res=${residual}`;
   return {
     name: partial ? "matmul.partial" : activation === "none" ? "matmul" : `matmul+${activation}`,
-    key: `matmul-tiled,${dtype},${variant},va=${vectorA}`,
+    key: `matmul-tiled,${variant},va=${vectorA}`,
     dtype,
     ...(partial
       ? partialInterface({ a, w }, stride)

@@ -23,7 +23,7 @@ export interface UniformField {
 export interface KernelSpec {
   /** Kernel name used in error messages, e.g. `matmul`. */
   name: string;
-  /** Cache key of this variant, e.g. `matmul,act=gelu,vec4`. */
+  /** Cache key of this variant, e.g. `matmul,act=gelu,vec4` (the runtime adds the dtype). */
   key: string;
   storage: StorageBinding[];
   uniforms: UniformField[];
@@ -97,12 +97,16 @@ export class KernelRuntime {
 
   constructor(readonly device: GPUDevice) {}
 
-  /** The compiled pipeline of a kernel variant (compiled on first use). */
+  /**
+   * The compiled pipeline of a kernel variant (compiled on first use), cached
+   * under its key and storage dtype, so a spec's key need not name the dtype.
+   */
   pipeline(spec: KernelSpec): Promise<GPUComputePipeline> {
-    let pipeline = this.#pipelines.get(spec.key);
+    const key = `${spec.key},${spec.dtype ?? "f32"}`;
+    let pipeline = this.#pipelines.get(key);
     if (!pipeline) {
-      pipeline = this.#compile(spec);
-      this.#pipelines.set(spec.key, pipeline);
+      pipeline = this.#compile({ ...spec, key });
+      this.#pipelines.set(key, pipeline);
     }
     return pipeline;
   }
