@@ -43,7 +43,7 @@ const range = (n: number) => [...Array(n).keys()];
 
 /**
  * WGSL that stages A's tile at `kt` into `aTile` (`[TILE_K][BLOCK_M]`, K-major
- * so an invocation reads its rows as vec4s); values past `kEnd` are zero.
+ * so an invocation reads its rows as vec4s); values past `kLimit` (the end of K or of this split's range) are zero.
  */
 function stageA(dtype: Dtype, vectorA: boolean): string {
   // Rows past M read the last row (clamped), as in the register-blocked kernels.
@@ -58,7 +58,7 @@ function stageA(dtype: Dtype, vectorA: boolean): string {
     let r = index / 4u;
     let kk = (index % 4u) * 4u;
     var v = vec4f(0.0);
-    if (kt + kk < kEnd) { v = a[(${row("r")} + kt + kk) / 4u]; }
+    if (kt + kk < kLimit) { v = a[(${row("r")} + kt + kk) / 4u]; }
     ${range(4).map((q) => put("r", `kk + ${q}u`, `v[${q}]`)).join(" ")}
   }`
     ).join("\n  ");
@@ -69,7 +69,7 @@ function stageA(dtype: Dtype, vectorA: boolean): string {
     let r = lid.x / 2u;
     let kk = (lid.x % 2u) * 8u;
     var p = vec4u(0u);
-    if (kt + kk < kEnd) { p = a[(${row("r")} + kt + kk) / 8u]; }
+    if (kt + kk < kLimit) { p = a[(${row("r")} + kt + kk) / 8u]; }
     let v = array<vec2f, 4>(unpack2x16float(p.x), unpack2x16float(p.y), unpack2x16float(p.z), unpack2x16float(p.w));
     ${range(8).map((q) => put("r", `kk + ${q}u`, `v[${q >> 1}][${q & 1}]`)).join(" ")}
   }`;
@@ -81,7 +81,7 @@ function stageA(dtype: Dtype, vectorA: boolean): string {
     let r = index / ${TILE_K}u;
     let kk = index % ${TILE_K}u;
     var v = 0.0;
-    if (kt + kk < kEnd) { v = f32(a[${row("r")} + kt + kk]); }
+    if (kt + kk < kLimit) { v = f32(a[${row("r")} + kt + kk]); }
     ${put("r", "kk", "v")}
   }`
   ).join("\n  ");
@@ -97,7 +97,7 @@ function stageW(dtype: Dtype): string {
     let kk = index / ${W_VEC4S}u;
     let c4 = index % ${W_VEC4S}u;
     var v = vec4f(0.0);
-    if (kt + kk < kEnd && col40 + c4 < params.wStride4) { v = w[(kt + kk) * params.wStride4 + col40 + c4]; }
+    if (kt + kk < kLimit && col40 + c4 < params.wStride4) { v = w[(kt + kk) * params.wStride4 + col40 + c4]; }
     wTile[index] = v;
   }`
     ).join("\n  ");
@@ -107,7 +107,7 @@ function stageW(dtype: Dtype): string {
     let kk = lid.x / ${W_VEC4S / 2}u;
     let c8 = lid.x % ${W_VEC4S / 2}u;
     var p = vec4u(0u);
-    if (kt + kk < kEnd && col40 / 2u + c8 < params.wStride8) { p = w[(kt + kk) * params.wStride8 + col40 / 2u + c8]; }
+    if (kt + kk < kLimit && col40 / 2u + c8 < params.wStride8) { p = w[(kt + kk) * params.wStride8 + col40 / 2u + c8]; }
     wTile[kk * ${W_VEC4S}u + 2u * c8] = vec4f(unpack2x16float(p.x), unpack2x16float(p.y));
     wTile[kk * ${W_VEC4S}u + 2u * c8 + 1u] = vec4f(unpack2x16float(p.z), unpack2x16float(p.w));
   }`;
@@ -157,8 +157,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       range(ROWS).map((i) => range(GROUPS).map((g) => `var acc${i}_${g} = vec4f(0.0);`).join(" "))
         .join("\n  ")
     }
-  ${kRange.setup}${partial ? "" : "let kEnd = params.k;"}
-  for (var kt = ${kRange.begin}; kt < kEnd; kt += ${TILE_K}u) {
+  ${kRange.setup}let kLimit = ${kRange.end};
+  for (var kt = ${kRange.begin}; kt < kLimit; kt += ${TILE_K}u) {
   ${stageA(dtype, vectorA)}
   ${stageW(dtype)}
   workgroupBarrier();
