@@ -43,7 +43,8 @@ const range = (n: number) => [...Array(n).keys()];
 
 /**
  * WGSL that stages A's tile at `kt` into `aTile` (`[TILE_K][BLOCK_M]`, K-major
- * so an invocation reads its rows as vec4s); values past `kLimit` (the end of K or of this split's range) are zero.
+ * so an invocation reads its rows as vec4s); values past `kLimit` (the end of
+ * K or of this split's range) are zero.
  */
 function stageA(dtype: Dtype, vectorA: boolean): string {
   // Rows past M read the last row (clamped), as in the register-blocked kernels.
