@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { ADAMW_STEP_SIZE, adamWStepValues, dispatchAdamW } from "./adamw.ts";
 import { KernelRuntime, readFloats, submitDispatches } from "../runtime/kernel.ts";
 import { gpuTest } from "../tests/_gpu.ts";
-import { readValues } from "../tests/_buffers.ts";
+import { readValues, storageBuffer } from "../tests/_buffers.ts";
 
 /** Float64 AdamW, step by step, as the formula reads. */
 function reference(
@@ -42,23 +42,13 @@ for (const [decay, half] of [[true, false], [false, false], [true, true]]) {
     const grads = [1, 2, 3].map((s) => p0.map((_, i) => Math.cos(i * s) * 0.1 * s));
     const lrs = [1e-3, 5e-4, 2e-4];
     const clipScale = 0.5;
-    const make = (data: Float32Array<ArrayBuffer>, usage: number) => {
-      const b = device.createBuffer({
-        size: data.byteLength,
-        usage: usage | GPUBufferUsage.COPY_DST,
-      });
-      device.queue.writeBuffer(b, 0, data);
-      return b;
-    };
-    const S = GPUBufferUsage.STORAGE;
-    const param = make(Float32Array.from(p0), S | GPUBufferUsage.COPY_SRC);
-    const grad = make(new Float32Array(size), S);
-    const m = make(new Float32Array(size), S);
-    const v = make(new Float32Array(size), S);
-    const hyper = make(new Float32Array(ADAMW_STEP_SIZE), S);
-    const halfCopy = half
-      ? make(new Float32Array(size / 2), S | GPUBufferUsage.COPY_SRC)
-      : undefined;
+    const make = (data: Float32Array<ArrayBuffer>) => storageBuffer(device, data);
+    const param = make(Float32Array.from(p0));
+    const grad = make(new Float32Array(size));
+    const m = make(new Float32Array(size));
+    const v = make(new Float32Array(size));
+    const hyper = make(new Float32Array(ADAMW_STEP_SIZE));
+    const halfCopy = half ? make(new Float32Array(size / 2)) : undefined;
     const dispatch = await dispatchAdamW(runtime, {
       param,
       grad,

@@ -11,7 +11,7 @@ import { dispatchLamb } from "./lamb.ts";
 import { KernelRuntime, readFloats, submitDispatches } from "../runtime/kernel.ts";
 import type { Gpu } from "../runtime/device.ts";
 import { gpuTest } from "../tests/_gpu.ts";
-import { readValues } from "../tests/_buffers.ts";
+import { readValues, storageBuffer } from "../tests/_buffers.ts";
 
 const norm = (x: number[]) => Math.sqrt(x.reduce((s, xi) => s + xi * xi, 0));
 
@@ -54,21 +54,14 @@ async function runLamb(
   const { device } = gpu;
   const runtime = new KernelRuntime(device);
   const size = p0.length;
-  const make = (data: Float32Array<ArrayBuffer>, usage = 0) => {
-    const b = device.createBuffer({
-      size: data.byteLength,
-      usage: usage | GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
-    });
-    device.queue.writeBuffer(b, 0, data);
-    return b;
-  };
-  const param = make(Float32Array.from(p0), GPUBufferUsage.COPY_SRC);
+  const make = (data: Float32Array<ArrayBuffer>) => storageBuffer(device, data);
+  const param = make(Float32Array.from(p0));
   const grad = make(new Float32Array(size));
   const m = make(new Float32Array(size));
   const v = make(new Float32Array(size));
   const update = make(new Float32Array(size));
   const hyper = make(new Float32Array(ADAMW_STEP_SIZE));
-  const half = halfCopy ? make(new Float32Array(size / 2), GPUBufferUsage.COPY_SRC) : undefined;
+  const half = halfCopy ? make(new Float32Array(size / 2)) : undefined;
   const dispatches = await dispatchLamb(runtime, {
     param,
     grad,

@@ -18,6 +18,7 @@ import {
 } from "./loss_scale.ts";
 import { type Dispatch, KernelRuntime, readFloats, submitDispatches } from "../runtime/kernel.ts";
 import { gpuTest } from "../tests/_gpu.ts";
+import { storageBuffer } from "../tests/_buffers.ts";
 
 /** f32 rounding of a float64 value. */
 const f32 = (x: number) => Math.fround(x);
@@ -172,14 +173,7 @@ gpuTest(
 gpuTest("AdamW skips the update (weights and moments unchanged) when apply is 0", async (gpu) => {
   const { device } = gpu;
   const runtime = new KernelRuntime(device);
-  const make = (data: Float32Array<ArrayBuffer>) => {
-    const b = device.createBuffer({
-      size: data.byteLength,
-      usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
-    });
-    device.queue.writeBuffer(b, 0, data);
-    return b;
-  };
+  const make = (data: Float32Array<ArrayBuffer>) => storageBuffer(device, data);
   const p0 = Float32Array.of(0.5, -0.25, 1, 2);
   const [param, grad, m, v] = [
     p0,
