@@ -229,8 +229,9 @@ async function benchCommand(args: string[]): Promise<number> {
     return 0;
   }
   const suite = flags.suite ?? DEFAULT_SUITE;
+  let isGemm: boolean;
   try {
-    benchSuite(suite);
+    isGemm = benchSuite(suite).gemm !== undefined;
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -247,11 +248,7 @@ async function benchCommand(args: string[]): Promise<number> {
     json: flags.json ?? false,
     outDir: outputDirFlag("out", flags.out) ?? DEFAULT_RECORDS_DIR,
     warmup: integerFlag("warmup", flags.warmup, 0) ?? 2,
-    reps: integerFlag(
-      flags.runs !== undefined ? "runs" : "reps",
-      aliasedFlag(flags, "runs", "reps"),
-      1,
-    ) ?? 5,
+    reps: integerFlag(...aliasedFlag(flags, "runs", "reps"), 1) ?? 5,
     train: flags.train ?? false,
     force: flags.force ?? false,
     shard: shardFlag(flags.shard),
@@ -259,10 +256,10 @@ async function benchCommand(args: string[]): Promise<number> {
     profile: flags.profile ?? false,
     dtype: dtypeFlag(flags.dtype),
   };
-  if (options.profile && (options.train || benchSuite(suite).gemm)) {
+  if (options.profile && (options.train || isGemm)) {
     throw new UsageError(`Flag "--profile" profiles inference forward passes, not --train or GEMM`);
   }
-  if (benchSuite(suite).gemm) {
+  if (isGemm) {
     // The GEMM suite times its own fixed shapes: model and shape flags would be silently ignored.
     const ignored = ["models", "batch", "seq-len", "train"].filter((name) =>
       flags[name as keyof typeof flags] !== undefined
@@ -278,7 +275,7 @@ async function benchCommand(args: string[]): Promise<number> {
   if (options.peers && options.train) {
     throw new UsageError(`Flag "--peers" times inference (forward passes or GEMMs), not --train`);
   }
-  if (!benchSuite(suite).gemm) await checkBenchShape(options);
+  if (!isGemm) await checkBenchShape(options);
   // Loaded on demand: the engines pull in ONNX Runtime and WebGPU, which `models` never needs.
   const { runBench } = await import("./benchmarks/run.ts");
   const stopCatching = exitOnInterrupt(

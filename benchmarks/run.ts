@@ -42,8 +42,6 @@ import { type BenchSuite, benchSuite, gemmUnit, SPEEDUP_REFERENCE } from "./suit
 import { printGemmTable, printModelTable, printTrainTable } from "./table.ts";
 import { printProfile } from "./profile.ts";
 
-export type { ModelBench, ModelTrainBench };
-
 /** What `deno task bench` was asked to do, parsed from its flags. */
 export interface BenchOptions {
   /** Suite name (see `benchmarks/suites.ts`). */

@@ -101,21 +101,22 @@ export function learningRateFlag(
 }
 
 /**
- * The value of a flag that has a second name (`--runs`/`--reps`): either may
- * be given, both only when they agree, so neither is silently ignored.
+ * The flag of two names (`--runs`/`--reps`) that was given, and its value:
+ * either may be given, both only when they agree, so neither is silently
+ * ignored. The name is the one to quote in a message about the value.
  */
 export function aliasedFlag(
   flags: Record<string, unknown>,
   name: string,
   alias: string,
-): string | undefined {
+): [string, string | undefined] {
   const [value, other] = [flags[name], flags[alias]] as (string | undefined)[];
   if (value !== undefined && other !== undefined && value !== other) {
     throw new UsageError(
       `Flags "--${name}" and "--${alias}" are one flag; give one of them, not "${value}" and "${other}"`,
     );
   }
-  return value ?? other;
+  return value !== undefined ? [name, value] : [alias, other];
 }
 
 /** A fraction flag in [0, 1] (e.g. the warm-up share of the steps), or `fallback` when absent. */

@@ -183,11 +183,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   }
   const lr = learningRateFlag("lr", flags.lr, 2e-5);
   const firstSeed = integerFlag("seed", flags.seed, 0) ?? 0;
-  const seeds = integerFlag(
-    flags.runs !== undefined ? "runs" : "seeds",
-    aliasedFlag(flags, "runs", "seeds"),
-    1,
-  ) ?? 1;
+  const seeds = integerFlag(...aliasedFlag(flags, "runs", "seeds"), 1) ?? 1;
   const shortNames = tasks.map((t) => t.replace(/^glue\//, "")).join("-");
   const runName = multiTask
     ? `${adapter ?? "heads"}-${schedule}-${shortNames}`
