@@ -13,8 +13,9 @@ import {
   UsageError,
 } from "./flags.ts";
 import { modelConfigFlag } from "./_model_flag.ts";
+import { taskFlag } from "./_task_flags.ts";
 import { dataDir } from "../tasks/task.ts";
-import { taskEntry, taskNames } from "../tasks/registry.ts";
+import { taskNames } from "../tasks/registry.ts";
 import { pathSlug } from "../runtime/files.ts";
 import { max, median, min } from "../runtime/stats.ts";
 import type { AdapterChoice } from "../models/multitask.ts";
@@ -136,13 +137,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   if (!flags.task === !flags.tasks) {
     throw new UsageError(`train needs --task NAME or --tasks A,B,... (one of them; see --help)`);
   }
-  const tasks = (flags.tasks ?? flags.task!).split(",").map((t) => {
-    try {
-      return taskEntry(t.trim()).name;
-    } catch (error) {
-      throw new UsageError((error as Error).message); // an unknown task is a usage error (exit 2)
-    }
-  });
+  const tasks = (flags.tasks ?? flags.task!).split(",").map((t) => taskFlag(t.trim()));
   const multiTask = flags.tasks !== undefined;
   let adapter: AdapterChoice | undefined;
   if (flags.adapter !== undefined) {
