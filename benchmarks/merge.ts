@@ -16,28 +16,12 @@ const PER_SHARD = new Set(["shard", "createdAt", "reusedUnits", "models", "gemm"
 
 type Row = { name?: unknown; m?: unknown; n?: unknown; k?: unknown; [field: string]: unknown };
 
-/** A shard's measured rows and their unit names, or an error naming the file. */
-function shardRows({ path, record }: StoredRecord): { rows: Row[]; units: string[] } {
-  const field = record.gemm !== undefined ? "gemm" : "models";
-  const rows = record[field];
-  const fail = (problem: string): never => {
-    throw new Error(`Cannot merge ${path}: ${problem}`);
-  };
-  if (!Array.isArray(rows) || !rows.every((r) => typeof r === "object" && r !== null)) {
-    fail(`its "${field}" is not a list of measured ${field === "gemm" ? "shapes" : "models"}`);
-  }
-  const units = (rows as Row[]).map((row, i) => {
-    if (field === "models") {
-      if (typeof row.name !== "string") fail(`its models[${i}] has no "name"`);
-      return row.name as string;
-    }
-    const { m, n, k } = row;
-    if (![m, n, k].every((x) => Number.isInteger(x) && (x as number) > 0)) {
-      fail(`its gemm[${i}] lacks a positive integer "m", "n" or "k"`);
-    }
-    return gemmUnit({ m: m as number, n: n as number, k: k as number });
-  });
-  return { rows: rows as Row[], units };
+/** A shard's measured rows (GEMM shapes or models) and their unit names. */
+function shardRows({ record }: StoredRecord): { rows: Row[]; units: string[] } {
+  const gemm = record.gemm !== undefined;
+  const rows = (gemm ? record.gemm : record.models) as Row[];
+  const unit = (row: Row) => gemm ? gemmUnit(row as Parameters<typeof gemmUnit>[0]) : row.name;
+  return { rows, units: rows.map((row) => unit(row) as string) };
 }
 
 /** The run's units in order, from a shard record's `allUnits`. */
@@ -65,7 +49,10 @@ function assertSameRun(first: StoredRecord, other: StoredRecord): void {
   }
 }
 
-/** The merged bench record of complete shard records (in shard order). */
+/**
+ * The merged bench record of complete shard records (in shard order), each
+ * checked first (`checkRecord` of `report/validate.ts`, as `merge` does).
+ */
 export function mergeBenchShards(shards: StoredRecord[]): RunRecord {
   const first = shards[0].record;
   const units = allUnits(shards[0]);

@@ -69,7 +69,7 @@ Deno.test({
     strictEqual(run.code, 1);
     strictEqual(
       run.stderr.trim(),
-      `error: Cannot merge ${paths[1]}: its "models" is not a list of measured models`,
+      `error: Cannot read run record "${paths[1]}": "models" must be an array, not null`,
     );
   },
 });

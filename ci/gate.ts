@@ -17,9 +17,6 @@ import type { Metrics } from "../tasks/task.ts";
 import { isSpread, ratioSpread, type Spread } from "../runtime/stats.ts";
 import { trainOutcomes } from "../report/validate.ts";
 
-/** A median with the min and max of its repetitions. */
-export type Range = Spread;
-
 /** One metric of one evaluation. */
 export interface ScoreCheck {
   id: string;
@@ -34,7 +31,7 @@ export interface SpeedCheck {
   id: string;
   /** What the ratio is relative to, e.g. `onnxruntime` or `bert-large-uncased`. */
   reference: string;
-  ratio: Range;
+  ratio: Spread;
   run: string;
 }
 
@@ -92,11 +89,12 @@ export function checksOfRecord(record: RunRecord, run: string): GateSnapshot {
     }
   } else if (record.kind === "bench") {
     // An f16 run is a different engine setting: its ratios get their own ids, never an f32 baseline's.
-    const suite = `${record.suite}${record.dtype === "f16" ? " f16" : ""}`;
+    const f16 = record.dtype === "f16" ? " f16" : "";
+    const suite = `${record.suite}${f16}`;
     for (const g of (record.gemm ?? []) as Record<string, unknown>[]) {
       if (!isSpread(g.webgpuGflops) || !isSpread(g.ortGflops)) continue;
       snapshot.speed.push({
-        id: `gemm${record.dtype === "f16" ? " f16" : ""} ${g.m}x${g.n}x${g.k}`,
+        id: `gemm${f16} ${g.m}x${g.n}x${g.k}`,
         reference: "onnxruntime",
         ratio: ratioSpread(g.webgpuGflops, g.ortGflops),
         run,
@@ -193,7 +191,7 @@ export interface GateResult {
 }
 
 const fmt = (x: number) => x.toFixed(2);
-const fmtRange = (r: Range) => `${r.median.toFixed(3)} (${r.min.toFixed(3)}–${r.max.toFixed(3)})`;
+const fmtRange = (r: Spread) => `${r.median.toFixed(3)} (${r.min.toFixed(3)}–${r.max.toFixed(3)})`;
 
 /** Compare the current checks with the baseline's. */
 export function compareSnapshots(

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { runCli } from "../tests/_cli.ts";
 import type { RunRecord } from "../runtime/records.ts";
 import { checksOfRecord, compareSnapshots, gateMarkdown, mergeSnapshots } from "./gate.ts";
-import { edited } from "../report/_fixtures.ts";
+import { edited, evalRecord as devEval, trainRecord, writeRuns } from "../report/_fixtures.ts";
 
 const range = (median: number, spread: number) => ({
   median,
@@ -18,14 +18,7 @@ const range = (median: number, spread: number) => ({
 });
 
 function evalRecord(accuracy: number): RunRecord {
-  return {
-    kind: "eval",
-    model: "albert-base-v2",
-    task: "glue/sst2",
-    split: "dev",
-    metrics: { accuracy },
-    createdAt: "2026-11-22T10:00:00.000Z",
-  };
+  return devEval("2026-11-22T10:00:00.000Z", "albert-base-v2", "glue/sst2", { accuracy });
 }
 
 /** WebGPU at `webgpu` seq/s (±`spread`) against ONNX Runtime at `ort` seq/s (±2%). */
@@ -262,33 +255,26 @@ Deno.test("a record before multi-task training (one task and best) gives its sco
   ]);
 });
 
-/** A train record of one seed whose best dev epoch scored `accuracy`. */
-function trainRecord(accuracy: number): RunRecord {
-  return {
-    kind: "train",
-    model: "small.json",
-    seed: 0,
-    adapter: null,
-    schedule: null,
-    tasks: [{ task: "glue/rte", best: { score: accuracy, epoch: 1, metrics: { accuracy } } }],
-    createdAt: "2026-11-22T09:00:00.000Z",
-  };
-}
-
 Deno.test({
   name: "a corrupt figure or an unknown kind is unusable input (exit 2) naming file and field",
   sanitizeResources: false,
   async fn() {
     const dir = await Deno.makeTempDir();
+    // Each writeRuns call makes its own directory: all removed at the end.
+    const dirs = [dir];
+    const runsOf = async (records: Record<string, RunRecord>) => {
+      const runs = await writeRuns(records);
+      dirs.push(runs);
+      return runs;
+    };
     try {
-      const good = { eval: evalRecord(82), bench: benchRecord(10, 0.02), train: trainRecord(55) };
-      const writeRuns = async (name: string, records: Record<string, RunRecord>) => {
-        const runs = join(dir, name);
-        await Deno.mkdir(runs);
-        for (const [file, record] of Object.entries(records)) {
-          await Deno.writeTextFile(join(runs, `${file}.json`), JSON.stringify(record));
-        }
-        return runs;
+      const good = {
+        eval: evalRecord(82),
+        bench: benchRecord(10, 0.02),
+        // One seed whose best dev epoch scored 55.
+        train: trainRecord("2026-11-22T09:00:00.000Z", "small.json", "glue/rte", 0, {
+          accuracy: 55,
+        }),
       };
       const baseline = join(dir, "baseline.json");
       const update = await runCli([
@@ -297,7 +283,7 @@ Deno.test({
         "--baseline",
         baseline,
         "--current",
-        await writeRuns("good", good),
+        await runsOf(good),
       ]);
       strictEqual(update.code, 0, update.stderr);
       const cases: [string, keyof typeof good, RunRecord, RegExp][] = [
@@ -329,7 +315,7 @@ Deno.test({
         ],
       ];
       for (const [name, file, record, message] of cases) {
-        const runs = await writeRuns(name, { ...good, [file]: record });
+        const runs = await runsOf({ ...good, [file]: record });
         const gate = await runCli(["gate", "--baseline", baseline, "--current", runs]);
         strictEqual(gate.code, 2, `${name}: ${gate.stdout}`);
         const line = `error: Cannot read run record "${join(runs, `${file}.json`)}": `;
@@ -337,7 +323,7 @@ Deno.test({
         assert.match(gate.stderr, message, name);
       }
     } finally {
-      await Deno.remove(dir, { recursive: true });
+      for (const d of dirs) await Deno.remove(d, { recursive: true });
     }
   },
 });

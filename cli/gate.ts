@@ -3,7 +3,7 @@
  * and print a Markdown verdict. Exit 0 pass, 1 regression, 2 unusable input
  * (a missing or corrupt file, or nothing in common with the baseline).
  */
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import {
   checksOfRecord,
   compareSnapshots,
@@ -21,7 +21,7 @@ import {
   readRecord,
   type RunRecord,
 } from "../runtime/records.ts";
-import { recordProblem } from "../report/validate.ts";
+import { checkRecord, isShardRecord } from "../report/validate.ts";
 import { numberFlag, parseFlags } from "./flags.ts";
 
 const HELP = `Usage: deno task harness gate [--baseline FILE] [--current RUN|FILE|DIR,...] [flags]
@@ -132,7 +132,7 @@ async function loadCurrent(list: string | undefined): Promise<GateSnapshot> {
     if (info?.isDirectory) {
       const stored = await gateInput(() => listRecords(name));
       records.push(
-        ...stored.filter(({ path }) => !path.endsWith("/baseline.json"))
+        ...stored.filter(({ path }) => basename(path) !== "baseline.json")
           .map(({ path, record }) => ({ file: path, record })),
       );
       continue;
@@ -146,15 +146,12 @@ async function loadCurrent(list: string | undefined): Promise<GateSnapshot> {
     records.push({ file, record: await readJson(file) });
   }
   // A corrupt figure or an unknown kind would otherwise drop its checks to "not measured".
-  for (const { file, record } of records) {
-    const why = recordProblem(record);
-    if (why) throw new GateInputError(`Cannot read run record "${file}": ${why}`);
-  }
+  for (const { file, record } of records) checkRecord(file, record, GateInputError);
   records.sort((a, b) => String(a.record.createdAt).localeCompare(String(b.record.createdAt)));
   const snapshots = records
     // A pals-table record has nothing the gate compares; a shard holds part of a run, and
     // only whole (or merged) runs are compared.
-    .filter(({ record }) => record.kind !== "pals-table" && !record.shard)
+    .filter(({ record }) => record.kind !== "pals-table" && !isShardRecord(record))
     .map(({ file, record }) =>
       checksOfRecord(record, file.split("/").pop()!.replace(/\.json$/, ""))
     );

@@ -2,13 +2,14 @@
 import { dirname, join, resolve } from "node:path";
 import { outputDirFlag, parseCommandLine, UsageError } from "./flags.ts";
 import {
+  listRecords,
   readRecord,
   type RunRecord,
-  type Shard,
   type StoredRecord,
   writeRecord,
 } from "../runtime/records.ts";
-import { asShard, shardLabel } from "../runtime/shard.ts";
+import { shardLabel } from "../runtime/shard.ts";
+import { checkRecord, isShardRecord } from "../report/validate.ts";
 
 const HELP = `Usage: deno task harness merge [flags] RECORD|DIR...
 
@@ -95,9 +96,6 @@ interface MergedRun {
   metricsPath?: string;
 }
 
-/** Whether a record claims to be a shard (its `shard` field is then checked, not ignored). */
-const claimsShard = (record: RunRecord) => record.shard !== undefined && record.shard !== null;
-
 /**
  * Shard records from files and directories (each file taken once, however it
  * is named). In a directory a file that is not a run record is skipped with
@@ -114,46 +112,16 @@ async function readInputs(inputs: string[]): Promise<StoredRecord[]> {
     }
     if (!stat.isDirectory) {
       const record = await readRecord(input);
-      if (claimsShard(record)) seen.set(resolve(input), { path: input, record });
+      if (isShardRecord(record)) seen.set(resolve(input), { path: input, record });
       else console.error(`warning: ${input} is not a shard record (it has no "shard"); skipped`);
       continue;
     }
-    for (const path of await jsonFiles(input)) {
-      let record: RunRecord;
-      try {
-        record = await readRecord(path);
-      } catch (error) {
-        console.error(`warning: ${(error as Error).message}; skipped`);
-        continue;
-      }
-      if (claimsShard(record)) seen.set(resolve(path), { path, record });
-    }
+    const stored = await listRecords(input, {
+      onUnreadable: (error) => console.error(`warning: ${error.message}; skipped`),
+    });
+    for (const r of stored) if (isShardRecord(r.record)) seen.set(resolve(r.path), r);
   }
   return [...seen.values()];
-}
-
-/** The `.json` files directly in `dir` (as `listRecords` takes them), by name. */
-async function jsonFiles(dir: string): Promise<string[]> {
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(dir)) {
-    if (entry.isFile && entry.name.endsWith(".json") && !entry.name.startsWith(".")) {
-      names.push(entry.name);
-    }
-  }
-  return names.sort().map((name) => join(dir, name));
-}
-
-/** The `shard` of a record that claims one, checked: an error names the file otherwise. */
-function shardOf({ path, record }: StoredRecord): Shard {
-  const shard = asShard(record.shard);
-  if (!shard) {
-    throw new Error(
-      `Cannot merge ${path}: its "shard" must be {"index": i, "count": n} with 1 ≤ i ≤ n, got ${
-        JSON.stringify(record.shard)
-      }`,
-    );
-  }
-  return shard;
 }
 
 /** How messages name a run: its kind, model or suite, and task. */
@@ -162,16 +130,19 @@ function runName(record: RunRecord): string {
   return parts.filter((p) => typeof p === "string" && p !== "").join(" ");
 }
 
-/** Shards grouped by run (kind and work key), each group complete and in shard order. */
+/**
+ * Shards grouped by run (kind and work key), each group complete and in shard
+ * order; every field a shard's merge reads (its `shard` included) checked first.
+ */
 function groupShards(records: StoredRecord[]): StoredRecord[][] {
   const groups = new Map<string, StoredRecord[]>();
   for (const r of records) {
+    checkRecord(r.path, r.record);
     const { kind, workKey } = r.record;
     if (kind !== "eval" && kind !== "bench") {
       throw new Error(`Cannot merge ${r.path}: only eval and bench shards merge, not "${kind}"`);
     }
     if (typeof workKey !== "string") throw new Error(`Cannot merge ${r.path}: it has no workKey`);
-    r.record.shard = shardOf(r);
     const key = `${kind} ${workKey}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
@@ -189,29 +160,30 @@ function groupShards(records: StoredRecord[]): StoredRecord[][] {
       byIndex[shard.index - 1].push(r);
     }
     const label = (i: number) => `${i + 1}/${count}`;
+    // A shard run twice (e.g. again with --force) leaves two records.
     const twice = byIndex.flatMap((rs, i) =>
-      rs.length > 1 ? [`shard ${label(i)} appears ${rs.length} times (${paths(rs)})`] : []
+      rs.length > 1
+        ? [{ shard: `shard ${label(i)}`, times: `appears ${rs.length} times (${paths(rs)})`, rs }]
+        : []
     );
     const missing = byIndex.flatMap((rs, i) => rs.length === 0 ? [label(i)] : []);
     if (missing.length > 0) {
+      const repeated = twice.map((t) => `${t.shard} ${t.times}`);
       throw new Error(
         `Cannot merge ${runName(group[0].record)}: shard(s) ${missing.join(", ")} missing` +
-          (twice.length > 0 ? `; ${twice.join("; ")}` : ` (have ${paths(group)})`),
+          (repeated.length > 0 ? `; ${repeated.join("; ")}` : ` (have ${paths(group)})`),
       );
     }
-    return byIndex.map((rs) => {
-      // A shard rerun (e.g. with --force) leaves two records; the newer one counts.
-      const newest = rs.reduce((a, b) =>
-        String(b.record.createdAt) > String(a.record.createdAt) ? b : a
+    // Of a shard run twice, the newer record counts.
+    const newest = (rs: StoredRecord[]) =>
+      rs.reduce((a, b) => String(b.record.createdAt) > String(a.record.createdAt) ? b : a);
+    for (const t of twice) {
+      const used = newest(t.rs);
+      console.error(
+        `warning: ${t.shard} of ${runName(used.record)} ${t.times}; using the newest, ${used.path}`,
       );
-      if (rs.length > 1) {
-        console.error(
-          `warning: shard ${shardLabel(newest.record.shard!)} of ${runName(newest.record)} ` +
-            `appears ${rs.length} times (${paths(rs)}); using the newest, ${newest.path}`,
-        );
-      }
-      return newest;
-    });
+    }
+    return byIndex.map(newest);
   });
 }
 

@@ -180,8 +180,8 @@ Deno.test("merge names a bad shard field and a shard given twice", async () => {
   strictEqual(text.run.code, 1);
   strictEqual(
     text.run.stderr.trim(),
-    `error: Cannot merge ${join(text.dir, text.s.names[2])}: its "shard" must be ` +
-      `{"index": i, "count": n} with 1 ≤ i ≤ n, got "2/2"`,
+    `error: Cannot read run record "${join(text.dir, text.s.names[2])}": "shard" must be ` +
+      `an object, not "2/2"`,
   );
   // Shard 2's job ran 1/2 by mistake: its record says 1/2 (a copy of shard 1's stands in).
   const twice = await mergeCopy("twice", (dir, s) => {

@@ -4,7 +4,8 @@
  * figure (median with its min–max spread, a score with its seeds, a ratio).
  */
 import { formatMedianRange, formatNumber, formatSpeedup, MISSING } from "../benchmarks/format.ts";
-import type { Spread } from "./records.ts";
+import type { Spread } from "../runtime/stats.ts";
+import { type LoadedRecord, recordDtype } from "./records.ts";
 import type { DevScore } from "./scores.ts";
 
 /** Written where no run record measured a figure. */
@@ -58,6 +59,11 @@ export function noRun(): Cell {
 /** A figure with the record it comes from. */
 export function linked(value: string, file: string, href: RunHref): Cell {
   return { text: value, links: [{ href: href(file) }] };
+}
+
+/** " (f16)" after a row of a record of the f16 engine: its rows sit beside the f32 ones. */
+export function dtypeSuffix(run: LoadedRecord): string {
+  return recordDtype(run.record) === "f16" ? " (f16)" : "";
 }
 
 /** A speed-up or throughput ratio with the interval its ranges allow: `3.44× (3.30–3.60)`. */

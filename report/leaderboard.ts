@@ -25,6 +25,7 @@ import {
   type BoardSection,
   type BoardTable,
   type Cell,
+  dtypeSuffix,
   formatRatio,
   linked,
   type RunHref,
@@ -36,16 +37,13 @@ import { NOT_TRANSCRIBED, PALS_PAPER } from "./paper.ts";
 import { trainingSection } from "./training.ts";
 import {
   adapterOf,
-  benchedModels,
-  isSpread,
   type LoadedRecord,
   newestGemm,
-  newestMeasurement,
+  newestMeasurements,
   newestOfKind,
-  ratioSpread,
-  recordDtype,
   type RunSet,
 } from "./records.ts";
+import { isSpread, ratioSpread } from "../runtime/stats.ts";
 import { devScores } from "./scores.ts";
 import { peerLabel } from "../benchmarks/peers.ts";
 
@@ -173,11 +171,6 @@ export function palsSection(input: BoardInput): BoardSection {
   return { id: "pals", heading: "BERT and PALs: multi-task GLUE", source, tables, notes };
 }
 
-/** " (f16)" for a record of the f16 engine: its rows sit beside the f32 ones. */
-function dtypeSuffix(run: LoadedRecord): string {
-  return recordDtype(run.record) === "f16" ? " (f16)" : "";
-}
-
 /** Kernels and device: adapters, GEMM GFLOP/s against ONNX Runtime, inference WebGPU/ORT. */
 export function kernelsSection(input: BoardInput): BoardSection {
   const used = new Map<string, LoadedRecord>();
@@ -208,19 +201,11 @@ export function kernelsSection(input: BoardInput): BoardSection {
       linked("record", run.file, input.href),
     ];
   });
-  // Models benched in either precision, so one measured only in f16 still gets its row.
-  const models = new Set(
-    ["f32", "f16"].flatMap((dtype) => benchedModels(input.set, "inference", dtype)),
-  );
-  const inferenceRows: Cell[][] = [];
-  for (const model of [...models].sort(byZooOrder)) {
-    for (const dtype of ["f32", "f16"]) {
-      const found = newestMeasurement(input.set, model, "inference", dtype);
-      if (!found) continue;
-      const { entry, run } = found;
+  const inferenceRows: Cell[][] = newestMeasurements(input.set, "inference", byZooOrder).map(
+    ({ model, entry, run }) => {
       used.set(run.file, run);
       const ort = isSpread(entry.ort) ? entry.ort : undefined;
-      inferenceRows.push([
+      return [
         text(`${model}${dtypeSuffix(run)}`),
         text(formatCount(entry.params)),
         text(`${entry.batch}×${entry.seqLen}`),
@@ -228,9 +213,9 @@ export function kernelsSection(input: BoardInput): BoardSection {
         text(ort ? formatMedianRange(ort, 2) : "no run"),
         text(ort ? formatRatio(ratioSpread(entry.webgpu as never, ort), 3) : "no run"),
         linked("record", run.file, input.href),
-      ]);
-    }
-  }
+      ];
+    },
+  );
   const adapters = new Map<string, { features: string[]; runs: string[] }>();
   for (const run of [...used.values()].sort((a, b) => (a.file < b.file ? -1 : 1))) {
     const { description, features } = adapterOf(run.record);

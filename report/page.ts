@@ -25,7 +25,6 @@ import {
 } from "./leaderboard.ts";
 import {
   benchedModels,
-  isSpread,
   newestMeasurement,
   newestOfKind,
   newestSpeedup,
@@ -34,6 +33,7 @@ import {
 } from "./records.ts";
 import { type DevScore, devScores, scoreOf } from "./scores.ts";
 import { runId, trainMethodParts } from "../runtime/records.ts";
+import { isSpread } from "../runtime/stats.ts";
 import { trainOutcomes } from "./validate.ts";
 
 /** Drop series without points, and the chart when none is left. */

@@ -9,11 +9,7 @@
 import { basename } from "node:path";
 import { listRecords, type RunRecord, type StoredRecord } from "../runtime/records.ts";
 import { isSpread, ratioSpread, type Spread } from "../runtime/stats.ts";
-import { isObject, recordProblem } from "./validate.ts";
-
-export { isObject } from "./validate.ts";
-
-export { isSpread, ratioSpread, type Spread } from "../runtime/stats.ts";
+import { checkRecord, DTYPES, isShardRecord } from "./validate.ts";
 
 /** One record and the file it came from. */
 export interface LoadedRecord {
@@ -56,12 +52,11 @@ export async function loadRecords(dir: string): Promise<RunSet> {
   }
   const loaded: LoadedRecord[] = [];
   for (const { path, record } of stored) {
-    const why = recordProblem(record);
-    if (why) throw new RecordError(`Cannot read run record "${path}": ${why}`);
+    checkRecord(path, record, RecordError);
     loaded.push({ file: basename(path), record });
   }
   loaded.sort(newestFirst);
-  const sharded = (l: LoadedRecord) => isObject(l.record.shard);
+  const sharded = (l: LoadedRecord) => isShardRecord(l.record);
   return { records: loaded.filter((l) => !sharded(l)), shards: loaded.filter(sharded) };
 }
 
@@ -130,6 +125,34 @@ export function newestMeasurement(
     if (entry) return { run, entry };
   }
   return undefined;
+}
+
+/** One model's newest bench measurement in one precision. */
+export interface Measurement {
+  model: string;
+  dtype: string;
+  run: LoadedRecord;
+  entry: BenchModel;
+}
+
+/**
+ * The newest bench measurement of every model benched in `mode`, per
+ * precision: models in `order` (each once, whichever precision benched it),
+ * f32 before f16, and a precision left out where no run measured the model.
+ */
+export function newestMeasurements(
+  set: RunSet,
+  mode: "inference" | "train",
+  order: (a: string, b: string) => number,
+): Measurement[] {
+  // Models benched in either precision, so one measured only in f16 still gets its row.
+  const models = new Set(DTYPES.flatMap((dtype) => benchedModels(set, mode, dtype)));
+  return [...models].sort(order).flatMap((model) =>
+    DTYPES.flatMap((dtype) => {
+      const found = newestMeasurement(set, model, mode, dtype);
+      return found ? [{ model, dtype, ...found }] : [];
+    })
+  );
 }
 
 /** A speed-up over the run's reference model, measured in one bench run. */

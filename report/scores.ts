@@ -8,8 +8,8 @@
  */
 import { evalMethodParts, type RunRecord } from "../runtime/records.ts";
 import { max, median, min } from "../runtime/stats.ts";
-import { isObject, type LoadedRecord, ofKind, type RunSet } from "./records.ts";
-import { trainOutcomes } from "./validate.ts";
+import { type LoadedRecord, ofKind, type RunSet } from "./records.ts";
+import { isObject, trainOutcomes } from "./validate.ts";
 
 /** One metric over the runs of a score: median, min, max, and a bootstrap interval when known. */
 export interface MetricStat {

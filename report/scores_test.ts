@@ -2,26 +2,21 @@
 import { deepStrictEqual } from "node:assert/strict";
 import { devScores } from "./scores.ts";
 import { loadRecords } from "./records.ts";
-import { writeRuns } from "./_fixtures.ts";
+import { evalRecord, writeRuns } from "./_fixtures.ts";
 
-const evalRecord = (accuracy: number, extra: Record<string, unknown> = {}) => ({
-  kind: "eval",
-  model: "albert-base-v2",
-  task: "glue/rte",
-  split: "dev",
-  limit: null,
-  backend: "webgpu",
-  metrics: { accuracy },
-  createdAt: "2026-11-22T10:00:00.000Z",
-  ...extra,
-});
+/** An albert-base-v2 RTE dev run on our WebGPU engine (unless `extra` says otherwise). */
+const rte = (accuracy: number, extra: Record<string, unknown> = {}) =>
+  evalRecord("2026-11-22T10:00:00.000Z", "albert-base-v2", "glue/rte", { accuracy }, {
+    backend: "webgpu",
+    ...extra,
+  });
 
 Deno.test("eval scores keep ONNX Runtime and f16 runs apart and skip random heads", async () => {
   const dir = await writeRuns({
-    "eval-f32": evalRecord(70),
-    "eval-f16": evalRecord(69, { dtype: "f16", createdAt: "2026-11-22T11:00:00.000Z" }),
-    "eval-onnx": evalRecord(71, { backend: "onnx", createdAt: "2026-11-22T12:00:00.000Z" }),
-    "eval-random": evalRecord(50, { initialisedHead: 1, createdAt: "2026-11-22T13:00:00.000Z" }),
+    "eval-f32": rte(70),
+    "eval-f16": rte(69, { dtype: "f16", createdAt: "2026-11-22T11:00:00.000Z" }),
+    "eval-onnx": rte(71, { backend: "onnx", createdAt: "2026-11-22T12:00:00.000Z" }),
+    "eval-random": rte(50, { initialisedHead: 1, createdAt: "2026-11-22T13:00:00.000Z" }),
   });
   try {
     const scores = devScores(await loadRecords(dir)).filter((s) => s.source === "eval");

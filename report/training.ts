@@ -6,31 +6,24 @@
  */
 import { formatCount, formatMedianRange } from "../benchmarks/format.ts";
 import { type BoardInput, byZooOrder } from "./albert.ts";
-import { type BoardSection, type Cell, linked, speedupText, text } from "./cells.ts";
-import { benchedModels, newestMeasurement, recordDtype, speedupInRun } from "./records.ts";
-
-const DTYPES = ["f32", "f16"];
+import { type BoardSection, type Cell, dtypeSuffix, linked, speedupText, text } from "./cells.ts";
+import { newestMeasurements, speedupInRun } from "./records.ts";
 
 /** Training tokens/s per model and precision, from the newest `bench --train` records. */
 export function trainingSection(input: BoardInput): BoardSection {
-  const models = new Set(DTYPES.flatMap((dtype) => benchedModels(input.set, "train", dtype)));
-  const rows: Cell[][] = [];
-  for (const model of [...models].sort(byZooOrder)) {
-    for (const dtype of DTYPES) {
-      const found = newestMeasurement(input.set, model, "train", dtype);
-      if (!found) continue;
-      const { entry, run } = found;
+  const rows: Cell[][] = newestMeasurements(input.set, "train", byZooOrder).map(
+    ({ model, entry, run }) => {
       const speedup = speedupInRun(run, model, "train");
-      rows.push([
-        text(`${model}${recordDtype(run.record) === "f16" ? " (f16)" : ""}`),
+      return [
+        text(`${model}${dtypeSuffix(run)}`),
         text(formatCount(entry.params as number)),
         text(`${entry.batch}×${entry.seqLen}`),
         text(formatMedianRange(entry.tokensPerSecond as never, 1)),
         text(speedup ? speedupText(model, speedup) : "—"),
         linked("record", run.file, input.href),
-      ]);
-    }
-  }
+      ];
+    },
+  );
   return {
     id: "training",
     heading: "Training throughput",

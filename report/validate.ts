@@ -11,18 +11,21 @@
 import type { RunRecord } from "../runtime/records.ts";
 
 /** Every kind of record the run store holds. */
-export const RECORD_KINDS = ["bench", "eval", "train", "pals-table", "gate-baseline"] as const;
+const RECORD_KINDS = ["bench", "eval", "train", "pals-table", "gate-baseline"] as const;
 
-/** One task's outcome in a train record: its best dev epoch, if any. */
-export interface TrainOutcome {
+/** The precisions a record may name (`dtype`); records without one are f32. */
+export const DTYPES = ["f32", "f16"] as const;
+
+/** One task's result in a train record: its best dev epoch, if any. */
+export interface TrainTaskResult {
   task: string;
   best?: { score?: number | null; metrics?: Record<string, number | null> } | null;
 }
 
-/** A train record's task outcomes; records before multi-task training hold one `task` and `best`. */
-export function trainOutcomes(record: RunRecord): TrainOutcome[] {
-  if (Array.isArray(record.tasks)) return record.tasks as TrainOutcome[];
-  return [{ task: record.task as string, best: record.best as TrainOutcome["best"] }];
+/** A train record's task results; records before multi-task training hold one `task` and `best`. */
+export function trainOutcomes(record: RunRecord): TrainTaskResult[] {
+  if (Array.isArray(record.tasks)) return record.tasks as TrainTaskResult[];
+  return [{ task: record.task as string, best: record.best as TrainTaskResult["best"] }];
 }
 
 /** Raised inside `recordProblem` by the first bad field. */
@@ -32,6 +35,13 @@ class FieldError extends Error {}
 export const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 const absent = (v: unknown) => v === undefined || v === null;
+
+/**
+ * Whether a record is (or claims to be) one shard of a split run: its `shard`
+ * is set. Checked records (`checkRecord`) hold a valid one; `merge` asks
+ * before checking, so a damaged `shard` is an error rather than a whole run.
+ */
+export const isShardRecord = (record: RunRecord): boolean => !absent(record.shard);
 
 /** Throw a `FieldError` unless `ok`: `"field" must be <what>, not <value>`. */
 function expect(ok: boolean, field: string, what: string, value: unknown): void {
@@ -123,7 +133,7 @@ function checkCommon(record: RunRecord): void {
     // The newest record fills a cell, so a time that does not parse would reorder them.
     expect(!Number.isNaN(Date.parse(at)), "createdAt", "an ISO 8601 time", at);
   }
-  if (!absent(record.shard)) {
+  if (isShardRecord(record)) {
     const shard = object(record.shard, "shard");
     positiveInteger(shard.count, "shard.count");
     positiveInteger(shard.index, "shard.index");
@@ -135,7 +145,7 @@ function checkCommon(record: RunRecord): void {
     );
   }
   // An unknown precision would be filed under f32 (the gate) or under no table (the report).
-  if (!absent(record.dtype)) oneOf(record.dtype, "dtype", ["f32", "f16"]);
+  if (!absent(record.dtype)) oneOf(record.dtype, "dtype", DTYPES);
 }
 
 /** An eval record: identity, limit, backend, metrics and their intervals. */
@@ -148,7 +158,7 @@ function checkEval(record: RunRecord): void {
   if (!absent(record.backend)) oneOf(record.backend, "backend", ["webgpu", "onnx"]);
   if (!absent(record.initialisedHead)) finite(record.initialisedHead, "initialisedHead");
   // A shard has no metrics until merged; an unlabelled split (test) has none at all.
-  if (absent(record.shard) && record.metrics !== null) metrics(record.metrics, "metrics");
+  if (!isShardRecord(record) && record.metrics !== null) metrics(record.metrics, "metrics");
   if (!absent(record.metricsCi)) {
     for (const [name, ci] of Object.entries(object(record.metricsCi, "metricsCi"))) {
       if (ci === null) continue;
@@ -261,4 +271,18 @@ export function recordProblem(record: RunRecord): string | undefined {
     if (error instanceof FieldError) return error.message;
     throw error;
   }
+}
+
+/**
+ * Throw a `Failure` (the caller's error class, `Error` by default) naming the
+ * file and the field when `recordProblem` finds one:
+ * `Cannot read run record "<path>": <why>`.
+ */
+export function checkRecord(
+  path: string,
+  record: RunRecord,
+  Failure: new (message: string) => Error = Error,
+): void {
+  const why = recordProblem(record);
+  if (why) throw new Failure(`Cannot read run record "${path}": ${why}`);
 }

@@ -106,8 +106,20 @@ export interface StoredRecord {
   record: RunRecord;
 }
 
+/** How `listRecords` treats a file that is not a run record. */
+export interface ListRecordsOptions {
+  /**
+   * Called, in file-name order, with the error of each `.json` file that is
+   * not a run record, which is then left out; without it such a file throws.
+   */
+  onUnreadable?: (error: Error) => void;
+}
+
 /** Every record directly in `dir` (not its subfolders), by file name; none when `dir` is missing. */
-export async function listRecords(dir: string): Promise<StoredRecord[]> {
+export async function listRecords(
+  dir: string,
+  options: ListRecordsOptions = {},
+): Promise<StoredRecord[]> {
   const names: string[] = [];
   try {
     for await (const entry of Deno.readDir(dir)) {
@@ -120,12 +132,25 @@ export async function listRecords(dir: string): Promise<StoredRecord[]> {
     throw error;
   }
   names.sort();
-  return await Promise.all(
-    names.map(async (name) => ({
-      path: join(dir, name),
-      record: await readRecord(join(dir, name)),
-    })),
+  const { onUnreadable } = options;
+  const read = await Promise.all(
+    names.map((name) => {
+      const path = join(dir, name);
+      return readRecord(path).then(
+        (record): StoredRecord | Error => ({ path, record }),
+        (error) => {
+          if (!onUnreadable) throw error;
+          return error as Error;
+        },
+      );
+    }),
   );
+  const records: StoredRecord[] = [];
+  for (const r of read) {
+    if (r instanceof Error) onUnreadable!(r);
+    else records.push(r);
+  }
+  return records;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { deepStrictEqual, match, ok, rejects, strictEqual } from "node:assert/strict";
 import { basename, dirname } from "node:path";
-import { readRecord, writeRecord } from "./records.ts";
+import { listRecords, readRecord, writeRecord } from "./records.ts";
 
 async function withTempDir(fn: (dir: string) => Promise<void>) {
   const dir = await Deno.makeTempDir();
@@ -72,5 +72,27 @@ Deno.test("readRecord names the file when it is not a record", async () => {
     await rejects(readRecord(path), new RegExp(`Cannot read run record "${path}"`));
     await Deno.writeTextFile(path, "[1, 2]");
     await rejects(readRecord(path), /"kind" string/);
+  });
+});
+
+Deno.test("listRecords throws on a file that is not a record, or skips it when told", async () => {
+  await withTempDir(async (dir) => {
+    await Deno.writeTextFile(`${dir}/a.json`, JSON.stringify({ kind: "eval" }));
+    await Deno.writeTextFile(`${dir}/b.json`, "{not json");
+    await Deno.writeTextFile(`${dir}/c.json`, JSON.stringify({ note: "no kind" }));
+    await Deno.writeTextFile(`${dir}/d.json`, JSON.stringify({ kind: "bench" }));
+    await Deno.writeTextFile(`${dir}/.e.json`, "{hidden");
+    await Deno.writeTextFile(`${dir}/f.json.123-abcd.tmp`, "{half");
+    await rejects(listRecords(dir), /Cannot read run record ".*\/(b|c)\.json"/);
+    const skipped: string[] = [];
+    const stored = await listRecords(dir, { onUnreadable: (e) => skipped.push(e.message) });
+    deepStrictEqual(stored.map((s) => basename(s.path)), ["a.json", "d.json"]);
+    strictEqual(skipped.length, 2);
+    match(skipped[0], new RegExp(`^Cannot read run record "${dir}/b\\.json": `));
+    strictEqual(
+      skipped[1],
+      `Cannot read run record "${dir}/c.json": expected an object with a "kind" string`,
+    );
+    deepStrictEqual(await listRecords(`${dir}/missing`), []);
   });
 });

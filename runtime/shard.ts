@@ -17,17 +17,6 @@ export function parseShard(text: string): Shard {
   return { index, count };
 }
 
-/** A record's `shard` value, checked: integers 1 ≤ index ≤ count, else undefined. */
-export function asShard(value: unknown): Shard | undefined {
-  const { index, count } = (typeof value === "object" && value !== null ? value : {}) as {
-    index?: unknown;
-    count?: unknown;
-  };
-  const valid = Number.isInteger(index) && Number.isInteger(count) &&
-    (index as number) >= 1 && (index as number) <= (count as number);
-  return valid ? { index: index as number, count: count as number } : undefined;
-}
-
 /** Whether unit `position` (0-based, in the run's fixed order) belongs to `shard`. */
 export function inShard(position: number, shard: Shard | undefined): boolean {
   return shard === undefined || position % shard.count === shard.index - 1;
