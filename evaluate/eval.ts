@@ -22,14 +22,15 @@ import { bootstrapInterval, type Interval } from "../runtime/bootstrap.ts";
 import {
   canonicalJson,
   codeState,
-  filesSha256,
   type Fingerprint,
   fingerprint,
   sha256,
+  textsSha256,
 } from "../runtime/fingerprint.ts";
 import { pathSlug, removeIfPresent, writeAtomic } from "../runtime/files.ts";
 import {
   DEFAULT_RECORDS_DIR,
+  evalMethodParts,
   findRecord,
   newRecordPath,
   type Shard,
@@ -43,7 +44,7 @@ import { planBatches } from "./batches.ts";
 import { fitHead } from "./head.ts";
 import { resultFiles, reusedOutcome } from "./eval_record.ts";
 import { ResumeStore } from "./resume.ts";
-import { runRows } from "./runner.ts";
+import { type GivenBatch, runRows } from "./runner.ts";
 
 /** What `eval` was asked to do. */
 export interface EvalOptions {
@@ -83,7 +84,8 @@ export interface EvalOptions {
   shard?: Shard;
   /** Every batch's logits, from the shards `merge` joins; nothing is recomputed. */
   merged?: {
-    batches: Map<number, Float32Array[]>;
+    /** Each batch's logits and the shard file line they were read from. */
+    batches: Map<number, GivenBatch>;
     from: string[];
     /** The shards' fingerprint: their model and data must be this run's. */
     fingerprint?: Fingerprint;
@@ -172,11 +174,11 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
   }
   // The default folder names whatever changes the predictions, so runs that differ in one
   // of them (another checkpoint called "best", --limit, the backend, f16) never share it.
+  // The backend and dtype parts are those the records name the method by (`evalMethodParts`).
   const variant = [
-    options.limit !== undefined ? `limit${options.limit}` : "",
-    options.backend === "onnx" ? "onnx" : "",
-    options.dtype === "f16" ? "f16" : "",
-  ].filter((part) => part !== "");
+    ...(options.limit !== undefined ? [`limit${options.limit}`] : []),
+    ...evalMethodParts({ kind: "eval", backend: options.backend, dtype: options.dtype }),
+  ];
   const outDir = options.out ??
     join(
       "results",
@@ -189,7 +191,10 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
   const backend: Backend = options.backend === "onnx"
     ? createOnnxBackend(model)
     : await createWebGpuBackend(model, { gpu: options.gpu, dtype: options.dtype });
+  // Asked of git once: the fingerprint's commit and dirty flag come from the code state.
+  const code = await codeState();
   const print = await fingerprint({
+    code,
     config: model.config,
     weights: model.weights,
     task: entry.name,
@@ -218,7 +223,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     content: prepared.contentDigest ?? null,
     // The rows themselves: changed data, tokenizer or feature code never reuse old logits.
     rows: sha256(canonicalJson({ rows: prepared.rows, groupSize: prepared.groupSize })),
-    code: await codeState(),
+    code,
   }));
   const recordsDir = options.recordsDir ?? DEFAULT_RECORDS_DIR;
   // A per-example log is written only by a run that scores; a reused one would leave none.
@@ -242,7 +247,6 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
           `(missing ${missing.slice(0, 10).join(", ")}${missing.length > 10 ? ", ..." : ""})`,
       );
     }
-    for (const [b, rows] of options.merged.batches) resume.finished.set(b, rows);
   }
   let logits: Float32Array[];
   try {
@@ -255,6 +259,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
       label: `${entry.name} ${options.split}`,
       silent: options.silent,
       resume,
+      given: options.merged?.batches,
       batches: (b) => inShard(b, options.shard),
     });
   } finally {
@@ -336,7 +341,10 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     outDir,
     predictions: predictionsPath,
     naProbs: naProbsPath ?? null,
-    filesSha256: await filesSha256(resultFiles(predictionsPath, naProbsPath)),
+    // What `filesSha256` of the files just written gives, hashed from the text written.
+    filesSha256: textsSha256(
+      resultFiles(result.predictionsFile, result.naProbsFile).map((name) => result.files[name]),
+    ),
     seconds,
     mergedFrom: options.merged?.from,
   }, { dir: recordsDir });

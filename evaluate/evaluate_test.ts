@@ -10,7 +10,7 @@ import { padBatch, planBatches } from "./batches.ts";
 import { fitHead } from "./head.ts";
 import { ResumeStore } from "./resume.ts";
 import { runRows } from "./runner.ts";
-import { errorLines } from "../tests/_console.ts";
+import { errorLines, stderrLines } from "../tests/_console.ts";
 
 const row = (ids: number[]): Encoding => ({
   inputIds: ids,
@@ -36,37 +36,23 @@ Deno.test("padBatch pads ids with the pad id and masks padding", () => {
   strictEqual(input.task, 1);
 });
 
-/** A backend whose logits are the sum of each row's ids, and which counts its calls. */
-function summingBackend(): Backend & { calls: number } {
+/** A backend giving `width` logits per row (each the row's id sum), counting its calls and rows. */
+function wideBackend(width: number): Backend & { calls: number[] } {
   return {
-    calls: 0,
+    calls: [],
     info: { name: "onnxruntime", device: "test", features: [] },
     run(input: EncoderInput) {
-      this.calls++;
-      const logits = new Float32Array(input.batchSize);
+      this.calls.push(input.batchSize);
+      const logits = new Float32Array(input.batchSize * width);
       for (let b = 0; b < input.batchSize; b++) {
-        for (let t = 0; t < input.seqLen; t++) logits[b] += input.inputIds[b * input.seqLen + t];
+        let sum = 0;
+        for (let t = 0; t < input.seqLen; t++) sum += input.inputIds[b * input.seqLen + t];
+        logits.fill(sum, b * width, (b + 1) * width);
       }
       return Promise.resolve({ logits });
     },
     dispose() {},
   };
-}
-
-/** What `run` wrote to stderr, as lines (the progress display's plain mode off a terminal). */
-async function stderrLines(run: () => Promise<unknown>): Promise<string[]> {
-  const write = Deno.stderr.writeSync;
-  const chunks: string[] = [];
-  Deno.stderr.writeSync = (bytes: Uint8Array) => {
-    chunks.push(new TextDecoder().decode(bytes));
-    return bytes.length;
-  };
-  try {
-    await run();
-  } finally {
-    Deno.stderr.writeSync = write;
-  }
-  return chunks.join("").split("\n").filter((line) => line.length > 0);
 }
 
 Deno.test("runRows returns logits in input order and resumes finished batches", async () => {
@@ -79,21 +65,21 @@ Deno.test("runRows returns logits in input order and resumes finished batches", 
     label: "t",
   };
   const first = await ResumeStore.open(join(dir, "r.jsonl"), "key");
-  const backend = summingBackend();
+  const backend = wideBackend(1);
   const out = await runRows(backend, rows, { ...options, silent: true, resume: first });
   deepStrictEqual(out.map((l) => l[0]), [1, 5, 15]);
-  strictEqual(backend.calls, 2);
+  strictEqual(backend.calls.length, 2);
   // Reopened with the same key: nothing is recomputed.
   const again = await ResumeStore.open(join(dir, "r.jsonl"), "key");
-  const idle = summingBackend();
+  const idle = wideBackend(1);
   deepStrictEqual(
     (await runRows(idle, rows, { ...options, silent: true, resume: again })).map((l) => l[0]),
     [1, 5, 15],
   );
-  strictEqual(idle.calls, 0);
+  strictEqual(idle.calls.length, 0);
   // Its progress line counts the resumed rows as done, but not into the rate.
   const lines = await stderrLines(() =>
-    runRows(summingBackend(), rows, {
+    runRows(wideBackend(1), rows, {
       ...options,
       resume: again,
     })
@@ -166,26 +152,7 @@ Deno.test("ResumeStore keeps NaN and infinities exactly and heals a torn file", 
   await Deno.remove(dir, { recursive: true });
 });
 
-/** A backend giving `width` logits per row (each the row's id sum), counting its calls and rows. */
-function wideBackend(width: number): Backend & { calls: number[] } {
-  return {
-    calls: [],
-    info: { name: "onnxruntime", device: "test", features: [] },
-    run(input: EncoderInput) {
-      this.calls.push(input.batchSize);
-      const logits = new Float32Array(input.batchSize * width);
-      for (let b = 0; b < input.batchSize; b++) {
-        let sum = 0;
-        for (let t = 0; t < input.seqLen; t++) sum += input.inputIds[b * input.seqLen + t];
-        logits.fill(sum, b * width, (b + 1) * width);
-      }
-      return Promise.resolve({ logits });
-    },
-    dispose() {},
-  };
-}
-
-Deno.test("runRows checks each stored row's width: a resume file's is redone, a shard's fails", async () => {
+Deno.test("runRows checks each stored row's width: a resume file's is redone, a given one fails", async () => {
   const dir = await Deno.makeTempDir();
   const rows = [row([1]), row([2, 3]), row([4, 5, 6])];
   const head = { kind: "sequence-classification" as const, numLabels: 2 };
@@ -208,24 +175,23 @@ Deno.test("runRows checks each stored row's width: a resume file's is redone, a 
   ]);
   deepStrictEqual(backend.calls, [2], "only batch 0 ran again");
   deepStrictEqual(out.map((l) => Array.from(l)), [[1, 1], [5, 5], [15, 15]]);
-  // The same batches read strictly from a shard's file (what merge hands on) are an error.
+  // The same batches read strictly from a shard's file and given (what merge hands on) are an
+  // error, even beside a resume file that holds them right.
   const shard = await ResumeStore.read(shardPath, "key");
-  const into = await ResumeStore.open(join(dir, "merge.jsonl"), "key");
-  for (const [b, logits] of shard.finished) into.finished.set(b, logits);
-  await rejects(runRows(wideBackend(2), rows, { ...options, resume: into }), {
+  const given = (store: ResumeStore) =>
+    new Map([...store.finished].map(([b, logits]) => [b, { logits, at: store.storedAt(b)! }]));
+  await rejects(runRows(wideBackend(2), rows, { ...options, resume: own, given: given(shard) }), {
     message: `${shardPath} line 2: batch 0 row 0 has 1 logit, but the head gives 2`,
   });
   // Question answering: two logits per token of the row's own length.
   const qa = await ResumeStore.open(join(dir, "qa.jsonl"), "key");
   await qa.add(0, [new Float32Array(6), new Float32Array(3)]);
   const qaShard = await ResumeStore.read(join(dir, "qa.jsonl"), "key");
-  const qaInto = await ResumeStore.open(join(dir, "qa-merge.jsonl"), "key");
-  qaInto.finished.set(0, qaShard.finished.get(0)!);
   await rejects(
     runRows(wideBackend(2), rows.slice(1), {
       ...options,
       head: { kind: "question-answering" },
-      resume: qaInto,
+      given: given(qaShard),
     }),
     {
       message: `${join(dir, "qa.jsonl")} line 2: batch 0 row 1 has 3 logits, but the head gives 4`,

@@ -3,18 +3,16 @@
  * have made: every shard's batches are read back from the logits file beside
  * its record, and `runEval` finishes the run with them (predictions, metrics,
  * record) without recomputing a batch. Nothing of a shard can be recomputed
- * here, so every record field used and every stored row is checked first, and
- * a flaw is an error naming the file (and line).
+ * here, so every record field used is checked first, and every stored batch
+ * where it is used (`runRows`); a flaw is an error naming the file (and line).
  */
 import { basename, dirname, join } from "node:path";
 import { canonicalJson, type Fingerprint } from "../runtime/fingerprint.ts";
 import type { Shard, StoredRecord } from "../runtime/records.ts";
 import { inShard, shardLabel } from "../runtime/shard.ts";
-import { taskEntry } from "../tasks/registry.ts";
-import type { TaskHead } from "../tasks/task.ts";
 import { type EvalOptions, type EvalOutcome, type EvalRequest, runEval } from "./eval.ts";
 import { ResumeStore } from "./resume.ts";
-import { logitCount } from "./runner.ts";
+import type { GivenBatch } from "./runner.ts";
 
 /** The fields of an eval shard record that merge reads, checked. */
 interface EvalShard {
@@ -104,12 +102,6 @@ function assertSameRun(first: EvalShard, other: EvalShard): void {
   }
 }
 
-/** The logits per row the task's head gives, when it does not depend on the row. */
-function fixedWidth(head: TaskHead): number | undefined {
-  if (head.kind === "sequence-classification") return head.numLabels;
-  return head.kind === "multiple-choice" ? 1 : undefined;
-}
-
 /** Merge the complete shard records of one eval run; the record goes beside them unless `recordsDir`. */
 export async function mergeEvalShards(
   shards: StoredRecord[],
@@ -118,14 +110,7 @@ export async function mergeEvalShards(
   const checked = shards.map(evalShard);
   for (const other of checked.slice(1)) assertSameRun(checked[0], other);
   const { request } = checked[0];
-  let head: TaskHead;
-  try {
-    head = taskEntry(request.task).head;
-  } catch (error) {
-    throw new Error(`Cannot merge ${checked[0].path}: ${(error as Error).message}`);
-  }
-  const width = fixedWidth(head);
-  const batches = new Map<number, Float32Array[]>();
+  const batches = new Map<number, GivenBatch>();
   for (const shard of checked) {
     const { path, logitsPath } = shard;
     let store: ResumeStore;
@@ -140,17 +125,9 @@ export async function mergeEvalShards(
         `${logitsPath} lacks batch(es) ${missing.join(", ")} that its record ${path} lists`,
       );
     }
+    // Each row's width is checked by `runRows`, which knows every row's (QA's vary).
     for (const b of shard.batches) {
-      const rows = store.finished.get(b)!;
-      const bad = width === undefined ? -1 : rows.findIndex((row) => row.length !== width);
-      if (bad >= 0) {
-        throw new Error(
-          `${logitsPath} line ${store.storedAt(b)?.line}: batch ${b} row ${bad} has ${
-            logitCount(rows[bad].length)
-          }, but ${request.task}'s head gives ${width}`,
-        );
-      }
-      batches.set(b, rows);
+      batches.set(b, { logits: store.finished.get(b)!, at: store.storedAt(b)! });
     }
   }
   return await runEval({

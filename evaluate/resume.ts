@@ -3,8 +3,8 @@
  * rerun with the same inputs skips them. Logits are stored as base64 float32
  * bytes, so NaN and infinities come back exactly. Shards of a split run keep
  * their batches in the same format for `merge`, which reads them strictly
- * (`ResumeStore.read`). Every batch read back remembers its file and line
- * (`storedAt`), so a row of the wrong width found later can be traced there.
+ * (`ResumeStore.read`). The store says which line each batch read back came
+ * from (`storedAt`), so a row of the wrong width found later can be traced there.
  */
 import { Buffer } from "node:buffer";
 import { type UnitCodec, UnitStore } from "../runtime/unit_store.ts";
@@ -42,24 +42,12 @@ export interface StoredAt {
   line: number;
 }
 
-// Keyed by the rows array itself: eval hands a merge's batches on in a plain Map.
-const origins = new WeakMap<Float32Array[], StoredAt>();
-
-/** The file and line a batch's rows were read from, if they were read from a file. */
-export function storedAt(rows: Float32Array[]): StoredAt | undefined {
-  return origins.get(rows);
-}
-
 /** An append-only store of finished batches: batch index to each row's logits. */
 export class ResumeStore {
   readonly finished = new Map<number, Float32Array[]>();
 
   private constructor(private readonly units: UnitStore<Float32Array[]>) {
-    for (const [unit, rows] of units.finished) {
-      this.finished.set(Number(unit), rows);
-      const line = units.lineOf(unit);
-      if (line !== undefined) origins.set(rows, { path: units.path, line });
-    }
+    for (const [unit, rows] of units.finished) this.finished.set(Number(unit), rows);
   }
 
   /** The file the batches live in. */
@@ -80,10 +68,10 @@ export class ResumeStore {
     return new ResumeStore(await UnitStore.read(path, key, logitsCodec));
   }
 
-  /** The file and line batch `batch` was read from, if it was. */
+  /** The file and line batch `batch` was read from, if it was (not added since). */
   storedAt(batch: number): StoredAt | undefined {
-    const rows = this.finished.get(batch);
-    return rows && storedAt(rows);
+    const line = this.units.lineOf(String(batch));
+    return line === undefined ? undefined : { path: this.path, line };
   }
 
   /** Record one finished batch (appended, so earlier batches are never rewritten). */

@@ -7,7 +7,13 @@ import type { TaskHead } from "../tasks/task.ts";
 import type { Encoding } from "../tokenizers/tokenizer.ts";
 import { createProgress } from "../runtime/progress.ts";
 import { type BatchPlan, padBatch, planBatches } from "./batches.ts";
-import { type ResumeStore, storedAt } from "./resume.ts";
+import type { ResumeStore, StoredAt } from "./resume.ts";
+
+/** A batch's logits given to `runRows` (a shard's, for merge), and the file line they came from. */
+export interface GivenBatch {
+  logits: Float32Array[];
+  at: StoredAt;
+}
 
 /** Options of `runRows`. */
 export interface RunRowsOptions {
@@ -21,7 +27,13 @@ export interface RunRowsOptions {
   task?: number;
   label: string;
   silent?: boolean;
+  /** The run's own finished batches: one that does not fit is computed again, with a warning. */
   resume?: ResumeStore;
+  /**
+   * Batches that are not computed here (merge's, from the shards), before any
+   * of `resume`: one that does not fit is all there is of that batch, so an error.
+   */
+  given?: ReadonlyMap<number, GivenBatch>;
   /** Which batches to run (a shard's); the others' rows are left without logits. */
   batches?: (batch: number) => boolean;
 }
@@ -39,20 +51,25 @@ export async function runRows(
   const plans = planBatches(rows, options.batchSize, options.groupSize ?? 1);
   const out: Float32Array[] = new Array(rows.length);
   const selected = plans.map((_, b) => options.batches?.(b) ?? true);
-  // Callers key the store by the rows and batch size (eval.ts), so batch b is this batch.
-  const stored = plans.map((_, b) => selected[b] ? options.resume?.finished.get(b) : undefined);
   const widthOf = (r: number) => rowWidth(options.head, rows[r]);
-  const saved = stored.map((logits, b) => {
-    const problem = logits && batchProblem(logits, plans[b], widthOf);
-    if (!problem) return logits;
-    const at = storedAt(logits!);
-    const where = at ? `${at.path} line ${at.line}` : "Stored logits";
-    // The run's own resume file is a cache: a batch read wrong is computed again. Anything
-    // else (a shard's logits, for merge) is all there is of that batch, so it is an error.
-    if (!at || at.path !== options.resume?.path) {
-      throw new Error(`${where}: batch ${b} ${problem}`);
+  const where = (at: StoredAt | undefined) => at ? `${at.path} line ${at.line}` : "Stored logits";
+  const saved = plans.map((plan, b) => {
+    if (!selected[b]) return undefined;
+    const given = options.given?.get(b);
+    if (given) {
+      const problem = batchProblem(given.logits, plan, widthOf);
+      if (problem) throw new Error(`${where(given.at)}: batch ${b} ${problem}`);
+      return given.logits;
     }
-    console.error(`warning: ${where}: batch ${b} ${problem}; computing it again`);
+    // Callers key the store by the rows and batch size (eval.ts), so batch b is this batch.
+    // The run's own resume file is a cache: a batch read wrong is computed again.
+    const resume = options.resume;
+    const logits = resume?.finished.get(b);
+    const problem = logits && batchProblem(logits, plan, widthOf);
+    if (!problem) return logits;
+    console.error(
+      `warning: ${where(resume!.storedAt(b))}: batch ${b} ${problem}; computing it again`,
+    );
     return undefined;
   });
   const rowsOf = (keep: (b: number) => boolean) =>
@@ -128,4 +145,4 @@ function batchProblem(
 }
 
 /** "1 logit", "3 logits". */
-export const logitCount = (n: number): string => `${n} logit${n === 1 ? "" : "s"}`;
+const logitCount = (n: number): string => `${n} logit${n === 1 ? "" : "s"}`;

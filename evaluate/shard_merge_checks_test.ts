@@ -11,21 +11,13 @@ import { Buffer } from "node:buffer";
 import { deepStrictEqual, match, ok, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
 import { runCli } from "../tests/_cli.ts";
+import { evalArgs, evalJson } from "./_shard_test_helpers.ts";
 
-const DATA = new URL("../../shared/data/", import.meta.url).pathname;
-const VOCAB = join(DATA, "vocab/albert-base-v2");
 // 12 RTE examples in batches of 4: batches 0 and 2 in shard 1/2, batch 1 in shard 2/2.
-const EVAL = [
-  ...["eval", "--model", "tiny-albert-spm", "--task", "glue/rte", "--data", DATA],
-  ...["--limit", "12", "--batch-size", "4", "--init-head", "1", "--tokenizer", VOCAB, "--json"],
-];
+const EVAL = evalArgs("glue/rte", 12);
 
 /** Run eval with `flags` after the common ones; its parsed outcome. */
-async function evalRun(flags: string[]) {
-  const run = await runCli([...EVAL, ...flags]);
-  strictEqual(run.code, 0, run.stderr);
-  return JSON.parse(run.stdout);
-}
+const evalRun = (flags: string[]) => evalJson("glue/rte", 12, flags);
 
 /** A float32 row as the logits files store it. */
 const b64 = (...values: number[]) =>
@@ -63,11 +55,7 @@ function shards(): Promise<Shards> {
 }
 
 /** A fresh copy of the shard records and logits; `edit` changes it before `merge` runs on it. */
-async function mergeCopy(
-  name: string,
-  edit: (dir: string, s: Shards) => void,
-  extra: string[] = [],
-) {
+async function mergeCopy(name: string, edit: (dir: string, s: Shards) => void) {
   const s = await shards();
   const dir = join(s.root, name);
   Deno.mkdirSync(dir);
@@ -75,7 +63,7 @@ async function mergeCopy(
     Deno.copyFileSync(join(s.root, "shards", e.name), join(dir, e.name));
   }
   edit(dir, s);
-  return { dir, s, run: await runCli(["merge", dir, ...extra]) };
+  return { dir, s, run: await runCli(["merge", dir]) };
 }
 
 const logitsOf = (record: string) => record.replace(/\.json$/, ".logits.jsonl");
@@ -127,7 +115,7 @@ for (const [width, what] of [[3, "3 logits"], [1, "1 logit"]] as const) {
     strictEqual(
       run.stderr.trim(),
       `error: ${join(dir, logitsOf(s.names[2]))} line ${line}: batch 1 row 1 has ${what}, ` +
-        `but glue/rte's head gives 2`,
+        `but the head gives 2`,
     );
   });
 }

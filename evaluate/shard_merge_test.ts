@@ -8,21 +8,7 @@
 import { deepStrictEqual, match, notStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
 import { runCli } from "../tests/_cli.ts";
-
-const DATA = new URL("../../shared/data/", import.meta.url).pathname;
-const VOCAB = join(DATA, "vocab/albert-base-v2");
-
-/** `eval --json` of tiny-albert-spm on `task` with the given extra flags; the parsed outcome. */
-async function evalJson(task: string, limit: number, extra: string[]) {
-  const run = await runCli([
-    ...["eval", "--model", "tiny-albert-spm", "--task", task, "--data", DATA],
-    ...["--limit", String(limit), "--batch-size", "4", "--init-head", "1", "--tokenizer", VOCAB],
-    ...extra,
-    "--json",
-  ]);
-  strictEqual(run.code, 0, run.stderr);
-  return JSON.parse(run.stdout);
-}
+import { DATA, evalJson, VOCAB } from "./_shard_test_helpers.ts";
 
 for (const [task, limit] of [["glue/mrpc", 30], ["squad/v1.1", 12]] as const) {
   Deno.test(`eval ${task}: three merged shards equal the unsharded run`, async () => {

@@ -53,6 +53,11 @@ export interface FingerprintOptions {
   denoJson?: string | URL;
   /** Directory for the git queries; defaults to the project root. */
   gitDir?: string;
+  /**
+   * The run's `codeState()`, when the caller has it: the commit and whether
+   * code changed are read from it instead of asking git again.
+   */
+  code?: CodeState;
 }
 
 const PROJECT_ROOT = new URL("../", import.meta.url);
@@ -96,22 +101,39 @@ export async function fileHash(path: string): Promise<DataFileHash> {
   return { path, sha256: sha256(bytes), bytes: bytes.byteLength };
 }
 
+/** One hash over the SHA-256 of each file content, in order (what `filesSha256` keeps). */
+function digestsSha256(digests: readonly string[]): string {
+  const hash = createHash("sha256");
+  for (const digest of digests) hash.update(digest);
+  return hash.digest("hex");
+}
+
 /**
  * One hash over the contents of `paths` (in order), or undefined when one is
  * missing: what a record of written files keeps, so a later run reuses it
  * only while those files are still the ones it wrote.
  */
 export async function filesSha256(paths: readonly string[]): Promise<string | undefined> {
-  const hash = createHash("sha256");
+  const digests: string[] = [];
   for (const path of paths) {
     try {
-      hash.update(sha256(await Deno.readFile(path)));
+      digests.push((await fileHash(path)).sha256);
     } catch (error) {
       if (error instanceof Deno.errors.NotFound) return undefined;
       throw error;
     }
   }
-  return hash.digest("hex");
+  return digestsSha256(digests);
+}
+
+/**
+ * What `filesSha256` gives for files holding `texts` (in order), written as
+ * UTF-8: a run hashes the result files it has just written without reading
+ * them back.
+ */
+export function textsSha256(texts: readonly string[]): string {
+  const utf8 = new TextEncoder();
+  return digestsSha256(texts.map((text) => sha256(utf8.encode(text))));
 }
 
 /** npm package versions from a `deno.json` imports map (`"name": "npm:name@1.2.3"`). */
@@ -125,6 +147,7 @@ export async function packageVersions(denoJson: string | URL): Promise<Record<st
   return versions;
 }
 
+/** What git prints for `args`, trimmed; undefined when it fails or git is missing. */
 async function git(args: string[], cwd: string): Promise<string | undefined> {
   try {
     const { success, stdout } = await new Deno.Command("git", {
@@ -145,16 +168,28 @@ async function git(args: string[], cwd: string): Promise<string | undefined> {
 // code, so they never change the work key of the run that wrote them or of its reruns.
 const CODE_PATHS = ["--", ":(glob)**/*.ts", "deno.json", "deno.lock", ":(exclude)results"];
 
+/** A checkout's commit and whether its code has changes, as run records keep them. */
+export interface GitState {
+  commit: string;
+  dirty: boolean;
+}
+
 /**
  * The checkout's commit (`"unknown"` outside a git checkout) and whether its
  * code has changes: edits to tracked code files or new ones git does not
  * ignore, outside `results/`.
  */
-export async function gitState(cwd: string): Promise<{ commit: string; dirty: boolean }> {
+export async function gitState(cwd: string): Promise<GitState> {
   const commit = await git(["rev-parse", "HEAD"], cwd);
   if (commit === undefined) return { commit: "unknown", dirty: false };
   const status = await git(["status", "--porcelain", "--untracked-files=all", ...CODE_PATHS], cwd);
   return { commit, dirty: status !== undefined && status.length > 0 };
+}
+
+/** What `codeState` gives: the commit, and a hash of the code changes when there are any. */
+export interface CodeState {
+  commit: string;
+  changes?: string;
 }
 
 /**
@@ -165,7 +200,7 @@ export async function gitState(cwd: string): Promise<{ commit: string; dirty: bo
  */
 export async function codeState(
   gitDir: string = fileURLToPath(PROJECT_ROOT),
-): Promise<{ commit: string; changes?: string }> {
+): Promise<CodeState> {
   const { commit, dirty } = await gitState(gitDir);
   if (commit === "unknown") {
     return { commit, changes: await sourceHash(gitDir, await sources(gitDir)) };
@@ -175,6 +210,11 @@ export async function codeState(
   const added = (await git(["ls-files", "--others", "--exclude-standard", ...CODE_PATHS], gitDir))
     ?.split("\n").filter((line) => line.length > 0) ?? [];
   return { commit, changes: sha256(diff + "\u0000" + await sourceHash(gitDir, added)) };
+}
+
+/** The git state (as `gitState` gives it) that a `codeState` result was made from. */
+export function gitStateOf(code: CodeState): GitState {
+  return { commit: code.commit, dirty: code.commit !== "unknown" && code.changes !== undefined };
 }
 
 /** Hash of the named files under `root`, names and contents (a vanished file hashes as gone). */
@@ -206,7 +246,7 @@ export async function fingerprint(options: FingerprintOptions): Promise<Fingerpr
   const [dataFiles, packages, gitInfo] = await Promise.all([
     Promise.all((options.dataFiles ?? []).map(fileHash)),
     packageVersions(options.denoJson ?? new URL("deno.json", PROJECT_ROOT)),
-    gitState(gitDir),
+    options.code ? gitStateOf(options.code) : gitState(gitDir),
   ]);
   return {
     configHash: configHash(options.config),

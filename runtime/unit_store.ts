@@ -98,25 +98,7 @@ export class UnitStore<T> {
     }
     const lines = text?.split("\n") ?? [];
     const kept = [JSON.stringify({ key })];
-    if (headerKey(lines[0]) === key) {
-      // The text after the last newline is a line the process was killed while writing.
-      const tornAt = lines.length - 1;
-      for (const [i, line] of lines.entries()) {
-        if (i === 0 || line.trim() === "") continue;
-        const parsed = parseLine(line, codec);
-        if ("problem" in parsed) {
-          if (i !== tornAt) {
-            console.error(
-              `warning: ${path} line ${i + 1} ${parsed.problem}; dropped, so that work is redone`,
-            );
-          }
-          continue;
-        }
-        store.finished.set(parsed.unit, parsed.value);
-        kept.push(line);
-        store.lines.set(parsed.unit, kept.length);
-      }
-    }
+    if (headerKey(lines[0]) === key) kept.push(...store.load(lines, false));
     // Rewritten whole when it is new or lost lines (another key, a torn tail), so a later
     // append never lands on the tail of a torn line; an intact file is only read.
     const whole = kept.map((l) => l + "\n").join("");
@@ -148,16 +130,38 @@ export class UnitStore<T> {
       );
     }
     const store = new UnitStore<T>(path, key, codec);
+    store.load(lines, true);
+    return store;
+  }
+
+  /**
+   * Take the units of a file's `lines` after its header; the lines kept.
+   * Unless `strict`, a line that cannot be read back is dropped with a
+   * warning (silently when it is the torn last line) and its unit redone;
+   * when `strict`, it throws, as does any last line (it lacks its newline).
+   * Each unit's line is that of its entry in the file as it stays: as read
+   * when `strict`, else as rewritten (the header, then the lines kept).
+   */
+  private load(lines: string[], strict: boolean): string[] {
+    const kept: string[] = [];
+    // The text after the last newline is a line the process was killed while writing.
+    const tornAt = lines.length - 1;
     for (const [i, line] of lines.entries()) {
       if (i === 0 || line.trim() === "") continue;
-      const parsed = i === lines.length - 1
+      const parsed: ParsedLine<T> = strict && i === tornAt
         ? { problem: "is cut short (no newline): a partial copy?" }
-        : parseLine(line, codec);
-      if ("problem" in parsed) throw new Error(`${path} line ${i + 1} ${parsed.problem}`);
-      store.finished.set(parsed.unit, parsed.value);
-      store.lines.set(parsed.unit, i + 1);
+        : parseLine(line, this.codec);
+      if ("problem" in parsed) {
+        const where = `${this.path} line ${i + 1} ${parsed.problem}`;
+        if (strict) throw new Error(where);
+        if (i !== tornAt) console.error(`warning: ${where}; dropped, so that work is redone`);
+        continue;
+      }
+      this.finished.set(parsed.unit, parsed.value);
+      kept.push(line);
+      this.lines.set(parsed.unit, strict ? i + 1 : kept.length + 1);
     }
-    return store;
+    return kept;
   }
 
   /** The 1-based line of `unit`'s entry in the file, if it was read from there. */

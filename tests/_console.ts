@@ -1,4 +1,4 @@
-/** Capture what code under test prints with `console.error` (warnings), for the tests. */
+/** Capture what code under test prints on stderr (warnings, progress lines), for the tests. */
 
 /** What `run` printed with `console.error`, as lines. */
 export async function errorLines(run: () => Promise<unknown>): Promise<string[]> {
@@ -11,4 +11,23 @@ export async function errorLines(run: () => Promise<unknown>): Promise<string[]>
     console.error = error;
   }
   return lines;
+}
+
+/**
+ * What `run` wrote straight to stderr (`Deno.stderr.writeSync`: the progress
+ * display's plain lines off a terminal), as non-empty lines.
+ */
+export async function stderrLines(run: () => Promise<unknown>): Promise<string[]> {
+  const write = Deno.stderr.writeSync;
+  const chunks: string[] = [];
+  Deno.stderr.writeSync = (bytes: Uint8Array) => {
+    chunks.push(new TextDecoder().decode(bytes));
+    return bytes.length;
+  };
+  try {
+    await run();
+  } finally {
+    Deno.stderr.writeSync = write;
+  }
+  return chunks.join("").split("\n").filter((line) => line.length > 0);
 }

@@ -155,6 +155,8 @@ export async function planTraining(options: TrainOptions): Promise<TrainPlan> {
   const names = entries.map((e) => e.name);
   const dtype = options.dtype ?? "f32";
   const lossScale = options.lossScale ?? DEFAULT_LOSS_SCALE;
+  // Asked of git once: the fingerprint's commit and the work key's code come from it.
+  const code = await codeState();
   // Everything that decides the trained weights; a resume point of other settings is refused.
   const print = await fingerprint({
     config: model.config,
@@ -163,6 +165,7 @@ export async function planTraining(options: TrainOptions): Promise<TrainPlan> {
     // Dev files too: they pick the kept checkpoint, and the record should name them.
     dataFiles: tasks.flatMap((t) => [...t.train.dataFiles, ...t.dev.dataFiles]),
     seed: options.seed,
+    code,
   });
   const key = sha256(canonicalJson({
     weights: print.weightsHash,
@@ -192,7 +195,7 @@ export async function planTraining(options: TrainOptions): Promise<TrainPlan> {
     dev: tasks.map(devDigest),
     maxSeqLength: options.maxSeqLength ?? null,
     out: options.out,
-    code: await codeState(),
+    code,
   }));
 
   return {

@@ -117,73 +117,79 @@ export class WebGpuBackend implements Backend {
     const device = this.gpu.device;
     const profiler = this.#profiler;
     profiler?.begin();
-    device.queue.writeBuffer(plan.inputs.ids, 0, new Uint32Array(input.inputIds));
-    device.queue.writeBuffer(plan.inputs.types, 0, new Uint32Array(input.tokenTypeIds));
-    device.queue.writeBuffer(plan.inputs.mask, 0, new Uint32Array(input.attentionMask));
+    try {
+      device.queue.writeBuffer(plan.inputs.ids, 0, new Uint32Array(input.inputIds));
+      device.queue.writeBuffer(plan.inputs.types, 0, new Uint32Array(input.tokenTypeIds));
+      device.queue.writeBuffer(plan.inputs.mask, 0, new Uint32Array(input.attentionMask));
 
-    const encoder = device.createCommandEncoder();
-    if (profiler) {
-      profiler.encode(encoder, plan.dispatches);
-      profiler.resolve(encoder);
-    } else {
-      const pass = encoder.beginComputePass(
-        this.#querySet
-          ? {
-            timestampWrites: {
-              querySet: this.#querySet,
-              beginningOfPassWriteIndex: 0,
-              endOfPassWriteIndex: 1,
-            },
-          }
-          : {},
-      );
-      encodeDispatches(pass, plan.dispatches);
-      pass.end();
-    }
-
-    const reads: [OutputName | "timestamps", GPUBuffer][] = [];
-    const copyOut = (name: OutputName | "timestamps", source: GPUBuffer, bytes: number) => {
-      const staging = device.createBuffer({
-        size: bytes,
-        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-      });
-      encoder.copyBufferToBuffer(source, 0, staging, 0, bytes);
-      reads.push([name, staging]);
-    };
-    // f16 outputs are widened on the CPU; copies are whole 4-byte words.
-    const elementBytes = dtypeBytes(this.dtype);
-    for (const name of outputs) {
-      const output = plan.outputs[name];
-      if (output) copyOut(name, output.buffer, Math.ceil(output.floats * elementBytes / 4) * 4);
-    }
-    if (this.#querySet && this.#queryBuffer) {
-      encoder.resolveQuerySet(this.#querySet, 0, 2, this.#queryBuffer, 0);
-      copyOut("timestamps", this.#queryBuffer, 16);
-    }
-    device.queue.submit([encoder.finish()]);
-    if (reads.length === 0) await device.queue.onSubmittedWorkDone();
-
-    const result: EncoderOutput = {};
-    await Promise.all(reads.map(async ([name, staging]) => {
-      await staging.mapAsync(GPUMapMode.READ);
-      const range = staging.getMappedRange();
-      if (name === "timestamps") {
-        const [begin, end] = new BigUint64Array(range);
-        this.lastGpuMs = Number(end - begin) / 1e6;
+      const encoder = device.createCommandEncoder();
+      if (profiler) {
+        profiler.encode(encoder, plan.dispatches);
+        profiler.resolve(encoder);
       } else {
-        const floats = plan.outputs[name]!.floats;
-        result[name] = this.dtype === "f16"
-          ? Float32Array.from(new Float16Array(range, 0, floats))
-          : new Float32Array(range.slice(0));
+        const pass = encoder.beginComputePass(
+          this.#querySet
+            ? {
+              timestampWrites: {
+                querySet: this.#querySet,
+                beginningOfPassWriteIndex: 0,
+                endOfPassWriteIndex: 1,
+              },
+            }
+            : {},
+        );
+        encodeDispatches(pass, plan.dispatches);
+        pass.end();
       }
-      staging.unmap();
-      staging.destroy();
-    }));
-    if (profiler) {
-      const profiled = await profiler.end();
-      if (profiled.spanNs !== null) this.lastGpuMs = profiled.spanNs / 1e6;
+
+      const reads: [OutputName | "timestamps", GPUBuffer][] = [];
+      const copyOut = (name: OutputName | "timestamps", source: GPUBuffer, bytes: number) => {
+        const staging = device.createBuffer({
+          size: bytes,
+          usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+        });
+        encoder.copyBufferToBuffer(source, 0, staging, 0, bytes);
+        reads.push([name, staging]);
+      };
+      // f16 outputs are widened on the CPU; copies are whole 4-byte words.
+      const elementBytes = dtypeBytes(this.dtype);
+      for (const name of outputs) {
+        const output = plan.outputs[name];
+        if (output) copyOut(name, output.buffer, Math.ceil(output.floats * elementBytes / 4) * 4);
+      }
+      if (this.#querySet && this.#queryBuffer) {
+        encoder.resolveQuerySet(this.#querySet, 0, 2, this.#queryBuffer, 0);
+        copyOut("timestamps", this.#queryBuffer, 16);
+      }
+      device.queue.submit([encoder.finish()]);
+      if (reads.length === 0) await device.queue.onSubmittedWorkDone();
+
+      const result: EncoderOutput = {};
+      await Promise.all(reads.map(async ([name, staging]) => {
+        await staging.mapAsync(GPUMapMode.READ);
+        const range = staging.getMappedRange();
+        if (name === "timestamps") {
+          const [begin, end] = new BigUint64Array(range);
+          this.lastGpuMs = Number(end - begin) / 1e6;
+        } else {
+          const floats = plan.outputs[name]!.floats;
+          result[name] = this.dtype === "f16"
+            ? Float32Array.from(new Float16Array(range, 0, floats))
+            : new Float32Array(range.slice(0));
+        }
+        staging.unmap();
+        staging.destroy();
+      }));
+      if (profiler) {
+        const profiled = await profiler.end();
+        if (profiled.spanNs !== null) this.lastGpuMs = profiled.spanNs / 1e6;
+      }
+      return result;
+    } finally {
+      // A pass that threw must not leave the queue counting for the profiler; after
+      // `end` there is nothing to undo.
+      profiler?.abandon();
     }
-    return result;
   }
 
   async #plan(batch: number, seqLen: number, task: number): Promise<ForwardPlan> {

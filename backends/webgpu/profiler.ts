@@ -185,6 +185,16 @@ export class ForwardProfiler {
     return record;
   }
 
+  /**
+   * Drop an unfinished pass (its forward pass threw) and put the queue's own
+   * `submit` and `writeBuffer` back; after `end`, or with no pass begun, nothing to do.
+   */
+  abandon(): void {
+    this.#pending?.staging?.destroy();
+    this.#pending = undefined;
+    this.#uncount?.();
+  }
+
   /** Forget the passes recorded so far (e.g. a warm-up pass). */
   reset(): void {
     this.passes.length = 0;
