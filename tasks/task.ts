@@ -91,43 +91,30 @@ function where(bytes: Uint8Array, offset: number): string {
   return `offset ${offset}, line ${line}`;
 }
 
+// Not fatal, and keeping a BOM: each ill-formed sequence becomes one U+FFFD at its start.
+const UTF8_LENIENT = new TextDecoder("utf-8", { ignoreBOM: true });
+const ENCODER = new TextEncoder();
+
 /**
- * Offset of the first byte that starts no well-formed UTF-8 sequence (the Unicode standard's
- * table 3-7), or -1; only run once the decoder has refused the bytes, to say where.
+ * Offset of the first byte that starts no well-formed UTF-8 sequence, or -1: the first U+FFFD
+ * of the lenient decoding that the bytes do not spell out (EF BF BD is a real U+FFFD). Only
+ * run once the fatal decoder has refused the bytes, to say where.
  */
 function firstInvalidUtf8(bytes: Uint8Array): number {
-  let i = 0;
-  while (i < bytes.length) {
-    const lead = bytes[i];
-    if (lead < 0x80) {
-      i++;
-      continue;
+  const text = UTF8_LENIENT.decode(bytes);
+  let offset = 0, from = 0;
+  for (let i = text.indexOf("\ufffd"); i >= 0; i = text.indexOf("\ufffd", i + 1)) {
+    offset += ENCODER.encode(text.slice(from, i)).length;
+    from = i;
+    if (bytes[offset] !== 0xef || bytes[offset + 1] !== 0xbf || bytes[offset + 2] !== 0xbd) {
+      return offset;
     }
-    let more: number;
-    let low = 0x80, high = 0xbf; // the range of the second byte; later ones are always 80..BF
-    if (lead >= 0xc2 && lead <= 0xdf) more = 1;
-    else if (lead >= 0xe0 && lead <= 0xef) {
-      more = 2;
-      if (lead === 0xe0) low = 0xa0; // overlong
-      if (lead === 0xed) high = 0x9f; // surrogates
-    } else if (lead >= 0xf0 && lead <= 0xf4) {
-      more = 3;
-      if (lead === 0xf0) low = 0x90; // overlong
-      if (lead === 0xf4) high = 0x8f; // above U+10FFFF
-    } else return i;
-    for (let k = 1; k <= more; k++) {
-      const next = bytes[i + k];
-      if (next === undefined || next < (k === 1 ? low : 0x80) || next > (k === 1 ? high : 0xbf)) {
-        return i;
-      }
-    }
-    i += more + 1;
   }
   return -1;
 }
 
 /** Longest quoted text in an error message: a row of a file with bad line endings is the file. */
-export const QUOTE_MAX = 80;
+const QUOTE_MAX = 80;
 
 /**
  * `text` in double quotes for an error message, control characters escaped (JSON style) and cut
@@ -141,8 +128,12 @@ export function quoted(text: string, max = QUOTE_MAX): string {
   return JSON.stringify(`${text.slice(0, end)}…`);
 }
 
-/** Any JSON value as JSON for an error message, cut after `max` characters with "…". */
+/**
+ * Any JSON value as JSON for an error message, cut after `max` characters with "…"; a string
+ * is `quoted`, so its closing quote survives the cut.
+ */
 export function jsonSnippet(value: unknown, max = QUOTE_MAX): string {
+  if (typeof value === "string") return quoted(value, max);
   const json = JSON.stringify(value) ?? String(value);
   return json.length <= max ? json : `${json.slice(0, max)}…`;
 }
@@ -174,19 +165,19 @@ export function parseJsonObject(
 
 /**
  * When exactly the first N of the items (N > 0, fewer than all) have predictions, as after
- * `eval --limit N`, the hint to score that subset with `--limit N`; otherwise undefined.
+ * `eval --limit N`, the hint to score that subset with `--limit N`: a clause to append to a
+ * message ("; the predictions cover ...") or a sentence of its own ("The predictions cover
+ * ..."); otherwise "".
  */
-export function limitHint(predicted: readonly boolean[], what: string): string | undefined {
+export function limitHint(
+  predicted: readonly boolean[],
+  what: string,
+  form: "clause" | "sentence" = "clause",
+): string {
   const n = predicted.indexOf(false);
-  if (n <= 0 || predicted.indexOf(true, n) >= 0) return undefined;
-  return `the predictions cover exactly the first ${n} ${what}: ` +
-    `if they come from "eval --limit ${n}", score with --limit ${n}`;
-}
-
-/** "; " and the `--limit` hint of `limitHint`, or "" when there is none. */
-export function limitHintSuffix(predicted: readonly boolean[], what: string): string {
-  const hint = limitHint(predicted, what);
-  return hint === undefined ? "" : `; ${hint}`;
+  if (n <= 0 || predicted.indexOf(true, n) >= 0) return "";
+  return `${form === "clause" ? "; the" : "The"} predictions cover exactly the first ${n} ` +
+    `${what}: if they come from "eval --limit ${n}", score with --limit ${n}`;
 }
 
 /** `--data DIR`, else `$HARNESS_DATA`, else `./data`. */
@@ -217,16 +208,19 @@ export function listDir(dir: string): string[] | undefined {
 }
 
 /**
- * The message for data that is not where a task looks: a data directory that does not exist
- * is named first; a file whose folder is there (with the task's other splits) is said to be
- * absent from this copy of the data, since `--data` is then right; otherwise the message lists
- * what the task expects and how to point `--data` elsewhere. `expected` is relative to `root`.
+ * The message for data that is not where a task looks, `task` its first words: a data directory
+ * that does not exist is named first; `missing` paths whose folders are there (with the task's
+ * other splits) are said to be absent from this copy of the data, since `--data` is then right;
+ * otherwise the message names them, then `layout`, what the task expects under `root` and how
+ * to point `--data` elsewhere (by default a list of `expected`, which is relative to `root`).
  */
-function missingDataMessage(
+export function missingDataMessage(
   root: string,
   task: string,
-  missing: string[],
-  expected: string[],
+  missing: readonly string[],
+  expected: readonly string[],
+  layout: string = `the task expects these files under ${root}:\n` +
+    `${expected.map((f) => `  ${f}`).join("\n")}\n(${DATA_HINT})`,
 ): string {
   const problem = dataDirProblem(root);
   if (problem !== undefined) {
@@ -242,9 +236,7 @@ function missingDataMessage(
     const hint = `\`deno task harness tasks --data ${root}\` lists the splits found`;
     return `${lines.join("\n")} (${hint})`;
   }
-  const listed = expected.map((f) => `  ${f}`).join("\n");
-  return `${task}: missing ${missing.join(", ")}; the task expects these files under ${root}:\n` +
-    `${listed}\n(${DATA_HINT})`;
+  return `${task}: missing ${missing.join(", ")}; ${layout}`;
 }
 
 /**

@@ -50,6 +50,9 @@ Deno.test("the offset is the start of the first ill-formed sequence", () => {
   assert.deepEqual([...at([0xc3, 0xa9, 0xf4, 0x90, 0x80, 0x80])].slice(1), ["F4", "2"]);
   assert.deepEqual([...at([0x61, 0x80])].slice(1), ["80", "1"]);
   assert.deepEqual([...at([0x61, 0x62, 0x63, 0xe2, 0x82])].slice(1), ["E2", "3"]);
+  // A real U+FFFD (EF BF BD) before the bad byte, and a BOM, count as the bytes they are.
+  assert.deepEqual([...at([0xef, 0xbf, 0xbd, 0x61, 0xff])].slice(1), ["FF", "4"]);
+  assert.deepEqual([...at([0xef, 0xbb, 0xbf, 0xc3, 0xa9, 0xe9])].slice(1), ["E9", "5"]);
 });
 
 Deno.test("UTF-16 is refused by its byte-order mark, or by its NUL bytes without one", () => {
@@ -106,13 +109,20 @@ Deno.test("quoted text is cut after 80 characters and never carries control char
 Deno.test("the --limit hint is given only when exactly a first part is predicted", () => {
   assert.equal(
     limitHint([true, true, false, false], "examples"),
-    'the predictions cover exactly the first 2 examples: if they come from "eval --limit 2", ' +
+    '; the predictions cover exactly the first 2 examples: if they come from "eval --limit 2", ' +
       "score with --limit 2",
   );
-  assert.equal(limitHint([true, false, true], "examples"), undefined);
-  assert.equal(limitHint([false, true], "examples"), undefined);
-  assert.equal(limitHint([false, false], "examples"), undefined);
-  assert.equal(limitHint([true, true], "examples"), undefined);
+  assert.equal(
+    limitHint([true, false], "questions", "sentence"),
+    'The predictions cover exactly the first 1 questions: if they come from "eval --limit 1", ' +
+      "score with --limit 1",
+  );
+  for (const form of ["clause", "sentence"] as const) {
+    assert.equal(limitHint([true, false, true], "examples", form), "");
+    assert.equal(limitHint([false, true], "examples", form), "");
+    assert.equal(limitHint([false, false], "examples", form), "");
+    assert.equal(limitHint([true, true], "examples", form), "");
+  }
 });
 
 /** The DataError message of `requireFiles`. */

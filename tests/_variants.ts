@@ -54,3 +54,7 @@ export const VARIANTS: [string, string, Record<string, unknown>][] = [
 
 /** Both Linear kernels: each runs on any adapter, so parity tests check both, not only the default. */
 export const MATMUL_VARIANTS: MatmulVariant[] = ["simd", "tiled"];
+
+/** Every variant with each Linear kernel, variant by variant, for the parity tests. */
+export const VARIANTS_BY_MATMUL: (readonly [(typeof VARIANTS)[number], MatmulVariant])[] = VARIANTS
+  .flatMap((v) => MATMUL_VARIANTS.map((m) => [v, m] as const));

@@ -16,7 +16,7 @@ import { zooEntry } from "../models/zoo.ts";
 import { assertDtypeSupported, DtypeUnsupportedError } from "../runtime/device.ts";
 import { gpuTest } from "./_gpu.ts";
 import { randomBatch, unitScaleModel } from "./_reference_forward.ts";
-import { MATMUL_VARIANTS, VARIANTS } from "./_variants.ts";
+import { VARIANTS_BY_MATMUL } from "./_variants.ts";
 import { assertParity } from "./_parity.ts";
 
 /** Issue 6's f16 tolerance: max abs difference from fp32. */
@@ -32,11 +32,7 @@ function argmax(values: Float32Array, offset: number, count: number, stride = 1)
   return best;
 }
 
-for (
-  const [[label, base, overrides], matmulVariant] of VARIANTS.flatMap((v) =>
-    MATMUL_VARIANTS.map((m) => [v, m] as const)
-  )
-) {
+for (const [[label, base, overrides], matmulVariant] of VARIANTS_BY_MATMUL) {
   gpuTest(
     `WebGPU f16 (${matmulVariant} Linears) matches ONNX Runtime f32 within 1e-2: ${label}`,
     async (gpu) => {

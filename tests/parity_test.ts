@@ -12,13 +12,9 @@ import { zooEntry } from "../models/zoo.ts";
 import { gpuTest } from "./_gpu.ts";
 import { randomBatch, unitScaleModel } from "./_reference_forward.ts";
 import { assertParity } from "./_parity.ts";
-import { MATMUL_VARIANTS, VARIANTS } from "./_variants.ts";
+import { VARIANTS_BY_MATMUL } from "./_variants.ts";
 
-for (
-  const [[label, base, overrides], matmulVariant] of VARIANTS.flatMap((v) =>
-    MATMUL_VARIANTS.map((m) => [v, m] as const)
-  )
-) {
+for (const [[label, base, overrides], matmulVariant] of VARIANTS_BY_MATMUL) {
   gpuTest(`WebGPU (${matmulVariant} Linears) matches ONNX Runtime: ${label}`, async (gpu) => {
     const config = parseConfig({ ...configToJson(zooEntry(base).config), ...overrides }, label);
     // Unit-scale weights: 0.02-scale ones make every layer nearly the identity and hide bugs.

@@ -8,8 +8,7 @@ import { join } from "node:path";
 import { gpuTest } from "../tests/_gpu.ts";
 import { statOrUndefined } from "../runtime/files.ts";
 import { runTrain } from "./run.ts";
-
-const DATA = new URL("../../shared/data", import.meta.url).pathname;
+import { baseOptions } from "./_test_options.ts";
 
 for (const dtype of ["f32", "f16"] as const) {
   gpuTest(`A diverging run stops with an error and writes no record (${dtype})`, async (gpu) => {
@@ -17,28 +16,20 @@ for (const dtype of ["f32", "f16"] as const) {
     try {
       const recordsDir = join(out, "records");
       await assert.rejects(
-        runTrain({
+        runTrain(baseOptions(out, {
           gpu,
           recordsDir,
-          model: "tiny-albert-spm",
-          tasks: ["glue/rte"],
-          data: DATA,
-          out,
-          epochs: 2,
           limit: 16,
           evalLimit: 8,
           batchSize: 4,
           lr: 1e30,
           warmup: 0,
           seed: 0,
-          optimizer: "adamw",
           weightDecay: 0,
           saveSteps: 100,
           logSteps: 1,
-          resume: false,
-          silent: true,
           dtype,
-        }),
+        })),
         /^Error: Training diverged at step \d+ \((the loss is (NaN|-?Infinity)|weight "[^"]+" is not finite)\); no record was written\. Train again with a lower --lr \(was 1e\+30\)/,
       );
       assert.equal(await statOrUndefined(recordsDir), undefined, "a record was written");

@@ -15,6 +15,7 @@ import { gpuTest } from "../tests/_gpu.ts";
 import { randomBatch } from "../tests/_reference_forward.ts";
 import { Trainer } from "./trainer.ts";
 import { runTrain } from "./run.ts";
+import { baseOptions } from "./_test_options.ts";
 import { saveCheckpoint } from "../models/checkpoint.ts";
 import { makeModel, type Model } from "../models/model.ts";
 import { readValues } from "../tests/_buffers.ts";
@@ -139,30 +140,22 @@ gpuTest("train stops with a message when f16 overflows even at loss scale 1", as
     }
     await saveCheckpoint(join(dir, "model"), huge);
     await assert.rejects(
-      runTrain({
+      runTrain(baseOptions(join(dir, "out"), {
         model: join(dir, "model"),
-        tasks: ["glue/rte"],
-        data: new URL("../../shared/data", import.meta.url).pathname,
-        out: join(dir, "out"),
         recordsDir: join(dir, "records"),
         epochs: 1,
         maxSteps: 2,
         limit: 8,
         evalLimit: 8,
         batchSize: 4,
-        lr: 1e-3,
         warmup: 0,
         seed: 0,
-        optimizer: "adamw",
-        weightDecay: 0.01,
         saveSteps: 100,
         logSteps: 1,
-        resume: false,
-        silent: true,
         gpu,
         dtype: "f16",
         lossScale: { initScale: 1, growthInterval: 2000 },
-      }),
+      })),
       /f16 training overflowed at loss scale 1.*--dtype f32/,
     );
   } finally {

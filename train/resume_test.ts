@@ -13,32 +13,7 @@ import { gpuTest } from "../tests/_gpu.ts";
 import type { Gpu } from "../runtime/device.ts";
 import { loadResumeState, loadResumeTensors, saveResumePoint } from "./resume.ts";
 import { runTrain, TrainingInterrupted, type TrainOptions } from "./run.ts";
-
-const DATA = new URL("../../shared/data", import.meta.url).pathname;
-
-function baseOptions(out: string, extra: Partial<TrainOptions> = {}): TrainOptions {
-  return {
-    recordsDir: join(out, "records"),
-    model: "tiny-albert-spm",
-    tasks: ["glue/rte"],
-    data: DATA,
-    out,
-    epochs: 2,
-    limit: 48,
-    evalLimit: 16,
-    batchSize: 8,
-    lr: 1e-3,
-    warmup: 0.1,
-    seed: 3,
-    optimizer: "adamw",
-    weightDecay: 0.01,
-    saveSteps: 4,
-    logSteps: 2,
-    resume: false,
-    silent: true,
-    ...extra,
-  };
-}
+import { baseOptions } from "./_test_options.ts";
 
 async function finalParams(out: string) {
   const dir = join(out, "resume");

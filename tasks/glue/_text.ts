@@ -3,27 +3,25 @@
 import { quoted, quoteSome } from "../task.ts";
 import type { GlueTask } from "./tasks.ts";
 
-/** Split a file's text into lines: strip a BOM, accept CRLF, drop the final empty line. */
-export function tsvLines(text: string): string[] {
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const lines = body.split("\n").map((line) => line.endsWith("\r") ? line.slice(0, -1) : line);
+/**
+ * Split a file's text (decoded, so without a BOM) into lines: accept CRLF, drop the final empty
+ * line. A carriage return left inside a line calls `fail` with its 1-based line: Python's
+ * universal newlines (how the official GLUE readers open files) would end a line there, so
+ * such a file (CR-only line endings, or a stray CR) is refused rather than read differently.
+ */
+export function tsvLines(text: string, fail: (line: number, why: string) => never): string[] {
+  const lines = text.split("\n").map((line) => line.endsWith("\r") ? line.slice(0, -1) : line);
   if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
+  const stray = lines.findIndex((line) => line.includes("\r"));
+  if (stray >= 0) {
+    fail(
+      stray + 1,
+      "a carriage return (CR) inside the line: the file has CR-only line endings or a stray " +
+        "CR; save it with LF or CRLF line endings",
+    );
+  }
   return lines;
 }
-
-/**
- * Index of the first line that still holds a carriage return, or -1. Python's universal
- * newlines (how the official GLUE readers open files) would end a line there, so such a file
- * (CR-only line endings, or a stray CR) is refused rather than read differently.
- */
-export function strayCarriageReturn(lines: readonly string[]): number {
-  return lines.findIndex((line) => line.includes("\r"));
-}
-
-/** Why a line holds a carriage return, for the loader's and the parser's error messages. */
-export const STRAY_CR =
-  "a carriage return (CR) inside the line: the file has CR-only line endings or a stray CR; " +
-  "save it with LF or CRLF line endings";
 
 /**
  * Why `value` is not a valid label of `task` (undefined when it is). Shared with the predictions

@@ -4,7 +4,7 @@
  */
 import { DataError, quoted, quoteSome, readTextSync, requireFiles, type Split } from "../task.ts";
 import type { Column, GlueFile, GlueTask } from "./tasks.ts";
-import { checkGold, STRAY_CR, strayCarriageReturn, tsvLines } from "./_text.ts";
+import { checkGold, tsvLines } from "./_text.ts";
 
 /** One data row of a GLUE split. */
 export interface GlueExample {
@@ -36,14 +36,12 @@ export function loadGlue(root: string, task: GlueTask, split: Split): GlueExampl
   const text = readTextSync(path, (why) => {
     throw new DataError(`Cannot read GLUE file "${path}": ${why}`);
   });
-  const lines = tsvLines(text);
   const fail = (line: number, why: string): never => {
     throw new DataError(`Cannot read GLUE file "${path}" line ${line}: ${why}`);
   };
+  const lines = tsvLines(text, fail);
 
   if (lines.length === 0) fail(1, "the file is empty");
-  const stray = strayCarriageReturn(lines);
-  if (stray >= 0) fail(stray + 1, STRAY_CR);
   const first = spec.header ? 1 : 0;
   const header = spec.header ? (lines[0] ?? "").split("\t") : [];
   const position = (column: Column): number => {

@@ -79,24 +79,27 @@ Deno.test("first rows read the right columns", () => {
   });
 });
 
-/** A data root holding one task file with `text`; removed by the caller. */
-function fakeRoot(folder: string, file: string, text: string): string {
+/** A data root holding one task file with `text` (or its bytes); removed by the caller. */
+function fakeRoot(folder: string, file: string, text: string | Uint8Array): string {
   const root = mkdtempSync(join(tmpdir(), "glue-"));
   mkdirSync(join(root, folder), { recursive: true });
   writeFileSync(join(root, folder, file), text);
   return root;
 }
 
-function failsWith(root: string, name: string, pattern: RegExp) {
+/** Check that loading `name`'s dev split under `root` fails with a DataError matching
+ * `pattern`; return its message. Removes `root`. */
+function failsWith(root: string, name: string, pattern: RegExp): string {
   try {
-    assert.throws(() => loadGlue(root, glueTask(name), "dev"), (error: Error) => {
-      assert.ok(error instanceof DataError, `not a DataError: ${error}`);
-      assert.match(error.message, pattern);
-      return true;
-    });
+    loadGlue(root, glueTask(name), "dev");
+  } catch (error) {
+    assert.ok(error instanceof DataError, `not a DataError: ${error}`);
+    assert.match(error.message, pattern);
+    return error.message;
   } finally {
     rmSync(root, { recursive: true });
   }
+  assert.fail("loaded without an error");
 }
 
 Deno.test("a row with too few columns names the file and line", () => {
@@ -215,18 +218,11 @@ function encoded(encoding: "latin1" | "utf16le", bom = false): Uint8Array {
   return bom ? new Uint8Array([0xff, 0xfe, ...body]) : body;
 }
 
-function fakeRootBytes(folder: string, file: string, bytes: Uint8Array): string {
-  const root = mkdtempSync(join(tmpdir(), "glue-"));
-  mkdirSync(join(root, folder), { recursive: true });
-  writeFileSync(join(root, folder, file), bytes);
-  return root;
-}
-
 Deno.test("a Latin-1 file is refused as not UTF-8, naming the file, offset and line", () => {
   // In Latin-1 every character is one byte, so the é's offset is its index in the text.
   const offset = RTE_ROWS.indexOf("é");
   failsWith(
-    fakeRootBytes("glue/RTE", "dev.tsv", encoded("latin1")),
+    fakeRoot("glue/RTE", "dev.tsv", encoded("latin1")),
     "glue/rte",
     new RegExp(
       `^Cannot read GLUE file ".*glue/RTE/dev\\.tsv": not valid UTF-8 \\(byte 0xE9 at offset ` +
@@ -237,34 +233,24 @@ Deno.test("a Latin-1 file is refused as not UTF-8, naming the file, offset and l
 
 Deno.test("a UTF-16 file is refused as not UTF-8, and the message holds no NUL bytes", () => {
   for (const bom of [true, false]) {
-    const root = fakeRootBytes("glue/RTE", "dev.tsv", encoded("utf16le", bom));
-    try {
-      assert.throws(() => loadGlue(root, glueTask("glue/rte"), "dev"), (error: Error) => {
-        assert.ok(error instanceof DataError);
-        assert.match(error.message, /dev\.tsv": not (valid )?UTF-8.*UTF-16/);
-        assert.ok(!error.message.includes("\0"), "a raw NUL in the message");
-        return true;
-      });
-    } finally {
-      rmSync(root, { recursive: true });
-    }
+    const message = failsWith(
+      fakeRoot("glue/RTE", "dev.tsv", encoded("utf16le", bom)),
+      "glue/rte",
+      /dev\.tsv": not (valid )?UTF-8.*UTF-16/,
+    );
+    assert.ok(!message.includes("\0"), "a raw NUL in the message");
   }
 });
 
 Deno.test("CR-only line endings are refused with a short message, not the whole file", () => {
   const rows = Array.from({ length: 50 }, (_, i) => `${i}\t${"word ".repeat(10)}\tb\tentailment`);
   const text = ["index\tsentence1\tsentence2\tlabel", ...rows].join("\r");
-  const root = fakeRoot("glue/RTE", "dev.tsv", text);
-  try {
-    assert.throws(() => loadGlue(root, glueTask("glue/rte"), "dev"), (error: Error) => {
-      assert.ok(error instanceof DataError);
-      assert.match(error.message, /dev\.tsv" line 1: a carriage return \(CR\) inside the line/);
-      assert.ok(error.message.length < 300, `${error.message.length} characters`);
-      return true;
-    });
-  } finally {
-    rmSync(root, { recursive: true });
-  }
+  const message = failsWith(
+    fakeRoot("glue/RTE", "dev.tsv", text),
+    "glue/rte",
+    /dev\.tsv" line 1: a carriage return \(CR\) inside the line/,
+  );
+  assert.ok(message.length < 300, `${message.length} characters`);
 });
 
 Deno.test("quoted fields in errors are cut to 80 characters", () => {

@@ -3,8 +3,8 @@
  * `index<TAB>prediction`, then one `index<TAB>prediction` line per example, with labels written
  * as in the data (STS-B: a float).
  */
-import { limitHintSuffix, PredictionsError, quoted } from "../task.ts";
-import { checkLabel, STRAY_CR, strayCarriageReturn, tsvLines } from "./_text.ts";
+import { limitHint, PredictionsError, quoted } from "../task.ts";
+import { checkLabel, tsvLines } from "./_text.ts";
 import type { GlueExample } from "./load.ts";
 import type { GlueTask } from "./tasks.ts";
 
@@ -52,9 +52,7 @@ export function parseGluePredictions(
   const predictions = new Array<string | undefined>(examples.length).fill(undefined);
   const seenOn = new Map<number, number>();
 
-  const lines = tsvLines(text);
-  const stray = strayCarriageReturn(lines);
-  if (stray >= 0) fail(STRAY_CR, stray + 1);
+  const lines = tsvLines(text, (line, why) => fail(why, line));
   // The header is optional: a first line whose first field is a name rather than a number.
   const first = /^\s*(index|id)\s*$/i.test(lines[0]?.split("\t")[0] ?? "") ? 1 : 0;
   for (let i = first; i < lines.length; i++) {
@@ -84,7 +82,7 @@ export function parseGluePredictions(
     const shown = missing.slice(0, 5).join(", ") + (missing.length > 5 ? ", …" : "");
     fail(
       `${missing.length} of ${examples.length} ${task.name} examples have no prediction ` +
-        `(indices ${shown})` + limitHintSuffix(predictions.map((p) => p !== undefined), "examples"),
+        `(indices ${shown})` + limitHint(predictions.map((p) => p !== undefined), "examples"),
     );
   }
   return predictions as string[];

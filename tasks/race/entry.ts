@@ -7,7 +7,6 @@ import type { Split, TaskEntry } from "../task.ts";
 import { buildRaceInputs } from "./features.ts";
 import { loadRace, RACE_LABELS, type RaceQuestion } from "./load.ts";
 import { createHash } from "node:crypto";
-import { canonicalJson } from "../../runtime/fingerprint.ts";
 import { raceMetrics } from "./metrics.ts";
 import { formatRacePredictions, scoreRace } from "./predictions.ts";
 
@@ -16,10 +15,15 @@ export const RACE_MAX_SEQ_LENGTH = 512;
 /** The question+option part keeps its last 128 tokens. */
 export const RACE_MAX_QA_LENGTH = 128;
 
-/** SHA-256 of the questions (ids, levels, text, options, answers), fed one at a time. */
+/**
+ * SHA-256 of what the rows do not hold: each question's article id, level, index and answer
+ * (the rows already cover the article, question and option text). Small, so cheap for train.
+ */
 function questionsDigest(questions: readonly RaceQuestion[]): string {
   const hash = createHash("sha256");
-  for (const q of questions) hash.update(canonicalJson(q));
+  for (const q of questions) {
+    hash.update(JSON.stringify([q.articleId, q.level, q.questionIndex, q.answer]));
+  }
   return hash.digest("hex");
 }
 
@@ -55,7 +59,7 @@ export const RACE_ENTRY: TaskEntry = {
       // Each option's row carries its question's answer index (the loss reads one per question).
       targets: questions.flatMap((q) => Array(4).fill(RACE_LABELS.indexOf(q.answer))),
       // 1,400–25,000 small files per split: the fingerprint names the split, not each file,
-      // and the work keys hash the questions read instead.
+      // and the work keys hash the rows and this digest of the questions read instead.
       dataFiles: [],
       contentDigest: questionsDigest(questions),
       finish(logits) {

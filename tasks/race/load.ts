@@ -7,13 +7,12 @@
 import { join } from "node:path";
 import {
   DATA_HINT,
-  dataDirProblem,
   DataError,
   jsonSnippet,
   listDir,
+  missingDataMessage,
   parseJsonObject,
   quoted,
-  quoteSome,
   readTextSync,
   type Split,
 } from "../task.ts";
@@ -48,10 +47,13 @@ export function isRaceLabel(value: unknown): value is RaceLabel {
   return typeof value === "string" && (RACE_LABELS as readonly string[]).includes(value);
 }
 
+/** The files of a split, relative to the data directory. */
+const splitFiles = (split: Split) => RACE_LEVELS.map((level) => `race/${split}/${level}/<n>.txt`);
+
 /** What the RACE task expects under `root`; `hint` adds how to point `--data` elsewhere. */
 const layout = (root: string, split: Split, hint = true) =>
   `the RACE task expects this layout under ${JSON.stringify(root)}:\n` +
-  `  race/${split}/middle/<n>.txt\n  race/${split}/high/<n>.txt\n` +
+  splitFiles(split).map((f) => `  ${f}\n`).join("") +
   `(one JSON object per file: {"id", "article", "questions", "options", "answers"}` +
   (hint ? `; ${DATA_HINT})` : ")");
 
@@ -109,23 +111,17 @@ function listTxt(dir: string, root: string, split: Split): string[] {
 }
 
 /**
- * Why a level folder is missing: the data directory itself first; then a split absent from a
- * `race/` folder that holds others (so `--data` is right); else the layout, with the `--data` hint.
+ * Why a level folder is missing: with its split's folder there, the layout (`--data` is right);
+ * else `missingDataMessage` on the split's folder: the data directory, a split absent beside
+ * others, or the layout with the `--data` hint.
  */
 function missingFolder(dir: string, root: string, split: Split): string {
-  const problem = dataDirProblem(root);
-  if (problem !== undefined) {
-    return `Cannot load RACE ${split}: the data directory "${root}" ${problem}; ${DATA_HINT}`;
+  const task = `Cannot load RACE ${split}`;
+  const splitDir = join(root, "race", split);
+  if (listDir(splitDir) !== undefined) {
+    return `${task}: missing folder "${dir}"; ${layout(root, split, false)}`;
   }
-  const splits = listDir(join(root, "race"));
-  const has = listDir(join(root, "race", split));
-  if (splits !== undefined && has === undefined) {
-    return `Cannot load RACE ${split}: "${join(root, "race", split)}" is not in this copy of ` +
-      `the data; its folder holds ${splits.length === 0 ? "nothing" : quoteSome(splits, 5)}`;
-  }
-  return `Cannot load RACE ${split}: missing folder "${dir}"; ${
-    layout(root, split, splits === undefined)
-  }`;
+  return missingDataMessage(root, task, [splitDir], splitFiles(split), layout(root, split));
 }
 
 function readText(path: string): string {

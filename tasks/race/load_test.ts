@@ -139,7 +139,8 @@ Deno.test("a split absent beside the other splits is named, without blaming --da
     assert.equal(
       loadError(root, "test"),
       `Cannot load RACE test: "${join(root, "race", "test")}" is not in this copy of the data; ` +
-        `its folder holds "dev", "train"`,
+        `its folder holds "dev", "train" ` +
+        `(\`deno task harness tasks --data ${root}\` lists the splits found)`,
     );
   } finally {
     Deno.removeSync(root, { recursive: true });
@@ -163,16 +164,22 @@ Deno.test("a missing level folder shows the expected layout", () => {
 Deno.test("without race/ or the data directory, the message says how to set --data", () => {
   const root = Deno.makeTempDirSync({ prefix: "race_test_" });
   try {
-    const message = loadError(root, "dev");
-    assert.match(message, /missing folder ".*race\/dev\/middle"; the RACE task expects/);
-    assert.match(message, /set --data DIR or HARNESS_DATA/);
+    assert.equal(
+      loadError(root, "dev"),
+      `Cannot load RACE dev: missing ${join(root, "race", "dev")}; ` +
+        `the RACE task expects this layout under ${JSON.stringify(root)}:\n` +
+        "  race/dev/middle/<n>.txt\n  race/dev/high/<n>.txt\n" +
+        '(one JSON object per file: {"id", "article", "questions", "options", "answers"}; ' +
+        "set --data DIR or HARNESS_DATA to the folder holding glue/, squad/ and race/)",
+    );
   } finally {
     Deno.removeSync(root, { recursive: true });
   }
   assert.equal(
     loadError("/nonexistent/data", "dev"),
     'Cannot load RACE dev: the data directory "/nonexistent/data" does not exist; set --data ' +
-      "DIR or HARNESS_DATA to the folder holding glue/, squad/ and race/",
+      "DIR or HARNESS_DATA to the folder holding glue/, squad/ and race/ " +
+      "(the task reads race/dev/middle/<n>.txt, race/dev/high/<n>.txt there)",
   );
 });
 
@@ -231,7 +238,7 @@ const malformed: [string, string, RegExp][] = [
   [
     "a long answer",
     article("x", { answers: ["B", "D".repeat(500)] }),
-    new RegExp(`question 2: answer "${"D".repeat(79)}… is not A, B, C or D$`),
+    new RegExp(`question 2: answer "${"D".repeat(80)}…" is not A, B, C or D$`),
   ],
   [
     "more answers",

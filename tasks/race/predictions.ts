@@ -5,7 +5,7 @@
  */
 import {
   jsonSnippet,
-  limitHintSuffix,
+  limitHint,
   type Metrics,
   parseJsonObject,
   PredictionsError,
@@ -53,7 +53,7 @@ export function parseRacePredictions(
   if (unknown.length > 0) fail(`${listSome(unknown)} not in the data`);
   const missing = [...byArticle.keys()].filter((id) => !Object.hasOwn(given, id));
   if (missing.length > 0) {
-    const hint = limitHintSuffix(covered(given, questions), "questions");
+    const hint = limitHint(covered(given, questions), "questions");
     fail(`no predictions for ${listSome(missing)}${hint}`);
   }
 
@@ -67,7 +67,7 @@ export function parseRacePredictions(
     if (list.length !== indices.length) {
       // Too few answers only in the last article predicted is also what `eval --limit` leaves.
       const hint = list.length < indices.length
-        ? limitHintSuffix(covered(given, questions), "questions")
+        ? limitHint(covered(given, questions), "questions")
         : "";
       fail(`article ${quoted(id)}: ${list.length} answers, expected ${indices.length}${hint}`);
     }

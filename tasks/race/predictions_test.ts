@@ -129,7 +129,7 @@ bad.push(
     "a long list of labels",
     `{"middle2.txt": "${"A".repeat(500)}", "high7.txt": ["D"]}`,
     small,
-    new RegExp(`"middle2\\.txt": expected an array of labels, got "${"A".repeat(79)}…$`),
+    new RegExp(`"middle2\\.txt": expected an array of labels, got "${"A".repeat(80)}…"$`),
   ],
 );
 

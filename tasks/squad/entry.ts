@@ -10,10 +10,9 @@ import {
   meanScores,
   scoreSquad,
   SQUAD_DEV_FILES,
-  type SquadVersion,
 } from "./evaluate.ts";
 import { buildSquadFeatures } from "./features.ts";
-import { loadSquad } from "./load.ts";
+import { loadSquad, type SquadVersion } from "./load.ts";
 import { decodeSquad } from "./postprocess.ts";
 
 /** The BERT/ALBERT run_squad defaults (DESIGN §4). */

@@ -20,9 +20,6 @@ import {
 } from "../task.ts";
 import { loadSquad, type SquadExample, type SquadVersion } from "./load.ts";
 
-/** Which official scorer (and dev file); defined beside the loader, which checks the file's. */
-export type { SquadVersion };
-
 /** Where warnings go (the scripts print them to stderr). */
 export type Warn = (message: string) => void;
 
@@ -422,7 +419,8 @@ export function scoreSquad(
     warn,
   );
   // After the per-question warnings, whose count alone would not say why so many are missing.
-  const hint = limitHint(examples.map((e) => Object.hasOwn(predictions, e.id)), "questions");
-  if (hint !== undefined) warn(hint.charAt(0).toUpperCase() + hint.slice(1));
+  const predicted = examples.map((e) => Object.hasOwn(predictions, e.id));
+  const hint = limitHint(predicted, "questions", "sentence");
+  if (hint !== "") warn(hint);
   return metrics;
 }
