@@ -2,7 +2,8 @@
 import Table from "cli-table3";
 import { parseFlags } from "./flags.ts";
 import { formatCount, MISSING } from "../benchmarks/format.ts";
-import { dataDir, dataDirProblem } from "../tasks/task.ts";
+import { directoryProblem } from "../runtime/files.ts";
+import { dataDir } from "../tasks/task.ts";
 import { taskEntries } from "../tasks/registry.ts";
 
 const HELP = `Usage: deno task harness tasks [--data DIR] [--json]
@@ -17,7 +18,7 @@ Flags:
 
 /** Why every size is missing, and how to point the harness at the data. */
 function noDataHint(root: string): string {
-  const why = dataDirProblem(root) ?? "holds none of the task files";
+  const why = directoryProblem(root) ?? "holds none of the task files";
   return `note: the data directory "${root}" ${why}; pass --data DIR ` +
     `(e.g. --data ../shared/data) or set HARNESS_DATA`;
 }

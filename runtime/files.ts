@@ -59,3 +59,12 @@ export function pathSlug(text: string): string {
   const parts = text.split(/[\\/]+/).filter((part) => part !== "" && part !== ".");
   return parts.join("-").replace(/[^A-Za-z0-9._-]+/g, "-");
 }
+
+/** Why `path` is not a directory to read ("does not exist", "is not a directory"), or undefined. */
+export function directoryProblem(path: string): string | undefined {
+  try {
+    return Deno.statSync(path).isDirectory ? undefined : "is not a directory";
+  } catch {
+    return "does not exist";
+  }
+}

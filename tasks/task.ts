@@ -3,6 +3,7 @@
  * directory, and the two errors a user can cause (bad data, bad predictions).
  */
 import { dirname, join } from "node:path";
+import { directoryProblem } from "../runtime/files.ts";
 import type { Encoding, Tokenizer } from "../tokenizers/tokenizer.ts";
 
 /** Metric name to value, as `score` and `eval` print them (GLUE and RACE ×100). */
@@ -189,15 +190,6 @@ export function dataDir(flag?: string): string {
 export const DATA_HINT =
   "set --data DIR or HARNESS_DATA to the folder holding glue/, squad/ and race/";
 
-/** Why `root` cannot be the data directory ("does not exist", ...), or undefined when it can. */
-export function dataDirProblem(root: string): string | undefined {
-  try {
-    return Deno.statSync(root).isDirectory ? undefined : "is not a directory";
-  } catch {
-    return "does not exist";
-  }
-}
-
 /** The entries of a directory (sorted), or undefined when it is not there. */
 export function listDir(dir: string): string[] | undefined {
   try {
@@ -222,7 +214,7 @@ export function missingDataMessage(
   layout: string = `the task expects these files under ${root}:\n` +
     `${expected.map((f) => `  ${f}`).join("\n")}\n(${DATA_HINT})`,
 ): string {
-  const problem = dataDirProblem(root);
+  const problem = directoryProblem(root);
   if (problem !== undefined) {
     return `${task}: the data directory "${root}" ${problem}; ${DATA_HINT} ` +
       `(the task reads ${expected.join(", ")} there)`;

@@ -5,7 +5,7 @@
  * flag's, the checkpoint's own, or the data directory's vocabulary).
  */
 import { basename, dirname, join } from "node:path";
-import { statOrUndefined } from "../runtime/files.ts";
+import { directoryProblem, statOrUndefined } from "../runtime/files.ts";
 import { loadSentencePiece } from "./sentencepiece.ts";
 import { loadWordPiece } from "./wordpiece.ts";
 import type { Tokenizer } from "./tokenizer.ts";
@@ -114,9 +114,10 @@ export async function tokenizerFor(
   const fallback = join(options.data, DEFAULT_VOCAB[modelType]);
   if (await statOrUndefined(fallback)) return await loadTokenizer(fallback);
   // Usually the data directory itself is missing (no --data): say that, not what it lacks.
-  if (!(await statOrUndefined(options.data))?.isDirectory) {
+  const problem = directoryProblem(options.data);
+  if (problem) {
     throw new Error(
-      `The data directory "${options.data}" does not exist, so neither the task's data nor ` +
+      `The data directory "${options.data}" ${problem}, so neither the task's data nor ` +
         `the vocabulary for ${options.model} can be read; pass --data DIR ` +
         `(e.g. --data ../shared/data) or set HARNESS_DATA`,
     );
