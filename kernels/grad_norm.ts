@@ -88,15 +88,17 @@ fn main(@builtin(local_invocation_index) lid: u32) {
 
 /**
  * Record the dispatches that clip by global norm: one per gradient, then the
- * scale. `partials` holds at least `grads.length + 1` floats; `scaler` is the
- * loss-scale state (`LOSS_SCALE_SLOTS`).
+ * scale into each step buffer of `hypers` (one per learning-rate group; each
+ * gets the same clip scale, apply flag and bias corrections). `partials`
+ * holds at least `grads.length + 1` floats; `scaler` is the loss-scale state
+ * (`LOSS_SCALE_SLOTS`).
  */
 export async function dispatchClipByGlobalNorm(
   runtime: KernelRuntime,
   args: {
     grads: { buffer: GPUBuffer; size: number }[];
     partials: GPUBuffer;
-    hyper: GPUBuffer;
+    hypers: GPUBuffer[];
     scaler: GPUBuffer;
     scaleSlot: number;
     maxNorm: number;
@@ -112,13 +114,17 @@ export async function dispatchClipByGlobalNorm(
       ]),
     );
   }
-  dispatches.push(
-    await runtime.dispatch(
-      CLIP_SCALE_KERNEL,
-      [args.partials, args.hyper, args.scaler],
-      [args.grads.length, args.scaleSlot, args.maxNorm],
-      [1, 1, 1],
-    ),
-  );
+  // Each pass recomputes the same values: the kernel reads only this step's sums and the
+  // scaler's applied-update products, never what an earlier pass wrote.
+  for (const hyper of args.hypers) {
+    dispatches.push(
+      await runtime.dispatch(
+        CLIP_SCALE_KERNEL,
+        [args.partials, hyper, args.scaler],
+        [args.grads.length, args.scaleSlot, args.maxNorm],
+        [1, 1, 1],
+      ),
+    );
+  }
   return dispatches;
 }

@@ -27,6 +27,8 @@ interface Rig {
   device: GPUDevice;
   grads: GPUBuffer[];
   hyper: GPUBuffer;
+  /** A second learning-rate group's step buffer (the adapters'), clipped in the same step. */
+  adapterHyper: GPUBuffer;
   scaler: GPUBuffer;
   partials: GPUBuffer;
   step: Dispatch[];
@@ -47,13 +49,14 @@ async function rig(
     });
   const grads = [storage(16), storage(16)];
   const hyper = storage(ADAMW_STEP_SIZE * 4), scaler = storage(LOSS_SCALE_SIZE * 4);
+  const adapterHyper = storage(ADAMW_STEP_SIZE * 4);
   const partials = storage(16);
   device.queue.writeBuffer(scaler, 0, scaler0);
   const step = [
     ...await dispatchClipByGlobalNorm(runtime, {
       grads: grads.map((buffer) => ({ buffer, size: 4 })),
       partials,
-      hyper,
+      hypers: [hyper, adapterHyper],
       scaler,
       scaleSlot: H.clipScale,
       maxNorm: 1,
@@ -64,10 +67,11 @@ async function rig(
     device,
     grads,
     hyper,
+    adapterHyper,
     scaler,
     partials,
     step,
-    destroy: () => [...grads, hyper, scaler, partials].forEach((b) => b.destroy()),
+    destroy: () => [...grads, hyper, adapterHyper, scaler, partials].forEach((b) => b.destroy()),
   };
 }
 
@@ -75,9 +79,11 @@ async function rig(
 async function run(r: Rig, grads: number[][], stepValues = adamWStepValues({ lr: 1, step: 1 })) {
   grads.forEach((g, i) => r.device.queue.writeBuffer(r.grads[i], 0, Float32Array.from(g)));
   r.device.queue.writeBuffer(r.hyper, 0, stepValues);
+  r.device.queue.writeBuffer(r.adapterHyper, 0, stepValues);
   submitDispatches(r.device, r.step);
   return {
     hyper: await readFloats(r.device, r.hyper, ADAMW_STEP_SIZE),
+    adapterHyper: await readFloats(r.device, r.adapterHyper, ADAMW_STEP_SIZE),
     scaler: await readFloats(r.device, r.scaler, LOSS_SCALE_SIZE),
     norm: (await readFloats(r.device, r.partials, 1, 2))[0],
   };
@@ -105,6 +111,8 @@ gpuTest(
       assert.ok(Math.abs(got.scaler[L.beta2Power] - 0.999 ** 5) < 1e-7);
       assert.equal(got.scaler[L.goodSteps], 1);
       assert.equal(got.scaler[L.skipped], 0);
+      // The second group's pass reads the same state, so it gets the same values.
+      assert.deepEqual([...got.adapterHyper], [...got.hyper]);
     } finally {
       r.destroy();
     }
@@ -118,6 +126,7 @@ gpuTest("Loss scaling: an overflowed gradient skips the step and halves the scal
       const before = await readFloats(gpu.device, r.scaler, LOSS_SCALE_SIZE);
       const got = await run(r, [[1, bad, 0, 0], [0, 0, 0, 0]]);
       assert.equal(got.hyper[H.apply], 0, `apply after a gradient of ${bad}`);
+      assert.equal(got.adapterHyper[H.apply], 0, `the adapters' apply after ${bad}`);
       assert.equal(got.scaler[L.scale], before[L.scale] / 2);
       assert.equal(got.scaler[L.skipped], before[L.skipped] + 1);
       assert.equal(got.scaler[L.beta1Power], 1, "a skipped step is not an applied step");

@@ -205,16 +205,42 @@ export async function readFloats(
   count: number,
   offset = 0,
 ): Promise<Float32Array<ArrayBuffer>> {
+  return (await readFloatRegions(device, [{ buffer, count, offset }]))[0];
+}
+
+/** A run of floats in a GPU buffer: `count` floats from float `offset`. */
+export interface FloatRegion {
+  buffer: GPUBuffer;
+  count: number;
+  offset?: number;
+}
+
+/** Read several regions back with one copy submission and one map (one GPU round trip). */
+export async function readFloatRegions(
+  device: GPUDevice,
+  regions: FloatRegion[],
+): Promise<Float32Array<ArrayBuffer>[]> {
+  const total = regions.reduce((n, r) => n + r.count, 0);
   const staging = device.createBuffer({
-    size: count * 4,
+    size: Math.max(4, total * 4),
     usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
   });
   try {
     const encoder = device.createCommandEncoder();
-    encoder.copyBufferToBuffer(buffer, offset * 4, staging, 0, count * 4);
+    let at = 0;
+    for (const { buffer, count, offset = 0 } of regions) {
+      if (count > 0) encoder.copyBufferToBuffer(buffer, offset * 4, staging, at * 4, count * 4);
+      at += count;
+    }
     device.queue.submit([encoder.finish()]);
     await staging.mapAsync(GPUMapMode.READ);
-    return new Float32Array(staging.getMappedRange().slice(0));
+    const all = staging.getMappedRange();
+    at = 0;
+    return regions.map(({ count }) => {
+      const part = new Float32Array(all.slice(at * 4, (at + count) * 4));
+      at += count;
+      return part;
+    });
   } finally {
     staging.destroy();
   }

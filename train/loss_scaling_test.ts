@@ -43,7 +43,8 @@ gpuTest(
         ["param", "m", "v"].map((w) => trainer.params.read(w as "param" | "m" | "v")),
       );
       await trainer.step(batch, { lr: 1e-2, step: 1, seed: 0 });
-      assert.ok(!Number.isFinite(await trainer.lastGradNorm()), "the scaled gradients overflowed");
+      const stats = await trainer.stepStats();
+      assert.ok(!Number.isFinite(stats.gradNorm), "the scaled gradients overflowed");
       const after = await Promise.all(
         ["param", "m", "v"].map((w) => trainer.params.read(w as "param" | "m" | "v")),
       );
@@ -59,10 +60,11 @@ gpuTest(
       const state = await trainer.lossScale();
       assert.equal(state.scale, 2 ** 39);
       assert.equal(state.skippedSteps, 1);
+      assert.deepEqual(stats.lossScale, state, "the step's statistics carry the same state");
       // A step at a scale f16 holds is applied: the weights move and nothing more is skipped.
       trainer.writeLossScale(state.values.map((v, i) => (i === 0 ? 1024 : v)));
       await trainer.step(batch, { lr: 1e-2, step: 2, seed: 1 });
-      assert.ok(Number.isFinite(await trainer.lastGradNorm()));
+      assert.ok(Number.isFinite((await trainer.stepStats()).gradNorm));
       const moved = await trainer.params.read("param");
       const name = model.layout.tensors[0].name;
       assert.notDeepEqual(moved.get(name), before[0].get(name));

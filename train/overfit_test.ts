@@ -35,9 +35,9 @@ async function fit(
   for (let s = 0; s < steps; s++) {
     const rate = linearWarmupDecay(s, { peak: lr, warmupSteps: steps / 10, totalSteps: steps });
     await trainer.step(batch, { lr: rate, step: s + 1, seed: s });
-    if (s === 0) first = await trainer.lastLoss();
+    if (s === 0) first = (await trainer.stepStats()).loss;
   }
-  return [first, await trainer.lastLoss()];
+  return [first, (await trainer.stepStats()).loss];
 }
 
 for (const dtype of ["f32", "f16"] as Dtype[]) {

@@ -31,7 +31,7 @@ import { type Schedule, TaskSampler } from "./sampling.ts";
 import { linearWarmupDecay } from "./schedule.ts";
 import { checkpointSha256, lossCurve, reusedOutcome } from "./run_record.ts";
 import type { TrainingTask } from "./task_data.ts";
-import { Trainer } from "./trainer.ts";
+import { type LossScaleState, Trainer } from "./trainer.ts";
 
 export type { TrainOptions };
 
@@ -222,7 +222,7 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
           tokens += batchTokens;
           windowTokens += batchTokens;
           if (step % options.logSteps === 0 || step === epochEnd) {
-            const loss = await trainer.lastLoss();
+            const { loss, gradNorm, lossScale } = await trainer.stepStats();
             if (!Number.isFinite(loss)) throw divergedError(`the loss is ${loss}`, step, options);
             const seconds = (performance.now() - windowStart) / 1000;
             addLog({
@@ -232,9 +232,9 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
               loss,
               lr,
               // A skipped f16 step's norm is infinite: logged as text, since JSON has no Infinity.
-              grad_norm: finiteOrText(await trainer.lastGradNorm()),
+              grad_norm: finiteOrText(gradNorm),
               tokens_per_second: windowTokens / seconds,
-              ...(dtype === "f16" ? await lossScaleLog(trainer) : {}),
+              ...(dtype === "f16" ? lossScaleLog(lossScale) : {}),
             });
             progress.detail(
               `loss ${loss.toFixed(4)}${tasks.length > 1 ? ` ${task.entry.name}` : ""}`,
@@ -349,8 +349,9 @@ export async function runTrain(options: TrainOptions): Promise<TrainOutcome> {
  * skipped so far); stops the run when gradients overflowed f16 even at scale
  * 1, which no scale can fix and which would otherwise skip every later step.
  */
-async function lossScaleLog(trainer: Trainer): Promise<LogLine> {
-  const { scale, skippedSteps, overflowsAtMinimum } = await trainer.lossScale();
+function lossScaleLog(
+  { scale, skippedSteps, overflowsAtMinimum }: LossScaleState,
+): LogLine {
   if (overflowsAtMinimum > 0) {
     throw new Error(
       `f16 training overflowed at loss scale 1 (${skippedSteps} steps skipped): the model's activations or gradients exceed f16's range; train with --dtype f32 or a lower learning rate`,

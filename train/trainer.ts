@@ -3,8 +3,8 @@
  * per (batch, sequence length, task) shape, and the optimiser. One step is one
  * command buffer: zero the parameter gradients, forward, loss, backward,
  * global-norm clipping, and the AdamW or LAMB update of every tensor. The
- * host writes only the batch, the learning rate and the dropout seed; losses
- * are read back only when the caller asks (for the log).
+ * host writes only the batch, the learning rate and the dropout seed; the
+ * step's statistics are read back only when the caller asks (for the log).
  *
  * `dtype: "f16"` is mixed-precision training: activations and their gradients
  * in f16, f16 copies of the Linear weights for the GEMMs, f32 master weights,
@@ -20,7 +20,7 @@ import {
 } from "../kernels/adamw.ts";
 import { dispatchZero } from "../kernels/elementwise.ts";
 import { embeddingGroups } from "../kernels/embeddings_train.ts";
-import { CLIP_SCALE_KERNEL, dispatchClipByGlobalNorm } from "../kernels/grad_norm.ts";
+import { dispatchClipByGlobalNorm } from "../kernels/grad_norm.ts";
 import { dispatchLamb } from "../kernels/lamb.ts";
 import {
   DEFAULT_LOSS_SCALE,
@@ -36,6 +36,7 @@ import {
   type Dispatch,
   type Dtype,
   KernelRuntime,
+  readFloatRegions,
   readFloats,
   submitDispatches,
 } from "../runtime/kernel.ts";
@@ -80,6 +81,24 @@ export interface LossScaleState {
   overflowsAtMinimum: number;
   /** The raw state buffer, saved with a resume point. */
   values: number[];
+}
+
+/** What the log records of a step (`Trainer.stepStats`). */
+export interface StepStats {
+  /** Mean loss of the batch. */
+  loss: number;
+  /** Global gradient norm before clipping; infinite when f16's scaled gradients overflowed. */
+  gradNorm: number;
+  lossScale: LossScaleState;
+}
+
+function lossScaleState(values: Float32Array): LossScaleState {
+  return {
+    scale: values[LOSS_SCALE_SLOTS.scale],
+    skippedSteps: values[LOSS_SCALE_SLOTS.skipped],
+    overflowsAtMinimum: values[LOSS_SCALE_SLOTS.overflowsAtMinimum],
+    values: [...values],
+  };
 }
 
 /** Defaults: AdamW, decay 0.01, β (0.9, 0.999), ε 1e-6, clip 1.0. */
@@ -174,17 +193,11 @@ export class Trainer {
       ...await dispatchClipByGlobalNorm(runtime, {
         grads,
         partials: this.#partials,
-        hyper: this.#hyper,
+        hypers: [this.#hyper, this.#adapterHyper],
         scaler: this.#scaler,
         scaleSlot: ADAMW_STEP_SLOTS.clipScale,
         maxNorm,
       }),
-      await runtime.dispatch(
-        CLIP_SCALE_KERNEL,
-        [this.#partials, this.#adapterHyper, this.#scaler],
-        [grads.length, ADAMW_STEP_SLOTS.clipScale, maxNorm],
-        [1, 1, 1],
-      ),
     );
     for (const t of params.tensors) {
       const hyper = isAdapterTensor(t.name) ? this.#adapterHyper : this.#hyper;
@@ -294,28 +307,28 @@ export class Trainer {
     this.#lastPlan = plan;
   }
 
-  /** Mean loss of the last batch (reads back a few floats; waits for the GPU). */
-  async lastLoss(): Promise<number> {
+  /**
+   * The last step's mean loss, global gradient norm (before clipping, without
+   * the loss scale) and the loss-scale state, in one read-back; waits for the GPU.
+   */
+  async stepStats(): Promise<StepStats> {
     const plan = this.#lastPlan;
     if (!plan) throw new Error("No step has run yet");
-    const values = await readFloats(this.gpu.device, plan.losses.buffer, plan.losses.count);
-    return values.reduce((a, b) => a + b, 0);
-  }
-
-  /** Global gradient norm of the last optimiser step, before clipping (without the loss scale). */
-  async lastGradNorm(): Promise<number> {
-    return (await readFloats(this.gpu.device, this.#partials, 1, this.params.tensors.length))[0];
+    const [losses, norm, scaler] = await readFloatRegions(this.gpu.device, [
+      { buffer: plan.losses.buffer, count: plan.losses.count },
+      { buffer: this.#partials, count: 1, offset: this.params.tensors.length },
+      { buffer: this.#scaler, count: LOSS_SCALE_SIZE },
+    ]);
+    return {
+      loss: losses.reduce((a, b) => a + b, 0),
+      gradNorm: norm[0],
+      lossScale: lossScaleState(scaler),
+    };
   }
 
   /** The loss scale now and the steps skipped so far (scale 1 and none in f32 training). */
   async lossScale(): Promise<LossScaleState> {
-    const values = await readFloats(this.gpu.device, this.#scaler, LOSS_SCALE_SIZE);
-    return {
-      scale: values[LOSS_SCALE_SLOTS.scale],
-      skippedSteps: values[LOSS_SCALE_SLOTS.skipped],
-      overflowsAtMinimum: values[LOSS_SCALE_SLOTS.overflowsAtMinimum],
-      values: [...values],
-    };
+    return lossScaleState(await readFloats(this.gpu.device, this.#scaler, LOSS_SCALE_SIZE));
   }
 
   /** Restore the loss-scale state (a resume point's `values`). */
