@@ -134,13 +134,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     source: options.model,
   });
   const dir = await checkpointDir(options.model);
-  const tokenizer = await tokenizerFor(options, dir, model.config.modelType);
-  if (tokenizer.vocabSize > model.config.vocabSize) {
-    throw new Error(
-      `${tokenizer.source} has ${tokenizer.vocabSize} tokens but ${options.model} ` +
-        `embeds only ${model.config.vocabSize} (vocab_size): they do not belong together`,
-    );
-  }
+  const tokenizer = await tokenizerFor(options, dir, model.config);
   const prepared = await entry.prepare({
     root: options.data,
     split: options.split,

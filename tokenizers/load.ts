@@ -99,8 +99,27 @@ const DEFAULT_VOCAB: Record<string, string> = {
   bert: "vocab/bert-base-uncased",
 };
 
-/** `--tokenizer`, else the checkpoint's own tokenizer, else the data directory's vocabulary. */
+/**
+ * `--tokenizer`, else the checkpoint's own tokenizer, else the data
+ * directory's vocabulary; refused when it has more tokens than the model
+ * embeds (ids past `vocab_size` would read outside the embedding table).
+ */
 export async function tokenizerFor(
+  options: { tokenizer?: string; model: string; data: string },
+  dir: string | undefined,
+  config: { modelType: string; vocabSize: number },
+): Promise<Tokenizer> {
+  const tokenizer = await findTokenizer(options, dir, config.modelType);
+  if (tokenizer.vocabSize > config.vocabSize) {
+    throw new Error(
+      `${tokenizer.source} has ${tokenizer.vocabSize} tokens but ${options.model} ` +
+        `embeds only ${config.vocabSize} (vocab_size): they do not belong together`,
+    );
+  }
+  return tokenizer;
+}
+
+async function findTokenizer(
   options: { tokenizer?: string; model: string; data: string },
   dir: string | undefined,
   modelType: string,

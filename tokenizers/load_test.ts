@@ -1,7 +1,7 @@
 import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadTokenizer } from "./load.ts";
+import { loadTokenizer, tokenizerFor } from "./load.ts";
 
 const VOCAB_DIR = fileURLToPath(new URL("../../shared/data/vocab/", import.meta.url));
 const MODEL = join(VOCAB_DIR, "albert-base-v2", "spiece.model");
@@ -85,4 +85,25 @@ Deno.test("a missing path, corrupt model or bad config is an error naming the fi
     await Deno.writeTextFile(config, JSON.stringify({ do_lower_case: "yes" }));
     await rejects(loadTokenizer(dir), (e: Error) => e.message.includes("do_lower_case"));
   });
+});
+
+Deno.test("tokenizerFor refuses a vocabulary larger than the model's embedding table", async () => {
+  const options = { model: "ckpt/x", data: join(VOCAB_DIR, ".."), tokenizer: undefined };
+  // The data directory's BERT vocabulary (30522 entries) for a BERT config of 30522, then 30000.
+  const fits = await tokenizerFor(options, undefined, { modelType: "bert", vocabSize: 30522 });
+  strictEqual(fits.vocabSize, 30522);
+  await rejects(
+    tokenizerFor(options, undefined, { modelType: "bert", vocabSize: 30000 }),
+    (e: Error) => {
+      ok(e.message.includes(join(VOCAB_DIR, "bert-base-uncased", "vocab.txt")), e.message);
+      ok(e.message.includes("30522") && e.message.includes("30000"), e.message);
+      ok(e.message.includes("ckpt/x"), e.message);
+      return true;
+    },
+  );
+  // An explicit --tokenizer is checked the same way.
+  await rejects(
+    tokenizerFor({ ...options, tokenizer: MODEL }, undefined, { modelType: "bert", vocabSize: 99 }),
+    (e: Error) => e.message.includes(MODEL) && e.message.includes("(vocab_size)"),
+  );
 });

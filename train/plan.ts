@@ -125,7 +125,7 @@ export async function planTraining(options: TrainOptions): Promise<TrainPlan> {
   const multiTask = isMultiTask(entries.length, options);
   const { model, taskIndices } = await trainingModel(entries, { ...options, multiTask });
   const dir = await checkpointDir(options.model);
-  const tokenizer = await tokenizerFor(options, dir, model.config.modelType);
+  const tokenizer = await tokenizerFor(options, dir, model.config);
   const tasks: TrainingTask[] = [];
   for (const [i, entry] of entries.entries()) {
     tasks.push(
