@@ -5,9 +5,23 @@
  * small file-system helpers the commands share.
  */
 
-/** Write `chunks` (or one string) to `path` atomically. */
+/**
+ * Write `chunks` (or one string) to `path` atomically; a failure (a missing
+ * folder, a full disk, a directory in the way) names `path` and leaves no
+ * temporary file.
+ */
 export async function writeAtomic(path: string, chunks: Uint8Array[] | string): Promise<void> {
-  const parts = typeof chunks === "string" ? [new TextEncoder().encode(chunks)] : chunks;
+  try {
+    await writeThenRename(path, typeof chunks === "string" ? [encoder.encode(chunks)] : chunks);
+  } catch (error) {
+    // The OS message alone ("No space left on device") would not say which output failed.
+    throw new Error(`Could not write "${path}": ${(error as Error).message}`, { cause: error });
+  }
+}
+
+const encoder = new TextEncoder();
+
+async function writeThenRename(path: string, parts: Uint8Array[]): Promise<void> {
   const tmp = `${path}.${Deno.pid}-${crypto.randomUUID().slice(0, 8)}.tmp`;
   const file = await Deno.open(tmp, { write: true, createNew: true });
   try {
