@@ -48,7 +48,8 @@ const MAIN_HELP = `Usage: deno task harness <command> [flags]
 Commands:
 ${Object.entries(COMMANDS).map(([name, summary]) => `  ${name.padEnd(8)}${summary}`).join("\n")}
 
-Run "deno task harness <command> --help" for a command's flags.
+Run "deno task harness <command> --help" for a command's flags, and
+"deno task harness --version" for the versions a run record would carry.
 "deno task bench" is "deno task harness bench".
 Set HARNESS_DEBUG=1 to print stack traces of errors.`;
 
@@ -320,6 +321,20 @@ function peersFlag(value: string) {
 }
 
 /** Run the command line on `args` (without the program name); returns the exit code. */
+/** The harness version, its code state (the commit, "+changes" when edited) and the runtime's. */
+async function versionText(): Promise<string> {
+  const { codeState } = await import("./runtime/fingerprint.ts");
+  const project = JSON.parse(await Deno.readTextFile(new URL("./deno.json", import.meta.url)));
+  const code = await codeState();
+  const commit = code.commit === "unknown"
+    ? "no git checkout"
+    : `commit ${code.commit.slice(0, 12)}`;
+  return [
+    `${project.name} ${project.version} (${commit}${code.changes ? " with local changes" : ""})`,
+    `deno ${Deno.version.deno}, v8 ${Deno.version.v8}, typescript ${Deno.version.typescript}`,
+  ].join("\n");
+}
+
 export async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
   if (command === undefined) {
@@ -328,6 +343,10 @@ export async function main(args: string[]): Promise<number> {
   }
   if (command === "--help" || command === "-h" || command === "help") {
     console.log(MAIN_HELP);
+    return 0;
+  }
+  if (command === "--version" || command === "-V") {
+    console.log(await versionText());
     return 0;
   }
   if (command.startsWith("-")) {

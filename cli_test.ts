@@ -219,3 +219,23 @@ Deno.test("--help lists every command", async () => {
   ];
   for (const name of commands) match(stdout, new RegExp(`^ {2}${name} `, "m"));
 });
+
+Deno.test("--version prints deno.json's name and version, the git commit and Deno's version", async () => {
+  const project = JSON.parse(await Deno.readTextFile(new URL("./deno.json", import.meta.url)));
+  const { code, stdout } = await cli("--version");
+  strictEqual(code, 0);
+  const [first, second] = stdout.trim().split("\n");
+  ok(first.startsWith(`${project.name} ${project.version} (`), first);
+  const git = new Deno.Command("git", {
+    args: ["rev-parse", "HEAD"],
+    cwd: new URL(".", import.meta.url),
+    stdout: "piped",
+    stderr: "null",
+  }).outputSync();
+  // A clone has a commit; a copy of the sources without .git says so instead.
+  if (git.success) {
+    ok(first.includes(`commit ${new TextDecoder().decode(git.stdout).trim().slice(0, 12)}`), first);
+  } else ok(first.includes("no git checkout"), first);
+  strictEqual(second.split(",")[0], `deno ${Deno.version.deno}`);
+  strictEqual((await cli("-V")).stdout, stdout);
+});
