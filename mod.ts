@@ -19,31 +19,43 @@ export * from "./models/zoo.ts";
 export * from "./models/params.ts";
 export * from "./models/layout.ts";
 export * from "./models/model.ts";
-export { loadCheckpoint, saveCheckpoint } from "./models/checkpoint.ts";
+export { loadCheckpoint, saveCheckpoint, type SaveCheckpointOptions } from "./models/checkpoint.ts";
 export { CheckpointError } from "./models/safetensors.ts";
 export { initWeights, randomModel } from "./models/init.ts";
-export { resolveModel } from "./models/resolve.ts";
+export { resolveModel, type ResolveModelOptions } from "./models/resolve.ts";
 export type * from "./backends/backend.ts";
-export { createWebGpuBackend, WebGpuBackend } from "./backends/webgpu/engine.ts";
-export { createOnnxBackend, OnnxBackend } from "./backends/onnx/engine.ts";
-export { buildOnnxModel } from "./backends/onnx/graph.ts";
-export { BufferLimitError } from "./kernels/matmul.ts";
+export {
+  createWebGpuBackend,
+  WebGpuBackend,
+  type WebGpuOptions,
+} from "./backends/webgpu/engine.ts";
+export { createOnnxBackend, OnnxBackend, type OnnxBackendOptions } from "./backends/onnx/engine.ts";
+export { buildOnnxModel, type BuildOptions } from "./backends/onnx/graph.ts";
+export { BufferLimitError, type MatmulVariant } from "./kernels/matmul.ts";
+export type { Dtype } from "./runtime/kernel.ts";
 export * from "./runtime/device.ts";
 export * from "./runtime/fingerprint.ts";
 export * from "./runtime/records.ts";
 export * from "./runtime/stats.ts";
+export type { Interval } from "./runtime/bootstrap.ts";
 export type * from "./tokenizers/tokenizer.ts";
 export { encodePair, truncateLongestFirst } from "./tokenizers/tokenizer.ts";
 export { loadTokenizer } from "./tokenizers/load.ts";
-export { loadSentencePiece } from "./tokenizers/sentencepiece.ts";
-export { loadWordPiece, WordPieceTokenizer } from "./tokenizers/wordpiece.ts";
+export { loadSentencePiece, type SentencePieceOptions } from "./tokenizers/sentencepiece.ts";
+export {
+  loadWordPiece,
+  type WordPieceOptions,
+  WordPieceTokenizer,
+} from "./tokenizers/wordpiece.ts";
 export type * from "./tasks/task.ts";
 export { DataError, PredictionsError } from "./tasks/task.ts";
 export { taskEntries, taskEntry, taskNames } from "./tasks/registry.ts";
-export { evaluateV1, evaluateV2, normalizeAnswer } from "./tasks/squad/evaluate.ts";
+export { evaluateV1, evaluateV2, normalizeAnswer, type Warn } from "./tasks/squad/evaluate.ts";
+export type { SquadExample } from "./tasks/squad/load.ts";
 export { accuracy, f1Binary, matthewsCorrcoef, pearson, spearman } from "./tasks/glue/metrics.ts";
 export { type EvalOptions, type EvalOutcome, runEval } from "./evaluate/eval.ts";
 export {
+  type BestScore,
   runTrain,
   type TaskOutcome,
   TrainingInterrupted,
@@ -52,11 +64,15 @@ export {
 } from "./train/run.ts";
 export {
   DEFAULT_OPTIMIZER,
+  type LossScaleState,
   type OptimizerOptions,
+  type PrecisionOptions,
+  type StepStats,
   type TrainBatch,
   Trainer,
 } from "./train/trainer.ts";
 export { linearWarmupDecay } from "./train/schedule.ts";
+export type { StepShape } from "./train/step_plan.ts";
 export { type Schedule, SCHEDULES, TaskSampler } from "./train/sampling.ts";
 export {
   type AdapterChoice,
@@ -68,8 +84,12 @@ export {
   checksOfRecord,
   compareSnapshots,
   DEFAULT_TOLERANCES,
+  type GateLine,
   gateMarkdown,
   type GateResult,
   type GateSnapshot,
+  type GateTolerances,
   mergeSnapshots,
+  type ScoreCheck,
+  type SpeedCheck,
 } from "./ci/gate.ts";

@@ -7,9 +7,13 @@ import type { Dtype } from "../runtime/kernel.ts";
 
 /** One padded batch of token ids, row-major `[batchSize, seqLen]`. */
 export interface EncoderInput {
+  /** Rows in the batch. */
   batchSize: number;
+  /** Tokens per row after padding; at most the model's `maxPositionEmbeddings`. */
   seqLen: number;
+  /** Vocabulary ids, `batchSize · seqLen` values. */
   inputIds: Int32Array;
+  /** Segment ids (0 first sentence, 1 second), `batchSize · seqLen` values. */
   tokenTypeIds: Int32Array;
   /** 1 for a real token, 0 for padding. */
   attentionMask: Int32Array;
@@ -27,16 +31,21 @@ export type OutputName = "lastHiddenState" | "pooledOutput" | "logits";
  * caller groups rows into choices).
  */
 export interface EncoderOutput {
+  /** Final encoder layer's states, `[batchSize, seqLen, hiddenSize]`. */
   lastHiddenState?: Float32Array;
+  /** Pooler output (tanh dense over the first token), `[batchSize, hiddenSize]`. */
   pooledOutput?: Float32Array;
+  /** Head scores, shaped per head as above; absent when the model has no head. */
   logits?: Float32Array;
 }
 
 /** What a backend reports about itself for run records. */
 export interface BackendInfo {
+  /** Engine: the project's WebGPU kernels or the ONNX Runtime reference. */
   name: "webgpu" | "onnxruntime";
   /** Adapter description or execution provider. */
   device: string;
+  /** WebGPU adapter features, sorted (e.g. `shader-f16`); empty for ONNX Runtime. */
   features: string[];
   /** Storage precision of weights and activations (ONNX Runtime: always f32). */
   dtype?: Dtype;
@@ -44,6 +53,7 @@ export interface BackendInfo {
 
 /** A loaded model on one engine. */
 export interface Backend {
+  /** Engine, device and precision, as run records store them. */
   readonly info: BackendInfo;
   /** Run the encoder and head on one batch; `outputs` defaults to all three. */
   run(input: EncoderInput, outputs?: OutputName[]): Promise<EncoderOutput>;

@@ -19,8 +19,11 @@ import { trainOutcomes } from "../report/validate.ts";
 
 /** One metric of one evaluation. */
 export interface ScoreCheck {
+  /** Which evaluation, e.g. `eval albert-base-v2 sst2 dev`; with `metric`, the match key. */
   id: string;
+  /** Metric name, e.g. `accuracy`, `f1`. */
   metric: string;
+  /** Metric value as records store it (GLUE and RACE ×100); NaN when undefined. */
   value: number;
   /** Record the value came from. */
   run: string;
@@ -28,18 +31,25 @@ export interface ScoreCheck {
 
 /** One throughput ratio measured within a single run. */
 export interface SpeedCheck {
+  /** Which measurement, e.g. `gemm 1024x768x768`, `bench <suite> <model> b8s128`; the match key. */
   id: string;
   /** What the ratio is relative to, e.g. `onnxruntime` or `bert-large-uncased`. */
   reference: string;
+  /** Throughput over the reference's, with the widest interval the two ranges allow. */
   ratio: Spread;
+  /** Record the ratio came from. */
   run: string;
 }
 
 /** Everything a gate compares; `results/baseline.json` holds one. */
 export interface GateSnapshot {
+  /** Always `gate-baseline`: `checksOfRecord` takes a baseline file like a run record. */
   kind: "gate-baseline";
+  /** Format version; `parseSnapshot` accepts only 1. */
   version: 1;
+  /** Score checks, one per (id, metric). */
   scores: ScoreCheck[];
+  /** Speed checks, one per id. */
   speed: SpeedCheck[];
 }
 
@@ -174,19 +184,29 @@ export function mergeSnapshots(list: readonly GateSnapshot[]): GateSnapshot {
 
 /** One line of the verdict. */
 export interface GateLine {
+  /** Which kind of check the line compares. */
   kind: "score" | "speed";
+  /** The check's id. */
   id: string;
+  /** Metric name, or `ratio to <reference>` for speed. */
   metric: string;
+  /** Baseline value, formatted: a score to 2 decimals, a ratio as `median (min–max)`. */
   baseline: string;
+  /** Current value, formatted as `baseline`; `—` when not measured. */
   current: string;
+  /** Score change in points (`+0.12 pt`) or ratio change in percent; `—` when not measured. */
   change: string;
+  /** Verdict; `not measured` when the current run lacks the baseline's check. */
   status: "pass" | "regression" | "not measured";
 }
 
 /** Outcome of a comparison. */
 export interface GateResult {
+  /** One line per baseline check: its scores first, then its speed ratios. */
   lines: GateLine[];
+  /** Lines with status `regression`. */
   regressions: number;
+  /** Lines that were measured (status not `not measured`). */
   compared: number;
 }
 

@@ -50,14 +50,19 @@ import { type GivenBatch, runRows } from "./runner.ts";
 export interface EvalOptions {
   /** Zoo name, checkpoint directory or config.json. */
   model: string;
+  /** Registered task name (`glue/sst2`, `squad/v2.0`, `race`; see `taskNames`). */
   task: string;
+  /** Split to run; must be one the task defines. */
   split: Split;
   /** Data directory holding glue/, squad/, race/ (and vocab/ for zoo models). */
   data: string;
+  /** Run the first N examples only (a positive integer); part of the default `out`. */
   limit?: number;
+  /** Engine: this harness's WebGPU kernels, or the ONNX Runtime reference (always f32). */
   backend: "webgpu" | "onnx";
   /** Storage precision of the WebGPU backend (default f32; ONNX Runtime is always f32). */
   dtype?: Dtype;
+  /** Model rows per batch (CLI default 32); RACE's 4 rows of a question share a batch. */
   batchSize: number;
   /** Output directory; defaults to `results/runs/eval/<model>/<task>-<split>`. */
   out?: string;
@@ -71,6 +76,7 @@ export interface EvalOptions {
   taskIndex?: number;
   /** Tokenizer directory or file; defaults to the checkpoint's, then the data dir's vocab/. */
   tokenizer?: string;
+  /** Longest model row in tokens; default the family's (GLUE 128, SQuAD 384, RACE 512). */
   maxSeqLength?: number;
   /** No progress bar (the command's `--json` mode). */
   silent: boolean;
@@ -82,7 +88,10 @@ export interface EvalOptions {
   recordsDir?: string;
   /** Run only this shard's batches and record their logits for `merge`. */
   shard?: Shard;
-  /** Every batch's logits, from the shards `merge` joins; nothing is recomputed. */
+  /**
+   * Every batch's logits, from the shards `merge` joins; nothing is recomputed.
+   * @internal
+   */
   merged?: {
     /** Each batch's logits and the shard file line they were read from. */
     batches: Map<number, GivenBatch>;
@@ -97,16 +106,25 @@ export type EvalRequest = Omit<EvalOptions, "silent" | "gpu" | "force" | "shard"
 
 /** What an evaluation wrote and measured. */
 export interface EvalOutcome {
+  /** Registered name of the task run. */
   task: string;
+  /** Split run. */
   split: Split;
+  /** Examples evaluated, after `limit` (SQuAD and RACE: questions). */
   examples: number;
+  /** The task's official metrics (×100); absent for an unlabelled split and for a shard. */
   metrics?: Metrics;
   /** 95% bootstrap interval of each metric over the examples. */
   metricsCi?: Record<string, Interval>;
+  /** Directory holding the predictions and `metrics.json`. */
   outDir: string;
+  /** The predictions file `score` reads; `""` for a shard. */
   predictionsPath: string;
+  /** SQuAD v2.0's no-answer probabilities file (`na_probs.json`), when written. */
   naProbsPath?: string;
+  /** The run record (JSON) written under `recordsDir`. */
   recordPath: string;
+  /** Wall-clock seconds of the whole run, loading included (a reused run's, as recorded). */
   seconds: number;
   /** True when an earlier run's record and files were reused instead of running again. */
   reused: boolean;

@@ -73,6 +73,7 @@ export interface PreparedLinear {
 
 /** Raised when a tensor cannot fit in one buffer binding of this device. */
 export class BufferLimitError extends Error {
+  /** Always `"BufferLimitError"`, so `error.name` and stack traces tell it apart. */
   override name = "BufferLimitError";
 }
 

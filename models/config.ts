@@ -24,6 +24,7 @@ export type AdapterLayers = "all" | "top-half";
 
 /** Multi-task adapter settings; names follow the original code's config keys. */
 export interface AdapterConfig {
+  /** Adapter variant, from the original keys: `mult` + `pals`, `mult` alone, or `top`. */
   kind: AdapterKind;
   /** Size d_s of the small space (`hidden_size_aug`): 204 for PALs, 100 for low-rank. */
   hiddenSizeAug: number;
@@ -52,20 +53,33 @@ export type HeadConfig =
 
 /** A validated model configuration. */
 export interface ModelConfig {
+  /** Encoder family (`model_type`); absent only in the original PALs configs, which are BERT. */
   modelType: ModelType;
+  /** Token vocabulary size V (`vocab_size`). */
   vocabSize: number;
   /** ALBERT's factorised embedding size E; equals `hiddenSize` for BERT. */
   embeddingSize: number;
+  /** Hidden size H (`hidden_size`); a multiple of `numAttentionHeads`. */
   hiddenSize: number;
+  /** Number of encoder layers L (`num_hidden_layers`). */
   numHiddenLayers: number;
+  /** Attention heads A per layer (`num_attention_heads`). */
   numAttentionHeads: number;
+  /** Feed-forward inner size (`intermediate_size`), 4H in the released models. */
   intermediateSize: number;
+  /** Feed-forward activation (`hidden_act`); defaults to `gelu_new` for ALBERT, `gelu` for BERT. */
   hiddenAct: HiddenAct;
+  /** Longest sequence the position embeddings cover (`max_position_embeddings`, default 512). */
   maxPositionEmbeddings: number;
+  /** Number of token types / segments (`type_vocab_size`, default 2). */
   typeVocabSize: number;
+  /** LayerNorm epsilon (`layer_norm_eps`, default 1e-12). */
   layerNormEps: number;
+  /** Std of the normal weight init (`initializer_range`, default 0.02). */
   initializerRange: number;
+  /** Dropout on embeddings and sublayer outputs (`hidden_dropout_prob`; ALBERT 0, BERT 0.1). */
   hiddenDropoutProb: number;
+  /** Attention-probability dropout (`attention_probs_dropout_prob`; ALBERT 0, BERT 0.1). */
   attentionProbsDropoutProb: number;
   /** Dropout on the pooled output before a classifier (ALBERT `classifier_dropout_prob`). */
   classifierDropoutProb: number;
@@ -75,13 +89,17 @@ export interface ModelConfig {
   innerGroupNum: number;
   /** ALBERT ablations; `all-shared` means Hugging Face's plain grouping. */
   crossLayerSharing: CrossLayerSharing;
+  /** Id of the padding token (`pad_token_id`, default 0). */
   padTokenId: number;
+  /** BERT-and-PALs adapters, when the config carries `mult` or `top`; absent otherwise. */
   adapter?: AdapterConfig;
+  /** Task head, from `architectures[0]` (plus `num_labels` / `task_num_labels`). */
   head: HeadConfig;
 }
 
 /** Raised for a config that cannot describe a model; the message names the file and key. */
 export class ConfigError extends Error {
+  /** Always `"ConfigError"`. */
   override name = "ConfigError";
 }
 
@@ -100,7 +118,8 @@ const SHARING_MODES: CrossLayerSharing[] = [
   "not-shared",
 ];
 
-type Json = Record<string, unknown>;
+/** A parsed JSON object, as `config.json` holds. */
+export type Json = Record<string, unknown>;
 
 /** Parse a Hugging Face `config.json` object; `source` names the file in error messages. */
 export function parseConfig(json: unknown, source = "config.json"): ModelConfig {

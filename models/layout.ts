@@ -30,73 +30,109 @@ export type TensorRole = "linear-weight" | "bias" | "embedding" | "norm-weight" 
 
 /** One named tensor of a model. */
 export interface TensorSpec {
+  /** Hugging Face state-dict name, e.g. `albert.embeddings.word_embeddings.weight`. */
   name: string;
+  /** Dimensions, row-major; Linear weights are `[out, in]`. */
   shape: number[];
+  /** Kind of tensor, which picks its initialisation. */
   role: TensorRole;
 }
 
 /** A Linear layer's tensor names and sizes. */
 export interface LinearNames {
+  /** Name of the `[outFeatures, inFeatures]` weight. */
   weight: string;
+  /** Name of the `[outFeatures]` bias. */
   bias: string;
+  /** Input width. */
   inFeatures: number;
+  /** Output width. */
   outFeatures: number;
 }
 
 /** A LayerNorm's tensor names. */
 export interface NormNames {
+  /** Name of the scale gamma, `[size]`. */
   weight: string;
+  /** Name of the shift beta, `[size]`. */
   bias: string;
+  /** Width of the normalised dimension. */
   size: number;
 }
 
 /** A transformer layer's tensors (post-LayerNorm block). */
 export interface LayerNames {
+  /** Attention query projection, H -> H. */
   query: LinearNames;
+  /** Attention key projection, H -> H. */
   key: LinearNames;
+  /** Attention value projection, H -> H. */
   value: LinearNames;
+  /** Attention output projection, H -> H (ALBERT `attention.dense`). */
   attentionOutput: LinearNames;
+  /** LayerNorm after the attention residual. */
   attentionNorm: NormNames;
+  /** FFN up-projection, H -> I (ALBERT `ffn`). */
   intermediate: LinearNames;
+  /** FFN down-projection, I -> H (ALBERT `ffn_output`). */
   output: LinearNames;
+  /** LayerNorm after the FFN residual (ALBERT `full_layer_layer_norm`). */
   outputNorm: NormNames;
 }
 
 /** A PAL (projected attention layer) for one task in one layer. */
 export interface PalNames {
+  /** Discriminant of the adapter union. */
   kind: "pals";
+  /** V_E, H -> d_s (`mult_aug_dense`), shared by all layers of the task. */
   encoder: LinearNames;
+  /** V_D, d_s -> H (`mult_aug_dense2`), shared by all layers of the task. */
   decoder: LinearNames;
+  /** Small-space attention query, d_s -> d_s. */
   query: LinearNames;
+  /** Small-space attention key, d_s -> d_s. */
   key: LinearNames;
+  /** Small-space attention value, d_s -> d_s. */
   value: LinearNames;
 }
 
 /** A low-rank adapter for one task in one layer: `V_D · gelu(V_E · h)`. */
 export interface LowRankNames {
+  /** Discriminant of the adapter union. */
   kind: "low-rank";
+  /** V_E, H -> d_s (`aug_dense`), this layer's own. */
   encoder: LinearNames;
+  /** V_D, d_s -> H (`aug_dense2`), this layer's own. */
   decoder: LinearNames;
 }
 
 /** One attention block of the top-projected adapter (in the small space). */
 export interface TopLayerNames {
+  /** Attention query, d_s -> d_s (`self.query`). */
   query: LinearNames;
+  /** Attention key, d_s -> d_s (`self.key`). */
   key: LinearNames;
+  /** Attention value, d_s -> d_s (`self.value`). */
   value: LinearNames;
+  /** Attention output projection, d_s -> d_s (`output.dense`). */
   attentionOutput: LinearNames;
+  /** LayerNorm after the residual, `[d_s]` (`output.LayerNorm`). */
   attentionNorm: NormNames;
 }
 
 /** The top-projected adapter of one task. */
 export interface TopProjectionNames {
+  /** Projection into the small space, H -> d_s (`mult_dense`). */
   down: LinearNames;
+  /** Projection back, d_s -> H (`mult_dense2`). */
   up: LinearNames;
+  /** The `num_top_layers` attention blocks applied in between. */
   layers: TopLayerNames[];
 }
 
 /** One layer as applied in the forward pass (shared weights repeat their names). */
 export interface AppliedLayer {
+  /** The transformer layer's tensors. */
   names: LayerNames;
   /** Per-task adapter of this layer, or undefined where the layer has none. */
   adapters?: (PalNames | LowRankNames)[];
@@ -104,15 +140,19 @@ export interface AppliedLayer {
 
 /** Everything a backend needs to know about a model's tensors. */
 export interface ModelLayout {
+  /** Word, position and token-type embedding tables (`[*, E]`) and their LayerNorm. */
   embeddings: { word: string; position: string; tokenType: string; norm: NormNames };
   /** ALBERT's `embedding_hidden_mapping_in` (E -> H). */
   embeddingProjection?: LinearNames;
+  /** The L layers in forward order; ALBERT's shared layers repeat the same names. */
   layers: AppliedLayer[];
   /** Per-task top-projected adapters. */
   top?: TopProjectionNames[];
+  /** Pooler dense, H -> H, applied to the first token (tanh). */
   pooler: LinearNames;
   /** Head Linear layers: one, or one per task for multi-task models. */
   classifiers: LinearNames[];
+  /** Span head `qa_outputs`, H -> 2 (start, end logits); question answering only. */
   qaOutputs?: LinearNames;
   /** Every tensor once, in a stable order. */
   tensors: TensorSpec[];

@@ -7,8 +7,11 @@ export type Weights = Map<string, Float32Array>;
 
 /** A config with its weights. */
 export interface Model {
+  /** The validated configuration. */
   config: ModelConfig;
+  /** Tensor names and shapes derived from `config` by `modelLayout`. */
   layout: ModelLayout;
+  /** One float32 array per tensor of `layout`. */
   weights: Weights;
 }
 

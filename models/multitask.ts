@@ -19,6 +19,7 @@ const PAPER_AUG: Record<AdapterKind, { size: number; heads: number }> = {
 
 /** Options of `multiTaskConfig`. */
 export interface MultiTaskOptions {
+  /** Per-task adapter kind, or `none` for the shared-backbone baseline. */
   adapter: AdapterChoice;
   /** Labels of each task's classifier (1 = regression), in task-index order. */
   taskNumLabels: number[];

@@ -37,6 +37,7 @@ export interface SafetensorsWriteOptions {
 
 /** Raised for a checkpoint that cannot be read; the message names the file and the tensor. */
 export class CheckpointError extends Error {
+  /** Always `"CheckpointError"`. */
   override name = "CheckpointError";
 }
 

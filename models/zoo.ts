@@ -8,7 +8,9 @@ import { type ModelConfig, parseConfig } from "./config.ts";
 
 /** One named model. */
 export interface ZooEntry {
+  /** Name to pass as `--model`, e.g. `albert-base-v2` or `tiny-bert`. */
   name: string;
+  /** The entry's config, validated by `parseConfig`. */
   config: ModelConfig;
   /** The paper's rounded parameter figure (ALBERT Tables 1, 3 and 4), when it has one. */
   paperParams?: string;

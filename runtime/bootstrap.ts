@@ -22,7 +22,9 @@ export interface BootstrapOptions {
 
 /** A percentile interval; NaN bounds when no resample defined the metric. */
 export interface Interval {
+  /** Lower bound (the 2.5th percentile of the resampled scores for 95%). */
   low: number;
+  /** Upper bound (the 97.5th percentile for 95%). */
   high: number;
 }
 

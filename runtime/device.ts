@@ -7,24 +7,32 @@ import type { Dtype } from "./kernel.ts";
 
 /** A device with the adapter facts that run records carry. */
 export interface Gpu {
+  /** The device: the adapter's own limits, plus `shader-f16`/`timestamp-query` when offered. */
   device: GPUDevice;
   /** e.g. "llvmpipe (LLVM 15.0.6, 256 bits)". */
   description: string;
+  /** Adapter vendor as WebGPU reports it (e.g. "nvidia"); may be empty. */
   vendor: string;
+  /** Adapter architecture as WebGPU reports it; may be empty. */
   architecture: string;
+  /** Every feature the adapter offers, sorted (not only those the device enabled). */
   features: string[];
+  /** Limits the device was created with (the adapter's own): bytes, or invocations. */
   limits: {
     maxStorageBufferBindingSize: number;
     maxBufferSize: number;
     maxComputeWorkgroupStorageSize: number;
     maxComputeInvocationsPerWorkgroup: number;
   };
+  /** Whether the device has `timestamp-query` (GPU timing of forward passes). */
   hasTimestamps: boolean;
+  /** Whether the device has `shader-f16` (needed for `--dtype f16`). */
   hasF16: boolean;
 }
 
 /** Raised when `--dtype f16` is asked of an adapter without `shader-f16`. */
 export class DtypeUnsupportedError extends Error {
+  /** Always `"DtypeUnsupportedError"`, so `error.name` and stack traces tell it apart. */
   override name = "DtypeUnsupportedError";
 }
 
@@ -53,6 +61,7 @@ export function isSoftwareAdapter(device: GPUDevice): boolean {
 
 /** Raised when no WebGPU adapter can be found or a device cannot be created. */
 export class GpuUnavailableError extends Error {
+  /** Always `"GpuUnavailableError"`, so `error.name` and stack traces tell it apart. */
   override name = "GpuUnavailableError";
 }
 

@@ -18,36 +18,53 @@ import type { BackendInfo } from "../backends/backend.ts";
 
 /** A data file the run read, with its content hash. */
 export interface DataFileHash {
+  /** The path as the run was given it (not resolved). */
   path: string;
+  /** Hex SHA-256 of the file's content. */
   sha256: string;
+  /** File size in bytes. */
   bytes: number;
 }
 
 /** The identity of a run, stored in every run record. */
 export interface Fingerprint {
+  /** Hex SHA-256 of the config's canonical Hugging Face JSON (`configHash`). */
   configHash: string;
   /** Absent when the run used no weights (e.g. a GEMM micro-benchmark). */
   weightsHash?: string;
+  /** Task name; comma-separated for multi-task training; absent for benchmarks. */
   task?: string;
+  /** Every data file the run read, hashed; empty when it read none. */
   dataFiles: DataFileHash[];
+  /** `BackendInfo.name` of the engine, when the run used one. */
   backend?: string;
+  /** `BackendInfo.device`: the adapter description or execution provider. */
   adapter?: string;
+  /** The backend's features, sorted; empty without a backend. */
   features: string[];
+  /** `Deno.version`: the Deno, V8 and TypeScript versions. */
   deno: { deno: string; v8: string; typescript: string };
   /** npm package versions from the `deno.json` imports map, by import name. */
   packages: Record<string, string>;
+  /** The checkout's commit (`"unknown"` outside git) and whether its code has changes. */
   git: { commit: string; dirty: boolean };
+  /** The run's random seed (random weights, training order), when it had one. */
   seed?: number;
 }
 
 /** What `fingerprint` hashes and records; everything but `config` is optional. */
 export interface FingerprintOptions {
+  /** The model config; hashed into `configHash`. */
   config: ModelConfig;
+  /** The weights; hashed into `weightsHash` when given. */
   weights?: Weights;
+  /** Task name(s) to record as is. */
   task?: string;
   /** Paths of data files read by the run; each is hashed. */
   dataFiles?: string[];
+  /** The engine; gives `backend`, `adapter` and `features`. */
   backend?: BackendInfo;
+  /** Seed to record as is. */
   seed?: number;
   /** The `deno.json` to read package versions from; defaults to the project's own. */
   denoJson?: string | URL;
@@ -170,7 +187,9 @@ const CODE_PATHS = ["--", ":(glob)**/*.ts", "deno.json", "deno.lock", ":(exclude
 
 /** A checkout's commit and whether its code has changes, as run records keep them. */
 export interface GitState {
+  /** Full `HEAD` commit hash, or `"unknown"` outside a git checkout. */
   commit: string;
+  /** Whether code files (`*.ts`, deno.json, deno.lock) outside `results/` changed or were added. */
   dirty: boolean;
 }
 
@@ -188,7 +207,9 @@ export async function gitState(cwd: string): Promise<GitState> {
 
 /** What `codeState` gives: the commit, and a hash of the code changes when there are any. */
 export interface CodeState {
+  /** Full `HEAD` commit hash, or `"unknown"` outside a git checkout. */
   commit: string;
+  /** Hex SHA-256 of the uncommitted code changes (of every source file outside git). */
   changes?: string;
 }
 

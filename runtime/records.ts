@@ -12,14 +12,17 @@ import type { Fingerprint } from "./fingerprint.ts";
 
 /** A run record: its kind (`bench`, `eval`, ...), when it was made, and the run's own fields. */
 export interface RunRecord {
+  /** Record type (`bench`, `eval`, `train`, ...): lower-case letters, digits, `-`, `_`. */
   kind: string;
   /** ISO 8601 time; `writeRecord` fills it in when absent. */
   createdAt?: string;
+  /** What was run, where and with what; see `fingerprint`. */
   fingerprint?: Fingerprint;
   /** Hash of everything that decides the results; equal keys mean the same work. */
   workKey?: string;
   /** Set on one shard of a split run (`--shard i/n`); `merge` joins the shards. */
   shard?: Shard;
+  /** The kind's own fields (metrics, timings, ...). */
   [key: string]: unknown;
 }
 
@@ -33,7 +36,9 @@ export interface WriteRecordOptions {
 
 /** Shard `index` (1-based, as in `--shard 2/3`) of `count`: the part of a split run one job does. */
 export interface Shard {
+  /** This shard, 1 to `count`. */
   index: number;
+  /** Shards the run is split into, at least 1. */
   count: number;
 }
 
@@ -102,7 +107,9 @@ export async function readRecord(path: string): Promise<RunRecord> {
 
 /** A record and the file it was read from. */
 export interface StoredRecord {
+  /** The file the record was read from. */
   path: string;
+  /** The parsed record. */
   record: RunRecord;
 }
 

@@ -7,8 +7,11 @@
 
 /** Median, min and max of a measurement's repetitions (or of seeds). */
 export interface Spread {
+  /** Middle value (mean of the two middle ones for an even count). */
   median: number;
+  /** Smallest value. */
   min: number;
+  /** Largest value. */
   max: number;
 }
 
@@ -26,13 +29,21 @@ export function ratioSpread(a: Spread, b: Spread): Spread {
 
 /** The summary that run records and tables report for a list of measurements. */
 export interface Summary {
+  /** Number of values, at least 1. */
   n: number;
+  /** Smallest value. */
   min: number;
+  /** Largest value. */
   max: number;
+  /** Arithmetic mean. */
   mean: number;
+  /** Middle value; equal to `p50`. */
   median: number;
+  /** 50th percentile, linearly interpolated (numpy's default). */
   p50: number;
+  /** 90th percentile, linearly interpolated. */
   p90: number;
+  /** 99th percentile, linearly interpolated. */
   p99: number;
 }
 

@@ -14,11 +14,13 @@ export type Split = "train" | "dev" | "test";
 
 /** A data file is missing, unreadable or has a malformed row; the message names the file. */
 export class DataError extends Error {
+  /** `"DataError"`, so `error.name` and stack traces tell it from other errors. */
   override name = "DataError";
 }
 
 /** A predictions file does not fit the task's data; the message names the file. */
 export class PredictionsError extends Error {
+  /** `"PredictionsError"`, so `error.name` and stack traces tell it from other errors. */
   override name = "PredictionsError";
 }
 
@@ -256,8 +258,11 @@ export type TaskHead =
 
 /** What `prepare` needs to build model inputs. */
 export interface PrepareOptions {
+  /** Data directory holding glue/, squad/ and race/ (see `dataDir`). */
   root: string;
+  /** Split to read; must be one of the task's `splits`. */
   split: Split;
+  /** Turns the text into token ids (the model's own vocabulary). */
   tokenizer: Tokenizer;
   /** Take the first N examples (in file order) only. */
   limit?: number;
@@ -312,9 +317,13 @@ export interface TaskResult {
 
 /** Options of `score`. */
 export interface ScoreOptions {
+  /** Data directory holding the gold labels (glue/, squad/, race/). */
   root: string;
+  /** Split whose labels to score against (SQuAD: always dev). */
   split: Split;
+  /** Path of the predictions file, in the format `eval` writes. */
   predictionsFile: string;
+  /** SQuAD v2.0 only: path of the no-answer probabilities (`na_probs.json`) for `best_*`. */
   naProbsFile?: string;
   /** Score against the first N examples only (what `eval --limit N` ran). */
   limit?: number;
@@ -326,7 +335,9 @@ export interface ScoreOptions {
 export interface TaskEntry {
   /** `glue/sst2`, `squad/v2.0`, `race`, ... */
   name: string;
+  /** Benchmark it belongs to: GLUE, SQuAD or RACE. */
   family: "glue" | "squad" | "race";
+  /** The head it needs on the encoder. */
   head: TaskHead;
   /** Keys of the metrics object, in print order. */
   metrics: string[];
@@ -336,6 +347,8 @@ export interface TaskEntry {
   files(split: Split): string[];
   /** Number of examples of a split under `root`, or undefined when its files are missing. */
   size(root: string, split: Split): Promise<number | undefined>;
+  /** Read and tokenise a split into model rows; a DataError when its files are missing or bad. */
   prepare(options: PrepareOptions): Promise<PreparedTask>;
+  /** Score a predictions file with the official metrics; PredictionsError when it does not fit. */
   score(options: ScoreOptions): Promise<Metrics>;
 }

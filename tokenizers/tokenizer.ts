@@ -7,7 +7,9 @@
 
 /** A text split into tokens, without special tokens. */
 export interface Tokenized {
+  /** Vocabulary id of each token. */
   ids: number[];
+  /** Each token as its vocabulary entry (`▁the`, `##ing`, `[UNK]`). */
   tokens: string[];
   /**
    * `[start, end)` UTF-16 offsets of each token into the original (un-normalised)
@@ -19,19 +21,27 @@ export interface Tokenized {
 
 /** Vocabulary ids of the special tokens. */
 export interface SpecialIds {
+  /** `[CLS]`, which starts every row; its vector feeds classification heads. */
   cls: number;
+  /** `[SEP]`, which ends each segment. */
   sep: number;
+  /** Padding (`<pad>` in ALBERT, `[PAD]` in BERT); attention-masked out. */
   pad: number;
+  /** Unknown token (`<unk>` in ALBERT, `[UNK]` in BERT). */
   unk: number;
+  /** `[MASK]`, the masked-LM placeholder (unused in fine-tuning). */
   mask: number;
 }
 
 /** A loaded tokenizer (SentencePiece for ALBERT, WordPiece for BERT). */
 export interface Tokenizer {
+  /** The algorithm: SentencePiece (ALBERT's `spiece.model`) or WordPiece (BERT's `vocab.txt`). */
   readonly kind: "sentencepiece" | "wordpiece";
   /** The vocabulary file it was read from. */
   readonly source: string;
+  /** Number of vocabulary entries; ids run from 0 to `vocabSize - 1`. */
   readonly vocabSize: number;
+  /** Ids of the special tokens. */
   readonly special: SpecialIds;
   /** Split one text into tokens with offsets; no special tokens, no truncation. */
   tokenize(text: string): Tokenized;
@@ -41,7 +51,9 @@ export interface Tokenizer {
 
 /** One model input row, unpadded. */
 export interface Encoding {
+  /** `input_ids`: `[CLS] a [SEP]` or `[CLS] a [SEP] b [SEP]` as vocabulary ids. */
   inputIds: number[];
+  /** `token_type_ids` (segment ids): 0 through the first `[SEP]`, 1 for `b` and its `[SEP]`. */
   tokenTypeIds: number[];
   /** All ones (the row is unpadded); padding is added per batch. */
   attentionMask: number[];

@@ -99,9 +99,13 @@ function splitOnPunctuation(word: Tracked): Tracked[] {
 
 /** BERT's WordPiece tokenizer over a vocabulary (one entry per id). */
 export class WordPieceTokenizer implements Tokenizer {
+  /** Always `wordpiece` (BERT's `vocab.txt`). */
   readonly kind = "wordpiece";
+  /** The vocabulary file it was read from (`options.source`, else `<vocabulary>`). */
   readonly source: string;
+  /** Number of vocabulary entries (lines of `vocab.txt`). */
   readonly vocabSize: number;
+  /** Ids of `[CLS]`, `[SEP]`, `[PAD]`, `[UNK]` and `[MASK]`. */
   readonly special: SpecialIds;
   readonly #vocab: readonly string[];
   readonly #ids = new Map<string, number>();
@@ -142,7 +146,10 @@ export class WordPieceTokenizer implements Tokenizer {
     return id;
   }
 
-  /** `BasicTokenizer.tokenize`: the words WordPiece splits, with their spans. */
+  /**
+   * `BasicTokenizer.tokenize`: the words WordPiece splits, with their spans.
+   * @internal
+   */
   basicTokenize(text: string): Tracked[] {
     // Hugging Face composes (NFC) before splitting so that "e" + U+0301 and "é" match alike.
     const cleaned = normalize(clean(text), "NFC");

@@ -29,6 +29,7 @@ import { isMultiTask, trainingModel } from "./training_model.ts";
 
 /** What `train` was asked to do (one seed; one task or several). */
 export interface TrainOptions {
+  /** Zoo name (weights seeded by `seed`), checkpoint directory or config.json. */
   model: string;
   /** Task names; more than one trains a multi-task model. */
   tasks: string[];
@@ -48,31 +49,45 @@ export interface TrainOptions {
   schedule?: Schedule;
   /** Steps per epoch of multi-task training (default: the tasks' examples over the batch size). */
   stepsPerEpoch?: number;
+  /** Data directory holding glue/, squad/, race/ (and vocab/ for zoo models). */
   data: string;
+  /** Output directory: `train_log.jsonl`, `best/` checkpoints and `resume/` points. */
   out: string;
+  /** Passes over the training data (multi-task: of `stepsPerEpoch` steps); CLI default 3. */
   epochs: number;
+  /** Stop after this many optimiser steps in all, cutting `epochs` short. */
   maxSteps?: number;
   /** Train on the first N training examples (of each task) only. */
   limit?: number;
   /** Evaluate on the first N dev examples only. */
   evalLimit?: number;
+  /** Examples per step (RACE: questions of 4 rows); CLI default 32. */
   batchSize: number;
+  /** Peak learning rate of the linear warm-up/decay schedule (CLI default 2e-5). */
   lr: number;
   /** Peak learning rate of adapter (PAL) parameters; default `lr`. */
   adapterLr?: number;
   /** Fraction of the steps spent warming up (0.1 in BERT's and ALBERT's GLUE recipes). */
   warmup: number;
+  /** Longest model row in tokens; default the family's (GLUE 128, SQuAD 384, RACE 512). */
   maxSeqLength?: number;
+  /** Seeds a zoo model's weights, new heads, data shuffling, task draws and dropout. */
   seed: number;
+  /** `adamw` or `lamb` (see `OptimizerOptions`). */
   optimizer: OptimizerOptions["optimizer"];
+  /** Decoupled weight decay, not on biases and LayerNorm (CLI default 0.01). */
   weightDecay: number;
   /** Steps between resume points (also saved at every epoch's end). */
   saveSteps: number;
   /** Steps between training-log lines. */
   logSteps: number;
+  /** Continue from `out`'s last resume point (it must exist and match these settings). */
   resume: boolean;
+  /** Tokenizer directory or file; defaults to the checkpoint's, then the data dir's vocab/. */
   tokenizer?: string;
+  /** No progress bar (the command's `--json` mode). */
   silent: boolean;
+  /** A WebGPU device to share; else one is acquired and destroyed at the end. */
   gpu?: Gpu;
   /** Aborting stops after the current step, saves a resume point and throws `TrainingInterrupted`. */
   signal?: AbortSignal;

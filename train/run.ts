@@ -37,6 +37,7 @@ export type { TrainOptions };
 
 /** A run stopped by its signal; a resume point was saved first. */
 export class TrainingInterrupted extends Error {
+  /** `"TrainingInterrupted"`: the CLI exits 130 (as for SIGINT) on an error of this name. */
   override name = "TrainingInterrupted";
 }
 
@@ -44,12 +45,15 @@ export type { BestScore };
 
 /** What training produced for one task. */
 export interface TaskOutcome {
+  /** Registered task name (`glue/sst2`, ...). */
   task: string;
   /** The model's task index serving it. */
   index: number;
   /** Name of the metric `best.score` is. */
   metric: string;
+  /** Best dev score by `metric`, its epoch and all dev metrics then: what `checkpoint` holds. */
   best: BestScore;
+  /** Directory of the kept best checkpoint (`out/best`, or `out/best/<task>` when multi-task). */
   checkpoint: string;
   /** Hash of the kept checkpoint's files (`checkpointSha256`), when one was kept. */
   checkpointSha256?: string;
@@ -57,9 +61,13 @@ export interface TaskOutcome {
 
 /** What a training run produced. */
 export interface TrainOutcome {
+  /** The seed of this run (`TrainOptions.seed`). */
   seed: number;
+  /** Optimiser steps taken in all. */
   steps: number;
+  /** One outcome per task, in the order given. */
   tasks: TaskOutcome[];
+  /** The multi-task adapter (`none`: shared backbone, task heads); null for a single head. */
   adapter: AdapterChoice | null;
   /** How tasks were drawn; null for single-task training. */
   schedule: Schedule | null;
@@ -67,9 +75,13 @@ export interface TrainOutcome {
   parameters: number;
   /** The PALs paper's multiplier: encoder with adapters over the bare encoder. */
   multiplier: number;
+  /** The JSONL training log (`out/train_log.jsonl`): loss lines and dev evaluations. */
   logPath: string;
+  /** The run record (JSON) written under `recordsDir`. */
   recordPath: string;
+  /** Wall-clock seconds of the whole run, planning and dev evaluation included. */
   seconds: number;
+  /** Unpadded training tokens per second of this invocation's loop (dev evaluation included). */
   tokensPerSecond: number;
   /** True when an earlier run's record and checkpoints were reused instead of training. */
   reused: boolean;

@@ -43,6 +43,7 @@ export class TaskSampler {
   private readonly next: () => number;
   private turn = 0;
 
+  /** Tasks of `sizes` training examples each, over `epochs` epochs; throws unless all are > 0. */
   constructor(
     readonly schedule: Schedule,
     readonly sizes: readonly number[],

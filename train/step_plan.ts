@@ -21,8 +21,11 @@ export type LossKind = "cross-entropy" | "squared-error" | "span" | "multiple-ch
 
 /** Shape of one recorded step. */
 export interface StepShape {
+  /** Rows in the batch (RACE: questions × choices). */
   batch: number;
+  /** Padded sequence length of every row. */
   seqLen: number;
+  /** Index of the task head (and adapters) the batch trains; 0 for a single-task model. */
   task: number;
   /** Rows per multiple-choice question (RACE: 4). */
   choices?: number;

@@ -45,8 +45,11 @@ import { buildStepPlan, labelCount, type StepPlan, type StepShape } from "./step
 
 /** One padded training batch. */
 export interface TrainBatch extends StepShape {
+  /** `input_ids`, `batch × seqLen` row-major, padded with the pad id. */
   inputIds: ArrayLike<number>;
+  /** `token_type_ids` (segment ids), `batch × seqLen` row-major. */
   tokenTypeIds: ArrayLike<number>;
+  /** 1 for a real token, 0 for padding, `batch × seqLen` row-major. */
   attentionMask: ArrayLike<number>;
   /** Class index or regression value per row; [starts..., ends...] for spans; answer per question. */
   labels: ArrayLike<number>;
@@ -54,10 +57,15 @@ export interface TrainBatch extends StepShape {
 
 /** Optimiser settings (BERT/ALBERT fine-tuning defaults). */
 export interface OptimizerOptions {
+  /** AdamW (BERT's fine-tuning optimiser) or LAMB (layer-wise trust ratio; ALBERT pre-training). */
   optimizer: "adamw" | "lamb";
+  /** Decoupled weight decay λ, not on biases and LayerNorm (default 0.01). */
   weightDecay: number;
+  /** Adam β₁, decay of the first moment (default 0.9). */
   beta1: number;
+  /** Adam β₂, decay of the second moment (default 0.999). */
   beta2: number;
+  /** Adam ε, added to √v̂ in the update's denominator (default 1e-6, BERT's). */
   eps: number;
   /** Global gradient-norm clip (1.0 in BERT's and ALBERT's code); 0 turns it off. */
   maxGradNorm: number;
@@ -67,6 +75,7 @@ export interface OptimizerOptions {
 
 /** Precision settings: f16 trains in mixed precision with dynamic loss scaling. */
 export interface PrecisionOptions {
+  /** Activation storage: `f32`, or `f16` for mixed precision with f32 master weights. */
   dtype: Dtype;
   /** f16 only: the first loss scale and the clean steps before it doubles (PyTorch's defaults). */
   lossScale: { initScale: number; growthInterval: number };
@@ -74,6 +83,7 @@ export interface PrecisionOptions {
 
 /** Loss-scale state after the last step (f16 training). */
 export interface LossScaleState {
+  /** The factor the loss is multiplied by before backward (1 in f32 training). */
   scale: number;
   /** Steps skipped because the scaled gradients overflowed. */
   skippedSteps: number;
@@ -89,6 +99,7 @@ export interface StepStats {
   loss: number;
   /** Global gradient norm before clipping; infinite when f16's scaled gradients overflowed. */
   gradNorm: number;
+  /** The loss-scale state after the step. */
   lossScale: LossScaleState;
 }
 
@@ -119,7 +130,15 @@ export function isAdapterTensor(name: string): boolean {
 
 /** Trains one model on one device. */
 export class Trainer {
+  /**
+   * Every trainable tensor on the GPU with its gradient and Adam moments (`m`, `v`).
+   * @internal
+   */
   readonly params: TrainableParams;
+  /**
+   * Compiles the kernels and records the dispatches of the step plans.
+   * @internal
+   */
   readonly runtime: KernelRuntime;
   #pool: ActivationPool;
   #plans = new Map<string, StepPlan>();

@@ -17,8 +17,17 @@ export interface OnnxBackendOptions {
   intraOpNumThreads?: number;
 }
 
+/**
+ * onnxruntime-node's tensor, under a local name so the public class's heritage
+ * does not name the npm package's type.
+ *
+ * @internal
+ */
+type OrtTensor = ort.Tensor;
+
 /** A model on ONNX Runtime (CPU); one session per task, built on first use. */
-export class OnnxBackend extends OrtSessionBackend<ort.Tensor, ort.Tensor> {
+export class OnnxBackend extends OrtSessionBackend<OrtTensor, OrtTensor> {
+  /** Fixed: `onnxruntime` on `cpu`, no features; `dtype` unset as it is always f32. */
   readonly info: BackendInfo = { name: "onnxruntime", device: "cpu", features: [] };
   readonly #options: OnnxBackendOptions;
 
@@ -28,6 +37,10 @@ export class OnnxBackend extends OrtSessionBackend<ort.Tensor, ort.Tensor> {
     this.#options = options;
   }
 
+  /**
+   * A CPU-provider session of the task's graph, all graph optimisations on.
+   * @internal
+   */
   protected createSession(task: number): Promise<ort.InferenceSession> {
     const options: ort.InferenceSession.SessionOptions = {
       executionProviders: ["cpu"],
@@ -39,10 +52,18 @@ export class OnnxBackend extends OrtSessionBackend<ort.Tensor, ort.Tensor> {
     return ort.InferenceSession.create(buildOnnxModel(this.model, { task }), options);
   }
 
+  /**
+   * An int64 input tensor of shape `dims`.
+   * @internal
+   */
   protected int64Tensor(data: BigInt64Array, dims: number[]): ort.Tensor {
     return new ort.Tensor("int64", data, dims);
   }
 
+  /**
+   * An output's float32 values (the tensor's own array, not a copy).
+   * @internal
+   */
   protected floats(output: ort.Tensor): Float32Array {
     return output.data as Float32Array;
   }

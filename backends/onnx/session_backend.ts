@@ -17,7 +17,12 @@ export interface OrtSession<T, O> {
   release(): Promise<void>;
 }
 
-/** A model on an ONNX Runtime package; `T` is its tensor type, `O` its output value type. */
+/**
+ * A model on an ONNX Runtime package; `T` is its tensor type, `O` its output value type.
+ * The shared base of the two ORT backends, not public API: callers use `Backend`.
+ *
+ * @internal
+ */
 export abstract class OrtSessionBackend<T, O> implements Backend {
   abstract readonly info: BackendInfo;
   readonly #sessions = new Map<number, Promise<OrtSession<T, O>>>();

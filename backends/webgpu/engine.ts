@@ -25,7 +25,11 @@ export interface WebGpuOptions {
   gpu?: Gpu;
   /** Measure GPU time of each forward pass with timestamp queries when available. */
   timestamps?: boolean;
-  /** Count and time every forward pass's dispatches (one compute pass each when timed). */
+  /**
+   * Count and time every forward pass's dispatches (one compute pass each when timed).
+   * The harness's `bench --profile` hook: `ForwardProfiler` is not public API.
+   * @internal
+   */
   profiler?: ForwardProfiler;
   /**
    * Storage of activations and Linear weights (default f32). `f16` needs the
@@ -59,6 +63,7 @@ export async function createWebGpuBackend(
 
 /** A model loaded on a WebGPU device. */
 export class WebGpuBackend implements Backend {
+  /** `webgpu`, the adapter's description and features, and the storage dtype. */
   readonly info: BackendInfo;
   /** GPU milliseconds of the last forward pass (timestamp queries), when measured. */
   lastGpuMs?: number;
@@ -70,8 +75,13 @@ export class WebGpuBackend implements Backend {
   #queryBuffer?: GPUBuffer;
   #profiler?: ForwardProfiler;
   #matmulVariant?: MatmulVariant;
+  /** Storage precision of activations and Linear weights (default f32). */
   readonly dtype: Dtype;
 
+  /**
+   * Wrap a model (weights upload on first use). Prefer `createWebGpuBackend`, which also
+   * checks `dtype` and warms up. `ownsDevice`: whether `dispose` destroys `gpu.device`.
+   */
   constructor(
     readonly gpu: Gpu,
     readonly model: Model,

@@ -15,7 +15,9 @@ export interface SquadExample {
   id: string;
   /** The article title. */
   title: string;
+  /** The paragraph the answer spans are taken from. */
   context: string;
+  /** The question text as given. */
   question: string;
   /** Gold answer texts in file order (duplicates kept); empty for a v2.0 unanswerable question. */
   answers: string[];
