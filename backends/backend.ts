@@ -31,7 +31,7 @@ export type OutputName = "lastHiddenState" | "pooledOutput" | "logits";
  * caller groups rows into choices).
  */
 export interface EncoderOutput {
-  /** Final encoder layer's states, `[batchSize, seqLen, hiddenSize]`. */
+  /** Encoder output (after any top-projected adapter), `[batchSize, seqLen, hiddenSize]`. */
   lastHiddenState?: Float32Array;
   /** Pooler output (tanh dense over the first token), `[batchSize, hiddenSize]`. */
   pooledOutput?: Float32Array;

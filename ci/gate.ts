@@ -19,11 +19,11 @@ import { trainOutcomes } from "../report/validate.ts";
 
 /** One metric of one evaluation. */
 export interface ScoreCheck {
-  /** Which evaluation, e.g. `eval albert-base-v2 sst2 dev`; with `metric`, the match key. */
+  /** Which evaluation, e.g. `eval albert-base-v2 glue/sst2 dev`; with `metric`, the match key. */
   id: string;
   /** Metric name, e.g. `accuracy`, `f1`. */
   metric: string;
-  /** Metric value as records store it (GLUE and RACE ×100); NaN when undefined. */
+  /** Metric value as records store it (scores ×100, SQuAD's too); NaN when undefined. */
   value: number;
   /** Record the value came from. */
   run: string;

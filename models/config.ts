@@ -53,7 +53,7 @@ export type HeadConfig =
 
 /** A validated model configuration. */
 export interface ModelConfig {
-  /** Encoder family (`model_type`); absent only in the original PALs configs, which are BERT. */
+  /** Encoder family (`model_type`); BERT when absent from an original PALs config. */
   modelType: ModelType;
   /** Token vocabulary size V (`vocab_size`). */
   vocabSize: number;

@@ -144,7 +144,7 @@ export interface ModelLayout {
   embeddings: { word: string; position: string; tokenType: string; norm: NormNames };
   /** ALBERT's `embedding_hidden_mapping_in` (E -> H). */
   embeddingProjection?: LinearNames;
-  /** The L layers in forward order; ALBERT's shared layers repeat the same names. */
+  /** Applied layers in forward order (ALBERT: L × `innerGroupNum`); shared ones repeat names. */
   layers: AppliedLayer[];
   /** Per-task top-projected adapters. */
   top?: TopProjectionNames[];

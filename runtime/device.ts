@@ -7,7 +7,7 @@ import type { Dtype } from "./kernel.ts";
 
 /** A device with the adapter facts that run records carry. */
 export interface Gpu {
-  /** The device: the adapter's own limits, plus `shader-f16`/`timestamp-query` when offered. */
+  /** The device: the adapter's buffer and workgroup limits, its `shader-f16`/`timestamp-query`. */
   device: GPUDevice;
   /** e.g. "llvmpipe (LLVM 15.0.6, 256 bits)". */
   description: string;

@@ -209,7 +209,7 @@ export async function gitState(cwd: string): Promise<GitState> {
 export interface CodeState {
   /** Full `HEAD` commit hash, or `"unknown"` outside a git checkout. */
   commit: string;
-  /** Hex SHA-256 of the uncommitted code changes (of every source file outside git). */
+  /** Hex SHA-256 of the uncommitted code changes, absent without any; outside git, of all code. */
   changes?: string;
 }
 

@@ -5,13 +5,17 @@
  * length n, `percentile(p)` reads position `(n - 1) · p / 100`.
  */
 
-/** Median, min and max of a measurement's repetitions (or of seeds). */
+/**
+ * Median, min and max of a measurement's repetitions (or of seeds); for a
+ * ratio of two spreads (`ratioSpread`), the ratio of the medians and the
+ * widest bounds the two ranges allow.
+ */
 export interface Spread {
-  /** Middle value (mean of the two middle ones for an even count). */
+  /** Middle value (mean of the two middle ones for an even count); a ratio's: median/median. */
   median: number;
-  /** Smallest value. */
+  /** Smallest value; a ratio's: min/max. */
   min: number;
-  /** Largest value. */
+  /** Largest value; a ratio's: max/min. */
   max: number;
 }
 

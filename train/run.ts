@@ -53,7 +53,7 @@ export interface TaskOutcome {
   metric: string;
   /** Best dev score by `metric`, its epoch and all dev metrics then: what `checkpoint` holds. */
   best: BestScore;
-  /** Directory of the kept best checkpoint (`out/best`, or `out/best/<task>` when multi-task). */
+  /** Kept best checkpoint: `out/best`; multi-task `out/best/sst2` (for `glue/sst2`). */
   checkpoint: string;
   /** Hash of the kept checkpoint's files (`checkpointSha256`), when one was kept. */
   checkpointSha256?: string;
@@ -67,7 +67,7 @@ export interface TrainOutcome {
   steps: number;
   /** One outcome per task, in the order given. */
   tasks: TaskOutcome[];
-  /** The multi-task adapter (`none`: shared backbone, task heads); null for a single head. */
+  /** The multi-task adapter (`none`: shared backbone, task heads); null unless multi-task. */
   adapter: AdapterChoice | null;
   /** How tasks were drawn; null for single-task training. */
   schedule: Schedule | null;
@@ -79,7 +79,7 @@ export interface TrainOutcome {
   logPath: string;
   /** The run record (JSON) written under `recordsDir`. */
   recordPath: string;
-  /** Wall-clock seconds of the whole run, planning and dev evaluation included. */
+  /** Wall-clock seconds of this invocation (not earlier resumed parts), dev evaluation included. */
   seconds: number;
   /** Unpadded training tokens per second of this invocation's loop (dev evaluation included). */
   tokensPerSecond: number;
