@@ -8,7 +8,7 @@
  * Run: `deno run -A benchmarks/lab/alu_ceiling.ts [accumulators] [iterations]`.
  */
 import { acquireGpu } from "../../runtime/device.ts";
-import { median } from "../../runtime/stats.ts";
+import { medianDispatchMs } from "./_dispatch_timer.ts";
 
 const accumulators = Number(Deno.args[0] ?? 8);
 const iterations = Number(Deno.args[1] ?? 4096);
@@ -47,22 +47,7 @@ const bindGroup = device.createBindGroup({
   layout: pipeline.getBindGroupLayout(0),
   entries: [{ binding: 0, resource: { buffer: out } }],
 });
-async function once(): Promise<number> {
-  const t0 = performance.now();
-  const encoder = device.createCommandEncoder();
-  const pass = encoder.beginComputePass();
-  pass.setPipeline(pipeline);
-  pass.setBindGroup(0, bindGroup);
-  pass.dispatchWorkgroups(workgroups);
-  pass.end();
-  device.queue.submit([encoder.finish()]);
-  await device.queue.onSubmittedWorkDone();
-  return performance.now() - t0;
-}
-await once();
-const times = [];
-for (let i = 0; i < 5; i++) times.push(await once());
-const ms = median(times);
+const ms = await medianDispatchMs(device, { pipeline, bindGroup, grid: [workgroups] });
 const flops = 2 * 4 * accumulators * iterations * workgroupSize * workgroups;
 console.log(
   `${description}: ${accumulators} vec4 accumulators, ${ms.toFixed(1)} ms, ` +

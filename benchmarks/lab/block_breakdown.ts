@@ -20,7 +20,7 @@
  * shape).
  */
 import { acquireGpu } from "../../runtime/device.ts";
-import { median } from "../../runtime/stats.ts";
+import { medianDispatchMs } from "./_dispatch_timer.ts";
 
 const M = 1024, N = 768, K = 768;
 /** Rows per lane, vec4 column groups per lane, lanes per workgroup (as the shipped kernel). */
@@ -114,22 +114,11 @@ for (const [aFrom, wFrom] of variants) {
       read[binding] ? [{ binding, resource: { buffer } }] : []
     ),
   });
-  const once = async () => {
-    const start = performance.now();
-    const encoder = device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(N / 4 / LANES / GROUPS, M / ROWS);
-    pass.end();
-    device.queue.submit([encoder.finish()]);
-    await device.queue.onSubmittedWorkDone();
-    return performance.now() - start;
-  };
-  await once();
-  const times: number[] = [];
-  for (let i = 0; i < 5; i++) times.push(await once());
-  const ms = median(times);
+  const ms = await medianDispatchMs(device, {
+    pipeline,
+    bindGroup,
+    grid: [N / 4 / LANES / GROUPS, M / ROWS],
+  });
   console.log(
     `A from ${aFrom.padEnd(9)} W from ${wFrom.padEnd(9)} ${ms.toFixed(1).padStart(6)} ms ` +
       `${(2 * M * N * K / ms / 1e6).toFixed(1).padStart(6)} GFLOP/s`,

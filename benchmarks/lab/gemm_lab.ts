@@ -41,7 +41,7 @@
  * A's and W's loads take about 25 and 16 of its 58 ms.
  */
 import { acquireGpu } from "../../runtime/device.ts";
-import { median } from "../../runtime/stats.ts";
+import { medianDispatchMs, timeDispatch } from "./_dispatch_timer.ts";
 
 interface Shape {
   m: number;
@@ -506,18 +506,8 @@ async function run(v: Variant, s: Shape, reps: number) {
     ],
   });
   const grid = v.grid(s);
-  const once = async () => {
-    const t0 = performance.now();
-    const enc = device.createCommandEncoder();
-    const pass = enc.beginComputePass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(...grid);
-    pass.end();
-    device.queue.submit([enc.finish()]);
-    await device.queue.onSubmittedWorkDone();
-    return performance.now() - t0;
-  };
+  const bound = { pipeline, bindGroup, grid };
+  const once = () => timeDispatch(device, bound);
   await once();
   // Correctness against a float64 reference.
   const read = buffer(s.m * s.n * 4, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST);
@@ -544,9 +534,7 @@ async function run(v: Variant, s: Shape, reps: number) {
     console.log("looping, pid", Deno.pid);
     while (true) await once();
   }
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) times.push(await once());
-  const ms = median(times);
+  const ms = await medianDispatchMs(device, bound, { reps, warm: false });
   const gflops = 2 * s.m * s.n * s.k / ms / 1e6;
   console.log(
     `${v.name.padEnd(28)} ${s.m}x${s.n}x${s.k} ${ms.toFixed(1).padStart(8)} ms ${

@@ -17,7 +17,7 @@
  * `gemm_lab.ts`).
  */
 import { acquireGpu } from "../../runtime/device.ts";
-import { median } from "../../runtime/stats.ts";
+import { medianDispatchMs } from "./_dispatch_timer.ts";
 
 const ITERATIONS = 4096, WORKGROUP = 64, WORKGROUPS = 256;
 
@@ -62,24 +62,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(local_invocation_id)
     layout: pipeline.getBindGroupLayout(0),
     entries: [a, s, out].map((buffer, binding) => ({ binding, resource: { buffer } })),
   });
-  const once = async () => {
-    const start = performance.now();
-    const encoder = device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(WORKGROUPS);
-    pass.end();
-    device.queue.submit([encoder.finish()]);
-    await device.queue.onSubmittedWorkDone();
-    return performance.now() - start;
-  };
-  await once();
-  const times: number[] = [];
-  for (let i = 0; i < 5; i++) times.push(await once());
+  const ms = await medianDispatchMs(device, { pipeline, bindGroup, grid: [WORKGROUPS] });
   // Core-nanoseconds per 8-invocation step: wall time × cores / (steps × invocations / 8).
   const cores = navigator.hardwareConcurrency;
-  const ns = median(times) * 1e6 * cores / (ITERATIONS * WORKGROUP * WORKGROUPS / 8);
+  const ns = ms * 1e6 * cores / (ITERATIONS * WORKGROUP * WORKGROUPS / 8);
   console.log(`${name.padEnd(24)} ${ns.toFixed(1).padStart(6)}`);
 }
 device.destroy();
