@@ -1,7 +1,7 @@
 /**
  * WebGPU adapter and device acquisition. The device asks for the adapter's own
  * buffer limits (the defaults are far below what large models need) and for
- * `shader-f16` and `timestamp-query` when the adapter has them.
+ * `shader-f16`, `timestamp-query` and `subgroups` when the adapter has them.
  */
 import type { Dtype } from "./kernel.ts";
 
@@ -59,6 +59,19 @@ export function isSoftwareAdapter(device: GPUDevice): boolean {
     /llvmpipe|lavapipe|swiftshader/i.test(info?.description ?? "");
 }
 
+/**
+ * The subgroup size kernels may bake in: the device has `subgroups` and its
+ * adapter runs every subgroup at one size (llvmpipe: 8, its SIMD width).
+ * Undefined otherwise.
+ */
+export function fixedSubgroupSize(device: GPUDevice): number | undefined {
+  if (!device.features.has(SUBGROUPS)) return undefined;
+  const info = (device as { adapterInfo?: { subgroupMinSize?: number; subgroupMaxSize?: number } })
+    .adapterInfo;
+  const size = info?.subgroupMinSize;
+  return size !== undefined && size > 0 && size === info?.subgroupMaxSize ? size : undefined;
+}
+
 /** Raised when no WebGPU adapter can be found or a device cannot be created. */
 export class GpuUnavailableError extends Error {
   /** Always `"GpuUnavailableError"`, so `error.name` and stack traces tell it apart. */
@@ -92,17 +105,58 @@ export async function acquireGpu(
     );
   }
   ensureRuntimeDir();
-  const adapter = await gpu.requestAdapter({
-    powerPreference: options.powerPreference ?? "high-performance",
-  });
-  if (!adapter) {
-    throw new GpuUnavailableError(
-      "No WebGPU adapter found: install a Vulkan driver (Debian: apt-get install mesa-vulkan-drivers) or run on a machine with a GPU",
-    );
+  const requestAdapter = async () => {
+    const adapter = await gpu.requestAdapter({
+      powerPreference: options.powerPreference ?? "high-performance",
+    });
+    if (!adapter) {
+      throw new GpuUnavailableError(
+        "No WebGPU adapter found: install a Vulkan driver (Debian: apt-get install mesa-vulkan-drivers) or run on a machine with a GPU",
+      );
+    }
+    return adapter;
+  };
+  let adapter = await requestAdapter();
+  const offered = OPTIONAL_FEATURES.filter((f) => adapter.features.has(f));
+  // Deno does not list `subgroups` among an adapter's features even where the
+  // device can have it (llvmpipe), so ask for it and fall back on a fresh
+  // adapter (a refused request may leave the first one unusable).
+  let device = await requestDevice(adapter, [...offered, SUBGROUPS]).catch(() => undefined);
+  if (!device) {
+    adapter = await requestAdapter();
+    device = await requestDevice(adapter, offered).catch((error: Error) => {
+      throw new GpuUnavailableError(`Cannot create a WebGPU device: ${error.message}`);
+    });
   }
-  const requiredFeatures = OPTIONAL_FEATURES.filter((f) => adapter.features.has(f));
+  const requiredFeatures = [...device.features] as GPUFeatureName[];
   const limits = adapter.limits;
-  const device = await adapter.requestDevice({
+  const info = adapter.info;
+  return {
+    device,
+    description: info.description || info.device || "unknown adapter",
+    vendor: info.vendor,
+    architecture: info.architecture,
+    features: [...new Set([...adapter.features, ...device.features])].sort(),
+    limits: {
+      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+      maxBufferSize: limits.maxBufferSize,
+      maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
+    },
+    hasTimestamps: requiredFeatures.includes("timestamp-query"),
+    hasF16: requiredFeatures.includes("shader-f16"),
+  };
+}
+
+const SUBGROUPS = "subgroups" as GPUFeatureName;
+
+/** A device with `features` and the adapter's own limits for buffers and workgroups. */
+function requestDevice(
+  adapter: GPUAdapter,
+  requiredFeatures: GPUFeatureName[],
+): Promise<GPUDevice> {
+  const limits = adapter.limits;
+  return adapter.requestDevice({
     requiredFeatures,
     requiredLimits: {
       maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
@@ -113,23 +167,5 @@ export async function acquireGpu(
       maxComputeWorkgroupSizeY: limits.maxComputeWorkgroupSizeY,
       maxStorageBuffersPerShaderStage: limits.maxStorageBuffersPerShaderStage,
     },
-  }).catch((error: Error) => {
-    throw new GpuUnavailableError(`Cannot create a WebGPU device: ${error.message}`);
   });
-  const info = adapter.info;
-  return {
-    device,
-    description: info.description || info.device || "unknown adapter",
-    vendor: info.vendor,
-    architecture: info.architecture,
-    features: [...adapter.features].sort(),
-    limits: {
-      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
-      maxBufferSize: limits.maxBufferSize,
-      maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
-      maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
-    },
-    hasTimestamps: requiredFeatures.includes("timestamp-query"),
-    hasF16: requiredFeatures.includes("shader-f16"),
-  };
 }
