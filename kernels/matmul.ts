@@ -15,9 +15,17 @@
  * workgroup is 64 invocations in a row, each owning 3 vec4s of output
  * columns 64 vec4s apart (adjacent invocations read adjacent addresses) and
  * 16 rows, so each step of 4 along K loads 16 vec4s of A and 12 vec4s of W
- * for 768 FMAs (0.15 loads per FMA, against 0.375 for an 8×4 block). Weights
- * larger than the device's binding limit are split into column chunks, one
- * dispatch each. A chunk with fewer output tiles than the device runs at once
+ * for 768 FMAs (0.15 loads per FMA, against 0.375 for an 8×4 block).
+ *
+ * Every lane of that block loads the same rows of A. Where the device has
+ * `subgroups` at a fixed size (llvmpipe: 8, one SIMD register), the
+ * `subgroup` variant loads each row once per subgroup and hands it to the
+ * other lanes with `subgroupBroadcast`, a register shuffle; that frees the
+ * block to grow to 32 rows (4 loads of A and 12 of W per 1536 FMAs) and
+ * about doubles the GEMM's speed on llvmpipe.
+ *
+ * Weights larger than the device's binding limit are split into column
+ * chunks, one dispatch each. A chunk with fewer output tiles than the device runs at once
  * (few rows: the pooler, batch 1) may split K instead (`matmul_split_k.ts`).
  * On a hardware GPU, `dispatchMatmul` runs the workgroup-tiled kernel of
  * `matmul_tiled.ts` instead (same bindings and epilogue; `MatmulVariant`).
@@ -46,7 +54,7 @@ import {
   type KernelRuntime,
   type KernelSpec,
 } from "../runtime/kernel.ts";
-import { isSoftwareAdapter } from "../runtime/device.ts";
+import { fixedSubgroupSize, isSoftwareAdapter } from "../runtime/device.ts";
 
 /** Rows of C per invocation (the register block) and per workgroup. */
 const BLOCK_M = 16;
@@ -147,39 +155,76 @@ function upload(device: GPUDevice, data: Float32Array | Float16Array, label: str
   return buffer;
 }
 
-const rows = [...Array(BLOCK_M).keys()];
+/** Rows of C per workgroup of the `subgroup` variant (`subgroupSize` divides it). */
+const SUBGROUP_BLOCK_M = 32;
+
 const groups = [...Array(GROUPS).keys()];
 const quad = [0, 1, 2, 3];
+const upTo = (n: number) => [...Array(n).keys()];
+
+/** Options of one Linear kernel (or split-K partial pass) of the SIMD family. */
+export interface MatmulKernelOptions {
+  activation: Activation;
+  residual: boolean;
+  /** Whether K and lda are multiples of 4, so A is read as vec4s. */
+  vectorA: boolean;
+  /** Split-K's first pass: raw partial sums, no epilogue. */
+  partial?: boolean;
+  /**
+   * Share A's rows through subgroups of this many lanes (the `subgroup`
+   * variant): each lane loads 1/size of the block's rows and
+   * `subgroupBroadcast` hands them to the others. Needs the device's
+   * `subgroups` feature and a fixed subgroup size dividing 32.
+   */
+  subgroupSize?: number;
+}
 
 /**
  * Kernel variant: vec4 reads of A need K and lda to be multiples of 4. With
  * `partial` it is split-K's first pass (`matmul_split_k.ts`): workgroup z sums
  * its K range into `partial` with no epilogue (activation and residual unused).
  */
-export function matmulKernel(
-  options: { activation: Activation; residual: boolean; vectorA: boolean; partial?: boolean },
-): KernelSpec {
-  const { activation, residual, vectorA, partial = false } = options;
+export function matmulKernel(options: MatmulKernelOptions): KernelSpec {
+  const { activation, residual, vectorA, partial = false, subgroupSize } = options;
+  const blockM = subgroupSize ? SUBGROUP_BLOCK_M : BLOCK_M;
+  if (subgroupSize && (SUBGROUP_BLOCK_M % subgroupSize !== 0 || THREADS % subgroupSize !== 0)) {
+    throw new RangeError(
+      `The subgroup Linear kernel needs a subgroup size dividing ${SUBGROUP_BLOCK_M}, not ${subgroupSize}`,
+    );
+  }
+  // Rows this invocation loads: all of the block's, or with subgroups every
+  // subgroupSize-th one starting at its lane (row p · size + lane).
+  const own = upTo(subgroupSize ? blockM / subgroupSize : blockM);
+  const ownRow = (p: number) => subgroupSize ? `${p * subgroupSize}u + lane` : `${p}u`;
+  const rows = upTo(blockM);
+  // Row i of the block at this k step, from the lane that loaded it.
+  const rowValue = (i: number, loaded: string) =>
+    subgroupSize
+      ? `subgroupBroadcast(${loaded}${Math.floor(i / subgroupSize)}, ${i % subgroupSize}u)`
+      : `${loaded}${i}`;
   const range = kRangeWgsl(partial, 4);
   const a = vectorA ? "vec4<f32>" : "f32";
-  // A[row i, k .. k + 3] as a vec4; rows past M were clamped to a valid one.
-  const loadA = (i: number) =>
+  // A[row, k .. k + 3] as a vec4; rows past M were clamped to a valid one.
+  const loadA = (p: number) =>
     vectorA
-      ? `a[ar${i} + k / 4u]`
-      : `vec4f(a[ar${i} + k], a[ar${i} + k + 1u], a[ar${i} + k + 2u], a[ar${i} + k + 3u])`;
+      ? `a[ar${p} + k / 4u]`
+      : `vec4f(a[ar${p} + k], a[ar${p} + k + 1u], a[ar${p} + k + 2u], a[ar${p} + k + 3u])`;
   const variant = partial ? "partial" : `act=${activation},res=${residual}`;
   return {
     // The fused activation is part of the name so profiles tell the FFN's GEMM+GELU apart.
     name: partial ? "matmul.partial" : activation === "none" ? "matmul" : `matmul+${activation}`,
-    key: `matmul,rows=${BLOCK_M},groups=${GROUPS},${variant},va=${vectorA}`,
+    key: `matmul,rows=${blockM},groups=${GROUPS},${variant},va=${vectorA},sg=${subgroupSize ?? 0}`,
     ...(partial
       ? partialInterface({ a, w: "vec4<f32>" }, "wStride4")
       : linearInterface({ a, w: "vec4<f32>", activation: "f32" }, residual, "wStride4")),
     workgroupSize: THREADS,
+    // Naga in Deno 2.9.6 takes subgroup builtins without (and refuses) `enable subgroups;`.
     body: `${ACTIVATION_WGSL}
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let row0 = wg.y * ${BLOCK_M}u;
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u${
+      subgroupSize ? ", @builtin(subgroup_invocation_id) lane: u32" : ""
+    }) {
+  let row0 = wg.y * ${blockM}u;
   // col4<g> is vec4 column group g of this invocation; out-of-range rows and
   // columns read a valid neighbour and are not stored.
   ${
@@ -189,8 +234,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   ${groups.map((g) => `let c4${g} = min(col4${g}, params.wStride4 - 1u);`).join("\n  ")}
   let lastRow = params.m - 1u;
   ${
-      rows.map((i) =>
-        `let ar${i} = min(row0 + ${i}u, lastRow) * params.lda${vectorA ? " / 4u" : ""};`
+      own.map((p) =>
+        `let ar${p} = min(row0 + ${ownRow(p)}, lastRow) * params.lda${vectorA ? " / 4u" : ""};`
       ).join("\n  ")
     }
   ${rows.map((i) => groups.map((g) => `var acc${i}_${g} = vec4f(0.0);`).join(" ")).join("\n  ")}
@@ -202,9 +247,10 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       groups.map((g) => quad.map((q) => `let w${g}_${q} = w[(k + ${q}u) * ws + c4${g}];`).join(" "))
         .join("\n    ")
     }
+    ${own.map((p) => `let own${p} = ${loadA(p)};`).join("\n    ")}
     ${
       rows.map((i) =>
-        `let a${i} = ${loadA(i)};
+        `let a${i} = ${rowValue(i, "own")};
     ${
           groups.map((g) =>
             quad.map((q) => `acc${i}_${g} = fma(vec4f(a${i}[${q}]), w${g}_${q}, acc${i}_${g});`)
@@ -217,9 +263,10 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       vectorA ? "" : `
   for (; k < ${range.end}; k++) {
     ${groups.map((g) => `let wk${g} = w[k * ws + c4${g}];`).join(" ")}
+    ${own.map((p) => `let ownk${p} = a[ar${p} + k];`).join("\n    ")}
     ${
         rows.map((i) =>
-          `let ak${i} = vec4f(a[ar${i} + k]);
+          `let ak${i} = vec4f(${rowValue(i, "ownk")});
     ${groups.map((g) => `acc${i}_${g} = fma(ak${i}, wk${g}, acc${i}_${g});`).join(" ")}`
         ).join("\n    ")
       }
@@ -237,33 +284,67 @@ ${partial ? PARTIAL_STORE_WGSL : epilogueWgsl(activation, residual)}`,
 
 /**
  * Which Linear kernel runs: `simd`, register-blocked for a CPU adapter's wide
- * SIMD lanes (`matmulKernel`, `matmulF16Kernel`), or `tiled`, staging tiles
- * through workgroup memory as GPUs want (`matmul_tiled.ts`).
+ * SIMD lanes (`matmulKernel`, `matmulF16Kernel`); `subgroup`, the same with
+ * A's rows shared through subgroups (`MatmulKernelOptions.subgroupSize`,
+ * f32 only: f16 runs `simd`); or `tiled`, staging tiles through workgroup
+ * memory as GPUs want (`matmul_tiled.ts`).
  */
-export type MatmulVariant = "simd" | "tiled";
+export type MatmulVariant = "simd" | "subgroup" | "tiled";
 
-/** The Linear kernel for this device's adapter: `simd` on llvmpipe/lavapipe, else `tiled`. */
+/** Raised when the `subgroup` Linear kernel is asked of a device that cannot run it. */
+export class SubgroupUnsupportedError extends Error {
+  /** Always `"SubgroupUnsupportedError"`, so `error.name` and stack traces tell it apart. */
+  override name = "SubgroupUnsupportedError";
+}
+
+/** Whether the `subgroup` variant can run here: `subgroups` at a fixed size dividing its block. */
+export function canRunSubgroupMatmul(device: GPUDevice): boolean {
+  const size = fixedSubgroupSize(device);
+  return size !== undefined && SUBGROUP_BLOCK_M % size === 0 && THREADS % size === 0;
+}
+
+/**
+ * The Linear kernel for this device's adapter: on llvmpipe/lavapipe
+ * `subgroup` where it can run (about twice `simd`'s speed, see
+ * `benchmarks/lab/gemm_lab.ts`) and `simd` otherwise; `tiled` on a GPU.
+ */
 export function defaultMatmulVariant(device: GPUDevice): MatmulVariant {
-  return isSoftwareAdapter(device) ? "simd" : "tiled";
+  if (!isSoftwareAdapter(device)) return "tiled";
+  return canRunSubgroupMatmul(device) ? "subgroup" : "simd";
+}
+
+/** The subgroup size the `subgroup` variant bakes in, or a clear error. */
+function subgroupSizeFor(device: GPUDevice): number {
+  if (!canRunSubgroupMatmul(device)) {
+    const size = fixedSubgroupSize(device);
+    throw new SubgroupUnsupportedError(
+      size === undefined
+        ? "The subgroup Linear kernel needs the WebGPU feature subgroups with one fixed subgroup size, which this device does not have; use the simd or tiled kernel"
+        : `The subgroup Linear kernel needs a subgroup size dividing ${SUBGROUP_BLOCK_M}; this device's is ${size}`,
+    );
+  }
+  return fixedSubgroupSize(device)!;
 }
 
 /** K step (the packed width of A) and output block of the Linear kernel of a dtype. */
 function blocking(dtype: Dtype, variant: MatmulVariant) {
   const width = dtype === "f16" ? 8 : 4;
   if (variant === "tiled") return { width, blockM: TILED_BLOCK_M, blockN: TILED_BLOCK_N };
-  return dtype === "f16"
-    ? { width, blockM: F16_BLOCK_M, blockN: F16_BLOCK_N }
-    : { width, blockM: BLOCK_M, blockN: BLOCK_N };
+  if (dtype === "f16") return { width, blockM: F16_BLOCK_M, blockN: F16_BLOCK_N };
+  return { width, blockM: variant === "subgroup" ? SUBGROUP_BLOCK_M : BLOCK_M, blockN: BLOCK_N };
 }
 
 /** The kernel spec of a Linear dispatch (or of split-K's partial pass). */
 function linearKernel(
+  device: GPUDevice,
   dtype: Dtype,
   variant: MatmulVariant,
   options: { activation: Activation; residual: boolean; vectorA: boolean; partial?: boolean },
 ): KernelSpec {
   if (variant === "tiled") return matmulTiledKernel({ ...options, dtype });
-  return dtype === "f16" ? matmulF16Kernel(options) : matmulKernel(options);
+  if (dtype === "f16") return matmulF16Kernel(options);
+  const subgroupSize = variant === "subgroup" ? subgroupSizeFor(device) : undefined;
+  return matmulKernel({ ...options, subgroupSize });
 }
 
 /**
@@ -337,7 +418,7 @@ export async function dispatchMatmul(
     residual: args.residual !== undefined,
     vectorA: k % width === 0 && lda % width === 0,
   };
-  const spec = linearKernel(linear.dtype, variant, options);
+  const spec = linearKernel(runtime.device, linear.dtype, variant, options);
   const forced = args.splitK?.splits;
   if (forced !== undefined && forced > 1 && !scratch) {
     throw new Error(`Split-K with ${forced} splits needs a scratch pool for its partial sums`);
@@ -361,7 +442,7 @@ export async function dispatchMatmul(
     const partial = scratch!.get(scratchRole(floats), floats, 4);
     dispatches.push(
       await runtime.dispatch(
-        linearKernel(linear.dtype, variant, { ...options, partial: true }),
+        linearKernel(runtime.device, linear.dtype, variant, { ...options, partial: true }),
         [args.a, chunk.buffer, partial],
         [m, k, lda, range, n4, groups],
         [grid[0], grid[1], splits],

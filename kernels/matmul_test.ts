@@ -38,7 +38,7 @@ interface Case {
   dtype?: Dtype;
   /** Forced split-K S (partial sums in an `ActivationPool`); unset: no pool, no split. */
   splits?: number;
-  /** The kernel; both run on any adapter, whichever the device would pick. */
+  /** The kernel, whichever the device would pick (`subgroup` needs the `subgroups` feature). */
   variant?: MatmulVariant;
 }
 
@@ -137,9 +137,14 @@ async function checkAll(device: GPUDevice, cases: Case[]): Promise<void> {
 
 /** Both dtypes: f32, and f16 storage with f32 arithmetic (needs `shader-f16`, which lavapipe has). */
 const DTYPES: Dtype[] = ["f32", "f16"];
-/** Each dtype with both kernels: register-blocked (CPU adapters) and workgroup-tiled (GPUs). */
+/**
+ * Each dtype with each kernel: register-blocked (CPU adapters), the same with
+ * subgroup-shared rows of A (f32 only; needs `subgroups`, which lavapipe has)
+ * and workgroup-tiled (GPUs).
+ */
 const KERNELS = DTYPES.flatMap((dtype) =>
-  (["simd", "tiled"] as const).map((variant) => ({ dtype, variant }))
+  (dtype === "f32" ? ["simd", "subgroup", "tiled"] as const : ["simd", "tiled"] as const)
+    .map((variant) => ({ dtype, variant }))
 );
 
 for (const { dtype, variant } of KERNELS) {

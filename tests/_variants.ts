@@ -52,8 +52,13 @@ export const VARIANTS: [string, string, Record<string, unknown>][] = [
   }],
 ];
 
-/** Both Linear kernels: each runs on any adapter, so parity tests check both, not only the default. */
-export const MATMUL_VARIANTS: MatmulVariant[] = ["simd", "tiled"];
+/**
+ * Every Linear kernel, so parity tests check each, not only the adapter's
+ * default: `simd` and `tiled` run on any adapter, `subgroup` needs the
+ * `subgroups` feature at a fixed size (lavapipe has it; elsewhere its tests
+ * fail with `SubgroupUnsupportedError` rather than pass unchecked).
+ */
+export const MATMUL_VARIANTS: MatmulVariant[] = ["simd", "subgroup", "tiled"];
 
 /** Every variant with each Linear kernel, variant by variant, for the parity tests. */
 export const VARIANTS_BY_MATMUL: (readonly [(typeof VARIANTS)[number], MatmulVariant])[] = VARIANTS
