@@ -34,6 +34,17 @@
  * 17.9, 8 × 6 14.3, 16 × 3 at 32 lanes 23.3, 8 × 12 at 16 lanes 22.1, 4 × 12
  * 15.2; so loads per FMA alone do not predict the speed once the block spills.
  *
+ * Subgroups (2026-11-23): Deno's llvmpipe device takes the `subgroups`
+ * feature (subgroup size 8) though the adapter does not list it, and
+ * `subgroupBroadcast` is a register shuffle there. `sgBlock` (60–79) loads
+ * each row of A once per subgroup and broadcasts it: 16 × 3 30.3 (31: 21.8),
+ * 32 × 3 35.4–36.0, now the `subgroup` variant of `kernels/matmul.ts`; 64 × 2
+ * at 32 lanes 37.8, 64 × 3 32.8, 128 × 1 34.5; at 1024×3072×768 and
+ * 1024×768×3072, 32 × 3 runs at 44.1 and 48.4 (31: 23.0 and 23.3). Probes
+ * 77–79 (A's, W's or both loads replaced by register values) split 32 × 3's
+ * 33.6 ms: about 11 of it is the submit's fixed cost, 1.7 A's loads, 7.4 W's
+ * and 12.3 the FMAs with their spills (about 98 GFLOP/s, the ALU ceiling).
+ *
  * Ceiling: `alu_ceiling.ts` (register FMAs only) reaches about 100 GFLOP/s
  * with 12 vec4 accumulators once the dispatch is long enough to hide the
  * submit's fixed cost of about 10 ms. `block_breakdown.ts` splits variant 31's
@@ -59,6 +70,8 @@ interface Variant {
   aHalf?: boolean;
   aUbo?: boolean;
   wUbo?: boolean;
+  /** Uses subgroup builtins (the device must have the `subgroups` feature). */
+  subgroups?: boolean;
   source: (s: Shape) => string;
   grid: (s: Shape) => [number, number, number];
 }
@@ -237,6 +250,71 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   };
 }
 
+/**
+ * Like `block`, but A's rows are shared through the subgroup (8 lanes on
+ * llvmpipe): lane l loads rows l, l + 8, … of the block and
+ * `subgroupBroadcast` hands each row to every lane, so each lane loads r / 8
+ * vec4s of A per step instead of r.
+ */
+function sgBlock(r: number, cg: number, wg = 64, sg = 8, probe = ""): Variant {
+  const per = r / sg;
+  // Timing probes (fail the check): "noA" / "noW" / "noAW" compute A's or W's values in registers.
+  const aLoad = (p: number) =>
+    probe.includes("A") ? `(aKeep + f32(k4 + ${p}u))` : `a[(row0 + sid + ${p * sg}u) * K4 + k4]`;
+  const wLoad = (j: number, q: number) =>
+    probe.includes("W")
+      ? `(wKeep + vec4f(f32(k4 * 4u + ${q}u + ${j}u), 1.0, 2.0, f32(col)))`
+      : `w[(k4 * 4u + ${q}u) * N4 + col + ${j * wg}u]`;
+  return {
+    name: `sgblock r=${r} c=${cg}x4${wg !== 64 ? ` wg=${wg}` : ""}${probe ? ` ${probe}` : ""}`,
+    layout: "kn",
+    subgroups: true,
+    grid: (s) => [s.n / 4 / wg / cg, s.m / r, 1],
+    source: (s) => `
+@group(0) @binding(0) var<storage, read> a: array<vec4f>;
+@group(0) @binding(1) var<storage, read> w: array<vec4f>;
+@group(0) @binding(2) var<storage, read> bias: array<vec4f>;
+@group(0) @binding(3) var<storage, read_write> c: array<vec4f>;
+const K4 = ${s.k / 4}u;
+const N4 = ${s.n / 4}u;
+@compute @workgroup_size(${wg})
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u, @builtin(subgroup_invocation_id) sid: u32) {
+  let col = wg.x * ${wg * cg}u + lid.x;
+  let row0 = wg.y * ${r}u;
+  ${range(r * cg).map((i) => `var acc${i} = vec4f(0.0);`).join(" ")}
+  // Probes still read each binding once, so the pipeline's layout keeps it.
+  let aKeep = a[row0 * K4];
+  let wKeep = w[col];
+  for (var k4 = 0u; k4 < K4; k4++) {
+    ${range(per).map((p) => `let own${p} = ${aLoad(p)};`).join("\n    ")}
+    ${
+      range(r).map((i) => `let a${i} = subgroupBroadcast(own${Math.floor(i / sg)}, ${i % sg}u);`)
+        .join("\n    ")
+    }
+    ${
+      range(cg).map((j) =>
+        range(4).map((q) => `let w${j}_${q} = ${wLoad(j, q)};`)
+          .join("\n    ") +
+        "\n    " +
+        range(r).map((i) =>
+          range(4).map((q) =>
+            `acc${i * cg + j} = fma(vec4f(a${i}.${"xyzw"[q]}), w${j}_${q}, acc${i * cg + j});`
+          ).join(" ")
+        ).join("\n    ")
+      ).join("\n    ")
+    }
+  }
+  ${
+      range(r).map((i) =>
+        range(cg).map((j) =>
+          `c[(row0 + ${i}u) * N4 + col + ${j * wg}u] = acc${i * cg + j} + bias[col + ${j * wg}u];`
+        ).join("\n  ")
+      ).join("\n  ")
+    }
+}`,
+  };
+}
+
 /** R rows × 8 columns per lane; W stored as f16 pairs packed in u32 (one vec4<u32> = 8 columns), f32 accumulation. */
 function half8(r: number, wg = 32): Variant {
   return {
@@ -391,6 +469,25 @@ const VARIANTS: Record<string, Variant> = {
   "53": block(16, 3, false, 1, 32),
   "54": block(8, 12, false, 1, 16),
   "55": block(4, 12, false, 1, 16),
+  "60": sgBlock(16, 3),
+  "61": sgBlock(32, 3),
+  "62": sgBlock(32, 2),
+  "63": sgBlock(64, 1),
+  "64": sgBlock(24, 3),
+  "65": sgBlock(32, 1),
+  "66": sgBlock(48, 1),
+  "67": sgBlock(32, 3, 32),
+  "68": sgBlock(32, 2, 32),
+  "69": sgBlock(64, 2, 32),
+  "70": sgBlock(64, 3, 64),
+  "71": sgBlock(64, 3, 32),
+  "72": sgBlock(32, 6, 32),
+  "73": sgBlock(16, 6, 32),
+  "74": sgBlock(32, 3, 8),
+  "76": sgBlock(128, 1, 64),
+  "77": sgBlock(32, 3, 64, 8, "noA"),
+  "78": sgBlock(32, 3, 64, 8, "noW"),
+  "79": sgBlock(32, 3, 64, 8, "noAW"),
   "1": scalarCols(8),
   "2": scalarCols(16),
   "3": vec4Cols(4, false),
@@ -546,6 +643,8 @@ async function run(v: Variant, s: Shape, reps: number) {
 }
 
 const names = Deno.args.length > 0 ? Deno.args : Object.keys(VARIANTS);
-const shape = { m: 1024, n: 768, k: 768 };
+// LAB_SHAPE=MxNxK picks another shape (default 1024x768x768).
+const [m, n, k] = (Deno.env.get("LAB_SHAPE") ?? "1024x768x768").split("x").map(Number);
+const shape = { m, n, k };
 for (const name of names) await run(VARIANTS[name], shape, 3);
 device.destroy();
