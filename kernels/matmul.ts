@@ -32,7 +32,13 @@
  */
 import { type Activation, ACTIVATION_WGSL } from "./activation.ts";
 import { epilogueWgsl, linearInterface } from "./_epilogue.ts";
-import { F16_BLOCK_M, F16_BLOCK_N, matmulF16Kernel } from "./matmul_f16.ts";
+import {
+  F16_BLOCK_M,
+  F16_BLOCK_N,
+  F16_SUBGROUP_BLOCK_M,
+  F16_THREADS,
+  matmulF16Kernel,
+} from "./matmul_f16.ts";
 import { matmulTiledKernel, TILED_BLOCK_M, TILED_BLOCK_N } from "./matmul_tiled.ts";
 import {
   chooseSplits,
@@ -285,8 +291,8 @@ ${partial ? PARTIAL_STORE_WGSL : epilogueWgsl(activation, residual)}`,
 /**
  * Which Linear kernel runs: `simd`, register-blocked for a CPU adapter's wide
  * SIMD lanes (`matmulKernel`, `matmulF16Kernel`); `subgroup`, the same with
- * A's rows shared through subgroups (`MatmulKernelOptions.subgroupSize`,
- * f32 only: f16 runs `simd`); or `tiled`, staging tiles through workgroup
+ * A's rows shared through subgroups (`MatmulKernelOptions.subgroupSize`);
+ * or `tiled`, staging tiles through workgroup
  * memory as GPUs want (`matmul_tiled.ts`).
  */
 export type MatmulVariant = "simd" | "subgroup" | "tiled";
@@ -297,10 +303,14 @@ export class SubgroupUnsupportedError extends Error {
   override name = "SubgroupUnsupportedError";
 }
 
-/** Whether the `subgroup` variant can run here: `subgroups` at a fixed size dividing its block. */
+/**
+ * Whether the `subgroup` variant can run here: `subgroups` at a fixed size
+ * dividing both dtypes' blocks and workgroups.
+ */
 export function canRunSubgroupMatmul(device: GPUDevice): boolean {
   const size = fixedSubgroupSize(device);
-  return size !== undefined && SUBGROUP_BLOCK_M % size === 0 && THREADS % size === 0;
+  return size !== undefined &&
+    [SUBGROUP_BLOCK_M, THREADS, F16_SUBGROUP_BLOCK_M, F16_THREADS].every((n) => n % size === 0);
 }
 
 /**
@@ -320,7 +330,7 @@ function subgroupSizeFor(device: GPUDevice): number {
     throw new SubgroupUnsupportedError(
       size === undefined
         ? "The subgroup Linear kernel needs the WebGPU feature subgroups with one fixed subgroup size, which this device does not have; use the simd or tiled kernel"
-        : `The subgroup Linear kernel needs a subgroup size dividing ${SUBGROUP_BLOCK_M}; this device's is ${size}`,
+        : `The subgroup Linear kernel needs a subgroup size dividing ${F16_THREADS}; this device's is ${size}`,
     );
   }
   return fixedSubgroupSize(device)!;
@@ -330,8 +340,11 @@ function subgroupSizeFor(device: GPUDevice): number {
 function blocking(dtype: Dtype, variant: MatmulVariant) {
   const width = dtype === "f16" ? 8 : 4;
   if (variant === "tiled") return { width, blockM: TILED_BLOCK_M, blockN: TILED_BLOCK_N };
-  if (dtype === "f16") return { width, blockM: F16_BLOCK_M, blockN: F16_BLOCK_N };
-  return { width, blockM: variant === "subgroup" ? SUBGROUP_BLOCK_M : BLOCK_M, blockN: BLOCK_N };
+  const subgroup = variant === "subgroup";
+  if (dtype === "f16") {
+    return { width, blockM: subgroup ? F16_SUBGROUP_BLOCK_M : F16_BLOCK_M, blockN: F16_BLOCK_N };
+  }
+  return { width, blockM: subgroup ? SUBGROUP_BLOCK_M : BLOCK_M, blockN: BLOCK_N };
 }
 
 /** The kernel spec of a Linear dispatch (or of split-K's partial pass). */
@@ -342,9 +355,10 @@ function linearKernel(
   options: { activation: Activation; residual: boolean; vectorA: boolean; partial?: boolean },
 ): KernelSpec {
   if (variant === "tiled") return matmulTiledKernel({ ...options, dtype });
-  if (dtype === "f16") return matmulF16Kernel(options);
   const subgroupSize = variant === "subgroup" ? subgroupSizeFor(device) : undefined;
-  return matmulKernel({ ...options, subgroupSize });
+  return dtype === "f16"
+    ? matmulF16Kernel({ ...options, subgroupSize })
+    : matmulKernel({ ...options, subgroupSize });
 }
 
 /**

@@ -13,7 +13,9 @@
  * neighbouring lanes read neighbouring addresses): each step of 8 along K
  * loads 16 + 16 `vec4<u32>` for 2048 FMAs, against 112 loaded components per
  * 768 FMAs in the f32 kernel (`gemm_lab.ts` variants 40–50: 30 GFLOP/s at
- * 1024×768×768 against 21 for f32).
+ * 1024×768×768 against 21 for f32). With subgroups (`subgroupSize`) each
+ * lane loads two of the 16 rows of A and `subgroupBroadcast` shares them,
+ * about 1.3× faster again (`benchmarks/lab/matmul_variants.ts f16`).
  */
 import { type Activation, ACTIVATION_WGSL } from "./activation.ts";
 import { epilogueWgsl, linearInterface } from "./_epilogue.ts";
@@ -22,6 +24,11 @@ import type { KernelSpec } from "../runtime/kernel.ts";
 
 /** Rows of C per invocation and per workgroup. */
 export const F16_BLOCK_M = 16;
+/**
+ * The same with subgroup-shared rows of A (`subgroupSize` divides it): 16
+ * rows ran at 34–50 GFLOP/s on llvmpipe where 32 ran at 33–44 (more spills).
+ */
+export const F16_SUBGROUP_BLOCK_M = 16;
 /** Invocations per workgroup. */
 export const F16_THREADS = 16;
 /** Groups of 8 columns per invocation, `F16_THREADS` groups apart. */
@@ -29,9 +36,9 @@ const GROUPS = 2;
 /** Columns of C per workgroup. */
 export const F16_BLOCK_N = F16_THREADS * GROUPS * 8;
 
-const rows = [...Array(F16_BLOCK_M).keys()];
 const groups = [...Array(GROUPS).keys()];
 const octet = [...Array(8).keys()];
+const upTo = (n: number) => [...Array(n).keys()];
 
 /**
  * Kernel variant: packed reads of A need K and lda to be multiples of 8. With
@@ -39,24 +46,53 @@ const octet = [...Array(8).keys()];
  * its K range into `partial` (f32) with no epilogue.
  */
 export function matmulF16Kernel(
-  options: { activation: Activation; residual: boolean; vectorA: boolean; partial?: boolean },
+  options: {
+    activation: Activation;
+    residual: boolean;
+    vectorA: boolean;
+    partial?: boolean;
+    /** Share A's rows through subgroups of this size, as `MatmulKernelOptions.subgroupSize`. */
+    subgroupSize?: number;
+  },
 ): KernelSpec {
-  const { activation, residual, vectorA, partial = false } = options;
+  const { activation, residual, vectorA, partial = false, subgroupSize } = options;
+  const blockM = subgroupSize ? F16_SUBGROUP_BLOCK_M : F16_BLOCK_M;
+  if (subgroupSize && (blockM % subgroupSize !== 0 || F16_THREADS % subgroupSize !== 0)) {
+    throw new RangeError(
+      `The subgroup f16 Linear kernel needs a subgroup size dividing ${F16_THREADS}, not ${subgroupSize}`,
+    );
+  }
+  const rows = upTo(blockM);
+  // Rows this invocation loads: all, or every subgroupSize-th from its lane.
+  const own = upTo(subgroupSize ? blockM / subgroupSize : blockM);
+  const ownRow = (p: number) => subgroupSize ? `${p * subgroupSize}u + lane` : `${p}u`;
   const range = kRangeWgsl(partial, 8);
   const a = vectorA ? "vec4<u32>" : "act_t";
   const variant = partial ? "partial" : `act=${activation},res=${residual}`;
+  // One element A[row i, at]: loaded by this lane, or broadcast from the lane that owns the row.
+  const elementOfRow = (i: number, at: string) =>
+    subgroupSize
+      ? `subgroupBroadcast(a[ar${Math.floor(i / subgroupSize)} + ${at}], ${i % subgroupSize}u)`
+      : `a[ar${i} + ${at}]`;
+  // Packed A[row i, k .. k + 7] (a vec4<u32>) from the lane that loaded it.
+  const packedRow = (i: number) =>
+    subgroupSize
+      ? `subgroupBroadcast(pown${Math.floor(i / subgroupSize)}, ${i % subgroupSize}u)`
+      : `a[ar${i} + k / 8u]`;
   // A[row i, k .. k + 7] as two vec4f; rows past M were clamped to a valid one.
   const loadA = (i: number) =>
     vectorA
-      ? `let pa${i} = a[ar${i} + k / 8u]; let a${i} = array<vec4f, 2>(lo(pa${i}), hi(pa${i}));`
+      ? `let pa${i} = ${packedRow(i)}; let a${i} = array<vec4f, 2>(lo(pa${i}), hi(pa${i}));`
       : `let a${i} = array<vec4f, 2>(${
         [0, 4].map((o) =>
-          `vec4f(${[0, 1, 2, 3].map((q) => `f32(a[ar${i} + k + ${o + q}u])`).join(", ")})`
+          `vec4f(${[0, 1, 2, 3].map((q) => `f32(${elementOfRow(i, `k + ${o + q}u`)})`).join(", ")})`
         ).join(", ")
       });`;
   return {
     name: partial ? "matmul.partial" : activation === "none" ? "matmul" : `matmul+${activation}`,
-    key: `matmul-f16,rows=${F16_BLOCK_M},groups=${GROUPS},${variant},va=${vectorA}`,
+    key: `matmul-f16,rows=${blockM},groups=${GROUPS},${variant},va=${vectorA},sg=${
+      subgroupSize ?? 0
+    }`,
     dtype: "f16",
     ...(partial
       ? partialInterface({ a, w: "vec4<u32>" }, "wStride8")
@@ -68,8 +104,10 @@ fn lo(p: vec4u) -> vec4f { return vec4f(unpack2x16float(p.x), unpack2x16float(p.
 fn hi(p: vec4u) -> vec4f { return vec4f(unpack2x16float(p.z), unpack2x16float(p.w)); }
 
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let row0 = wg.y * ${F16_BLOCK_M}u;
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u${
+      subgroupSize ? ", @builtin(subgroup_invocation_id) lane: u32" : ""
+    }) {
+  let row0 = wg.y * ${blockM}u;
   ${
       groups.map((g) =>
         `let col8${g} = wg.x * ${F16_THREADS * GROUPS}u + ${g * F16_THREADS}u + lid.x;`
@@ -78,8 +116,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   ${groups.map((g) => `let c8${g} = min(col8${g}, params.wStride8 - 1u);`).join("\n  ")}
   let lastRow = params.m - 1u;
   ${
-      rows.map((i) =>
-        `let ar${i} = min(row0 + ${i}u, lastRow) * params.lda${vectorA ? " / 8u" : ""};`
+      own.map((p) =>
+        `let ar${p} = min(row0 + ${ownRow(p)}, lastRow) * params.lda${vectorA ? " / 8u" : ""};`
       ).join("\n  ")
     }
   ${
@@ -91,6 +129,11 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   let ws = params.wStride8;
   var k = ${range.begin};
   for (; k < kMain; k += 8u) {
+    ${
+      subgroupSize && vectorA
+        ? own.map((p) => `let pown${p} = a[ar${p} + k / 8u];`).join("\n    ")
+        : ""
+    }
     ${
       groups.map((g) =>
         octet.map((q) =>
@@ -121,7 +164,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       }
     ${
         rows.map((i) =>
-          `let ak${i} = vec4f(f32(a[ar${i} + k]));
+          `let ak${i} = vec4f(f32(${elementOfRow(i, "k")}));
     ${
             groups.map((g) =>
               `lo${i}_${g} = fma(ak${i}, wlk${g}, lo${i}_${g}); hi${i}_${g} = fma(ak${i}, whk${g}, hi${i}_${g});`

@@ -7,7 +7,13 @@
  */
 import assert from "node:assert/strict";
 import { type Activation, activationReference } from "./activation.ts";
-import { dispatchMatmul, type MatmulVariant, prepareLinear } from "./matmul.ts";
+import {
+  defaultMatmulVariant,
+  dispatchMatmul,
+  type MatmulVariant,
+  prepareLinear,
+  SubgroupUnsupportedError,
+} from "./matmul.ts";
 import { type Dtype, KernelRuntime, submitDispatches } from "../runtime/kernel.ts";
 import { readValues, roundTo, storageBuffer, uniformValues } from "../tests/_buffers.ts";
 import { gpuTest } from "../tests/_gpu.ts";
@@ -139,12 +145,11 @@ async function checkAll(device: GPUDevice, cases: Case[]): Promise<void> {
 const DTYPES: Dtype[] = ["f32", "f16"];
 /**
  * Each dtype with each kernel: register-blocked (CPU adapters), the same with
- * subgroup-shared rows of A (f32 only; needs `subgroups`, which lavapipe has)
- * and workgroup-tiled (GPUs).
+ * subgroup-shared rows of A (needs `subgroups`, which lavapipe has) and
+ * workgroup-tiled (GPUs).
  */
 const KERNELS = DTYPES.flatMap((dtype) =>
-  (dtype === "f32" ? ["simd", "subgroup", "tiled"] as const : ["simd", "tiled"] as const)
-    .map((variant) => ({ dtype, variant }))
+  (["simd", "subgroup", "tiled"] as const).map((variant) => ({ dtype, variant }))
 );
 
 for (const { dtype, variant } of KERNELS) {
@@ -306,3 +311,39 @@ for (const { dtype, variant } of KERNELS) {
     },
   );
 }
+
+gpuTest(
+  "without subgroups the default Linear kernel is simd and subgroup is refused",
+  async (gpu) => {
+    // acquireGpu asks for subgroups; llvmpipe has them at size 8, so it runs the subgroup kernel.
+  if (/llvmpipe/.test(gpu.description)) {
+    assert.equal(defaultMatmulVariant(gpu.device), "subgroup");
+  }
+  // A second device on a fresh adapter, asked for no features at all.
+    const adapter = await navigator.gpu.requestAdapter();
+    assert.ok(adapter, "no adapter for the second device");
+    const plain = await adapter.requestDevice();
+    try {
+      assert.equal(plain.features.has("subgroups"), false);
+      const software = defaultMatmulVariant(gpu.device) !== "tiled";
+      assert.equal(defaultMatmulVariant(plain), software ? "simd" : "tiled");
+      const linear = prepareLinear(plain, {
+        weight: uniformValues(8 * 8, 1),
+        bias: uniformValues(8, 2),
+        outFeatures: 8,
+        inFeatures: 8,
+        label: "test",
+      });
+      const a = storageBuffer(plain, uniformValues(8 * 8, 3), "f32");
+      const c = storageBuffer(plain, new Float32Array(64), "f32");
+      await assert.rejects(
+        dispatchMatmul(new KernelRuntime(plain), { linear, a, c, m: 8, variant: "subgroup" }),
+        (error: Error) =>
+          error instanceof SubgroupUnsupportedError &&
+          /needs the WebGPU feature subgroups/.test(error.message),
+      );
+    } finally {
+      plain.destroy();
+    }
+  },
+);

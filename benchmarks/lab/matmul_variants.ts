@@ -1,5 +1,5 @@
 /**
- * Both Linear kernels side by side on this adapter: the register-blocked
+ * Every Linear kernel side by side on this adapter: the register-blocked
  * `simd` kernel (shaped for llvmpipe's wide SIMD lanes) and the workgroup-
  * tiled `tiled` kernel (shaped for GPUs), with ONNX Runtime's CPU MatMul in
  * the same run, median of five. `defaultMatmulVariant` picks `simd` on a
@@ -26,7 +26,7 @@ console.log(
     defaultMatmulVariant(gpu.device)
   }; GFLOP/s, median (min–max) of 5`,
 );
-for (const variant of ["simd", "tiled"] as MatmulVariant[]) {
+for (const variant of ["simd", "subgroup", "tiled"] as MatmulVariant[]) {
   const results = await gemmBenchmark({ shapes, gpu, dtype, matmulVariant: variant });
   for (const r of results) {
     console.log(
