@@ -13,7 +13,9 @@
  * workgroup memory; each invocation owns a register block of 16 rows × 3
  * vec4 column groups (64 vec4s apart, so neighbouring lanes read neighbouring
  * addresses), and each step of 4 along the reduction loads 16 vec4 of A and
- * 12 of B for 768 FMAs. "nt" loads B along the reduction and
+ * 12 of B for 768 FMAs. On llvmpipe, subgroups (8 lanes) share A's loads:
+ * each lane loads 4 of a 32-row block's 32 vec4s and `subgroupBroadcast`
+ * hands them round, so a step loads 4 + 12 vec4s for 1536 FMAs. "nt" loads B along the reduction and
  * transposes the 4×4 fragment in registers; "tn" loads A along the rows.
  * Operands whose contiguous dimension is not vec4-aligned (a 2-label
  * classifier) are read with scalar loads. Every operand has an element
@@ -21,9 +23,12 @@
  * `[rows, 3W]` buffer and the pooler reads the CLS rows in place.
  */
 import type { Dispatch, Dtype, KernelRuntime, KernelSpec } from "../runtime/kernel.ts";
+import { fixedSubgroupSize, isSoftwareAdapter } from "../runtime/device.ts";
 
 /** Rows of C per invocation (the register block). */
 const BLOCK_M = 16;
+/** The same when subgroups share the rows of A (`subgroupSize` divides it). */
+const SUBGROUP_BLOCK_M = 32;
 /** Invocations per workgroup. */
 const THREADS = 64;
 /** vec4 column groups per invocation, `THREADS` vec4s apart. */
@@ -32,9 +37,9 @@ const GROUPS = 3;
 /** Which operand is read transposed. */
 export type GemmLayout = "nn" | "nt" | "tn";
 
-const rows = [...Array(BLOCK_M).keys()];
 const groups = [...Array(GROUPS).keys()];
 const quad = [0, 1, 2, 3];
+const upTo = (n: number) => [...Array(n).keys()];
 
 /** Storage of each operand (f16 training keeps activations in f16 and parameters in f32). */
 export interface GemmDtypes {
@@ -57,9 +62,20 @@ export function gemmKernel(options: {
   bias: boolean;
   accumulate: boolean;
   dtypes?: GemmDtypes;
+  /**
+   * Share A through subgroups of this many lanes: each lane loads 1/size of
+   * the block's vec4s of A and `subgroupBroadcast` hands them to the others
+   * (as the inference kernel's `subgroup` variant); the block grows to 32 rows.
+   */
+  subgroupSize?: number;
 }): KernelSpec {
-  const { layout, vecA, vecB, bias, accumulate } = options;
+  const { layout, vecA, vecB, bias, accumulate, subgroupSize: sg } = options;
   const dtypes = options.dtypes ?? F32_OPERANDS;
+  const blockM = sg ? SUBGROUP_BLOCK_M : BLOCK_M;
+  if (sg && (blockM % sg !== 0 || THREADS % sg !== 0)) {
+    throw new RangeError(`The subgroup GEMM needs a subgroup size dividing ${blockM}, not ${sg}`);
+  }
+  const rows = upTo(blockM);
   // Four aligned values per load: vec4<f32>, or four f16 packed in a vec2<u32> (half the
   // loaded components of a vec4<f16>, and llvmpipe's loads cost per component).
   const vecElement = (dtype: Dtype) => dtype === "f16" ? "vec2<u32>" : "vec4<f32>";
@@ -81,16 +97,33 @@ export function gemmKernel(options: {
   // Main loop body: `aAt(r, kk)` is row r at reduction k + kk; w{g}_{kk} a vec4 of group g's columns.
   let loads: string;
   let aAt: (r: number, kk: number) => string;
+  // A's vec4s of one step: row r along k ("nn", "nt"), or rows 4p .. 4p + 3 at k + kk ("tn").
+  // With subgroups, vec4 u is loaded by lane u % sg (as its own<u / sg>) and broadcast.
+  const quads = blockM / 4;
+  const shared = (u: number) => `subgroupBroadcast(own${Math.floor(u / sg!)}, ${u % sg!}u)`;
+  const owned = upTo(sg ? blockM / sg : 0);
   if (layout === "tn") {
-    // A stored [K, M]: rows i0 .. i0 + 15 are contiguous for each k (clamped in vec4 steps).
-    loads = quad.map((kk) =>
-      quad.map((p) =>
-        `let a${kk}_${p} = ${load4("a", vecA, `params.aOff + (k + ${kk}u) * params.lda + ai${p}`)};`
-      ).join(" ")
-    ).join("\n    ");
+    // A stored [K, M]: rows i0 .. i0 + blockM - 1 are contiguous for each k (clamped in vec4 steps).
+    loads = sg
+      ? owned.map((p) =>
+        `let own${p} = ${load4("a", vecA, `params.aOff + (k + tk${p}) * params.lda + ti${p}`)};`
+      ).join(" ") + "\n    " +
+        quad.map((kk) =>
+          upTo(quads).map((p) => `let a${kk}_${p} = ${shared(kk * quads + p)};`).join(" ")
+        ).join("\n    ")
+      : quad.map((kk) =>
+        upTo(quads).map((p) =>
+          `let a${kk}_${p} = ${
+            load4("a", vecA, `params.aOff + (k + ${kk}u) * params.lda + ai${p}`)
+          };`
+        ).join(" ")
+      ).join("\n    ");
     aAt = (r, kk) => `a${kk}_${r >> 2}[${r % 4}]`;
   } else {
-    loads = rows.map((r) => `let a${r} = ${load4("a", vecA, `ar${r} + k`)};`).join("\n    ");
+    loads = sg
+      ? owned.map((p) => `let own${p} = ${load4("a", vecA, `ar${p} + k`)};`).join(" ") +
+        "\n    " + rows.map((r) => `let a${r} = ${shared(r)};`).join("\n    ")
+      : rows.map((r) => `let a${r} = ${load4("a", vecA, `ar${r} + k`)};`).join("\n    ");
     aAt = (r, kk) => `a${r}[${kk}]`;
   }
   for (const g of groups) {
@@ -118,11 +151,11 @@ export function gemmKernel(options: {
     ).join("\n    ")
   ).join("\n    ");
 
-  // Tail: one reduction index at a time, scalar loads.
+  // Tail: one reduction index at a time, scalar loads (every row directly, even with subgroups).
   const tailA = (r: number) =>
     layout === "tn"
       ? load1("a", vecA, `params.aOff + k * params.lda + min(i0 + ${r}u, lastRow)`)
-      : load1("a", vecA, `ar${r} + k`);
+      : load1("a", vecA, `${sg ? `rowA(i0 + ${r}u)` : `ar${r}`} + k`);
   const tailW = (g: number) =>
     layout === "nt"
       ? `vec4f(${quad.map((q) => load1("b", vecB, `bc${g}_${q} + k`)).join(", ")})`
@@ -137,11 +170,18 @@ export function gemmKernel(options: {
   const setup = [
     groups.map((g) => `let j${g} = (wg.x * ${THREADS * GROUPS}u + ${g * THREADS}u + lid.x) * 4u;`)
       .join("\n  "),
+    // Where each invocation reads A: its rows (or, with subgroups, the vec4s it loads for all).
     layout === "tn"
-      ? quad.map((p) => `let ai${p} = min(i0 + ${4 * p}u, lastRow & ~3u);`).join("\n  ")
-      : rows.map((r) => `let ar${r} = params.aOff + min(i0 + ${r}u, lastRow) * params.lda;`).join(
-        "\n  ",
-      ),
+      ? sg
+        ? owned.map((p) =>
+          `let tk${p} = (${p * sg}u + lane) / ${quads}u; let ti${p} = min(i0 + 4u * ((${
+            p * sg
+          }u + lane) % ${quads}u), lastRow & ~3u);`
+        ).join("\n  ")
+        : upTo(quads).map((p) => `let ai${p} = min(i0 + ${4 * p}u, lastRow & ~3u);`).join("\n  ")
+      : sg
+      ? owned.map((p) => `let ar${p} = rowA(i0 + ${p * sg}u + lane);`).join("\n  ")
+      : rows.map((r) => `let ar${r} = rowA(i0 + ${r}u);`).join("\n  "),
     layout === "nt"
       ? groups.map((g) =>
         quad.map((q) => `let bc${g}_${q} = params.bOff + min(j${g} + ${q}u, lastCol) * params.ldb;`)
@@ -153,7 +193,9 @@ export function gemmKernel(options: {
   return {
     name: "gemm",
     key:
-      `gemm,${layout},rows=${BLOCK_M},groups=${GROUPS},va=${vecA},vb=${vecB},bias=${bias},acc=${accumulate},${dtypes.a}${dtypes.b}${dtypes.c}`,
+      `gemm,${layout},rows=${blockM},groups=${GROUPS},va=${vecA},vb=${vecB},bias=${bias},acc=${accumulate},${dtypes.a}${dtypes.b}${dtypes.c},sg=${
+        sg ?? 0
+      }`,
     dtype: Object.values(dtypes).includes("f16") ? "f16" : "f32",
     storage,
     uniforms: [
@@ -170,12 +212,15 @@ export function gemmKernel(options: {
     workgroupSize: THREADS,
     body: /* wgsl */ `
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
-  let i0 = wg.y * ${BLOCK_M}u;
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u${
+      sg ? ", @builtin(subgroup_invocation_id) lane: u32" : ""
+    }) {
+  let i0 = wg.y * ${blockM}u;
   let lastRow = params.m - 1u;
   let lastCol = params.n - 1u;
   ${setup}
-  if (j0 >= params.n) { return; }
+  // (Subgroup broadcasts need every lane, so with subgroups idle lanes run on and store nothing.)
+  ${sg ? "" : "if (j0 >= params.n) { return; }"}
   ${rows.map((r) => groups.map((g) => `var acc${r}_${g} = vec4f(0.0);`).join(" ")).join("\n  ")}
   let kMain = params.k & ~3u;
   var k = 0u;
@@ -201,6 +246,9 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
 }
 
 fn unpack4(v: vec2<u32>) -> vec4f { return vec4f(unpack2x16float(v.x), unpack2x16float(v.y)); }
+
+// Element index of row i of A ("nn", "nt"), clamped to the last row.
+fn rowA(i: u32) -> u32 { return params.aOff + min(i, params.m - 1u) * params.lda; }
 
 fn store(i: u32, j0: u32, acc: vec4f) {
   if (i >= params.m) { return; }
@@ -245,6 +293,11 @@ export function dispatchGemm(
     accumulate?: boolean;
     /** Storage of A, B and C (default all f32). */
     dtypes?: GemmDtypes;
+    /**
+     * Share A through subgroups (default: on a software adapter whose
+     * subgroups run at a fixed size that fits, see `gemmSubgroupSize`).
+     */
+    subgroups?: boolean;
   },
 ): Promise<Dispatch> {
   const { a, b, c, m, n, k } = args;
@@ -257,6 +310,10 @@ export function dispatchGemm(
   // N for B unless transposed (then K). The rows must start on vec4 boundaries.
   const aligned = (ld: number, offset: number, contiguous: number) =>
     ld % 4 === 0 && offset % 4 === 0 && contiguous % 4 === 0;
+  const subgroupSize = args.subgroups === false ? undefined : gemmSubgroupSize(runtime.device);
+  if (args.subgroups && subgroupSize === undefined) {
+    throw new Error("gemm: this device cannot share A through subgroups");
+  }
   const spec = gemmKernel({
     layout,
     vecA: aligned(lda, aOff, transA ? m : k),
@@ -264,6 +321,7 @@ export function dispatchGemm(
     bias: args.bias !== undefined,
     accumulate: args.accumulate ?? false,
     dtypes: args.dtypes,
+    subgroupSize,
   });
   const buffers = [a.buffer, b.buffer, c.buffer];
   if (args.bias) buffers.push(args.bias);
@@ -271,6 +329,23 @@ export function dispatchGemm(
     spec,
     buffers,
     [m, n, k, lda, ldb, c.ld ?? n, aOff, bOff, c.offset ?? 0],
-    [Math.ceil(Math.ceil(n / 4) / (THREADS * GROUPS)), Math.ceil(m / BLOCK_M), 1],
+    [
+      Math.ceil(Math.ceil(n / 4) / (THREADS * GROUPS)),
+      Math.ceil(m / (subgroupSize ? SUBGROUP_BLOCK_M : BLOCK_M)),
+      1,
+    ],
   );
+}
+
+/**
+ * The subgroup size the training GEMM shares A with on this device: on a
+ * software adapter (llvmpipe), where it about doubles the speed, when the
+ * device has `subgroups` at a fixed size dividing the block; else undefined.
+ */
+export function gemmSubgroupSize(device: GPUDevice): number | undefined {
+  const size = fixedSubgroupSize(device);
+  return isSoftwareAdapter(device) && size !== undefined && SUBGROUP_BLOCK_M % size === 0 &&
+      THREADS % size === 0
+    ? size
+    : undefined;
 }

@@ -1,7 +1,8 @@
 /**
  * The training GEMM against a float64 CPU reference in all three layouts
  * ("nn", "nt", "tn"), on shapes that are not multiples of the register block
- * (16 rows × 3 vec4 groups, 768 columns per workgroup) or of 4, with element
+ * (16 rows × 3 vec4 groups, 768 columns per workgroup; 32 rows when subgroups
+ * share A, which lavapipe's subgroups of 8 allow) or of 4, with element
  * offsets, leading dimensions, the bias and accumulation into C; and with the
  * operand precisions of mixed-precision training (f16 activations, f32
  * weights and weight gradients), against the reference on the f16-rounded
@@ -28,7 +29,18 @@ interface Case {
   dtypes?: GemmDtypes;
 }
 
-gpuTest("gemm matches float64 reference in each layout on odd shapes", async ({ device }) => {
+for (const subgroups of [false, true]) {
+  const label = subgroups ? " with subgroup-shared A" : "";
+  gpuTest(
+    `gemm${label} matches float64 reference in each layout on odd shapes`,
+    async ({ device }) => {
+      await checkLayouts(device, subgroups);
+    },
+  );
+}
+
+/** Every case below on `device`, with or without A shared through subgroups. */
+async function checkLayouts(device: GPUDevice, subgroups: boolean) {
   const runtime = new KernelRuntime(device);
   const cases: Case[] = [];
   // Mixed precision: forward and input gradient read f16 activations and the weight's f16 copy
@@ -96,6 +108,7 @@ gpuTest("gemm matches float64 reference in each layout on odd shapes", async ({ 
       bias: c.bias ? buffers[3] : undefined,
       accumulate: c.accumulate,
       dtypes: c.dtypes,
+      subgroups,
     });
     submitDispatches(device, [dispatch]);
     const got = await readValues(device, buffers[2], off + m * ldc, dtypes.c);
@@ -121,4 +134,4 @@ gpuTest("gemm matches float64 reference in each layout on odd shapes", async ({ 
     for (const buffer of buffers) buffer.destroy();
     dispatch.uniformBuffer?.destroy();
   }
-});
+}
