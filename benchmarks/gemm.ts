@@ -3,7 +3,15 @@
  * ONNX Runtime's CPU MatMul + Add on the same `C[M, N] = A[M, K]·Wᵀ + b`
  * shapes in the same run, and optionally onnxruntime-web's MatMul + Add on
  * its WebGPU or wasm provider (`--peers`). WebGPU time is wall time from
- * submit to `onSubmittedWorkDone`; ORT time is wall time of `session.run`.
+ * submit to `onSubmittedWorkDone` of a submission holding the GEMM
+ * `dispatchesPerSubmit` times back to back, divided by that count; ORT time
+ * is wall time of `session.run`.
+ *
+ * Why several dispatches per submission: every submission's round trip has a
+ * fixed cost on top of its work (about 11 ms on llvmpipe here, measured as
+ * `submitMs`), which the engine pays once per forward pass of 88 dispatches,
+ * not once per GEMM. The count is the smallest that makes that fixed cost at
+ * most 5% of a submission (1 where it already is; at most 32).
  *
  * Run: `deno run -A benchmarks/gemm.ts` prints GFLOP/s for the BERT-base shapes.
  */
@@ -22,6 +30,7 @@ import type { GemmShape as SuiteGemmShape } from "./suites.ts";
 import { type PeerName, PEERS } from "./peers.ts";
 import { printGemmTable } from "./table.ts";
 import { type Spread, spread } from "./throughput.ts";
+import { median } from "../runtime/stats.ts";
 
 /** One GEMM shape: A is `[m, k]`, W is `[n, k]` (a suite's shape, label optional). */
 export type GemmShape = Pick<SuiteGemmShape, "m" | "n" | "k">;
@@ -30,6 +39,10 @@ export type GemmShape = Pick<SuiteGemmShape, "m" | "n" | "k">;
 export interface GemmResult extends GemmShape {
   /** Which of our Linear kernels ran (`defaultMatmulVariant` of the adapter unless forced). */
   kernel: MatmulVariant;
+  /** Back-to-back dispatches of the GEMM per timed submission (WebGPU time is divided by it). */
+  dispatchesPerSubmit: number;
+  /** Median wall milliseconds of an empty submission's round trip in this run. */
+  submitMs: number;
   /** GFLOP/s of the timed repetitions. */
   webgpuGflops: Spread;
   ortGflops: Spread;
@@ -76,6 +89,27 @@ async function timeSession(
     millis.push(performance.now() - start);
   }
   return millis;
+}
+
+/** Median wall milliseconds of five empty submissions, each awaited: the fixed cost of a submit. */
+async function submitRoundTripMs(device: GPUDevice): Promise<number> {
+  const millis: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    const start = performance.now();
+    device.queue.submit([device.createCommandEncoder().finish()]);
+    await device.queue.onSubmittedWorkDone();
+    if (i > 0) millis.push(performance.now() - start);
+  }
+  return median(millis);
+}
+
+/**
+ * Dispatches per submission that keep a fixed submit cost of `submitMs` at
+ * most 5% of it, given one dispatch's submission took `oneMs`; 1 to 32.
+ */
+export function dispatchesPerSubmit(submitMs: number, oneMs: number): number {
+  const work = Math.max(oneMs - submitMs, 0.01);
+  return Math.min(32, Math.max(1, Math.ceil(19 * submitMs / work)));
 }
 
 /** Time WebGPU and ONNX Runtime on each shape: `reps` timed runs after `warmup` untimed ones. */
@@ -130,19 +164,23 @@ export async function gemmBenchmark(options: {
         usage: GPUBufferUsage.STORAGE,
       });
       const dispatches = await dispatchMatmul(runtime, { linear, a: aBuf, c: cBuf, m, variant });
-      const runGpu = async () => {
+      // Wall milliseconds of one submission holding the GEMM `count` times.
+      const runGpu = async (count: number) => {
         const start = performance.now();
         const encoder = device.createCommandEncoder();
         const pass = encoder.beginComputePass();
-        encodeDispatches(pass, dispatches);
+        for (let i = 0; i < count; i++) encodeDispatches(pass, dispatches);
         pass.end();
         device.queue.submit([encoder.finish()]);
         await device.queue.onSubmittedWorkDone();
         return performance.now() - start;
       };
-      for (let i = 0; i < warmup; i++) await runGpu();
+      for (let i = 0; i < warmup; i++) await runGpu(1);
+      // A warm single-dispatch submission against an empty one sets the count.
+      const submitMs = await submitRoundTripMs(device);
+      const count = dispatchesPerSubmit(submitMs, await runGpu(1));
       const gpuMillis: number[] = [];
-      for (let i = 0; i < reps; i++) gpuMillis.push(await runGpu());
+      for (let i = 0; i < reps; i++) gpuMillis.push(await runGpu(count) / count);
       for (const chunk of linear.chunks) chunk.buffer.destroy();
       linear.bias.destroy();
       aBuf.destroy();
@@ -183,6 +221,8 @@ export async function gemmBenchmark(options: {
       results.push({
         ...shape,
         kernel: variant,
+        dispatchesPerSubmit: count,
+        submitMs,
         webgpuGflops: summarize(shape, gpuMillis),
         ortGflops: summarize(shape, ortMillis),
         ...(options.peers?.length ? { peerGflops } : {}),

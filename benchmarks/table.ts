@@ -1,4 +1,5 @@
 /** Terminal tables of the `bench` command (`cli-table3`), in the papers' column order. */
+import { median } from "../runtime/stats.ts";
 import Table from "cli-table3";
 import { formatCount, formatMedianRange, formatNumber, formatSpeedup, MISSING } from "./format.ts";
 import type { ModelBench, ModelTrainBench } from "./measure.ts";
@@ -106,6 +107,17 @@ export function printGemmTable(rows: GemmResult[], adapter: string, dtype?: stri
   console.log(
     `Median (min–max) of the timed repetitions, every engine in this run.${f16Note(dtype)}`,
   );
+  const counts = [...new Set(rows.map((row) => row.dispatchesPerSubmit))].filter(Boolean);
+  if (counts.length > 0) {
+    const submitMs = median(rows.map((row) => row.submitMs));
+    console.log(
+      `WebGPU: ${
+        counts.join("/")
+      } back-to-back dispatches per timed submission (shape by shape), so the ${
+        submitMs.toFixed(1)
+      } ms an empty submission takes here counts once per submission, as in a forward pass.`,
+    );
+  }
 }
 
 /** Print the training-throughput table (ALBERT Table 2's speed-up is training speed). */
