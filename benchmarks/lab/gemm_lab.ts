@@ -44,6 +44,10 @@
  * 77–79 (A's, W's or both loads replaced by register values) split 32 × 3's
  * 33.6 ms: about 11 of it is the submit's fixed cost, 1.7 A's loads, 7.4 W's
  * and 12.3 the FMAs with their spills (about 98 GFLOP/s, the ALU ceiling).
+ * Staging W through workgroup memory on top (`sgShared`, 80–85: the 8
+ * subgroups of a workgroup take different rows and the same columns, so each
+ * W vec4 is loaded once per workgroup) was slower: 30.8 and 31.6 at 32 × 3
+ * with tiles of 4 and 8 steps, 24.4 at 16 × 3, against 35.6 for 61.
  *
  * Ceiling: `alu_ceiling.ts` (register FMAs only) reaches about 100 GFLOP/s
  * with 12 vec4 accumulators once the dispatch is long enough to hide the
@@ -315,6 +319,84 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   };
 }
 
+/**
+ * `sgBlock` with W staged through workgroup memory: the 8 subgroups of a
+ * 64-lane workgroup take different row blocks of r rows and the same
+ * 8 · cg vec4 columns, so each W vec4 is loaded from storage once per
+ * workgroup (tk steps of 4 along K per tile) and read 8 times from workgroup
+ * memory, which costs about 7 ns per vec4 against 17.7 (`load_cost.ts`).
+ */
+function sgShared(r: number, cg: number, tk: number, sg = 8): Variant {
+  const per = r / sg;
+  const cols = sg * cg; // vec4 columns per workgroup
+  const tile = 4 * tk * cols; // vec4s of W per tile
+  return {
+    name: `sgshared r=${r} c=${cg}x4 tk=${tk}`,
+    layout: "kn",
+    subgroups: true,
+    grid: (s) => [s.n / 4 / cols, s.m / (r * 64 / sg), 1],
+    source: (s) => `
+@group(0) @binding(0) var<storage, read> a: array<vec4f>;
+@group(0) @binding(1) var<storage, read> w: array<vec4f>;
+@group(0) @binding(2) var<storage, read> bias: array<vec4f>;
+@group(0) @binding(3) var<storage, read_write> c: array<vec4f>;
+const K4 = ${s.k / 4}u;
+const N4 = ${s.n / 4}u;
+var<workgroup> wt: array<vec4f, ${tile}>;
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32,
+        @builtin(subgroup_invocation_id) sid: u32, @builtin(subgroup_id) sgid: u32) {
+  let col0 = wg.x * ${cols}u;
+  let row0 = wg.y * ${r * 64 / sg}u + sgid * ${r}u;
+  ${range(r * cg).map((i) => `var acc${i} = vec4f(0.0);`).join(" ")}
+  for (var kt = 0u; kt < K4; kt += ${tk}u) {
+    workgroupBarrier();
+    ${
+      range(tile / 64).map((i) =>
+        `{ let t = ${
+          i * 64
+        }u + li; wt[t] = w[(kt * 4u + t / ${cols}u) * N4 + col0 + t % ${cols}u]; }`
+      ).join("\n    ")
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < ${tk}u; kk++) {
+      let k4 = kt + kk;
+      ${
+      range(per).map((p) => `let own${p} = a[(row0 + sid + ${p * sg}u) * K4 + k4];`).join(
+        "\n      ",
+      )
+    }
+      ${
+      range(r).map((i) => `let a${i} = subgroupBroadcast(own${Math.floor(i / sg)}, ${i % sg}u);`)
+        .join("\n      ")
+    }
+      ${
+      range(cg).map((j) =>
+        range(4).map((q) => `let w${j}_${q} = wt[(kk * 4u + ${q}u) * ${cols}u + ${j * sg}u + sid];`)
+          .join("\n      ") +
+        "\n      " +
+        range(r).map((i) =>
+          range(4).map((q) =>
+            `acc${i * cg + j} = fma(vec4f(a${i}.${"xyzw"[q]}), w${j}_${q}, acc${i * cg + j});`
+          ).join(" ")
+        ).join("\n      ")
+      ).join("\n      ")
+    }
+    }
+  }
+  ${
+      range(r).map((i) =>
+        range(cg).map((j) =>
+          `c[(row0 + ${i}u) * N4 + col0 + ${j * sg}u + sid] = acc${i * cg + j} + bias[col0 + ${
+            j * sg
+          }u + sid];`
+        ).join("\n  ")
+      ).join("\n  ")
+    }
+}`,
+  };
+}
+
 /** R rows × 8 columns per lane; W stored as f16 pairs packed in u32 (one vec4<u32> = 8 columns), f32 accumulation. */
 function half8(r: number, wg = 32): Variant {
   return {
@@ -488,6 +570,12 @@ const VARIANTS: Record<string, Variant> = {
   "77": sgBlock(32, 3, 64, 8, "noA"),
   "78": sgBlock(32, 3, 64, 8, "noW"),
   "79": sgBlock(32, 3, 64, 8, "noAW"),
+  "80": sgShared(32, 3, 4),
+  "81": sgShared(32, 3, 8),
+  "82": sgShared(16, 3, 8),
+  "83": sgShared(32, 2, 8),
+  "84": sgShared(16, 6, 4),
+  "85": sgShared(32, 4, 4),
   "1": scalarCols(8),
   "2": scalarCols(16),
   "3": vec4Cols(4, false),
