@@ -1,7 +1,17 @@
 /** WGSL shared by the row-wise kernels (LayerNorm, embeddings): workgroup sum and in-place LayerNorm. */
 
-/** Declares `workgroup_sum(value, lid)`: the sum over the workgroup, returned to every thread. */
-export function workgroupSumWgsl(workgroupSize: number): string {
+/**
+ * Declares `workgroup_sum(value, lid)`: the sum over the workgroup, returned
+ * to every thread. With `oneSubgroup` the workgroup is exactly one subgroup
+ * and the sum is `subgroupAdd`, a register reduction with no barrier (on
+ * llvmpipe each barrier switches between the workgroup's SIMD batches).
+ */
+export function workgroupSumWgsl(workgroupSize: number, oneSubgroup = false): string {
+  if (oneSubgroup) {
+    return /* wgsl */ `
+fn workgroup_sum(value: f32, lid: u32) -> f32 { return subgroupAdd(value); }
+`;
+  }
   return /* wgsl */ `
 var<workgroup> partial: array<f32, ${workgroupSize}>;
 fn workgroup_sum(value: f32, lid: u32) -> f32 {

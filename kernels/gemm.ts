@@ -23,7 +23,7 @@
  * `[rows, 3W]` buffer and the pooler reads the CLS rows in place.
  */
 import type { Dispatch, Dtype, KernelRuntime, KernelSpec } from "../runtime/kernel.ts";
-import { fixedSubgroupSize, isSoftwareAdapter } from "../runtime/device.ts";
+import { simdSubgroupSize } from "../runtime/device.ts";
 
 /** Rows of C per invocation (the register block). */
 const BLOCK_M = 16;
@@ -343,9 +343,8 @@ export function dispatchGemm(
  * device has `subgroups` at a fixed size dividing the block; else undefined.
  */
 export function gemmSubgroupSize(device: GPUDevice): number | undefined {
-  const size = fixedSubgroupSize(device);
-  return isSoftwareAdapter(device) && size !== undefined && SUBGROUP_BLOCK_M % size === 0 &&
-      THREADS % size === 0
+  const size = simdSubgroupSize(device);
+  return size !== undefined && SUBGROUP_BLOCK_M % size === 0 && THREADS % size === 0
     ? size
     : undefined;
 }

@@ -1,12 +1,16 @@
 /**
  * LayerNorm with fused residual adds: `out = LN(x + r1 (+ r2)) * gamma + beta`
  * over rows of `size` elements. One workgroup per row (`layer_norm_row` in
- * `_reduce.ts`); activations are f32 or f16, statistics always f32.
+ * `_reduce.ts`); activations are f32 or f16, statistics always f32. On a
+ * software adapter with fixed-size subgroups (llvmpipe: 8 lanes) the
+ * workgroup is one subgroup and its sums are `subgroupAdd`s, without the
+ * barriers of a tree reduction.
  * Used after attention (`LN(h + dense(ctx))`) and after the FFN
  * (`LN(ffn + a (+ PAL(h)))`).
  */
 import { LAYER_NORM_ROW_WGSL, workgroupSumWgsl } from "./_reduce.ts";
 import { type Dtype, grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
+import { simdSubgroupSize } from "../runtime/device.ts";
 
 const WORKGROUP = 64;
 
@@ -27,12 +31,19 @@ export function layerNormInputs(residuals: 0 | 1 | 2) {
   return { sum, storage };
 }
 
-/** Kernel variant by number of residual inputs (0, 1 or 2) and activation dtype. */
-export function layerNormKernel(residuals: 0 | 1 | 2, dtype: Dtype = "f32"): KernelSpec {
+/**
+ * Kernel variant by number of residual inputs (0, 1 or 2) and activation
+ * dtype; with `subgroupSize`, one subgroup of that size per row.
+ */
+export function layerNormKernel(
+  residuals: 0 | 1 | 2,
+  dtype: Dtype = "f32",
+  subgroupSize?: number,
+): KernelSpec {
   const { sum, storage } = layerNormInputs(residuals);
   return {
     name: "layernorm",
-    key: `layernorm,residuals=${residuals}`,
+    key: `layernorm,residuals=${residuals},sg=${subgroupSize ?? 0}`,
     dtype,
     storage,
     uniforms: [
@@ -40,8 +51,10 @@ export function layerNormKernel(residuals: 0 | 1 | 2, dtype: Dtype = "f32"): Ker
       { name: "size", type: "u32" },
       { name: "eps", type: "f32" },
     ],
-    workgroupSize: WORKGROUP,
-    body: `${workgroupSumWgsl(WORKGROUP)}${LAYER_NORM_ROW_WGSL}
+    workgroupSize: subgroupSize ?? WORKGROUP,
+    body: `${
+      workgroupSumWgsl(subgroupSize ?? WORKGROUP, subgroupSize !== undefined)
+    }${LAYER_NORM_ROW_WGSL}
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
         @builtin(local_invocation_index) lid: u32) {
@@ -68,12 +81,18 @@ export function dispatchLayerNorm(
     size: number;
     eps: number;
     dtype?: Dtype;
+    /** One subgroup per row (default: on software adapters with fixed-size subgroups). */
+    subgroups?: boolean;
   },
 ) {
   const residuals = args.residuals ?? [];
   if (residuals.length > 2) throw new Error("LayerNorm takes at most two residual inputs");
   return runtime.dispatch(
-    layerNormKernel(residuals.length as 0 | 1 | 2, args.dtype),
+    layerNormKernel(
+      residuals.length as 0 | 1 | 2,
+      args.dtype,
+      args.subgroups === false ? undefined : simdSubgroupSize(runtime.device),
+    ),
     [args.x, ...residuals, args.gamma, args.beta, args.out],
     [args.rows, args.size, args.eps],
     grid1d(args.rows),

@@ -72,6 +72,15 @@ export function fixedSubgroupSize(device: GPUDevice): number | undefined {
   return size !== undefined && size > 0 && size === info?.subgroupMaxSize ? size : undefined;
 }
 
+/**
+ * The subgroup size kernels shaped for a CPU's SIMD lanes build on: a
+ * software adapter's fixed size (llvmpipe: 8, one 256-bit register of f32),
+ * else undefined (GPUs run kernels without subgroup builtins).
+ */
+export function simdSubgroupSize(device: GPUDevice): number | undefined {
+  return isSoftwareAdapter(device) ? fixedSubgroupSize(device) : undefined;
+}
+
 /** Raised when no WebGPU adapter can be found or a device cannot be created. */
 export class GpuUnavailableError extends Error {
   /** Always `"GpuUnavailableError"`, so `error.name` and stack traces tell it apart. */
