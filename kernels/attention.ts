@@ -15,8 +15,13 @@
  * at compile time so queries and accumulators are plain registers (spilled
  * if need be) rather than dynamically indexed arrays. When d is a multiple
  * of 4, rows are read 4 values at a time (`vec4<f32>`, or 4 packed f16).
+ * With fixed-size subgroups on a software adapter (llvmpipe: 8 lanes), the
+ * lanes of a subgroup take consecutive query blocks of one (batch, head), so
+ * they read the same key and value rows: each lane loads 1/8 of a row and
+ * `subgroupBroadcast` hands the pieces round.
  */
 import { type Dtype, grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
+import { simdSubgroupSize } from "../runtime/device.ts";
 
 const WORKGROUP = 32;
 /** Queries per invocation. */
@@ -24,18 +29,43 @@ const QUERIES = 8;
 
 /**
  * Kernel variant for a head size (unrolled at compile time) and activation
- * dtype (scores and softmax are always f32).
+ * dtype (scores and softmax are always f32); with `subgroupSize`, key and
+ * value rows are shared through subgroups of that size.
  */
-export function attentionKernel(headSize: number, dtype: Dtype = "f32"): KernelSpec {
+export function attentionKernel(
+  headSize: number,
+  dtype: Dtype = "f32",
+  subgroupSize?: number,
+): KernelSpec {
   const D = headSize;
+  const S = subgroupSize;
+  if (S && WORKGROUP % S !== 0) {
+    throw new RangeError(`Attention needs a subgroup size dividing ${WORKGROUP}, not ${S}`);
+  }
   const vector = D % 4 === 0;
   // Element chunks of a row: vec4s when d is a multiple of 4, else scalars.
-  const chunks = [...Array(vector ? D / 4 : D).keys()];
+  const units = vector ? D / 4 : D;
+  const chunks = [...Array(units).keys()];
   const queries = [...Array(QUERIES).keys()];
   const zero = vector ? "vec4f(0.0)" : "0.0";
-  // A chunk of a row at element offset `base` (a multiple of 4 when vector).
-  const load = (base: string, c: number) =>
-    vector ? `ld4((${base}) / 4u + ${c}u)` : `f32(qkv[${base} + ${c}u])`;
+  // A chunk of a row at element offset `base` (a multiple of 4 when vector); `c` may be WGSL.
+  const load = (base: string, c: number | string) => {
+    const at = typeof c === "number" ? `${c}u` : c;
+    return vector ? `ld4((${base}) / 4u + ${at})` : `f32(qkv[${base} + ${at}])`;
+  };
+  // With subgroups lane `lane` loads chunks lane, lane + S, … (the last repeated past the end).
+  const owned = [...Array(S ? Math.ceil(units / S) : 0).keys()];
+  const rowChunks = (name: string, base: string) =>
+    S
+      ? owned.map((p) =>
+        `let ${name}Own${p} = ${load(base, `min(${p * S}u + lane, ${units - 1}u)`)};`
+      )
+        .join(" ") +
+        "\n    " +
+        chunks.map((c) =>
+          `let ${name}${c} = subgroupBroadcast(${name}Own${Math.floor(c / S)}, ${c % S}u);`
+        ).join(" ")
+      : chunks.map((c) => `let ${name}${c} = ${load(base, c)};`).join(" ");
   const dot = (a: string, b: string) => (vector ? `dot(${a}, ${b})` : `${a} * ${b}`);
   const element: Record<Dtype, string> = vector
     ? { f32: "vec4<f32>", f16: "vec2<u32>" }
@@ -47,7 +77,7 @@ export function attentionKernel(headSize: number, dtype: Dtype = "f32"): KernelS
   };
   return {
     name: "attention",
-    key: `attention,d=${D},q=${QUERIES}`,
+    key: `attention,d=${D},q=${QUERIES},sg=${S ?? 0}`,
     dtype,
     storage: [
       { name: "qkv", element: element[dtype], access: "read" },
@@ -67,15 +97,31 @@ ${vector ? ld4[dtype] : ""}
 const D = ${D}u;
 const QUERIES = ${QUERIES}u;
 @compute @workgroup_size(WORKGROUP_SIZE)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  // Invocation g owns queries i0 .. i0 + QUERIES - 1 of (batch b, head h).
-  let g = gid.x + gid.y * nwg.x * WORKGROUP_SIZE;
-  if (g >= params.count) { return; }
+fn main(${
+      S
+        ? `@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
+        @builtin(subgroup_id) subgroup: u32, @builtin(subgroup_invocation_id) lane: u32`
+        : "@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u"
+    }) {
   let T = params.seqLen;
   let blocks = (T + QUERIES - 1u) / QUERIES;
+  ${
+      S
+        ? `// Subgroup task t owns ${S} consecutive query blocks of one (batch, head), a lane each;
+  // params.count counts tasks, and a whole subgroup leaves together.
+  let groups = (blocks + ${S - 1}u) / ${S}u;
+  let t = (wg.x + wg.y * nwg.x) * ${WORKGROUP / S}u + subgroup;
+  if (t >= params.count) { return; }
+  let i0 = ((t % groups) * ${S}u + lane) * QUERIES;
+  let h = (t / groups) % params.heads;
+  let b = t / (groups * params.heads);`
+        : `// Invocation g owns queries i0 .. i0 + QUERIES - 1 of (batch b, head h).
+  let g = gid.x + gid.y * nwg.x * WORKGROUP_SIZE;
+  if (g >= params.count) { return; }
   let i0 = (g % blocks) * QUERIES;
   let h = (g / blocks) % params.heads;
-  let b = g / (blocks * params.heads);
+  let b = g / (blocks * params.heads);`
+    }
   let stride = 3u * params.width;
   // Queries past T repeat the last one and are not stored.
   ${
@@ -90,9 +136,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
   for (var j = 0u; j < T; j++) {
     if (mask[b * T + j] == 0u) { continue; }
     let kBase = (b * T + j) * stride + params.width + h * D;
-    ${chunks.map((c) => `let k${c} = ${load("kBase", c)};`).join(" ")}
+    ${rowChunks("k", "kBase")}
     let vBase = kBase + params.width;
-    ${chunks.map((c) => `let v${c} = ${load("vBase", c)};`).join(" ")}
+    ${rowChunks("v", "vBase")}
     ${
       queries.map((r) =>
         `{
@@ -141,13 +187,20 @@ export function dispatchAttention(
     heads: number;
     headSize: number;
     dtype?: Dtype;
+    /** Share key and value rows through subgroups (default: `simdSubgroupSize` of the device). */
+    subgroups?: boolean;
   },
 ) {
-  const count = args.batch * args.heads * Math.ceil(args.seqLen / QUERIES);
+  const S = args.subgroups === false ? undefined : simdSubgroupSize(runtime.device);
+  const usable = S !== undefined && WORKGROUP % S === 0 ? S : undefined;
+  const blocks = Math.ceil(args.seqLen / QUERIES);
+  // Invocations, or with subgroups subgroup tasks of S query blocks each.
+  const count = args.batch * args.heads * (usable ? Math.ceil(blocks / usable) : blocks);
+  const invocations = usable ? count * usable : count;
   return runtime.dispatch(
-    attentionKernel(args.headSize, args.dtype),
+    attentionKernel(args.headSize, args.dtype, usable),
     [args.qkv, args.mask, args.out],
     [count, args.seqLen, args.heads, args.heads * args.headSize, 1 / Math.sqrt(args.headSize)],
-    grid1d(Math.ceil(count / WORKGROUP)),
+    grid1d(Math.ceil(invocations / WORKGROUP)),
   );
 }
