@@ -316,10 +316,10 @@ gpuTest(
   "without subgroups the default Linear kernel is simd and subgroup is refused",
   async (gpu) => {
     // acquireGpu asks for subgroups; llvmpipe has them at size 8, so it runs the subgroup kernel.
-  if (/llvmpipe/.test(gpu.description)) {
-    assert.equal(defaultMatmulVariant(gpu.device), "subgroup");
-  }
-  // A second device on a fresh adapter, asked for no features at all.
+    if (/llvmpipe/.test(gpu.description)) {
+      assert.equal(defaultMatmulVariant(gpu.device), "subgroup");
+    }
+    // A second device on a fresh adapter, asked for no features at all.
     const adapter = await navigator.gpu.requestAdapter();
     assert.ok(adapter, "no adapter for the second device");
     const plain = await adapter.requestDevice();
