@@ -260,8 +260,10 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
  * `subgroupBroadcast` hands each row to every lane, so each lane loads r / 8
  * vec4s of A per step instead of r.
  */
-function sgBlock(r: number, cg: number, wg = 64, sg = 8, probe = ""): Variant {
+function sgBlock(r: number, cg: number, wg = 64, sg = 8, probe = "", rowsFast = false): Variant {
   const per = r / sg;
+  // rowsFast: workgroup x walks row blocks, so consecutive workgroups share W's columns.
+  const [colId, rowId] = rowsFast ? ["wg.y", "wg.x"] : ["wg.x", "wg.y"];
   // Timing probes (fail the check): "noA" / "noW" / "noAW" compute A's or W's values in registers.
   const aLoad = (p: number) =>
     probe.includes("A") ? `(aKeep + f32(k4 + ${p}u))` : `a[(row0 + sid + ${p * sg}u) * K4 + k4]`;
@@ -270,10 +272,12 @@ function sgBlock(r: number, cg: number, wg = 64, sg = 8, probe = ""): Variant {
       ? `(wKeep + vec4f(f32(k4 * 4u + ${q}u + ${j}u), 1.0, 2.0, f32(col)))`
       : `w[(k4 * 4u + ${q}u) * N4 + col + ${j * wg}u]`;
   return {
-    name: `sgblock r=${r} c=${cg}x4${wg !== 64 ? ` wg=${wg}` : ""}${probe ? ` ${probe}` : ""}`,
+    name: `sgblock r=${r} c=${cg}x4${wg !== 64 ? ` wg=${wg}` : ""}${probe ? ` ${probe}` : ""}${
+      rowsFast ? " rows-fast" : ""
+    }`,
     layout: "kn",
     subgroups: true,
-    grid: (s) => [s.n / 4 / wg / cg, s.m / r, 1],
+    grid: (s) => rowsFast ? [s.m / r, s.n / 4 / wg / cg, 1] : [s.n / 4 / wg / cg, s.m / r, 1],
     source: (s) => `
 @group(0) @binding(0) var<storage, read> a: array<vec4f>;
 @group(0) @binding(1) var<storage, read> w: array<vec4f>;
@@ -283,8 +287,8 @@ const K4 = ${s.k / 4}u;
 const N4 = ${s.n / 4}u;
 @compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u, @builtin(subgroup_invocation_id) sid: u32) {
-  let col = wg.x * ${wg * cg}u + lid.x;
-  let row0 = wg.y * ${r}u;
+  let col = ${colId} * ${wg * cg}u + lid.x;
+  let row0 = ${rowId} * ${r}u;
   ${range(r * cg).map((i) => `var acc${i} = vec4f(0.0);`).join(" ")}
   // Probes still read each binding once, so the pipeline's layout keeps it.
   let aKeep = a[row0 * K4];
@@ -570,6 +574,7 @@ const VARIANTS: Record<string, Variant> = {
   "77": sgBlock(32, 3, 64, 8, "noA"),
   "78": sgBlock(32, 3, 64, 8, "noW"),
   "79": sgBlock(32, 3, 64, 8, "noAW"),
+  "86": sgBlock(32, 3, 64, 8, "", true),
   "80": sgShared(32, 3, 4),
   "81": sgShared(32, 3, 8),
   "82": sgShared(16, 3, 8),
