@@ -230,11 +230,13 @@ export function matmulKernel(options: MatmulKernelOptions): KernelSpec {
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u${
       subgroupSize ? ", @builtin(subgroup_invocation_id) lane: u32" : ""
     }) {
-  let row0 = wg.y * ${blockM}u;
+  // Workgroups walk row blocks first, so those running one after another read the same
+  // columns of W (from cache: +19% at 1024×4096×4096 on llvmpipe, gemm_lab.ts variant 86).
+  let row0 = wg.x * ${blockM}u;
   // col4<g> is vec4 column group g of this invocation; out-of-range rows and
   // columns read a valid neighbour and are not stored.
   ${
-      groups.map((g) => `let col4${g} = wg.x * ${THREADS * GROUPS}u + ${g * THREADS}u + lid.x;`)
+      groups.map((g) => `let col4${g} = wg.y * ${THREADS * GROUPS}u + ${g * THREADS}u + lid.x;`)
         .join("\n  ")
     }
   ${groups.map((g) => `let c4${g} = min(col4${g}, params.wStride4 - 1u);`).join("\n  ")}
@@ -443,7 +445,11 @@ export async function dispatchMatmul(
     const buffers = [args.a, chunk.buffer, linear.bias, args.c];
     if (args.residual) buffers.push(args.residual);
     const groups = Math.ceil(chunk.n / width);
-    const grid: [number, number, number] = [Math.ceil(chunk.n / blockN), Math.ceil(m / blockM), 1];
+    // The tiled kernel's x walks column blocks; the SIMD kernels' x walks row blocks.
+    const [rowBlocks, colBlocks] = [Math.ceil(m / blockM), Math.ceil(chunk.n / blockN)];
+    const grid: [number, number, number] = variant === "tiled"
+      ? [colBlocks, rowBlocks, 1]
+      : [rowBlocks, colBlocks, 1];
     const { splits, range } = plan?.[index] ?? { splits: 1, range: k };
     if (splits === 1) {
       dispatches.push(

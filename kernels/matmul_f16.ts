@@ -107,10 +107,11 @@ fn hi(p: vec4u) -> vec4f { return vec4f(unpack2x16float(p.z), unpack2x16float(p.
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u${
       subgroupSize ? ", @builtin(subgroup_invocation_id) lane: u32" : ""
     }) {
-  let row0 = wg.y * ${blockM}u;
+  // Row blocks first, as in matmul.ts, so consecutive workgroups share W's columns.
+  let row0 = wg.x * ${blockM}u;
   ${
       groups.map((g) =>
-        `let col8${g} = wg.x * ${F16_THREADS * GROUPS}u + ${g * F16_THREADS}u + lid.x;`
+        `let col8${g} = wg.y * ${F16_THREADS * GROUPS}u + ${g * F16_THREADS}u + lid.x;`
       ).join("\n  ")
     }
   ${groups.map((g) => `let c8${g} = min(col8${g}, params.wStride8 - 1u);`).join("\n  ")}
