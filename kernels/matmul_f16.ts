@@ -69,25 +69,27 @@ export function matmulF16Kernel(
   const range = kRangeWgsl(partial, 8);
   const a = vectorA ? "vec4<u32>" : "act_t";
   const variant = partial ? "partial" : `act=${activation},res=${residual}`;
-  // One element A[row i, at]: loaded by this lane, or broadcast from the lane that owns the row.
-  const elementOfRow = (i: number, at: string) =>
+  // Row i's value of a per-row quantity `name` (loaded as own<p>): this lane's own, or
+  // broadcast from the lane that loaded it.
+  const rowValue = (i: number, name: string) =>
     subgroupSize
-      ? `subgroupBroadcast(a[ar${Math.floor(i / subgroupSize)} + ${at}], ${i % subgroupSize}u)`
-      : `a[ar${i} + ${at}]`;
-  // Packed A[row i, k .. k + 7] (a vec4<u32>) from the lane that loaded it.
-  const packedRow = (i: number) =>
-    subgroupSize
-      ? `subgroupBroadcast(pown${Math.floor(i / subgroupSize)}, ${i % subgroupSize}u)`
-      : `a[ar${i} + k / 8u]`;
-  // A[row i, k .. k + 7] as two vec4f; rows past M were clamped to a valid one.
+      ? `subgroupBroadcast(${name}${Math.floor(i / subgroupSize)}, ${i % subgroupSize}u)`
+      : `${name}${i}`;
+  // This lane's rows of A at k .. k + 7 (rows past M were clamped to a valid one): packed,
+  // or as two vec4f read element by element.
+  const loadOwn = (p: number) =>
+    vectorA
+      ? `let own${p} = a[ar${p} + k / 8u];`
+      : [0, 4].map((o) =>
+        `let own${o ? "hi" : "lo"}${p} = vec4f(${
+          [0, 1, 2, 3].map((q) => `f32(a[ar${p} + k + ${o + q}u])`).join(", ")
+        });`
+      ).join(" ");
+  // A[row i, k .. k + 7] as two vec4f.
   const loadA = (i: number) =>
     vectorA
-      ? `let pa${i} = ${packedRow(i)}; let a${i} = array<vec4f, 2>(lo(pa${i}), hi(pa${i}));`
-      : `let a${i} = array<vec4f, 2>(${
-        [0, 4].map((o) =>
-          `vec4f(${[0, 1, 2, 3].map((q) => `f32(${elementOfRow(i, `k + ${o + q}u`)})`).join(", ")})`
-        ).join(", ")
-      });`;
+      ? `let pa${i} = ${rowValue(i, "own")}; let a${i} = array<vec4f, 2>(lo(pa${i}), hi(pa${i}));`
+      : `let a${i} = array<vec4f, 2>(${rowValue(i, "ownlo")}, ${rowValue(i, "ownhi")});`;
   return {
     name: partial ? "matmul.partial" : activation === "none" ? "matmul" : `matmul+${activation}`,
     key: `matmul-f16,rows=${blockM},groups=${GROUPS},${variant},va=${vectorA},sg=${
@@ -130,11 +132,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   let ws = params.wStride8;
   var k = ${range.begin};
   for (; k < kMain; k += 8u) {
-    ${
-      subgroupSize && vectorA
-        ? own.map((p) => `let pown${p} = a[ar${p} + k / 8u];`).join("\n    ")
-        : ""
-    }
+    ${own.map(loadOwn).join("\n    ")}
     ${
       groups.map((g) =>
         octet.map((q) =>
@@ -163,9 +161,10 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
           `let pk${g} = w[k * ws + c8${g}]; let wlk${g} = lo(pk${g}); let whk${g} = hi(pk${g});`
         ).join("\n    ")
       }
+    ${own.map((p) => `let ownk${p} = f32(a[ar${p} + k]);`).join(" ")}
     ${
         rows.map((i) =>
-          `let ak${i} = vec4f(f32(${elementOfRow(i, "k")}));
+          `let ak${i} = vec4f(${rowValue(i, "ownk")});
     ${
             groups.map((g) =>
               `lo${i}_${g} = fma(ak${i}, wlk${g}, lo${i}_${g}); hi${i}_${g} = fma(ak${i}, whk${g}, hi${i}_${g});`
