@@ -191,14 +191,13 @@ export function dispatchAttention(
     subgroups?: boolean;
   },
 ) {
-  const S = args.subgroups === false ? undefined : simdSubgroupSize(runtime.device);
-  const usable = S !== undefined && WORKGROUP % S === 0 ? S : undefined;
+  const S = args.subgroups === false ? undefined : simdSubgroupSize(runtime.device, [WORKGROUP]);
   const blocks = Math.ceil(args.seqLen / QUERIES);
   // Invocations, or with subgroups subgroup tasks of S query blocks each.
-  const count = args.batch * args.heads * (usable ? Math.ceil(blocks / usable) : blocks);
-  const invocations = usable ? count * usable : count;
+  const count = args.batch * args.heads * (S ? Math.ceil(blocks / S) : blocks);
+  const invocations = S ? count * S : count;
   return runtime.dispatch(
-    attentionKernel(args.headSize, args.dtype, usable),
+    attentionKernel(args.headSize, args.dtype, S),
     [args.qkv, args.mask, args.out],
     [count, args.seqLen, args.heads, args.heads * args.headSize, 1 / Math.sqrt(args.headSize)],
     grid1d(Math.ceil(invocations / WORKGROUP)),

@@ -295,7 +295,8 @@ export function dispatchGemm(
     dtypes?: GemmDtypes;
     /**
      * Share A through subgroups (default: on a software adapter whose
-     * subgroups run at a fixed size that fits, see `gemmSubgroupSize`).
+     * subgroups run at a fixed size dividing the block, `simdSubgroupSize`;
+     * there it about doubles the speed).
      */
     subgroups?: boolean;
   },
@@ -310,7 +311,9 @@ export function dispatchGemm(
   // N for B unless transposed (then K). The rows must start on vec4 boundaries.
   const aligned = (ld: number, offset: number, contiguous: number) =>
     ld % 4 === 0 && offset % 4 === 0 && contiguous % 4 === 0;
-  const subgroupSize = args.subgroups === false ? undefined : gemmSubgroupSize(runtime.device);
+  const subgroupSize = args.subgroups === false
+    ? undefined
+    : simdSubgroupSize(runtime.device, [SUBGROUP_BLOCK_M, THREADS]);
   if (args.subgroups && subgroupSize === undefined) {
     throw new Error("gemm: this device cannot share A through subgroups");
   }
@@ -335,16 +338,4 @@ export function dispatchGemm(
       1,
     ],
   );
-}
-
-/**
- * The subgroup size the training GEMM shares A with on this device: on a
- * software adapter (llvmpipe), where it about doubles the speed, when the
- * device has `subgroups` at a fixed size dividing the block; else undefined.
- */
-export function gemmSubgroupSize(device: GPUDevice): number | undefined {
-  const size = simdSubgroupSize(device);
-  return size !== undefined && SUBGROUP_BLOCK_M % size === 0 && THREADS % size === 0
-    ? size
-    : undefined;
 }

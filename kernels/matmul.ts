@@ -60,7 +60,7 @@ import {
   type KernelRuntime,
   type KernelSpec,
 } from "../runtime/kernel.ts";
-import { fixedSubgroupSize, isSoftwareAdapter } from "../runtime/device.ts";
+import { fixedSubgroupSize, isSoftwareAdapter, simdSubgroupSize } from "../runtime/device.ts";
 
 /** Rows of C per invocation (the register block) and per workgroup. */
 const BLOCK_M = 16;
@@ -305,15 +305,8 @@ export class SubgroupUnsupportedError extends Error {
   override name = "SubgroupUnsupportedError";
 }
 
-/**
- * Whether the `subgroup` variant can run here: `subgroups` at a fixed size
- * dividing both dtypes' blocks and workgroups.
- */
-export function canRunSubgroupMatmul(device: GPUDevice): boolean {
-  const size = fixedSubgroupSize(device);
-  return size !== undefined &&
-    [SUBGROUP_BLOCK_M, THREADS, F16_SUBGROUP_BLOCK_M, F16_THREADS].every((n) => n % size === 0);
-}
+/** Block and workgroup sizes of both dtypes' `subgroup` kernels, which the subgroup size divides. */
+const SUBGROUP_SHAPES = [SUBGROUP_BLOCK_M, THREADS, F16_SUBGROUP_BLOCK_M, F16_THREADS];
 
 /**
  * The Linear kernel for this device's adapter: on llvmpipe/lavapipe
@@ -322,20 +315,19 @@ export function canRunSubgroupMatmul(device: GPUDevice): boolean {
  */
 export function defaultMatmulVariant(device: GPUDevice): MatmulVariant {
   if (!isSoftwareAdapter(device)) return "tiled";
-  return canRunSubgroupMatmul(device) ? "subgroup" : "simd";
+  return simdSubgroupSize(device, SUBGROUP_SHAPES) ? "subgroup" : "simd";
 }
 
 /** The subgroup size the `subgroup` variant bakes in, or a clear error. */
 function subgroupSizeFor(device: GPUDevice): number {
-  if (!canRunSubgroupMatmul(device)) {
-    const size = fixedSubgroupSize(device);
-    throw new SubgroupUnsupportedError(
-      size === undefined
-        ? "The subgroup Linear kernel needs the WebGPU feature subgroups with one fixed subgroup size, which this device does not have; use the simd or tiled kernel"
-        : `The subgroup Linear kernel needs a subgroup size dividing ${F16_THREADS}; this device's is ${size}`,
-    );
-  }
-  return fixedSubgroupSize(device)!;
+  const size = fixedSubgroupSize(device, SUBGROUP_SHAPES);
+  if (size !== undefined) return size;
+  const any = fixedSubgroupSize(device);
+  throw new SubgroupUnsupportedError(
+    any === undefined
+      ? "The subgroup Linear kernel needs the WebGPU feature subgroups with one fixed subgroup size, which this device does not have; use the simd or tiled kernel"
+      : `The subgroup Linear kernel needs a subgroup size dividing ${F16_THREADS}; this device's is ${any}`,
+  );
 }
 
 /** K step (the packed width of A) and output block of the Linear kernel of a dtype. */

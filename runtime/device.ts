@@ -61,24 +61,27 @@ export function isSoftwareAdapter(device: GPUDevice): boolean {
 
 /**
  * The subgroup size kernels may bake in: the device has `subgroups` and its
- * adapter runs every subgroup at one size (llvmpipe: 8, its SIMD width).
+ * adapter runs every subgroup at one size (llvmpipe: 8, its SIMD width), which
+ * divides each of `dividing` (a kernel's block and workgroup sizes).
  * Undefined otherwise.
  */
-export function fixedSubgroupSize(device: GPUDevice): number | undefined {
+export function fixedSubgroupSize(device: GPUDevice, dividing: number[] = []): number | undefined {
   if (!device.features.has(SUBGROUPS)) return undefined;
   const info = (device as { adapterInfo?: { subgroupMinSize?: number; subgroupMaxSize?: number } })
     .adapterInfo;
   const size = info?.subgroupMinSize;
-  return size !== undefined && size > 0 && size === info?.subgroupMaxSize ? size : undefined;
+  if (size === undefined || size <= 0 || size !== info?.subgroupMaxSize) return undefined;
+  return dividing.every((n) => n % size === 0) ? size : undefined;
 }
 
 /**
- * The subgroup size kernels shaped for a CPU's SIMD lanes build on: a
- * software adapter's fixed size (llvmpipe: 8, one 256-bit register of f32),
- * else undefined (GPUs run kernels without subgroup builtins).
+ * The subgroup size kernels shaped for a CPU's SIMD lanes build on by
+ * default: `fixedSubgroupSize` on a software adapter (llvmpipe: 8, one
+ * 256-bit register of f32), else undefined (GPUs run kernels without subgroup
+ * builtins).
  */
-export function simdSubgroupSize(device: GPUDevice): number | undefined {
-  return isSoftwareAdapter(device) ? fixedSubgroupSize(device) : undefined;
+export function simdSubgroupSize(device: GPUDevice, dividing: number[] = []): number | undefined {
+  return isSoftwareAdapter(device) ? fixedSubgroupSize(device, dividing) : undefined;
 }
 
 /** Raised when no WebGPU adapter can be found or a device cannot be created. */
