@@ -140,6 +140,8 @@ export async function gemmBenchmark(options: {
     ? (await import("../backends/onnx_web/engine.ts")).loadOnnxWeb
     : undefined;
   try {
+    // The fixed cost of a submission, once per run: it does not depend on the shape.
+    const submitMs = await submitRoundTripMs(device);
     for (const [index, shape] of shapes.entries()) {
       const { m, n, k } = shape;
       const weight = random(n * k), bias = random(n), a = random(m * k);
@@ -177,7 +179,6 @@ export async function gemmBenchmark(options: {
       };
       for (let i = 0; i < warmup; i++) await runGpu(1);
       // A warm single-dispatch submission against an empty one sets the count.
-      const submitMs = await submitRoundTripMs(device);
       const count = dispatchesPerSubmit(submitMs, await runGpu(1));
       const gpuMillis: number[] = [];
       for (let i = 0; i < reps; i++) gpuMillis.push(await runGpu(count) / count);
