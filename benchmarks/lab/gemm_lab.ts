@@ -254,6 +254,30 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   };
 }
 
+/** Rows 0 .. r − 1 of A as a<i>, each broadcast from the lane that loaded it as own<i / sg>. */
+const broadcastRows = (r: number, sg: number) =>
+  range(r).map((i) => `let a${i} = subgroupBroadcast(own${Math.floor(i / sg)}, ${i % sg}u);`)
+    .join("\n    ");
+
+/** For each column group j: W's 4 vec4s of this step (`wAt(j, q)`), then the r × 4 FMAs into acc. */
+const loadWAndFma = (r: number, cg: number, wAt: (j: number, q: number) => string) =>
+  range(cg).map((j) =>
+    range(4).map((q) => `let w${j}_${q} = ${wAt(j, q)};`).join("\n    ") + "\n    " +
+    range(r).map((i) =>
+      range(4).map((q) =>
+        `acc${i * cg + j} = fma(vec4f(a${i}.${"xyzw"[q]}), w${j}_${q}, acc${i * cg + j});`
+      ).join(" ")
+    ).join("\n    ")
+  ).join("\n    ");
+
+/** Store acc + bias for rows row0 + i and vec4 columns `colAt(j)`. */
+const storeBlock = (r: number, cg: number, colAt: (j: number) => string) =>
+  range(r).map((i) =>
+    range(cg).map((j) =>
+      `c[(row0 + ${i}u) * N4 + ${colAt(j)}] = acc${i * cg + j} + bias[${colAt(j)}];`
+    ).join("\n  ")
+  ).join("\n  ");
+
 /**
  * Like `block`, but A's rows are shared through the subgroup (8 lanes on
  * llvmpipe): lane l loads rows l, l + 8, … of the block and
@@ -295,30 +319,10 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   let wKeep = w[col];
   for (var k4 = 0u; k4 < K4; k4++) {
     ${range(per).map((p) => `let own${p} = ${aLoad(p)};`).join("\n    ")}
-    ${
-      range(r).map((i) => `let a${i} = subgroupBroadcast(own${Math.floor(i / sg)}, ${i % sg}u);`)
-        .join("\n    ")
-    }
-    ${
-      range(cg).map((j) =>
-        range(4).map((q) => `let w${j}_${q} = ${wLoad(j, q)};`)
-          .join("\n    ") +
-        "\n    " +
-        range(r).map((i) =>
-          range(4).map((q) =>
-            `acc${i * cg + j} = fma(vec4f(a${i}.${"xyzw"[q]}), w${j}_${q}, acc${i * cg + j});`
-          ).join(" ")
-        ).join("\n    ")
-      ).join("\n    ")
-    }
+    ${broadcastRows(r, sg)}
+    ${loadWAndFma(r, cg, wLoad)}
   }
-  ${
-      range(r).map((i) =>
-        range(cg).map((j) =>
-          `c[(row0 + ${i}u) * N4 + col + ${j * wg}u] = acc${i * cg + j} + bias[col + ${j * wg}u];`
-        ).join("\n  ")
-      ).join("\n  ")
-    }
+  ${storeBlock(r, cg, (j) => `col + ${j * wg}u`)}
 }`,
   };
 }
@@ -370,33 +374,11 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
         "\n      ",
       )
     }
-      ${
-      range(r).map((i) => `let a${i} = subgroupBroadcast(own${Math.floor(i / sg)}, ${i % sg}u);`)
-        .join("\n      ")
-    }
-      ${
-      range(cg).map((j) =>
-        range(4).map((q) => `let w${j}_${q} = wt[(kk * 4u + ${q}u) * ${cols}u + ${j * sg}u + sid];`)
-          .join("\n      ") +
-        "\n      " +
-        range(r).map((i) =>
-          range(4).map((q) =>
-            `acc${i * cg + j} = fma(vec4f(a${i}.${"xyzw"[q]}), w${j}_${q}, acc${i * cg + j});`
-          ).join(" ")
-        ).join("\n      ")
-      ).join("\n      ")
-    }
+      ${broadcastRows(r, sg)}
+      ${loadWAndFma(r, cg, (j, q) => `wt[(kk * 4u + ${q}u) * ${cols}u + ${j * sg}u + sid]`)}
     }
   }
-  ${
-      range(r).map((i) =>
-        range(cg).map((j) =>
-          `c[(row0 + ${i}u) * N4 + col0 + ${j * sg}u + sid] = acc${i * cg + j} + bias[col0 + ${
-            j * sg
-          }u + sid];`
-        ).join("\n  ")
-      ).join("\n  ")
-    }
+  ${storeBlock(r, cg, (j) => `col0 + ${j * sg}u + sid`)}
 }`,
   };
 }
