@@ -140,7 +140,6 @@ export async function acquireGpu(
       throw new GpuUnavailableError(`Cannot create a WebGPU device: ${error.message}`);
     });
   }
-  const requiredFeatures = [...device.features] as GPUFeatureName[];
   const limits = adapter.limits;
   const info = adapter.info;
   return {
@@ -155,8 +154,8 @@ export async function acquireGpu(
       maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
       maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
     },
-    hasTimestamps: requiredFeatures.includes("timestamp-query"),
-    hasF16: requiredFeatures.includes("shader-f16"),
+    hasTimestamps: device.features.has("timestamp-query"),
+    hasF16: device.features.has("shader-f16"),
   };
 }
 
