@@ -21,8 +21,9 @@
  * `subgroups` at a fixed size (llvmpipe: 8, one SIMD register), the
  * `subgroup` variant loads each row once per subgroup and hands it to the
  * other lanes with `subgroupBroadcast`, a register shuffle; that frees the
- * block to grow to 32 rows (4 loads of A and 12 of W per 1536 FMAs) and
- * about doubles the GEMM's speed on llvmpipe.
+ * block to grow to 64 rows × 2 vec4 groups at 32 lanes (per lane, 8 loads of
+ * A and 8 of W per 2048 FMAs) and more than doubles the GEMM's speed on
+ * llvmpipe.
  *
  * Weights larger than the device's binding limit are split into column
  * chunks, one dispatch each. A chunk with fewer output tiles than the device runs at once
@@ -62,14 +63,31 @@ import {
 } from "../runtime/kernel.ts";
 import { fixedSubgroupSize, isSoftwareAdapter, simdSubgroupSize } from "../runtime/device.ts";
 
-/** Rows of C per invocation (the register block) and per workgroup. */
-const BLOCK_M = 16;
-/** Invocations per workgroup. */
-const THREADS = 64;
-/** vec4 column groups per invocation, `THREADS` vec4s apart. */
-const GROUPS = 3;
-/** Columns of C per workgroup. */
-const BLOCK_N = THREADS * GROUPS * 4;
+/**
+ * The SIMD family's block: `rows` of C per invocation (the register block)
+ * and per workgroup, `threads` invocations in a row, each owning `groups`
+ * vec4 column groups `threads` vec4s apart.
+ */
+interface SimdBlock {
+  rows: number;
+  threads: number;
+  groups: number;
+}
+
+/** `simd`: 16 rows × 3 vec4 groups, 64 lanes (768 columns per workgroup). */
+const SIMD_BLOCK: SimdBlock = { rows: 16, threads: 64, groups: 3 };
+/**
+ * `subgroup`: 64 rows × 2 vec4 groups, 32 lanes (256 columns). Sharing A
+ * makes rows cheap, so the block trades W's columns for rows: 8 loads of A
+ * and 8 of W per 2048 FMAs per step of 4 along K. On llvmpipe it ran 5–12%
+ * faster than 32 × 3 at 64 lanes at every ALBERT-base shape (`gemm_lab.ts`
+ * variants 86 and 87).
+ */
+const SUBGROUP_BLOCK: SimdBlock = { rows: 64, threads: 32, groups: 2 };
+/** Columns of C per workgroup of a block. */
+const columnsOf = (block: SimdBlock) => block.threads * block.groups * 4;
+/** Weight chunks are whole multiples of this many columns, which every f32 block divides. */
+const CHUNK_COLUMNS = 768;
 
 /** A Linear layer's weight on the device, in the kernel's layout. */
 export interface PreparedLinear {
@@ -111,7 +129,9 @@ export function prepareLinear(
 ): PreparedLinear {
   const { weight, bias, outFeatures: N, inFeatures: K, label } = args;
   const dtype = args.dtype ?? "f32";
-  const [bytes, blockN, columnAlign] = dtype === "f16" ? [2, F16_BLOCK_N, 8] : [4, BLOCK_N, 4];
+  const [bytes, blockN, columnAlign] = dtype === "f16"
+    ? [2, F16_BLOCK_N, 8]
+    : [4, CHUNK_COLUMNS, 4];
   if (weight.length !== N * K || bias.length !== N) {
     throw new RangeError(
       `Tensor "${label}" has ${weight.length} weights and ${bias.length} biases, expected [${N}, ${K}] and [${N}]`,
@@ -161,10 +181,6 @@ function upload(device: GPUDevice, data: Float32Array | Float16Array, label: str
   return buffer;
 }
 
-/** Rows of C per workgroup of the `subgroup` variant (`subgroupSize` divides it). */
-const SUBGROUP_BLOCK_M = 32;
-
-const groups = [...Array(GROUPS).keys()];
 const quad = [0, 1, 2, 3];
 const upTo = (n: number) => [...Array(n).keys()];
 
@@ -180,7 +196,7 @@ export interface MatmulKernelOptions {
    * Share A's rows through subgroups of this many lanes (the `subgroup`
    * variant): each lane loads 1/size of the block's rows and
    * `subgroupBroadcast` hands them to the others. Needs the device's
-   * `subgroups` feature and a fixed subgroup size dividing 32.
+   * `subgroups` feature and a fixed subgroup size dividing 32 (`SUBGROUP_BLOCK`).
    */
   subgroupSize?: number;
 }
@@ -192,12 +208,14 @@ export interface MatmulKernelOptions {
  */
 export function matmulKernel(options: MatmulKernelOptions): KernelSpec {
   const { activation, residual, vectorA, partial = false, subgroupSize } = options;
-  const blockM = subgroupSize ? SUBGROUP_BLOCK_M : BLOCK_M;
-  if (subgroupSize && (SUBGROUP_BLOCK_M % subgroupSize !== 0 || THREADS % subgroupSize !== 0)) {
+  const block = subgroupSize ? SUBGROUP_BLOCK : SIMD_BLOCK;
+  const { rows: blockM, threads } = block;
+  if (subgroupSize && (blockM % subgroupSize !== 0 || threads % subgroupSize !== 0)) {
     throw new RangeError(
-      `The subgroup Linear kernel needs a subgroup size dividing ${SUBGROUP_BLOCK_M}, not ${subgroupSize}`,
+      `The subgroup Linear kernel needs a subgroup size dividing ${threads}, not ${subgroupSize}`,
     );
   }
+  const groups = upTo(block.groups);
   // Rows this invocation loads: all of the block's, or with subgroups every
   // subgroupSize-th one starting at its lane (row p · size + lane).
   const own = upTo(subgroupSize ? blockM / subgroupSize : blockM);
@@ -219,11 +237,14 @@ export function matmulKernel(options: MatmulKernelOptions): KernelSpec {
   return {
     // The fused activation is part of the name so profiles tell the FFN's GEMM+GELU apart.
     name: partial ? "matmul.partial" : activation === "none" ? "matmul" : `matmul+${activation}`,
-    key: `matmul,rows=${blockM},groups=${GROUPS},${variant},va=${vectorA},sg=${subgroupSize ?? 0}`,
+    key:
+      `matmul,rows=${blockM},threads=${threads},groups=${block.groups},${variant},va=${vectorA},sg=${
+        subgroupSize ?? 0
+      }`,
     ...(partial
       ? partialInterface({ a, w: "vec4<f32>" }, "wStride4")
       : linearInterface({ a, w: "vec4<f32>", activation: "f32" }, residual, "wStride4")),
-    workgroupSize: THREADS,
+    workgroupSize: threads,
     // Naga in Deno 2.9.6 takes subgroup builtins without (and refuses) `enable subgroups;`.
     body: `${ACTIVATION_WGSL}
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -236,7 +257,9 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   // col4<g> is vec4 column group g of this invocation; out-of-range rows and
   // columns read a valid neighbour and are not stored.
   ${
-      groups.map((g) => `let col4${g} = wg.y * ${THREADS * GROUPS}u + ${g * THREADS}u + lid.x;`)
+      groups.map((g) =>
+        `let col4${g} = wg.y * ${threads * block.groups}u + ${g * threads}u + lid.x;`
+      )
         .join("\n  ")
     }
   ${groups.map((g) => `let c4${g} = min(col4${g}, params.wStride4 - 1u);`).join("\n  ")}
@@ -306,7 +329,12 @@ export class SubgroupUnsupportedError extends Error {
 }
 
 /** Block and workgroup sizes of both dtypes' `subgroup` kernels, which the subgroup size divides. */
-const SUBGROUP_SHAPES = [SUBGROUP_BLOCK_M, THREADS, F16_SUBGROUP_BLOCK_M, F16_THREADS];
+const SUBGROUP_SHAPES = [
+  SUBGROUP_BLOCK.rows,
+  SUBGROUP_BLOCK.threads,
+  F16_SUBGROUP_BLOCK_M,
+  F16_THREADS,
+];
 
 /**
  * The Linear kernel for this device's adapter: on llvmpipe/lavapipe
@@ -338,7 +366,8 @@ function blocking(dtype: Dtype, variant: MatmulVariant) {
   if (dtype === "f16") {
     return { width, blockM: subgroup ? F16_SUBGROUP_BLOCK_M : F16_BLOCK_M, blockN: F16_BLOCK_N };
   }
-  return { width, blockM: subgroup ? SUBGROUP_BLOCK_M : BLOCK_M, blockN: BLOCK_N };
+  const block = subgroup ? SUBGROUP_BLOCK : SIMD_BLOCK;
+  return { width, blockM: block.rows, blockN: columnsOf(block) };
 }
 
 /** The kernel spec of a Linear dispatch (or of split-K's partial pass). */

@@ -161,7 +161,9 @@ for (const { dtype, variant } of KERNELS) {
   gpuTest(`matmul (${dtype}, ${variant}) matches float64 reference on odd shapes`, async (gpu) => {
     const cases: Case[] = [];
     for (const m of [1, 3, 37, 130, 300]) {
-      for (const [n, k] of [[1, 17], [2, 34], [3, 64], [65, 100], [200, 768], [65, 17]]) {
+      for (
+        const [n, k] of [[1, 17], [2, 34], [3, 64], [65, 100], [200, 768], [65, 17], [520, 36]]
+      ) {
         cases.push({ m, n, k, dtype, variant });
       }
     }
