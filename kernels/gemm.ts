@@ -13,9 +13,12 @@
  * workgroup memory; each invocation owns a register block of 16 rows × 3
  * vec4 column groups (64 vec4s apart, so neighbouring lanes read neighbouring
  * addresses), and each step of 4 along the reduction loads 16 vec4 of A and
- * 12 of B for 768 FMAs. On llvmpipe, subgroups (8 lanes) share A's loads:
- * each lane loads 4 of a 32-row block's 32 vec4s and `subgroupBroadcast`
- * hands them round, so a step loads 4 + 12 vec4s for 1536 FMAs. "nt" loads B along the reduction and
+ * 12 of B for 768 FMAs. On llvmpipe, subgroups (8 lanes) share A's loads,
+ * and the block becomes 64 rows × 2 vec4 groups at 32 lanes: each lane loads
+ * 8 of the block's 64 vec4s of A and `subgroupBroadcast` hands them round,
+ * so a step loads 8 + 8 vec4s for 2048 FMAs (`benchmarks/lab/train_gemm.ts`:
+ * up to 1.44× the 32 × 3 block's speed at 128 rows). "nt" loads B along the
+ * reduction and
  * transposes the 4×4 fragment in registers; "tn" loads A along the rows.
  * Operands whose contiguous dimension is not vec4-aligned (a 2-label
  * classifier) are read with scalar loads. Every operand has an element
@@ -25,19 +28,25 @@
 import type { Dispatch, Dtype, KernelRuntime, KernelSpec } from "../runtime/kernel.ts";
 import { simdSubgroupSize } from "../runtime/device.ts";
 
-/** Rows of C per invocation (the register block). */
-const BLOCK_M = 16;
-/** The same when subgroups share the rows of A (`subgroupSize` divides it). */
-const SUBGROUP_BLOCK_M = 32;
-/** Invocations per workgroup. */
-const THREADS = 64;
-/** vec4 column groups per invocation, `THREADS` vec4s apart. */
-const GROUPS = 3;
+/**
+ * A register block: `rows` of C per invocation and per workgroup, `threads`
+ * invocations in a row, each owning `groups` vec4 column groups `threads`
+ * vec4s apart.
+ */
+interface GemmBlock {
+  rows: number;
+  threads: number;
+  groups: number;
+}
+
+/** Without subgroups: 16 rows × 3 vec4 groups, 64 lanes. */
+const BLOCK: GemmBlock = { rows: 16, threads: 64, groups: 3 };
+/** With subgroups sharing A: 64 rows × 2 vec4 groups, 32 lanes (as `matmul.ts`'s `subgroup`). */
+const SUBGROUP_BLOCK: GemmBlock = { rows: 64, threads: 32, groups: 2 };
 
 /** Which operand is read transposed. */
 export type GemmLayout = "nn" | "nt" | "tn";
 
-const groups = [...Array(GROUPS).keys()];
 const quad = [0, 1, 2, 3];
 const upTo = (n: number) => [...Array(n).keys()];
 
@@ -65,14 +74,16 @@ export function gemmKernel(options: {
   /**
    * Share A through subgroups of this many lanes: each lane loads 1/size of
    * the block's vec4s of A and `subgroupBroadcast` hands them to the others
-   * (as the inference kernel's `subgroup` variant); the block grows to 32 rows.
+   * (as the inference kernel's `subgroup` variant); the block becomes `SUBGROUP_BLOCK`.
    */
   subgroupSize?: number;
 }): KernelSpec {
   const { layout, vecA, vecB, bias, accumulate, subgroupSize: sg } = options;
   const dtypes = options.dtypes ?? F32_OPERANDS;
-  const blockM = sg ? SUBGROUP_BLOCK_M : BLOCK_M;
-  if (sg && (blockM % sg !== 0 || THREADS % sg !== 0)) {
+  const block = sg ? SUBGROUP_BLOCK : BLOCK;
+  const { rows: blockM, threads } = block;
+  const groups = upTo(block.groups);
+  if (sg && (blockM % sg !== 0 || threads % sg !== 0)) {
     throw new RangeError(`The subgroup GEMM needs a subgroup size dividing ${blockM}, not ${sg}`);
   }
   const rows = upTo(blockM);
@@ -168,7 +179,9 @@ export function gemmKernel(options: {
   // Rows and columns past the edge read a valid neighbour and are not stored; vec4 reads are
   // clamped to the last whole vec4 (the dimension is a multiple of 4 when they are used).
   const setup = [
-    groups.map((g) => `let j${g} = (wg.x * ${THREADS * GROUPS}u + ${g * THREADS}u + lid.x) * 4u;`)
+    groups.map((g) =>
+      `let j${g} = (wg.x * ${threads * block.groups}u + ${g * threads}u + lid.x) * 4u;`
+    )
       .join("\n  "),
     // Where each invocation reads A: its rows (or, with subgroups, the vec4s it loads for all).
     layout === "tn"
@@ -193,7 +206,7 @@ export function gemmKernel(options: {
   return {
     name: "gemm",
     key:
-      `gemm,${layout},rows=${blockM},groups=${GROUPS},va=${vecA},vb=${vecB},bias=${bias},acc=${accumulate},${dtypes.a}${dtypes.b}${dtypes.c},sg=${
+      `gemm,${layout},rows=${blockM},threads=${threads},groups=${block.groups},va=${vecA},vb=${vecB},bias=${bias},acc=${accumulate},${dtypes.a}${dtypes.b}${dtypes.c},sg=${
         sg ?? 0
       }`,
     dtype: Object.values(dtypes).includes("f16") ? "f16" : "f32",
@@ -209,7 +222,7 @@ export function gemmKernel(options: {
       { name: "bOff", type: "u32" },
       { name: "cOff", type: "u32" },
     ],
-    workgroupSize: THREADS,
+    workgroupSize: threads,
     body: /* wgsl */ `
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u${
@@ -313,7 +326,7 @@ export function dispatchGemm(
     ld % 4 === 0 && offset % 4 === 0 && contiguous % 4 === 0;
   const subgroupSize = args.subgroups === false
     ? undefined
-    : simdSubgroupSize(runtime.device, [SUBGROUP_BLOCK_M, THREADS]);
+    : simdSubgroupSize(runtime.device, [SUBGROUP_BLOCK.rows, SUBGROUP_BLOCK.threads]);
   if (args.subgroups && subgroupSize === undefined) {
     throw new Error("gemm: this device cannot share A through subgroups");
   }
@@ -328,14 +341,11 @@ export function dispatchGemm(
   });
   const buffers = [a.buffer, b.buffer, c.buffer];
   if (args.bias) buffers.push(args.bias);
+  const block = subgroupSize ? SUBGROUP_BLOCK : BLOCK;
   return runtime.dispatch(
     spec,
     buffers,
     [m, n, k, lda, ldb, c.ld ?? n, aOff, bOff, c.offset ?? 0],
-    [
-      Math.ceil(Math.ceil(n / 4) / (THREADS * GROUPS)),
-      Math.ceil(m / (subgroupSize ? SUBGROUP_BLOCK_M : BLOCK_M)),
-      1,
-    ],
+    [Math.ceil(Math.ceil(n / 4) / (block.threads * block.groups)), Math.ceil(m / block.rows), 1],
   );
 }

@@ -48,6 +48,13 @@
  * subgroups of a workgroup take different rows and the same columns, so each
  * W vec4 is loaded once per workgroup) was slower: 30.8 and 31.6 at 32 × 3
  * with tiles of 4 and 8 steps, 24.4 at 16 × 3, against 35.6 for 61.
+ * Row-first grids (86–97, 2026-11-23, one run each): 64 × 2 at 32 lanes (87)
+ * beat 32 × 3 at 64 (86) at every ALBERT-base shape, 38.8 against 36.1 at
+ * 1024×768×768, 48.8/46.6 at 1024×3072×768, 54.0/49.3 at 1024×768×3072 and
+ * 55.0/49.3 at 4096×768×768, so it is now the `subgroup` variant. At
+ * 1024×768×3072 the others ran at 42.2 (64 × 3, 32 lanes), 37.4 (64 × 3, 16),
+ * 49.6 (64 × 2, 16), 47.3 (128 × 1, 32), 39.4 (128 × 2, 32), 42.3 (64 × 1,
+ * 32) and 45.2 (64 × 4, 16).
  *
  * Ceiling: `alu_ceiling.ts` (register FMAs only) reaches about 100 GFLOP/s
  * with 12 vec4 accumulators once the dispatch is long enough to hide the
@@ -564,6 +571,10 @@ const VARIANTS: Record<string, Variant> = {
   "91": sgBlock(40, 3, 64, 8, "", true),
   "92": sgBlock(64, 2, 16, 8, "", true),
   "93": sgBlock(96, 1, 64, 8, "", true),
+  "94": sgBlock(128, 1, 32, 8, "", true),
+  "95": sgBlock(128, 2, 32, 8, "", true),
+  "96": sgBlock(64, 1, 32, 8, "", true),
+  "97": sgBlock(64, 4, 16, 8, "", true),
   "80": sgShared(32, 3, 4),
   "81": sgShared(32, 3, 8),
   "82": sgShared(16, 3, 8),
