@@ -1,9 +1,10 @@
 /**
  * The training GEMM against a float64 CPU reference in all three layouts
  * ("nn", "nt", "tn"), on shapes that are not multiples of the register block
- * (16 rows × 3 vec4 groups, 768 columns per workgroup; 32 rows when subgroups
- * share A, which lavapipe's subgroups of 8 allow) or of 4, with element
- * offsets, leading dimensions, the bias and accumulation into C; and with the
+ * (16 rows × 3 vec4 groups, 768 columns per workgroup; 64 rows × 2 groups,
+ * 256 columns, when subgroups share A, which lavapipe's subgroups of 8
+ * allow) or of 4, with element offsets, leading dimensions, the bias and
+ * accumulation into C; and with the
  * operand precisions of mixed-precision training (f16 activations, f32
  * weights and weight gradients), against the reference on the f16-rounded
  * inputs.
@@ -64,7 +65,13 @@ async function checkLayouts(device: GPUDevice, subgroups: boolean) {
     { m: 9, n: 10, k: 11, pad: 1, offset: 3, transB: true, dtypes: halves },
     { m: 9, n: 10, k: 11, pad: 1, offset: 3, transA: true, dtypes: weightGrad },
   );
-  for (const [m, n, k] of [[1, 3, 5], [17, 65, 33], [40, 800, 12], [33, 1601, 7], [64, 768, 64]]) {
+  for (
+    const [m, n, k] of [[1, 3, 5], [17, 65, 33], [40, 800, 12], [33, 1601, 7], [64, 768, 64], [
+      130,
+      300,
+      20,
+    ]]
+  ) {
     cases.push({ m, n, k }, { m, n, k, transB: true, bias: true }, {
       m,
       n,

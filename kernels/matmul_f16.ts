@@ -14,8 +14,8 @@
  * loads 16 + 16 `vec4<u32>` for 2048 FMAs, against 112 loaded components per
  * 768 FMAs in the f32 kernel (`gemm_lab.ts` variants 40–50: 30 GFLOP/s at
  * 1024×768×768 against 21 for f32). With subgroups (`subgroupSize`) each
- * lane loads two of the 16 rows of A and `subgroupBroadcast` shares them,
- * about 1.3× faster again (`benchmarks/lab/matmul_variants.ts f16`).
+ * lane loads three of a 24-row block's rows of A and `subgroupBroadcast`
+ * shares them, about 1.5× faster again (`benchmarks/lab/matmul_variants.ts f16`).
  */
 import { type Activation, ACTIVATION_WGSL } from "./activation.ts";
 import { epilogueWgsl, linearInterface } from "./_epilogue.ts";
@@ -25,10 +25,13 @@ import type { KernelSpec } from "../runtime/kernel.ts";
 /** Rows of C per invocation and per workgroup. */
 export const F16_BLOCK_M = 16;
 /**
- * The same with subgroup-shared rows of A (`subgroupSize` divides it): 16
- * rows ran at 34–50 GFLOP/s on llvmpipe where 32 ran at 33–44 (more spills).
+ * The same with subgroup-shared rows of A (`subgroupSize` divides it). In
+ * `deno task bench --suite gemm --dtype f16` on llvmpipe (2026-11-23, one run
+ * each, 16 lanes × 2 groups unless said) 24 rows ran at 53.0–60.6 GFLOP/s
+ * over the six shapes, against 45.4–55.2 for 16, 45.3–53.2 for 32, and
+ * 50.6–58.3 for 32 rows × 1 group; more rows per lane spill more.
  */
-export const F16_SUBGROUP_BLOCK_M = 16;
+export const F16_SUBGROUP_BLOCK_M = 24;
 /** Invocations per workgroup. */
 export const F16_THREADS = 16;
 /** Groups of 8 columns per invocation, `F16_THREADS` groups apart. */
