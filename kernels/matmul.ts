@@ -38,6 +38,7 @@ import {
   F16_BLOCK_N,
   F16_SUBGROUP_BLOCK_M,
   F16_THREADS,
+  f16SubgroupRows,
   matmulF16Kernel,
 } from "./matmul_f16.ts";
 import { matmulTiledKernel, TILED_BLOCK_M, TILED_BLOCK_N } from "./matmul_tiled.ts";
@@ -68,7 +69,7 @@ import { fixedSubgroupSize, isSoftwareAdapter, simdSubgroupSize } from "../runti
  * and per workgroup, `threads` invocations in a row, each owning `groups`
  * vec4 column groups `threads` vec4s apart.
  */
-interface SimdBlock {
+export interface SimdBlock {
   rows: number;
   threads: number;
   groups: number;
@@ -84,6 +85,17 @@ const SIMD_BLOCK: SimdBlock = { rows: 16, threads: 64, groups: 3 };
  * variants 86 and 87).
  */
 const SUBGROUP_BLOCK: SimdBlock = { rows: 64, threads: 32, groups: 2 };
+/**
+ * The `subgroup` block for a product of `m` rows. A skinny one (m ≤ 32: the
+ * pooler, batch 1) would spend most of a 64-row block on clamped rows, so it
+ * takes only 8, 16 or 32 rows and, having fewer accumulators, 3 vec4 groups
+ * at 64 lanes; its 768 columns per workgroup leave few workgroups, which the
+ * split-K policy then fills by splitting K (`benchmarks/lab/split_k.ts`).
+ */
+export function subgroupBlock(m: number): SimdBlock {
+  if (m > 32) return SUBGROUP_BLOCK;
+  return { rows: m <= 8 ? 8 : m <= 16 ? 16 : 32, threads: 64, groups: 3 };
+}
 /** Columns of C per workgroup of a block. */
 const columnsOf = (block: SimdBlock) => block.threads * block.groups * 4;
 /** Weight chunks are whole multiples of this many columns, which every f32 block divides. */
@@ -196,9 +208,12 @@ export interface MatmulKernelOptions {
    * Share A's rows through subgroups of this many lanes (the `subgroup`
    * variant): each lane loads 1/size of the block's rows and
    * `subgroupBroadcast` hands them to the others. Needs the device's
-   * `subgroups` feature and a fixed subgroup size dividing 32 (`SUBGROUP_BLOCK`).
+   * `subgroups` feature and a fixed subgroup size dividing the block's rows
+   * and lanes.
    */
   subgroupSize?: number;
+  /** The register block (default: `SUBGROUP_BLOCK` with subgroups, else `SIMD_BLOCK`). */
+  block?: SimdBlock;
 }
 
 /**
@@ -208,7 +223,7 @@ export interface MatmulKernelOptions {
  */
 export function matmulKernel(options: MatmulKernelOptions): KernelSpec {
   const { activation, residual, vectorA, partial = false, subgroupSize } = options;
-  const block = subgroupSize ? SUBGROUP_BLOCK : SIMD_BLOCK;
+  const block = options.block ?? (subgroupSize ? SUBGROUP_BLOCK : SIMD_BLOCK);
   const { rows: blockM, threads } = block;
   if (subgroupSize && (blockM % subgroupSize !== 0 || threads % subgroupSize !== 0)) {
     throw new RangeError(
@@ -332,7 +347,10 @@ export class SubgroupUnsupportedError extends Error {
 const SUBGROUP_SHAPES = [
   SUBGROUP_BLOCK.rows,
   SUBGROUP_BLOCK.threads,
+  subgroupBlock(1).rows,
+  subgroupBlock(1).threads,
   F16_SUBGROUP_BLOCK_M,
+  f16SubgroupRows(1),
   F16_THREADS,
 ];
 
@@ -358,30 +376,37 @@ function subgroupSizeFor(device: GPUDevice): number {
   );
 }
 
-/** K step (the packed width of A) and output block of the Linear kernel of a dtype. */
-function blocking(dtype: Dtype, variant: MatmulVariant) {
+/**
+ * K step (the packed width of A) and output block of the Linear kernel of a
+ * dtype and variant at `m` rows (the f32 SIMD family's `block`, or the f16
+ * subgroup kernel's `rows`).
+ */
+function blocking(dtype: Dtype, variant: MatmulVariant, m: number) {
   const width = dtype === "f16" ? 8 : 4;
   if (variant === "tiled") return { width, blockM: TILED_BLOCK_M, blockN: TILED_BLOCK_N };
   const subgroup = variant === "subgroup";
   if (dtype === "f16") {
-    return { width, blockM: subgroup ? F16_SUBGROUP_BLOCK_M : F16_BLOCK_M, blockN: F16_BLOCK_N };
+    const rows = subgroup ? f16SubgroupRows(m) : F16_BLOCK_M;
+    return { width, blockM: rows, blockN: F16_BLOCK_N, rows };
   }
-  const block = subgroup ? SUBGROUP_BLOCK : SIMD_BLOCK;
-  return { width, blockM: block.rows, blockN: columnsOf(block) };
+  const block = subgroup ? subgroupBlock(m) : SIMD_BLOCK;
+  return { width, blockM: block.rows, blockN: columnsOf(block), block };
 }
 
-/** The kernel spec of a Linear dispatch (or of split-K's partial pass). */
+/** The kernel spec of a Linear dispatch (or of split-K's partial pass) at `m` rows. */
 function linearKernel(
   device: GPUDevice,
   dtype: Dtype,
   variant: MatmulVariant,
+  m: number,
   options: { activation: Activation; residual: boolean; vectorA: boolean; partial?: boolean },
 ): KernelSpec {
   if (variant === "tiled") return matmulTiledKernel({ ...options, dtype });
   const subgroupSize = variant === "subgroup" ? subgroupSizeFor(device) : undefined;
+  const { block, rows } = blocking(dtype, variant, m);
   return dtype === "f16"
-    ? matmulF16Kernel({ ...options, subgroupSize })
-    : matmulKernel({ ...options, subgroupSize });
+    ? matmulF16Kernel({ ...options, subgroupSize, rows })
+    : matmulKernel({ ...options, subgroupSize, block });
 }
 
 /**
@@ -394,7 +419,7 @@ export function splitKPlan(
 ): KSplit[] {
   const { linear, m } = args;
   const variant = args.variant ?? defaultMatmulVariant(device);
-  const { width, blockM, blockN } = blocking(linear.dtype, variant);
+  const { width, blockM, blockN } = blocking(linear.dtype, variant, m);
   const parallelism = args.splitK?.parallelism ?? defaultParallelism(device);
   return linear.chunks.map((chunk) => {
     // One slice of partial sums is `[m, n4]` f32 vec4s; all S slices share one binding.
@@ -449,13 +474,13 @@ export async function dispatchMatmul(
   const ldc = args.ldc ?? linear.outFeatures;
   const variant = args.variant ?? defaultMatmulVariant(runtime.device);
   // K step (values per packed load of A and per column group of W) and the block.
-  const { width, blockM, blockN } = blocking(linear.dtype, variant);
+  const { width, blockM, blockN } = blocking(linear.dtype, variant, m);
   const options = {
     activation: args.activation ?? "none",
     residual: args.residual !== undefined,
     vectorA: k % width === 0 && lda % width === 0,
   };
-  const spec = linearKernel(runtime.device, linear.dtype, variant, options);
+  const spec = linearKernel(runtime.device, linear.dtype, variant, m, options);
   const forced = args.splitK?.splits;
   if (forced !== undefined && forced > 1 && !scratch) {
     throw new Error(`Split-K with ${forced} splits needs a scratch pool for its partial sums`);
@@ -483,7 +508,7 @@ export async function dispatchMatmul(
     const partial = scratch!.get(scratchRole(floats), floats, 4);
     dispatches.push(
       await runtime.dispatch(
-        linearKernel(runtime.device, linear.dtype, variant, { ...options, partial: true }),
+        linearKernel(runtime.device, linear.dtype, variant, m, { ...options, partial: true }),
         [args.a, chunk.buffer, partial],
         [m, k, lda, range, n4, groups],
         [grid[0], grid[1], splits],

@@ -32,6 +32,10 @@ export const F16_BLOCK_M = 16;
  * 50.6–58.3 for 32 rows × 1 group; more rows per lane spill more.
  */
 export const F16_SUBGROUP_BLOCK_M = 24;
+/** The subgroup block's rows at `m` rows: skinny products (m ≤ 16) take 8 or 16, wasting fewer on clamped rows. */
+export function f16SubgroupRows(m: number): number {
+  return m <= 8 ? 8 : m <= 16 ? 16 : F16_SUBGROUP_BLOCK_M;
+}
 /** Invocations per workgroup. */
 export const F16_THREADS = 16;
 /** Groups of 8 columns per invocation, `F16_THREADS` groups apart. */
@@ -56,10 +60,12 @@ export function matmulF16Kernel(
     partial?: boolean;
     /** Share A's rows through subgroups of this size, as `MatmulKernelOptions.subgroupSize`. */
     subgroupSize?: number;
+    /** Rows of the subgroup block (default `F16_SUBGROUP_BLOCK_M`; see `f16SubgroupRows`). */
+    rows?: number;
   },
 ): KernelSpec {
   const { activation, residual, vectorA, partial = false, subgroupSize } = options;
-  const blockM = subgroupSize ? F16_SUBGROUP_BLOCK_M : F16_BLOCK_M;
+  const blockM = subgroupSize ? options.rows ?? F16_SUBGROUP_BLOCK_M : F16_BLOCK_M;
   if (subgroupSize && (blockM % subgroupSize !== 0 || F16_THREADS % subgroupSize !== 0)) {
     throw new RangeError(
       `The subgroup f16 Linear kernel needs a subgroup size dividing ${F16_THREADS}, not ${subgroupSize}`,

@@ -9,7 +9,14 @@ import { ActivationPool } from "../backends/webgpu/plan.ts";
 import { type Dtype, KernelRuntime, readFloats } from "../runtime/kernel.ts";
 import { assertDtypeSupported } from "../runtime/device.ts";
 import { gpuTest } from "../tests/_gpu.ts";
-import { dispatchMatmul, prepareLinear, splitKPlan } from "./matmul.ts";
+import {
+  defaultMatmulVariant,
+  dispatchMatmul,
+  type MatmulVariant,
+  prepareLinear,
+  splitKPlan,
+  subgroupBlock,
+} from "./matmul.ts";
 import {
   chooseSplits,
   defaultParallelism,
@@ -67,74 +74,83 @@ Deno.test("split-K scratch roles are power-of-two size classes", () => {
  * Expected S by (dtype, M×N×K) at parallelism targets 2 (llvmpipe on two
  * cores), 16 and the GPU guess: the f32 block is 16×768, the f16 one 16×256,
  * so 8×768 is 1 tile in f32 and 3 in f16, and a 1024-row Linear never splits.
+ * The `subgroup` kernels give the same up to 16 rows, where their blocks are
+ * 8 or 16 rows × 768 (f32) or × 256 (f16); at 1024 rows the f32 one has
+ * 16 × 3 = 48 tiles of 64 × 256, which the GPU guess of 64 splits in two
+ * (the fourth entry), and the f16 one 43 × 3 of 24 × 256.
  */
-const POLICY: [Dtype, [number, number, number], number[]][] = [
+const POLICY: [Dtype, [number, number, number], number[], number[]?][] = [
   ["f32", [8, 768, 768], [2, 6, 6]],
   ["f16", [8, 768, 768], [1, 6, 6]],
   ["f32", [16, 768, 3072], [2, 16, 24]],
   ["f16", [16, 768, 3072], [1, 6, 22]],
   ["f32", [16, 3072, 768], [1, 4, 6]],
-  ["f32", [1024, 768, 768], [1, 1, 1]],
+  ["f32", [1024, 768, 768], [1, 1, 1], [1, 1, 2]],
   ["f16", [1024, 768, 768], [1, 1, 1]],
 ];
 
 gpuTest(
-  "split-K policy: skinny Linears split, a 1024×768×768 one stays one dispatch",
+  "split-K policy: skinny Linears split, a 1024×768×768 one stays one dispatch at CPU targets",
   async (gpu) => {
     const device = gpu.device;
     const runtime = new KernelRuntime(device);
     const pool = new ActivationPool(device);
     const targets = [2, 16, GPU_PARALLELISM];
+    // The register-blocked kernels, named on every adapter (a hardware GPU defaults to the
+    // tiled kernel, whose 128×128 tiles split otherwise); `subgroup` where the device runs it.
+    const variants: MatmulVariant[] = defaultMatmulVariant(device) === "subgroup"
+      ? ["simd", "subgroup"]
+      : ["simd"];
     try {
-      for (const [dtype, [m, n, k], expected] of POLICY) {
-        assertDtypeSupported(gpu, dtype);
-        const linear = prepareLinear(device, {
-          weight: new Float32Array(n * k),
-          bias: new Float32Array(n),
-          outFeatures: n,
-          inFeatures: k,
-          label: "policy",
-          dtype,
-        });
-        const shape = `${dtype} ${m}×${n}×${k}`;
-        // The blocks above are the register-blocked kernel's, so it is named on every adapter
-        // (a hardware GPU defaults to the tiled kernel, whose 128×128 tiles split otherwise).
-        const variant = "simd";
-        const got = targets.map((parallelism) =>
-          splitKPlan(device, { linear, m, variant, splitK: { parallelism } })[0].splits
-        );
-        assert.deepEqual(got, expected, shape);
-        // Without a target, the device's own (this machine's CPU threads under llvmpipe).
-        assert.deepEqual(
-          splitKPlan(device, { linear, m, variant }),
-          splitKPlan(device, {
+      for (const variant of variants) {
+        for (const [dtype, [m, n, k], simd, subgroup] of POLICY) {
+          const expected = variant === "subgroup" ? subgroup ?? simd : simd;
+          assertDtypeSupported(gpu, dtype);
+          const linear = prepareLinear(device, {
+            weight: new Float32Array(n * k),
+            bias: new Float32Array(n),
+            outFeatures: n,
+            inFeatures: k,
+            label: "policy",
+            dtype,
+          });
+          const shape = `${variant} ${dtype} ${m}×${n}×${k}`;
+          const got = targets.map((parallelism) =>
+            splitKPlan(device, { linear, m, variant, splitK: { parallelism } })[0].splits
+          );
+          assert.deepEqual(got, expected, shape);
+          // Without a target, the device's own (this machine's CPU threads under llvmpipe).
+          assert.deepEqual(
+            splitKPlan(device, { linear, m, variant }),
+            splitKPlan(device, {
+              linear,
+              m,
+              variant,
+              splitK: { parallelism: defaultParallelism(device) },
+            }),
+            shape,
+          );
+          // What the plan records: a partial and a reduce dispatch, or the one fused dispatch.
+          const [a, c] = [pool.get("a", m * k), pool.get("c", m * n)];
+          const dispatches = await dispatchMatmul(runtime, {
             linear,
+            a,
+            c,
             m,
+            activation: "tanh",
+            scratch: pool,
+            splitK: { parallelism: 16 },
             variant,
-            splitK: { parallelism: defaultParallelism(device) },
-          }),
-          shape,
-        );
-        // What the plan records: a partial and a reduce dispatch, or the one fused dispatch.
-        const [a, c] = [pool.get("a", m * k), pool.get("c", m * n)];
-        const dispatches = await dispatchMatmul(runtime, {
-          linear,
-          a,
-          c,
-          m,
-          activation: "tanh",
-          scratch: pool,
-          splitK: { parallelism: 16 },
-          variant,
-        });
-        assert.deepEqual(
-          dispatches.map((d) => d.name),
-          expected[1] > 1 ? ["matmul.partial", "matmul.reduce+tanh"] : ["matmul+tanh"],
-          shape,
-        );
-        for (const d of dispatches) d.uniformBuffer?.destroy();
-        for (const chunk of linear.chunks) chunk.buffer.destroy();
-        linear.bias.destroy();
+          });
+          assert.deepEqual(
+            dispatches.map((d) => d.name),
+            expected[1] > 1 ? ["matmul.partial", "matmul.reduce+tanh"] : ["matmul+tanh"],
+            shape,
+          );
+          for (const d of dispatches) d.uniformBuffer?.destroy();
+          for (const chunk of linear.chunks) chunk.buffer.destroy();
+          linear.bias.destroy();
+        }
       }
     } finally {
       pool.destroy();
@@ -183,5 +199,23 @@ gpuTest("split-K: a forced S without a scratch pool is an error", async (gpu) =>
     );
   } finally {
     for (const b of [buffer, linear.bias, ...linear.chunks.map((c) => c.buffer)]) b.destroy();
+  }
+});
+
+Deno.test("the subgroup Linear block keeps only the rows a skinny product has", () => {
+  // [m, rows, lanes, vec4 groups]: 8, 16 or 32 rows × 768 columns up to m = 32, then 64 × 256.
+  for (
+    const [m, rows, threads, groups] of [
+      [1, 8, 64, 3],
+      [8, 8, 64, 3],
+      [9, 16, 64, 3],
+      [16, 16, 64, 3],
+      [17, 32, 64, 3],
+      [32, 32, 64, 3],
+      [33, 64, 32, 2],
+      [1024, 64, 32, 2],
+    ]
+  ) {
+    assert.deepEqual(subgroupBlock(m), { rows, threads, groups }, `m = ${m}`);
   }
 });
