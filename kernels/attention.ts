@@ -22,6 +22,7 @@
  */
 import { type Dtype, grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
 import { simdSubgroupSize } from "../runtime/device.ts";
+import { assertSubgroupDivides, ownedItemWgsl } from "./_subgroup.ts";
 
 const WORKGROUP = 32;
 /** Queries per invocation. */
@@ -39,9 +40,7 @@ export function attentionKernel(
 ): KernelSpec {
   const D = headSize;
   const S = subgroupSize;
-  if (S && WORKGROUP % S !== 0) {
-    throw new RangeError(`Attention needs a subgroup size dividing ${WORKGROUP}, not ${S}`);
-  }
+  if (S) assertSubgroupDivides("attention kernel", S, { lanes: WORKGROUP });
   const vector = D % 4 === 0;
   // Element chunks of a row: vec4s when d is a multiple of 4, else scalars.
   const units = vector ? D / 4 : D;
@@ -62,9 +61,7 @@ export function attentionKernel(
       )
         .join(" ") +
         "\n    " +
-        chunks.map((c) =>
-          `let ${name}${c} = subgroupBroadcast(${name}Own${Math.floor(c / S)}, ${c % S}u);`
-        ).join(" ")
+        chunks.map((c) => `let ${name}${c} = ${ownedItemWgsl(`${name}Own`, c, S)};`).join(" ")
       : chunks.map((c) => `let ${name}${c} = ${load(base, c)};`).join(" ");
   const dot = (a: string, b: string) => (vector ? `dot(${a}, ${b})` : `${a} * ${b}`);
   const element: Record<Dtype, string> = vector

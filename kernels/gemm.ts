@@ -27,6 +27,7 @@
  */
 import type { Dispatch, Dtype, KernelRuntime, KernelSpec } from "../runtime/kernel.ts";
 import { simdSubgroupSize } from "../runtime/device.ts";
+import { assertSubgroupDivides, ownedItemWgsl } from "./_subgroup.ts";
 
 /**
  * A register block: `rows` of C per invocation and per workgroup, `threads`
@@ -83,9 +84,7 @@ export function gemmKernel(options: {
   const block = sg ? SUBGROUP_BLOCK : BLOCK;
   const { rows: blockM, threads } = block;
   const groups = upTo(block.groups);
-  if (sg && (blockM % sg !== 0 || threads % sg !== 0)) {
-    throw new RangeError(`The subgroup GEMM needs a subgroup size dividing ${blockM}, not ${sg}`);
-  }
+  if (sg) assertSubgroupDivides("GEMM", sg, { rows: blockM, lanes: threads });
   const rows = upTo(blockM);
   // Four aligned values per load: vec4<f32>, or four f16 packed in a vec2<u32> (half the
   // loaded components of a vec4<f16>, and llvmpipe's loads cost per component).
@@ -111,7 +110,7 @@ export function gemmKernel(options: {
   // A's vec4s of one step: row r along k ("nn", "nt"), or rows 4p .. 4p + 3 at k + kk ("tn").
   // With subgroups, vec4 u is loaded by lane u % sg (as its own<u / sg>) and broadcast.
   const quads = blockM / 4;
-  const shared = (u: number) => `subgroupBroadcast(own${Math.floor(u / sg!)}, ${u % sg!}u)`;
+  const shared = (u: number) => ownedItemWgsl("own", u, sg!);
   const owned = upTo(sg ? blockM / sg : 0);
   if (layout === "tn") {
     // A stored [K, M]: rows i0 .. i0 + blockM - 1 are contiguous for each k (clamped in vec4 steps).

@@ -33,6 +33,7 @@
  */
 import { type Activation, ACTIVATION_WGSL } from "./activation.ts";
 import { epilogueWgsl, linearInterface } from "./_epilogue.ts";
+import { assertSubgroupDivides, ownedItemWgsl } from "./_subgroup.ts";
 import {
   F16_BLOCK_M,
   F16_BLOCK_N,
@@ -225,10 +226,8 @@ export function matmulKernel(options: MatmulKernelOptions): KernelSpec {
   const { activation, residual, vectorA, partial = false, subgroupSize } = options;
   const block = options.block ?? (subgroupSize ? SUBGROUP_BLOCK : SIMD_BLOCK);
   const { rows: blockM, threads } = block;
-  if (subgroupSize && (blockM % subgroupSize !== 0 || threads % subgroupSize !== 0)) {
-    throw new RangeError(
-      `The subgroup Linear kernel needs a subgroup size dividing ${threads}, not ${subgroupSize}`,
-    );
+  if (subgroupSize) {
+    assertSubgroupDivides("Linear kernel", subgroupSize, { rows: blockM, lanes: threads });
   }
   const groups = upTo(block.groups);
   // Rows this invocation loads: all of the block's, or with subgroups every
@@ -238,9 +237,7 @@ export function matmulKernel(options: MatmulKernelOptions): KernelSpec {
   const rows = upTo(blockM);
   // Row i of the block at this k step, from the lane that loaded it.
   const rowValue = (i: number, loaded: string) =>
-    subgroupSize
-      ? `subgroupBroadcast(${loaded}${Math.floor(i / subgroupSize)}, ${i % subgroupSize}u)`
-      : `${loaded}${i}`;
+    subgroupSize ? ownedItemWgsl(loaded, i, subgroupSize) : `${loaded}${i}`;
   const range = kRangeWgsl(partial, 4);
   const a = vectorA ? "vec4<f32>" : "f32";
   // A[row, k .. k + 3] as a vec4; rows past M were clamped to a valid one.
@@ -364,6 +361,8 @@ export function defaultMatmulVariant(device: GPUDevice): MatmulVariant {
   return simdSubgroupSize(device, SUBGROUP_SHAPES) ? "subgroup" : "simd";
 }
 
+const gcd = (a: number, b: number): number => b === 0 ? a : gcd(b, a % b);
+
 /** The subgroup size the `subgroup` variant bakes in, or a clear error. */
 function subgroupSizeFor(device: GPUDevice): number {
   const size = fixedSubgroupSize(device, SUBGROUP_SHAPES);
@@ -372,16 +371,25 @@ function subgroupSizeFor(device: GPUDevice): number {
   throw new SubgroupUnsupportedError(
     any === undefined
       ? "The subgroup Linear kernel needs the WebGPU feature subgroups with one fixed subgroup size, which this device does not have; use the simd or tiled kernel"
-      : `The subgroup Linear kernel needs a subgroup size dividing ${F16_THREADS}; this device's is ${any}`,
+      : `The subgroup Linear kernels need a subgroup size dividing ${
+        SUBGROUP_SHAPES.reduce(gcd)
+      }; this device's is ${any}`,
   );
 }
 
-/**
- * K step (the packed width of A) and output block of the Linear kernel of a
- * dtype and variant at `m` rows (the f32 SIMD family's `block`, or the f16
- * subgroup kernel's `rows`).
- */
-function blocking(dtype: Dtype, variant: MatmulVariant, m: number) {
+/** K step (the packed width of A) and output block of a Linear kernel. */
+interface Blocking {
+  width: number;
+  blockM: number;
+  blockN: number;
+  /** The f32 SIMD family's register block. */
+  block?: SimdBlock;
+  /** The f16 SIMD kernel's rows per block. */
+  rows?: number;
+}
+
+/** The blocking of the Linear kernel of a dtype and variant at `m` rows. */
+function blocking(dtype: Dtype, variant: MatmulVariant, m: number): Blocking {
   const width = dtype === "f16" ? 8 : 4;
   if (variant === "tiled") return { width, blockM: TILED_BLOCK_M, blockN: TILED_BLOCK_N };
   const subgroup = variant === "subgroup";
@@ -393,17 +401,16 @@ function blocking(dtype: Dtype, variant: MatmulVariant, m: number) {
   return { width, blockM: block.rows, blockN: columnsOf(block), block };
 }
 
-/** The kernel spec of a Linear dispatch (or of split-K's partial pass) at `m` rows. */
+/** The kernel spec of a Linear dispatch (or of split-K's partial pass) with `blocking`'s block. */
 function linearKernel(
   device: GPUDevice,
   dtype: Dtype,
   variant: MatmulVariant,
-  m: number,
+  { block, rows }: Blocking,
   options: { activation: Activation; residual: boolean; vectorA: boolean; partial?: boolean },
 ): KernelSpec {
   if (variant === "tiled") return matmulTiledKernel({ ...options, dtype });
   const subgroupSize = variant === "subgroup" ? subgroupSizeFor(device) : undefined;
-  const { block, rows } = blocking(dtype, variant, m);
   return dtype === "f16"
     ? matmulF16Kernel({ ...options, subgroupSize, rows })
     : matmulKernel({ ...options, subgroupSize, block });
@@ -474,13 +481,14 @@ export async function dispatchMatmul(
   const ldc = args.ldc ?? linear.outFeatures;
   const variant = args.variant ?? defaultMatmulVariant(runtime.device);
   // K step (values per packed load of A and per column group of W) and the block.
-  const { width, blockM, blockN } = blocking(linear.dtype, variant, m);
+  const blocks = blocking(linear.dtype, variant, m);
+  const { width, blockM, blockN } = blocks;
   const options = {
     activation: args.activation ?? "none",
     residual: args.residual !== undefined,
     vectorA: k % width === 0 && lda % width === 0,
   };
-  const spec = linearKernel(runtime.device, linear.dtype, variant, m, options);
+  const spec = linearKernel(runtime.device, linear.dtype, variant, blocks, options);
   const forced = args.splitK?.splits;
   if (forced !== undefined && forced > 1 && !scratch) {
     throw new Error(`Split-K with ${forced} splits needs a scratch pool for its partial sums`);
@@ -508,7 +516,7 @@ export async function dispatchMatmul(
     const partial = scratch!.get(scratchRole(floats), floats, 4);
     dispatches.push(
       await runtime.dispatch(
-        linearKernel(runtime.device, linear.dtype, variant, m, { ...options, partial: true }),
+        linearKernel(runtime.device, linear.dtype, variant, blocks, { ...options, partial: true }),
         [args.a, chunk.buffer, partial],
         [m, k, lda, range, n4, groups],
         [grid[0], grid[1], splits],

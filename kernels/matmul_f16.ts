@@ -19,6 +19,7 @@
  */
 import { type Activation, ACTIVATION_WGSL } from "./activation.ts";
 import { epilogueWgsl, linearInterface } from "./_epilogue.ts";
+import { assertSubgroupDivides, ownedItemWgsl } from "./_subgroup.ts";
 import { kRangeWgsl, PARTIAL_STORE_WGSL, partialInterface } from "./matmul_split_k.ts";
 import type { KernelSpec } from "../runtime/kernel.ts";
 
@@ -66,10 +67,8 @@ export function matmulF16Kernel(
 ): KernelSpec {
   const { activation, residual, vectorA, partial = false, subgroupSize } = options;
   const blockM = subgroupSize ? options.rows ?? F16_SUBGROUP_BLOCK_M : F16_BLOCK_M;
-  if (subgroupSize && (blockM % subgroupSize !== 0 || F16_THREADS % subgroupSize !== 0)) {
-    throw new RangeError(
-      `The subgroup f16 Linear kernel needs a subgroup size dividing ${F16_THREADS}, not ${subgroupSize}`,
-    );
+  if (subgroupSize) {
+    assertSubgroupDivides("f16 Linear kernel", subgroupSize, { rows: blockM, lanes: F16_THREADS });
   }
   const rows = upTo(blockM);
   // Rows this invocation loads: all, or every subgroupSize-th from its lane.
@@ -81,9 +80,7 @@ export function matmulF16Kernel(
   // Row i's value of a per-row quantity `name` (loaded as own<p>): this lane's own, or
   // broadcast from the lane that loaded it.
   const rowValue = (i: number, name: string) =>
-    subgroupSize
-      ? `subgroupBroadcast(${name}${Math.floor(i / subgroupSize)}, ${i % subgroupSize}u)`
-      : `${name}${i}`;
+    subgroupSize ? ownedItemWgsl(name, i, subgroupSize) : `${name}${i}`;
   // This lane's rows of A at k .. k + 7 (rows past M were clamped to a valid one): packed,
   // or as two vec4f read element by element.
   const loadOwn = (p: number) =>
