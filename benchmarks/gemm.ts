@@ -25,7 +25,7 @@ import {
 } from "../kernels/matmul.ts";
 import { acquireGpu, assertDtypeSupported, type Gpu } from "../runtime/device.ts";
 import { xoshiro128ss } from "../models/init.ts";
-import { type Dtype, dtypeBytes, encodeDispatches, KernelRuntime } from "../runtime/kernel.ts";
+import { type Dtype, dtypeBytes, KernelRuntime, submitDispatches } from "../runtime/kernel.ts";
 import type { GemmShape as SuiteGemmShape } from "./suites.ts";
 import { type PeerName, PEERS } from "./peers.ts";
 import { printGemmTable } from "./table.ts";
@@ -169,11 +169,7 @@ export async function gemmBenchmark(options: {
       // Wall milliseconds of one submission holding the GEMM `count` times.
       const runGpu = async (count: number) => {
         const start = performance.now();
-        const encoder = device.createCommandEncoder();
-        const pass = encoder.beginComputePass();
-        for (let i = 0; i < count; i++) encodeDispatches(pass, dispatches);
-        pass.end();
-        device.queue.submit([encoder.finish()]);
+        submitDispatches(device, ...Array(count).fill(dispatches));
         await device.queue.onSubmittedWorkDone();
         return performance.now() - start;
       };

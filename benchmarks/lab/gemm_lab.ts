@@ -89,6 +89,15 @@ interface Variant {
 
 const range = (n: number) => [...Array(n).keys()];
 
+/** The four bindings of the vec4 variants (W of `wElement`) and their K4/N4 constants. */
+const vec4Bindings = (s: Shape, wElement = "vec4f") => `
+@group(0) @binding(0) var<storage, read> a: array<vec4f>;
+@group(0) @binding(1) var<storage, read> w: array<${wElement}>;
+@group(0) @binding(2) var<storage, read> bias: array<vec4f>;
+@group(0) @binding(3) var<storage, read_write> c: array<vec4f>;
+const K4 = ${s.k / 4}u;
+const N4 = ${s.n / 4}u;`;
+
 /** 64 lanes = 64 vec4 column groups (256 columns); R rows per lane; W vec4 from SSBO or texture. */
 function vec4Cols(
   r: number,
@@ -196,13 +205,8 @@ function block(r: number, cg: number, shared = false, unroll = 1, wg = 64): Vari
     }${wg !== 64 ? ` wg=${wg}` : ""}`,
     layout: "kn",
     grid: (s) => [s.n / 4 / wg / cg, s.m / r, 1],
-    source: (s) => `
-@group(0) @binding(0) var<storage, read> a: array<vec4f>;
-@group(0) @binding(1) var<storage, read> w: array<vec4f>;
-@group(0) @binding(2) var<storage, read> bias: array<vec4f>;
-@group(0) @binding(3) var<storage, read_write> c: array<vec4f>;
-const K4 = ${s.k / 4}u;
-const N4 = ${s.n / 4}u;
+    source: (s) =>
+      `${vec4Bindings(s)}
 ${shared ? `const TK = 16u; var<workgroup> at: array<vec4f, ${r * 16}>;` : ""}
 @compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
@@ -210,53 +214,53 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   let row0 = wg.y * ${r}u;
   ${range(r * cg).map((i) => `var acc${i} = vec4f(0.0);`).join(" ")}
   ${
-      shared
-        ? `for (var kt = 0u; kt < K4; kt += TK) {
+        shared
+          ? `for (var kt = 0u; kt < K4; kt += TK) {
     workgroupBarrier();
     for (var i = lid.x; i < ${
-          r * 16
-        }u; i += ${wg}u) { at[i] = a[(row0 + i / TK) * K4 + kt + i % TK]; }
+            r * 16
+          }u; i += ${wg}u) { at[i] = a[(row0 + i / TK) * K4 + kt + i % TK]; }
     workgroupBarrier();
     for (var kk = 0u; kk < TK; kk++) {
     let k4 = kt + kk;`
-        : `for (var k4u = 0u; k4u < K4; k4u += ${unroll}u) {`
-    }
+          : `for (var k4u = 0u; k4u < K4; k4u += ${unroll}u) {`
+      }
     ${
-      range(unroll).map((u) =>
-        `{ ${shared ? "" : `let k4 = k4u + ${u}u;`}
+        range(unroll).map((u) =>
+          `{ ${shared ? "" : `let k4 = k4u + ${u}u;`}
     ${
-          range(r).map((i) =>
-            `let a${i} = ${shared ? `at[${i}u * TK + kk]` : `a[(row0 + ${i}u) * K4 + k4]`};`
-          ).join("\n    ")
-        }
-    ${
-          range(cg).map((j) =>
-            range(4).map((q) => `let w${j}_${q} = w[(k4 * 4u + ${q}u) * N4 + col + ${j * wg}u];`)
-              .join(
-                "\n    ",
-              ) +
-            "\n    " +
             range(r).map((i) =>
-              `acc${i * cg + j} = fma(vec4f(a${i}.x), w${j}_0, acc${i * cg + j}); acc${
-                i * cg + j
-              } = fma(vec4f(a${i}.y), w${j}_1, acc${i * cg + j}); acc${
-                i * cg + j
-              } = fma(vec4f(a${i}.z), w${j}_2, acc${i * cg + j}); acc${
-                i * cg + j
-              } = fma(vec4f(a${i}.w), w${j}_3, acc${i * cg + j});`
+              `let a${i} = ${shared ? `at[${i}u * TK + kk]` : `a[(row0 + ${i}u) * K4 + k4]`};`
             ).join("\n    ")
-          ).join("\n    ")
-        } }`
-      ).join("\n    ")
-    }
+          }
+    ${
+            range(cg).map((j) =>
+              range(4).map((q) => `let w${j}_${q} = w[(k4 * 4u + ${q}u) * N4 + col + ${j * wg}u];`)
+                .join(
+                  "\n    ",
+                ) +
+              "\n    " +
+              range(r).map((i) =>
+                `acc${i * cg + j} = fma(vec4f(a${i}.x), w${j}_0, acc${i * cg + j}); acc${
+                  i * cg + j
+                } = fma(vec4f(a${i}.y), w${j}_1, acc${i * cg + j}); acc${
+                  i * cg + j
+                } = fma(vec4f(a${i}.z), w${j}_2, acc${i * cg + j}); acc${
+                  i * cg + j
+                } = fma(vec4f(a${i}.w), w${j}_3, acc${i * cg + j});`
+              ).join("\n    ")
+            ).join("\n    ")
+          } }`
+        ).join("\n    ")
+      }
   }${shared ? "}" : ""}
   ${
-      range(r).map((i) =>
-        range(cg).map((j) =>
-          `c[(row0 + ${i}u) * N4 + col + ${j * wg}u] = acc${i * cg + j} + bias[col + ${j * wg}u];`
+        range(r).map((i) =>
+          range(cg).map((j) =>
+            `c[(row0 + ${i}u) * N4 + col + ${j * wg}u] = acc${i * cg + j} + bias[col + ${j * wg}u];`
+          ).join("\n  ")
         ).join("\n  ")
-      ).join("\n  ")
-    }
+      }
 }`,
   };
 }
@@ -309,13 +313,8 @@ function sgBlock(r: number, cg: number, wg = 64, sg = 8, probe = "", rowsFast = 
     layout: "kn",
     subgroups: true,
     grid: (s) => rowsFast ? [s.m / r, s.n / 4 / wg / cg, 1] : [s.n / 4 / wg / cg, s.m / r, 1],
-    source: (s) => `
-@group(0) @binding(0) var<storage, read> a: array<vec4f>;
-@group(0) @binding(1) var<storage, read> w: array<vec4f>;
-@group(0) @binding(2) var<storage, read> bias: array<vec4f>;
-@group(0) @binding(3) var<storage, read_write> c: array<vec4f>;
-const K4 = ${s.k / 4}u;
-const N4 = ${s.n / 4}u;
+    source: (s) =>
+      `${vec4Bindings(s)}
 @compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u, @builtin(subgroup_invocation_id) sid: u32) {
   let col = ${colId} * ${wg * cg}u + lid.x;
@@ -350,13 +349,8 @@ function sgShared(r: number, cg: number, tk: number, sg = 8): Variant {
     layout: "kn",
     subgroups: true,
     grid: (s) => [s.n / 4 / cols, s.m / (r * 64 / sg), 1],
-    source: (s) => `
-@group(0) @binding(0) var<storage, read> a: array<vec4f>;
-@group(0) @binding(1) var<storage, read> w: array<vec4f>;
-@group(0) @binding(2) var<storage, read> bias: array<vec4f>;
-@group(0) @binding(3) var<storage, read_write> c: array<vec4f>;
-const K4 = ${s.k / 4}u;
-const N4 = ${s.n / 4}u;
+    source: (s) =>
+      `${vec4Bindings(s)}
 var<workgroup> wt: array<vec4f, ${tile}>;
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u32,
@@ -367,20 +361,20 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
   for (var kt = 0u; kt < K4; kt += ${tk}u) {
     workgroupBarrier();
     ${
-      range(tile / 64).map((i) =>
-        `{ let t = ${
-          i * 64
-        }u + li; wt[t] = w[(kt * 4u + t / ${cols}u) * N4 + col0 + t % ${cols}u]; }`
-      ).join("\n    ")
-    }
+        range(tile / 64).map((i) =>
+          `{ let t = ${
+            i * 64
+          }u + li; wt[t] = w[(kt * 4u + t / ${cols}u) * N4 + col0 + t % ${cols}u]; }`
+        ).join("\n    ")
+      }
     workgroupBarrier();
     for (var kk = 0u; kk < ${tk}u; kk++) {
       let k4 = kt + kk;
       ${
-      range(per).map((p) => `let own${p} = a[(row0 + sid + ${p * sg}u) * K4 + k4];`).join(
-        "\n      ",
-      )
-    }
+        range(per).map((p) => `let own${p} = a[(row0 + sid + ${p * sg}u) * K4 + k4];`).join(
+          "\n      ",
+        )
+      }
       ${broadcastRows(r, sg)}
       ${loadWAndFma(r, cg, (j, q) => `wt[(kk * 4u + ${q}u) * ${cols}u + ${j * sg}u + sid]`)}
     }
@@ -396,13 +390,8 @@ function half8(r: number, wg = 32): Variant {
     name: `half8 r=${r} wg=${wg}`,
     layout: "kn16",
     grid: (s) => [s.n / 8 / wg, s.m / r, 1],
-    source: (s) => `
-@group(0) @binding(0) var<storage, read> a: array<vec4f>;
-@group(0) @binding(1) var<storage, read> w: array<vec4u>;
-@group(0) @binding(2) var<storage, read> bias: array<vec4f>;
-@group(0) @binding(3) var<storage, read_write> c: array<vec4f>;
-const K4 = ${s.k / 4}u;
-const N4 = ${s.n / 4}u;
+    source: (s) =>
+      `${vec4Bindings(s, "vec4u")}
 const N8 = ${s.n / 8}u;
 @compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u) {
@@ -411,28 +400,28 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   ${range(r).map((i) => `var lo${i} = vec4f(0.0); var hi${i} = vec4f(0.0);`).join(" ")}
   for (var k4 = 0u; k4 < K4; k4++) {
     ${
-      range(4).map((q) =>
-        `let p${q} = w[(k4 * 4u + ${q}u) * N8 + col8];
+        range(4).map((q) =>
+          `let p${q} = w[(k4 * 4u + ${q}u) * N8 + col8];
     let wl${q} = vec4f(unpack2x16float(p${q}.x), unpack2x16float(p${q}.y));
     let wh${q} = vec4f(unpack2x16float(p${q}.z), unpack2x16float(p${q}.w));`
-      ).join("\n    ")
-    }
+        ).join("\n    ")
+      }
     ${
-      range(r).map((i) =>
-        `let a${i} = a[(row0 + ${i}u) * K4 + k4];
+        range(r).map((i) =>
+          `let a${i} = a[(row0 + ${i}u) * K4 + k4];
     ${
-          range(4).map((q) =>
-            `lo${i} = fma(vec4f(a${i}[${q}]), wl${q}, lo${i}); hi${i} = fma(vec4f(a${i}[${q}]), wh${q}, hi${i});`
-          ).join(" ")
-        }`
-      ).join("\n    ")
-    }
+            range(4).map((q) =>
+              `lo${i} = fma(vec4f(a${i}[${q}]), wl${q}, lo${i}); hi${i} = fma(vec4f(a${i}[${q}]), wh${q}, hi${i});`
+            ).join(" ")
+          }`
+        ).join("\n    ")
+      }
   }
   ${
-      range(r).map((i) =>
-        `c[(row0 + ${i}u) * N4 + col8 * 2u] = lo${i} + bias[col8 * 2u]; c[(row0 + ${i}u) * N4 + col8 * 2u + 1u] = hi${i} + bias[col8 * 2u + 1u];`
-      ).join("\n  ")
-    }
+        range(r).map((i) =>
+          `c[(row0 + ${i}u) * N4 + col8 * 2u] = lo${i} + bias[col8 * 2u]; c[(row0 + ${i}u) * N4 + col8 * 2u + 1u] = hi${i} + bias[col8 * 2u + 1u];`
+        ).join("\n  ")
+      }
 }`,
   };
 }

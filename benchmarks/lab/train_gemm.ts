@@ -11,7 +11,7 @@
  * 26.4/26.0/20.2 → 38.0/38.3/27.5; 128×768×768 27.9/27.7/22.3 → 30.0/30.3/22.9.
  */
 import { acquireGpu } from "../../runtime/device.ts";
-import { encodeDispatches, KernelRuntime } from "../../runtime/kernel.ts";
+import { KernelRuntime, submitDispatches } from "../../runtime/kernel.ts";
 import { dispatchGemm } from "../../kernels/gemm.ts";
 import { median } from "../../runtime/stats.ts";
 
@@ -65,11 +65,7 @@ for (const [rows, out, inn] of shapes) {
   for (const [name, dispatch] of Object.entries(products)) {
     const submit = async () => {
       const start = performance.now();
-      const encoder = device.createCommandEncoder();
-      const pass = encoder.beginComputePass();
-      for (let i = 0; i < BACK_TO_BACK; i++) encodeDispatches(pass, [dispatch]);
-      pass.end();
-      device.queue.submit([encoder.finish()]);
+      submitDispatches(device, ...Array(BACK_TO_BACK).fill([dispatch]));
       await device.queue.onSubmittedWorkDone();
       return (performance.now() - start) / BACK_TO_BACK;
     };
