@@ -14,8 +14,10 @@
  * loads 16 + 16 `vec4<u32>` for 2048 FMAs, against 112 loaded components per
  * 768 FMAs in the f32 kernel (`gemm_lab.ts` variants 40–50: 30 GFLOP/s at
  * 1024×768×768 against 21 for f32). With subgroups (`subgroupSize`) each
- * lane loads three of a 24-row block's rows of A and `subgroupBroadcast`
- * shares them, about 1.5× faster again (`benchmarks/lab/matmul_variants.ts f16`).
+ * lane loads and unpacks three of a 24-row block's rows of A and
+ * `subgroupBroadcast` shares them as f32, about 1.5× faster again
+ * (`benchmarks/lab/matmul_variants.ts f16`); unpacking before the broadcast
+ * rather than after saves 21 of every 24 unpacks of A (+2–4% GFLOP/s).
  */
 import { type Activation, ACTIVATION_WGSL } from "./activation.ts";
 import { epilogueWgsl, linearInterface } from "./_epilogue.ts";
@@ -81,11 +83,11 @@ export function matmulF16Kernel(
   // broadcast from the lane that loaded it.
   const rowValue = (i: number, name: string) =>
     subgroupSize ? ownedItemWgsl(name, i, subgroupSize) : `${name}${i}`;
-  // This lane's rows of A at k .. k + 7 (rows past M were clamped to a valid one): packed,
-  // or as two vec4f read element by element.
+  // This lane's rows of A at k .. k + 7 (rows past M were clamped to a valid one) as two
+  // vec4f: unpacked here, once, before any broadcast, or read element by element.
   const loadOwn = (p: number) =>
     vectorA
-      ? `let own${p} = a[ar${p} + k / 8u];`
+      ? `let own${p} = a[ar${p} + k / 8u]; let ownlo${p} = lo(own${p}); let ownhi${p} = hi(own${p});`
       : [0, 4].map((o) =>
         `let own${o ? "hi" : "lo"}${p} = vec4f(${
           [0, 1, 2, 3].map((q) => `f32(a[ar${p} + k + ${o + q}u])`).join(", ")
@@ -93,9 +95,7 @@ export function matmulF16Kernel(
       ).join(" ");
   // A[row i, k .. k + 7] as two vec4f.
   const loadA = (i: number) =>
-    vectorA
-      ? `let pa${i} = ${rowValue(i, "own")}; let a${i} = array<vec4f, 2>(lo(pa${i}), hi(pa${i}));`
-      : `let a${i} = array<vec4f, 2>(${rowValue(i, "ownlo")}, ${rowValue(i, "ownhi")});`;
+    `let a${i} = array<vec4f, 2>(${rowValue(i, "ownlo")}, ${rowValue(i, "ownhi")});`;
   return {
     name: partial ? "matmul.partial" : activation === "none" ? "matmul" : `matmul+${activation}`,
     key: `matmul-f16,rows=${blockM},groups=${GROUPS},${variant},va=${vectorA},sg=${
