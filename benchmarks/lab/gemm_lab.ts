@@ -56,6 +56,20 @@
  * 49.6 (64 × 2, 16), 47.3 (128 × 1, 32), 39.4 (128 × 2, 32), 42.3 (64 × 1,
  * 32) and 45.2 (64 × 4, 16).
  *
+ * Machine code (2026-11-23): the `subgroup` kernel's main loop, read with gdb
+ * from a running 4096³ product (llvmpipe's `GALLIVM_DEBUG=asm` is not in
+ * Debian's build), holds 7,926 instructions per step of 4 along K for 2,048
+ * FMAs: 2,048 `vmulps` and 2,048 `vaddps` (llvmpipe lowers `fma` to a
+ * multiply and an add), 1,805 stack moves (the spilled accumulators and W),
+ * 516 `vblendvps` (each loop-carried accumulator is written under the loop's
+ * execution mask) and 208 `vpermps` (the broadcasts of A). Each of the 16
+ * vec4 loads is a loop over the 8 lanes with a bounds check and a masked
+ * broadcast per component, about 34 instructions per lane, so loads execute
+ * some 4,300 instructions a step, as many as the arithmetic. Two steps of 4
+ * per iteration (fewer blends and accumulator spills per FMA) ran at 37.0
+ * against 50.1 GFLOP/s for one (more live W values to spill); W read from an
+ * rgba32f texture (98) at 35.2 against 38.8 for 87.
+ *
  * Ceiling: `alu_ceiling.ts` (register FMAs only) reaches about 100 GFLOP/s
  * with 12 vec4 accumulators once the dispatch is long enough to hide the
  * submit's fixed cost of about 10 ms. `block_breakdown.ts` splits variant 31's
@@ -295,7 +309,15 @@ const storeBlock = (r: number, cg: number, colAt: (j: number) => string) =>
  * `subgroupBroadcast` hands each row to every lane, so each lane loads r / 8
  * vec4s of A per step instead of r.
  */
-function sgBlock(r: number, cg: number, wg = 64, sg = 8, probe = "", rowsFast = false): Variant {
+function sgBlock(
+  r: number,
+  cg: number,
+  wg = 64,
+  sg = 8,
+  probe = "",
+  rowsFast = false,
+  wTex = false,
+): Variant {
   const per = r / sg;
   // rowsFast: workgroup x walks row blocks, so consecutive workgroups share W's columns.
   const [colId, rowId] = rowsFast ? ["wg.y", "wg.x"] : ["wg.x", "wg.y"];
@@ -305,16 +327,25 @@ function sgBlock(r: number, cg: number, wg = 64, sg = 8, probe = "", rowsFast = 
   const wLoad = (j: number, q: number) =>
     probe.includes("W")
       ? `(wKeep + vec4f(f32(k4 * 4u + ${q}u + ${j}u), 1.0, 2.0, f32(col)))`
+      : wTex
+      ? `textureLoad(w, vec2u(col + ${j * wg}u, k4 * 4u + ${q}u), 0)`
       : `w[(k4 * 4u + ${q}u) * N4 + col + ${j * wg}u]`;
   return {
     name: `sgblock r=${r} c=${cg}x4${wg !== 64 ? ` wg=${wg}` : ""}${probe ? ` ${probe}` : ""}${
       rowsFast ? " rows-fast" : ""
-    }`,
-    layout: "kn",
+    }${wTex ? " w=tex" : ""}`,
+    layout: wTex ? "tex" : "kn",
     subgroups: true,
     grid: (s) => rowsFast ? [s.m / r, s.n / 4 / wg / cg, 1] : [s.n / 4 / wg / cg, s.m / r, 1],
     source: (s) =>
-      `${vec4Bindings(s)}
+      `${
+        wTex
+          ? vec4Bindings(s).replace(
+            /var<storage, read> w: array<vec4f>;/,
+            "var w: texture_2d<f32>;",
+          )
+          : vec4Bindings(s)
+      }
 @compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u, @builtin(subgroup_invocation_id) sid: u32) {
   let col = ${colId} * ${wg * cg}u + lid.x;
@@ -322,7 +353,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   ${range(r * cg).map((i) => `var acc${i} = vec4f(0.0);`).join(" ")}
   // Probes still read each binding once, so the pipeline's layout keeps it.
   let aKeep = a[row0 * K4];
-  let wKeep = w[col];
+  let wKeep = ${wTex ? "textureLoad(w, vec2u(col, 0u), 0)" : "w[col]"};
   for (var k4 = 0u; k4 < K4; k4++) {
     ${range(per).map((p) => `let own${p} = ${aLoad(p)};`).join("\n    ")}
     ${broadcastRows(r, sg)}
@@ -564,6 +595,7 @@ const VARIANTS: Record<string, Variant> = {
   "95": sgBlock(128, 2, 32, 8, "", true),
   "96": sgBlock(64, 1, 32, 8, "", true),
   "97": sgBlock(64, 4, 16, 8, "", true),
+  "98": sgBlock(64, 2, 32, 8, "", true, true),
   "80": sgShared(32, 3, 4),
   "81": sgShared(32, 3, 8),
   "82": sgShared(16, 3, 8),
