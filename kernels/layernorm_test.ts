@@ -1,14 +1,15 @@
 /**
  * The inference LayerNorm against a float64 reference, with 0, 1 and 2
  * residual inputs, on rows shorter and longer than a workgroup and not a
- * multiple of it; with a 64-invocation tree reduction and with one subgroup
- * per row (`subgroupAdd`, llvmpipe's default).
+ * multiple of it, of lengths that take the scalar and the vec4 kernel; with a
+ * 64-invocation tree reduction and with one subgroup per row (`subgroupAdd`,
+ * llvmpipe's default), in f32 and f16 storage.
  */
 import assert from "node:assert/strict";
 import { dispatchLayerNorm } from "./layernorm.ts";
 import { KernelRuntime, submitDispatches } from "../runtime/kernel.ts";
 import { fixedSubgroupSize } from "../runtime/device.ts";
-import { readValues, storageBuffer, uniformValues } from "../tests/_buffers.ts";
+import { readValues, roundTo, storageBuffer, uniformValues } from "../tests/_buffers.ts";
 import { gpuTest } from "../tests/_gpu.ts";
 
 /** LayerNorm of one row in float64: mean, then the variance of the centred values. */
@@ -18,25 +19,29 @@ function layerNormReference(row: number[], gamma: Float32Array, beta: Float32Arr
   return row.map((v, i) => (v - mean) / Math.sqrt(variance + eps) * gamma[i] + beta[i]);
 }
 
-for (const subgroups of [false, true]) {
+for (const [subgroups, dtype] of [[false, "f32"], [true, "f32"], [true, "f16"]] as const) {
   gpuTest(
     `layernorm (${
       subgroups ? "one subgroup per row" : "workgroup tree sum"
-    }) matches float64 reference`,
+    }, ${dtype}) matches float64 reference`,
     async ({ device }) => {
       // A software adapter with fixed-size subgroups (lavapipe) runs both; elsewhere this fails.
       if (subgroups) assert.ok(fixedSubgroupSize(device), "the device has no fixed-size subgroups");
       const runtime = new KernelRuntime(device);
       const eps = 1e-12;
-      for (const [rows, size] of [[3, 5], [7, 100], [5, 768]]) {
+      // f16 stores the output rounded to 11 significant bits: half an ulp is 2⁻¹¹ relative.
+      const tolerance = dtype === "f16" ? 2 ** -11 : 1e-5;
+      // Sizes 5 and 102 take the scalar kernel, 100 and 768 the vec4 one.
+      for (const [rows, size] of [[3, 5], [4, 102], [7, 100], [13, 768]]) {
         for (const residuals of [0, 1, 2]) {
-          // Offset values so the mean is far from zero, as after a residual add.
+          // Offset values so the mean is far from zero, as after a residual add; f16 inputs
+          // are rounded first, so the reference sees the stored values.
           const inputs = [0, 1, 2].slice(0, residuals + 1).map((s) =>
-            uniformValues(rows * size, 10 * s + size, 2).map((v) => v + 3)
+            roundTo(dtype, uniformValues(rows * size, 10 * s + size, 2).map((v) => v + 3))
           );
           const gamma = uniformValues(size, 1), beta = uniformValues(size, 2);
-          const buffers = inputs.map((values) => storageBuffer(device, values));
-          const out = storageBuffer(device, new Float32Array(rows * size));
+          const buffers = inputs.map((values) => storageBuffer(device, values, dtype));
+          const out = storageBuffer(device, new Float32Array(rows * size), dtype);
           const dispatch = await dispatchLayerNorm(runtime, {
             x: buffers[0],
             residuals: buffers.slice(1),
@@ -47,9 +52,10 @@ for (const subgroups of [false, true]) {
             size,
             eps,
             subgroups,
+            dtype,
           });
           submitDispatches(device, [dispatch]);
-          const got = await readValues(device, out, rows * size);
+          const got = await readValues(device, out, rows * size, dtype);
           for (let r = 0; r < rows; r++) {
             const row = [...Array(size).keys()].map((i) =>
               inputs.reduce((sum, values) => sum + values[r * size + i], 0)
@@ -57,7 +63,7 @@ for (const subgroups of [false, true]) {
             const want = layerNormReference(row, gamma, beta, eps);
             for (let i = 0; i < size; i++) {
               assert.ok(
-                Math.abs(got[r * size + i] - want[i]) <= 1e-5 * (1 + Math.abs(want[i])),
+                Math.abs(got[r * size + i] - want[i]) <= tolerance * (1 + Math.abs(want[i])),
                 `${rows}×${size}, ${residuals} residuals: out[${r}, ${i}] = ${
                   got[r * size + i]
                 }, expected ${want[i]}`,
