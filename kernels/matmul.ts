@@ -34,12 +34,13 @@
 import { type Activation, ACTIVATION_WGSL } from "./activation.ts";
 import { epilogueWgsl, linearInterface } from "./_epilogue.ts";
 import { assertSubgroupDivides, ownedItemWgsl } from "./_subgroup.ts";
+import type { SimdBlock } from "./_block.ts";
 import {
-  F16_BLOCK_M,
-  F16_BLOCK_N,
-  F16_SUBGROUP_BLOCK_M,
-  F16_THREADS,
-  f16SubgroupRows,
+  F16_CHUNK_COLUMNS,
+  F16_SIMD_BLOCK,
+  F16_SUBGROUP_BLOCK,
+  f16ColumnsOf,
+  f16SubgroupBlock,
   matmulF16Kernel,
 } from "./matmul_f16.ts";
 import { matmulTiledKernel, TILED_BLOCK_M, TILED_BLOCK_N } from "./matmul_tiled.ts";
@@ -65,16 +66,7 @@ import {
 } from "../runtime/kernel.ts";
 import { fixedSubgroupSize, isSoftwareAdapter, simdSubgroupSize } from "../runtime/device.ts";
 
-/**
- * The SIMD family's block: `rows` of C per invocation (the register block)
- * and per workgroup, `threads` invocations in a row, each owning `groups`
- * vec4 column groups `threads` vec4s apart.
- */
-export interface SimdBlock {
-  rows: number;
-  threads: number;
-  groups: number;
-}
+export type { SimdBlock };
 
 /** `simd`: 16 rows × 3 vec4 groups, 64 lanes (768 columns per workgroup). */
 const SIMD_BLOCK: SimdBlock = { rows: 16, threads: 64, groups: 3 };
@@ -143,7 +135,7 @@ export function prepareLinear(
   const { weight, bias, outFeatures: N, inFeatures: K, label } = args;
   const dtype = args.dtype ?? "f32";
   const [bytes, blockN, columnAlign] = dtype === "f16"
-    ? [2, F16_BLOCK_N, 8]
+    ? [2, F16_CHUNK_COLUMNS, 8]
     : [4, CHUNK_COLUMNS, 4];
   if (weight.length !== N * K || bias.length !== N) {
     throw new RangeError(
@@ -346,9 +338,10 @@ const SUBGROUP_SHAPES = [
   SUBGROUP_BLOCK.threads,
   subgroupBlock(1).rows,
   subgroupBlock(1).threads,
-  F16_SUBGROUP_BLOCK_M,
-  f16SubgroupRows(1),
-  F16_THREADS,
+  F16_SUBGROUP_BLOCK.rows,
+  F16_SUBGROUP_BLOCK.threads,
+  f16SubgroupBlock(1).rows,
+  f16SubgroupBlock(1).threads,
 ];
 
 /**
@@ -382,10 +375,8 @@ interface Blocking {
   width: number;
   blockM: number;
   blockN: number;
-  /** The f32 SIMD family's register block. */
+  /** The SIMD family's register block. */
   block?: SimdBlock;
-  /** The f16 SIMD kernel's rows per block. */
-  rows?: number;
 }
 
 /** The blocking of the Linear kernel of a dtype and variant at `m` rows. */
@@ -394,8 +385,8 @@ function blocking(dtype: Dtype, variant: MatmulVariant, m: number): Blocking {
   if (variant === "tiled") return { width, blockM: TILED_BLOCK_M, blockN: TILED_BLOCK_N };
   const subgroup = variant === "subgroup";
   if (dtype === "f16") {
-    const rows = subgroup ? f16SubgroupRows(m) : F16_BLOCK_M;
-    return { width, blockM: rows, blockN: F16_BLOCK_N, rows };
+    const block = subgroup ? f16SubgroupBlock(m) : F16_SIMD_BLOCK;
+    return { width, blockM: block.rows, blockN: f16ColumnsOf(block), block };
   }
   const block = subgroup ? subgroupBlock(m) : SIMD_BLOCK;
   return { width, blockM: block.rows, blockN: columnsOf(block), block };
@@ -406,13 +397,13 @@ function linearKernel(
   device: GPUDevice,
   dtype: Dtype,
   variant: MatmulVariant,
-  { block, rows }: Blocking,
+  { block }: Blocking,
   options: { activation: Activation; residual: boolean; vectorA: boolean; partial?: boolean },
 ): KernelSpec {
   if (variant === "tiled") return matmulTiledKernel({ ...options, dtype });
   const subgroupSize = variant === "subgroup" ? subgroupSizeFor(device) : undefined;
   return dtype === "f16"
-    ? matmulF16Kernel({ ...options, subgroupSize, rows })
+    ? matmulF16Kernel({ ...options, subgroupSize, block })
     : matmulKernel({ ...options, subgroupSize, block });
 }
 

@@ -9,44 +9,52 @@
  * load, and unpacked in registers. W is laid out at upload as `[K, N]`
  * padded to whole groups of 8 columns; A is read 8 values along K at a time
  * when K and lda are multiples of 8 (else element by element). An invocation
- * owns 16 rows × 2 groups of 8 columns (`THREADS` groups apart, so
- * neighbouring lanes read neighbouring addresses): each step of 8 along K
- * loads 16 + 16 `vec4<u32>` for 2048 FMAs, against 112 loaded components per
- * 768 FMAs in the f32 kernel (`gemm_lab.ts` variants 40–50: 30 GFLOP/s at
- * 1024×768×768 against 21 for f32). With subgroups (`subgroupSize`) each
- * lane loads and unpacks three of a 24-row block's rows of A and
- * `subgroupBroadcast` shares them as f32, about 1.5× faster again
- * (`benchmarks/lab/matmul_variants.ts f16`); unpacking before the broadcast
- * rather than after saves 21 of every 24 unpacks of A (+2–4% GFLOP/s).
+ * owns 16 rows × 2 groups of 8 columns (16 groups apart, so neighbouring
+ * lanes read neighbouring addresses): each step of 8 along K loads 16 + 16
+ * `vec4<u32>` for 2048 FMAs, against 112 loaded components per 768 FMAs in
+ * the f32 kernel (`gemm_lab.ts` variants 40–50: 30 GFLOP/s at 1024×768×768
+ * against 21 for f32). With subgroups (`subgroupSize`) each lane loads and
+ * unpacks six of a 48-row block's rows of A and `subgroupBroadcast` shares
+ * them as f32, about 1.5× faster again (`benchmarks/lab/matmul_variants.ts
+ * f16`); unpacking before the broadcast rather than after saves 7 of every 8
+ * unpacks of A (+2–4% GFLOP/s at the 24-row block of the time).
  */
 import { type Activation, ACTIVATION_WGSL } from "./activation.ts";
 import { epilogueWgsl, linearInterface } from "./_epilogue.ts";
 import { assertSubgroupDivides, ownedItemWgsl } from "./_subgroup.ts";
 import { kRangeWgsl, PARTIAL_STORE_WGSL, partialInterface } from "./matmul_split_k.ts";
 import type { KernelSpec } from "../runtime/kernel.ts";
+import type { SimdBlock } from "./_block.ts";
 
-/** Rows of C per invocation and per workgroup. */
-export const F16_BLOCK_M = 16;
+/** Columns of one f16 column group: one `vec4<u32>` of packed pairs. */
+const GROUP_COLUMNS = 8;
+/** Without subgroups: 16 rows × 2 groups of 8 columns, 16 lanes (256 columns per workgroup). */
+export const F16_SIMD_BLOCK: SimdBlock = { rows: 16, threads: 16, groups: 2 };
 /**
- * The same with subgroup-shared rows of A (`subgroupSize` divides it). In
- * `deno task bench --suite gemm --dtype f16` on llvmpipe (2026-11-23, one run
- * each, 16 lanes × 2 groups unless said) 24 rows ran at 53.0–60.6 GFLOP/s
- * over the six shapes, against 45.4–55.2 for 16, 45.3–53.2 for 32, and
- * 50.6–58.3 for 32 rows × 1 group; more rows per lane spill more.
+ * With subgroup-shared rows of A: 48 rows × 1 group, 8 lanes (64 columns).
+ * Unpacking A before the broadcast made rows cheaper, so the block trades
+ * columns for rows. Swept with `gemmBenchmark`'s `subgroup` variant on llvmpipe (2026-11-23, one run
+ * each, GFLOP/s at 1024×768×768, 1024×3072×768, 1024×768×3072): 48 × 1 at 8
+ * lanes 58.6–59.7 / 57.3–58.1 / 65.4–66.1, at 32 lanes 57.3 / 58.5 / 66.2, at
+ * 16 lanes 57.5 / 57.0 / 63.7, at 64 lanes 44.5 / 58.5 / 50.5; 24 × 2 at 16
+ * lanes (the block before) 55.4 / 55.9 / 62.7; 40 × 1 and 32 × 1 at 8 lanes
+ * 57.6 / 56.6 / 63.7 and 57.8 / 56.6 / 62.5; 56 × 1, 64 × 1 and 24 × 3 below 50.
  */
-export const F16_SUBGROUP_BLOCK_M = 24;
-/** The subgroup block's rows at `m` rows: skinny products (m ≤ 16) take 8 or 16, wasting fewer on clamped rows. */
-export function f16SubgroupRows(m: number): number {
-  return m <= 8 ? 8 : m <= 16 ? 16 : F16_SUBGROUP_BLOCK_M;
+export const F16_SUBGROUP_BLOCK: SimdBlock = { rows: 48, threads: 8, groups: 1 };
+/**
+ * The subgroup block at `m` rows: skinny products (m ≤ 16) take 8 or 16 rows
+ * × 256 columns, and up to 48 rows the block keeps only whole 8-row
+ * subgroup rounds, wasting fewer on clamped rows.
+ */
+export function f16SubgroupBlock(m: number): SimdBlock {
+  if (m <= 16) return { ...F16_SIMD_BLOCK, rows: m <= 8 ? 8 : 16 };
+  return { ...F16_SUBGROUP_BLOCK, rows: Math.min(F16_SUBGROUP_BLOCK.rows, Math.ceil(m / 8) * 8) };
 }
-/** Invocations per workgroup. */
-export const F16_THREADS = 16;
-/** Groups of 8 columns per invocation, `F16_THREADS` groups apart. */
-const GROUPS = 2;
-/** Columns of C per workgroup. */
-export const F16_BLOCK_N = F16_THREADS * GROUPS * 8;
+/** Columns of C per workgroup of an f16 block. */
+export const f16ColumnsOf = (block: SimdBlock) => block.threads * block.groups * GROUP_COLUMNS;
+/** f16 weight chunks are whole multiples of this many columns, which every f16 block divides. */
+export const F16_CHUNK_COLUMNS = 256;
 
-const groups = [...Array(GROUPS).keys()];
 const octet = [...Array(8).keys()];
 const upTo = (n: number) => [...Array(n).keys()];
 
@@ -63,15 +71,17 @@ export function matmulF16Kernel(
     partial?: boolean;
     /** Share A's rows through subgroups of this size, as `MatmulKernelOptions.subgroupSize`. */
     subgroupSize?: number;
-    /** Rows of the subgroup block (default `F16_SUBGROUP_BLOCK_M`; see `f16SubgroupRows`). */
-    rows?: number;
+    /** The register block (default: `F16_SUBGROUP_BLOCK` with subgroups, else `F16_SIMD_BLOCK`). */
+    block?: SimdBlock;
   },
 ): KernelSpec {
   const { activation, residual, vectorA, partial = false, subgroupSize } = options;
-  const blockM = subgroupSize ? options.rows ?? F16_SUBGROUP_BLOCK_M : F16_BLOCK_M;
+  const block = options.block ?? (subgroupSize ? F16_SUBGROUP_BLOCK : F16_SIMD_BLOCK);
+  const { rows: blockM, threads } = block;
   if (subgroupSize) {
-    assertSubgroupDivides("f16 Linear kernel", subgroupSize, { rows: blockM, lanes: F16_THREADS });
+    assertSubgroupDivides("f16 Linear kernel", subgroupSize, { rows: blockM, lanes: threads });
   }
+  const groups = upTo(block.groups);
   const rows = upTo(blockM);
   // Rows this invocation loads: all, or every subgroupSize-th from its lane.
   const own = upTo(subgroupSize ? blockM / subgroupSize : blockM);
@@ -98,14 +108,15 @@ export function matmulF16Kernel(
     `let a${i} = array<vec4f, 2>(${rowValue(i, "ownlo")}, ${rowValue(i, "ownhi")});`;
   return {
     name: partial ? "matmul.partial" : activation === "none" ? "matmul" : `matmul+${activation}`,
-    key: `matmul-f16,rows=${blockM},groups=${GROUPS},${variant},va=${vectorA},sg=${
-      subgroupSize ?? 0
-    }`,
+    key:
+      `matmul-f16,rows=${blockM},threads=${threads},groups=${block.groups},${variant},va=${vectorA},sg=${
+        subgroupSize ?? 0
+      }`,
     dtype: "f16",
     ...(partial
       ? partialInterface({ a, w: "vec4<u32>" }, "wStride8")
       : linearInterface({ a, w: "vec4<u32>", activation: "act_t" }, residual, "wStride8")),
-    workgroupSize: F16_THREADS,
+    workgroupSize: threads,
     body: `${ACTIVATION_WGSL}
 // Halves 0–3 and 4–7 of 8 packed f16 values.
 fn lo(p: vec4u) -> vec4f { return vec4f(unpack2x16float(p.x), unpack2x16float(p.y)); }
@@ -119,7 +130,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   let row0 = wg.x * ${blockM}u;
   ${
       groups.map((g) =>
-        `let col8${g} = wg.y * ${F16_THREADS * GROUPS}u + ${g * F16_THREADS}u + lid.x;`
+        `let col8${g} = wg.y * ${threads * block.groups}u + ${g * threads}u + lid.x;`
       ).join("\n  ")
     }
   ${groups.map((g) => `let c8${g} = min(col8${g}, params.wStride8 - 1u);`).join("\n  ")}

@@ -9,6 +9,7 @@ import { ActivationPool } from "../backends/webgpu/plan.ts";
 import { type Dtype, KernelRuntime, readFloats } from "../runtime/kernel.ts";
 import { assertDtypeSupported } from "../runtime/device.ts";
 import { gpuTest } from "../tests/_gpu.ts";
+import { f16SubgroupBlock } from "./matmul_f16.ts";
 import {
   defaultMatmulVariant,
   dispatchMatmul,
@@ -77,7 +78,7 @@ Deno.test("split-K scratch roles are power-of-two size classes", () => {
  * The `subgroup` kernels give the same up to 16 rows, where their blocks are
  * 8 or 16 rows × 768 (f32) or × 256 (f16); at 1024 rows the f32 one has
  * 16 × 3 = 48 tiles of 64 × 256, which the GPU guess of 64 splits in two
- * (the fourth entry), and the f16 one 43 × 3 of 24 × 256.
+ * (the fourth entry), and the f16 one 22 × 12 of 48 × 64.
  */
 const POLICY: [Dtype, [number, number, number], number[], number[]?][] = [
   ["f32", [8, 768, 768], [2, 6, 6]],
@@ -217,5 +218,26 @@ Deno.test("the subgroup Linear block keeps only the rows a skinny product has", 
     ]
   ) {
     assert.deepEqual(subgroupBlock(m), { rows, threads, groups }, `m = ${m}`);
+  }
+});
+
+Deno.test("the f16 subgroup Linear block keeps only the rows a skinny product has", () => {
+  // [m, rows, lanes, groups of 8 columns]: 8 or 16 rows × 256 columns up to m = 16, then
+  // whole 8-row rounds × 64 columns up to the 48-row block.
+  for (
+    const [m, rows, threads, groups] of [
+      [1, 8, 16, 2],
+      [8, 8, 16, 2],
+      [9, 16, 16, 2],
+      [16, 16, 16, 2],
+      [17, 24, 8, 1],
+      [24, 24, 8, 1],
+      [25, 32, 8, 1],
+      [47, 48, 8, 1],
+      [48, 48, 8, 1],
+      [1024, 48, 8, 1],
+    ]
+  ) {
+    assert.deepEqual(f16SubgroupBlock(m), { rows, threads, groups }, `m = ${m}`);
   }
 });
