@@ -33,12 +33,14 @@ export const F16_SIMD_BLOCK: SimdBlock = { rows: 16, threads: 16, groups: 2 };
 /**
  * With subgroup-shared rows of A: 48 rows × 1 group, 8 lanes (64 columns).
  * Unpacking A before the broadcast made rows cheaper, so the block trades
- * columns for rows. Swept with `gemmBenchmark`'s `subgroup` variant on llvmpipe (2026-11-23, one run
- * each, GFLOP/s at 1024×768×768, 1024×3072×768, 1024×768×3072): 48 × 1 at 8
- * lanes 58.6–59.7 / 57.3–58.1 / 65.4–66.1, at 32 lanes 57.3 / 58.5 / 66.2, at
- * 16 lanes 57.5 / 57.0 / 63.7, at 64 lanes 44.5 / 58.5 / 50.5; 24 × 2 at 16
+ * columns for rows. Swept through `gemmBenchmark`'s `subgroup` variant on
+ * llvmpipe (2026-11-23, one run each, GFLOP/s at 1024×768×768,
+ * 1024×3072×768 and 1024×768×3072): 48 × 1 at 8 lanes 58.6–59.7 /
+ * 57.3–58.1 / 65.4–66.1 (two runs), at 32 lanes 57.3 / 58.5 / 66.2, at 16
+ * lanes 57.5 / 57.0 / 63.7, at 64 lanes 44.5 / 58.5 / 50.5; 24 × 2 at 16
  * lanes (the block before) 55.4 / 55.9 / 62.7; 40 × 1 and 32 × 1 at 8 lanes
- * 57.6 / 56.6 / 63.7 and 57.8 / 56.6 / 62.5; 56 × 1, 64 × 1 and 24 × 3 below 50.
+ * 57.6 / 56.6 / 63.7 and 57.8 / 56.6 / 62.5; 56 × 1, 64 × 1 and 24 × 3 below
+ * 50.
  */
 export const F16_SUBGROUP_BLOCK: SimdBlock = { rows: 48, threads: 8, groups: 1 };
 /**
