@@ -4,8 +4,9 @@
  * tiled `tiled` kernel (shaped for GPUs), with ONNX Runtime's CPU MatMul in
  * the same run, median of five. `defaultMatmulVariant` picks `simd` on a
  * software adapter and `tiled` on a GPU; this lab checks that choice.
- * Run: `deno run -A benchmarks/lab/matmul_variants.ts [f32|f16] [MxNxK,...]` (on a GPU,
- * add 4096x4096x4096, the shape issue 6 measures against the fp32 peak).
+ * Run: `deno run -A benchmarks/lab/matmul_variants.ts [f32|f16] [MxNxK,...] [variant,...]`
+ * (on a GPU, add 4096x4096x4096, the shape issue 6 measures against the fp32
+ * peak; name variants, e.g. `subgroup`, to time only those).
  */
 import { gemmBenchmark, type GemmShape } from "../gemm.ts";
 import { defaultMatmulVariant, type MatmulVariant } from "../../kernels/matmul.ts";
@@ -26,7 +27,8 @@ console.log(
     defaultMatmulVariant(gpu.device)
   }; GFLOP/s, median (min–max) of 5`,
 );
-for (const variant of ["simd", "subgroup", "tiled"] as MatmulVariant[]) {
+const variants = (Deno.args[2] ?? "simd,subgroup,tiled").split(",") as MatmulVariant[];
+for (const variant of variants) {
   const results = await gemmBenchmark({ shapes, gpu, dtype, matmulVariant: variant });
   for (const r of results) {
     console.log(
