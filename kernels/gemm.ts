@@ -28,28 +28,17 @@
 import type { Dispatch, Dtype, KernelRuntime, KernelSpec } from "../runtime/kernel.ts";
 import { simdSubgroupSize } from "../runtime/device.ts";
 import { assertSubgroupDivides, ownedItemWgsl } from "./_subgroup.ts";
-
-/**
- * A register block: `rows` of C per invocation and per workgroup, `threads`
- * invocations in a row, each owning `groups` vec4 column groups `threads`
- * vec4s apart.
- */
-interface GemmBlock {
-  rows: number;
-  threads: number;
-  groups: number;
-}
+import { blockColumns, type SimdBlock, upTo } from "./_block.ts";
 
 /** Without subgroups: 16 rows × 3 vec4 groups, 64 lanes. */
-const BLOCK: GemmBlock = { rows: 16, threads: 64, groups: 3 };
+const BLOCK: SimdBlock = { rows: 16, threads: 64, groups: 3 };
 /** With subgroups sharing A: 64 rows × 2 vec4 groups, 32 lanes (as `matmul.ts`'s `subgroup`). */
-const SUBGROUP_BLOCK: GemmBlock = { rows: 64, threads: 32, groups: 2 };
+const SUBGROUP_BLOCK: SimdBlock = { rows: 64, threads: 32, groups: 2 };
 
 /** Which operand is read transposed. */
 export type GemmLayout = "nn" | "nt" | "tn";
 
 const quad = [0, 1, 2, 3];
-const upTo = (n: number) => [...Array(n).keys()];
 
 /** Storage of each operand (f16 training keeps activations in f16 and parameters in f32). */
 export interface GemmDtypes {
@@ -345,6 +334,6 @@ export function dispatchGemm(
     spec,
     buffers,
     [m, n, k, lda, ldb, c.ld ?? n, aOff, bOff, c.offset ?? 0],
-    [Math.ceil(Math.ceil(n / 4) / (block.threads * block.groups)), Math.ceil(m / block.rows), 1],
+    [Math.ceil(n / blockColumns(block, 4)), Math.ceil(m / block.rows), 1],
   );
 }

@@ -19,7 +19,7 @@ const WORKGROUP = 64;
  * The summed inputs of a LayerNorm with 0–2 residuals: the bindings `x`, `r1`,
  * `r2`, `gamma`, `beta`, `out` (activations typed `act_t`, f32 unless the
  * kernel's dtype says otherwise) and the f32 WGSL sum of element `base + i`
- * (with `width` 4, of the vec4 `base + i`, as a vec4f).
+ * (with `width` 4, of the vec4 `base + i`, as a vec4f), of type `sumType`.
  */
 export function layerNormInputs(residuals: 0 | 1 | 2, width: 1 | 4 = 1) {
   const inputs = ["x", "r1", "r2"].slice(0, residuals + 1);
@@ -31,7 +31,7 @@ export function layerNormInputs(residuals: 0 | 1 | 2, width: 1 | 4 = 1) {
     { name: "beta", element: f32, access: "read" },
     { name: "out", element: act, access: "read_write" },
   ];
-  return { sum, storage };
+  return { sum, sumType: f32, storage };
 }
 
 /**
@@ -45,8 +45,7 @@ export function layerNormKernel(
   subgroupSize?: number,
   width: 1 | 4 = 1,
 ): KernelSpec {
-  const { sum, storage } = layerNormInputs(residuals, width);
-  const ret = width === 4 ? "vec4f" : "f32";
+  const { sum, sumType, storage } = layerNormInputs(residuals, width);
   return {
     name: "layernorm",
     key: `layernorm,residuals=${residuals},sg=${subgroupSize ?? 0},width=${width}`,
@@ -69,7 +68,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
   layer_norm_row(row * params.size / ${width}u, lid);
 }
 
-fn ln_input(base: u32, i: u32) -> ${ret} { return ${sum}; }
+fn ln_input(base: u32, i: u32) -> ${sumType} { return ${sum}; }
 `,
   };
 }

@@ -34,12 +34,11 @@
 import { type Activation, ACTIVATION_WGSL } from "./activation.ts";
 import { epilogueWgsl, linearInterface } from "./_epilogue.ts";
 import { assertSubgroupDivides, ownedItemWgsl } from "./_subgroup.ts";
-import type { SimdBlock } from "./_block.ts";
+import { blockColumns, type SimdBlock, upTo } from "./_block.ts";
 import {
   F16_CHUNK_COLUMNS,
   F16_SIMD_BLOCK,
   F16_SUBGROUP_BLOCK,
-  f16ColumnsOf,
   f16SubgroupBlock,
   matmulF16Kernel,
 } from "./matmul_f16.ts";
@@ -89,8 +88,6 @@ export function subgroupBlock(m: number): SimdBlock {
   if (m > 32) return SUBGROUP_BLOCK;
   return { rows: m <= 8 ? 8 : m <= 16 ? 16 : 32, threads: 64, groups: 3 };
 }
-/** Columns of C per workgroup of a block. */
-const columnsOf = (block: SimdBlock) => block.threads * block.groups * 4;
 /** Weight chunks are whole multiples of this many columns, which every f32 block divides. */
 const CHUNK_COLUMNS = 768;
 
@@ -187,7 +184,6 @@ function upload(device: GPUDevice, data: Float32Array | Float16Array, label: str
 }
 
 const quad = [0, 1, 2, 3];
-const upTo = (n: number) => [...Array(n).keys()];
 
 /** Options of one Linear kernel (or split-K partial pass) of the SIMD family. */
 export interface MatmulKernelOptions {
@@ -383,13 +379,12 @@ interface Blocking {
 function blocking(dtype: Dtype, variant: MatmulVariant, m: number): Blocking {
   const width = dtype === "f16" ? 8 : 4;
   if (variant === "tiled") return { width, blockM: TILED_BLOCK_M, blockN: TILED_BLOCK_N };
-  const subgroup = variant === "subgroup";
-  if (dtype === "f16") {
-    const block = subgroup ? f16SubgroupBlock(m) : F16_SIMD_BLOCK;
-    return { width, blockM: block.rows, blockN: f16ColumnsOf(block), block };
-  }
-  const block = subgroup ? subgroupBlock(m) : SIMD_BLOCK;
-  return { width, blockM: block.rows, blockN: columnsOf(block), block };
+  const [simd, subgroupOf] = dtype === "f16"
+    ? [F16_SIMD_BLOCK, f16SubgroupBlock]
+    : [SIMD_BLOCK, subgroupBlock];
+  const block = variant === "subgroup" ? subgroupOf(m) : simd;
+  // A column group is `width` columns in both dtypes: a vec4, or 8 packed f16.
+  return { width, blockM: block.rows, blockN: blockColumns(block, width), block };
 }
 
 /** The kernel spec of a Linear dispatch (or of split-K's partial pass) with `blocking`'s block. */

@@ -24,10 +24,8 @@ import { epilogueWgsl, linearInterface } from "./_epilogue.ts";
 import { assertSubgroupDivides, ownedItemWgsl } from "./_subgroup.ts";
 import { kRangeWgsl, PARTIAL_STORE_WGSL, partialInterface } from "./matmul_split_k.ts";
 import type { KernelSpec } from "../runtime/kernel.ts";
-import type { SimdBlock } from "./_block.ts";
+import { type SimdBlock, upTo } from "./_block.ts";
 
-/** Columns of one f16 column group: one `vec4<u32>` of packed pairs. */
-const GROUP_COLUMNS = 8;
 /** Without subgroups: 16 rows × 2 groups of 8 columns, 16 lanes (256 columns per workgroup). */
 export const F16_SIMD_BLOCK: SimdBlock = { rows: 16, threads: 16, groups: 2 };
 /**
@@ -52,13 +50,10 @@ export function f16SubgroupBlock(m: number): SimdBlock {
   if (m <= 16) return { ...F16_SIMD_BLOCK, rows: m <= 8 ? 8 : 16 };
   return { ...F16_SUBGROUP_BLOCK, rows: Math.min(F16_SUBGROUP_BLOCK.rows, Math.ceil(m / 8) * 8) };
 }
-/** Columns of C per workgroup of an f16 block. */
-export const f16ColumnsOf = (block: SimdBlock) => block.threads * block.groups * GROUP_COLUMNS;
 /** f16 weight chunks are whole multiples of this many columns, which every f16 block divides. */
 export const F16_CHUNK_COLUMNS = 256;
 
 const octet = [...Array(8).keys()];
-const upTo = (n: number) => [...Array(n).keys()];
 
 /**
  * Kernel variant: packed reads of A need K and lda to be multiples of 8. With

@@ -10,6 +10,7 @@ import { type Dtype, KernelRuntime, readFloats } from "../runtime/kernel.ts";
 import { assertDtypeSupported } from "../runtime/device.ts";
 import { gpuTest } from "../tests/_gpu.ts";
 import { f16SubgroupBlock } from "./matmul_f16.ts";
+import type { SimdBlock } from "./_block.ts";
 import {
   defaultMatmulVariant,
   dispatchMatmul,
@@ -203,41 +204,41 @@ gpuTest("split-K: a forced S without a scratch pool is an error", async (gpu) =>
   }
 });
 
-Deno.test("the subgroup Linear block keeps only the rows a skinny product has", () => {
-  // [m, rows, lanes, vec4 groups]: 8, 16 or 32 rows × 768 columns up to m = 32, then 64 × 256.
-  for (
-    const [m, rows, threads, groups] of [
-      [1, 8, 64, 3],
-      [8, 8, 64, 3],
-      [9, 16, 64, 3],
-      [16, 16, 64, 3],
-      [17, 32, 64, 3],
-      [32, 32, 64, 3],
-      [33, 64, 32, 2],
-      [1024, 64, 32, 2],
-    ]
-  ) {
-    assert.deepEqual(subgroupBlock(m), { rows, threads, groups }, `m = ${m}`);
-  }
-});
+/**
+ * The `subgroup` blocks by rows m, as [m, rows, lanes, column groups]. f32: 8, 16 or 32 rows ×
+ * 3 vec4 groups at 64 lanes (768 columns) up to m = 32, then 64 × 2 at 32 lanes. f16: 8 or 16
+ * rows × 2 groups of 8 columns at 16 lanes up to m = 16, then whole 8-row rounds × 1 group at
+ * 8 lanes up to the 48-row block.
+ */
+const SUBGROUP_BLOCKS: [string, (m: number) => SimdBlock, number[][]][] = [
+  ["f32", subgroupBlock, [
+    [1, 8, 64, 3],
+    [8, 8, 64, 3],
+    [9, 16, 64, 3],
+    [16, 16, 64, 3],
+    [17, 32, 64, 3],
+    [32, 32, 64, 3],
+    [33, 64, 32, 2],
+    [1024, 64, 32, 2],
+  ]],
+  ["f16", f16SubgroupBlock, [
+    [1, 8, 16, 2],
+    [8, 8, 16, 2],
+    [9, 16, 16, 2],
+    [16, 16, 16, 2],
+    [17, 24, 8, 1],
+    [24, 24, 8, 1],
+    [25, 32, 8, 1],
+    [47, 48, 8, 1],
+    [48, 48, 8, 1],
+    [1024, 48, 8, 1],
+  ]],
+];
 
-Deno.test("the f16 subgroup Linear block keeps only the rows a skinny product has", () => {
-  // [m, rows, lanes, groups of 8 columns]: 8 or 16 rows × 256 columns up to m = 16, then
-  // whole 8-row rounds × 64 columns up to the 48-row block.
-  for (
-    const [m, rows, threads, groups] of [
-      [1, 8, 16, 2],
-      [8, 8, 16, 2],
-      [9, 16, 16, 2],
-      [16, 16, 16, 2],
-      [17, 24, 8, 1],
-      [24, 24, 8, 1],
-      [25, 32, 8, 1],
-      [47, 48, 8, 1],
-      [48, 48, 8, 1],
-      [1024, 48, 8, 1],
-    ]
-  ) {
-    assert.deepEqual(f16SubgroupBlock(m), { rows, threads, groups }, `m = ${m}`);
+Deno.test("the subgroup Linear blocks keep only the rows a skinny product has", () => {
+  for (const [dtype, blockOf, cases] of SUBGROUP_BLOCKS) {
+    for (const [m, rows, threads, groups] of cases) {
+      assert.deepEqual(blockOf(m), { rows, threads, groups }, `${dtype}, m = ${m}`);
+    }
   }
 });
