@@ -5,7 +5,9 @@
  * its WebGPU or wasm provider (`--peers`). WebGPU time is wall time from
  * submit to `onSubmittedWorkDone` of a submission holding the GEMM
  * `dispatchesPerSubmit` times back to back, divided by that count; ORT time
- * is wall time of `session.run`.
+ * is wall time of `session.run`. Our GEMM runs as in a forward pass, with the
+ * engine's activation pool: on a software adapter that includes copying A
+ * into its texel view (`runtime/texels.ts`) before each product.
  *
  * Why several dispatches per submission: every submission's round trip has a
  * fixed cost on top of its work (about 11 ms on llvmpipe here, measured as
@@ -17,6 +19,7 @@
  */
 import * as ort from "onnxruntime-node";
 import { DataType, GraphBuilder } from "../backends/onnx/_builder.ts";
+import { ActivationPool } from "../backends/webgpu/plan.ts";
 import {
   defaultMatmulVariant,
   dispatchMatmul,
@@ -126,6 +129,8 @@ export async function gemmBenchmark(options: {
   dtype?: Dtype;
   /** Our Linear kernel (default: the adapter's). */
   matmulVariant?: MatmulVariant;
+  /** Weights (and so A) in texel views; default: where the adapter prefers them (`runtime/texels.ts`). */
+  texels?: boolean;
 }): Promise<GemmResult[]> {
   const dtype = options.dtype ?? "f32";
   const { shapes, reps = 5, warmup = 1 } = options;
@@ -139,6 +144,7 @@ export async function gemmBenchmark(options: {
   const loadOnnxWeb = options.peers?.length
     ? (await import("../backends/onnx_web/engine.ts")).loadOnnxWeb
     : undefined;
+  const pool = new ActivationPool(device);
   try {
     // The fixed cost of a submission, once per run: it does not depend on the shape.
     const submitMs = await submitRoundTripMs(device);
@@ -154,18 +160,27 @@ export async function gemmBenchmark(options: {
         inFeatures: k,
         label: "w",
         dtype,
+        texels: options.texels,
       });
       const aData = dtype === "f16" ? new Float16Array(a) : a;
       const aBuf = device.createBuffer({
         size: Math.ceil(aData.byteLength / 16) * 16,
-        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
+        usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC,
       });
       device.queue.writeBuffer(aBuf, 0, aData);
       const cBuf = device.createBuffer({
         size: Math.ceil(m * n * dtypeBytes(dtype) / 16) * 16,
         usage: GPUBufferUsage.STORAGE,
       });
-      const dispatches = await dispatchMatmul(runtime, { linear, a: aBuf, c: cBuf, m, variant });
+      // With the engine's pool, as in a forward pass: split-K scratch, A's texel view.
+      const dispatches = await dispatchMatmul(runtime, {
+        linear,
+        a: aBuf,
+        c: cBuf,
+        m,
+        variant,
+        scratch: pool,
+      });
       // Wall milliseconds of one submission holding the GEMM `count` times.
       const runGpu = async (count: number) => {
         const start = performance.now();
@@ -178,7 +193,7 @@ export async function gemmBenchmark(options: {
       const count = dispatchesPerSubmit(submitMs, await runGpu(1));
       const gpuMillis: number[] = [];
       for (let i = 0; i < reps; i++) gpuMillis.push(await runGpu(count) / count);
-      for (const chunk of linear.chunks) chunk.buffer.destroy();
+      for (const chunk of linear.chunks) chunk.weight.destroy();
       linear.bias.destroy();
       aBuf.destroy();
       cBuf.destroy();
@@ -227,6 +242,7 @@ export async function gemmBenchmark(options: {
       options.onProgress?.(index + 1, shapes.length);
     }
   } finally {
+    pool.destroy();
     if (!options.gpu) device.destroy();
   }
   return results;

@@ -55,8 +55,8 @@ export function printProfile(
   );
   console.log(
     `  ${formatCount(p.dispatches)} compute dispatches, ${
-      formatCount(p.submits)
-    } command-buffer submit${p.submits === 1 ? "" : "s"}, ${
+      p.copies ? `${formatCount(p.copies)} operand copies (untimed), ` : ""
+    }${formatCount(p.submits)} command-buffer submit${p.submits === 1 ? "" : "s"}, ${
       formatCount(p.writes)
     } buffer writes; wall ${formatNumber(p.wallMs, 1)} ms${
       p.gpuMs === null ? "" : `, GPU ${formatNumber(p.gpuMs, 1)} ms (sum of dispatches)`

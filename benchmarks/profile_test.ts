@@ -52,6 +52,7 @@ Deno.test("bench --profile with --train is a usage error", async () => {
 Deno.test("printProfile without timestamps prints counts and says why there are no times", () => {
   const profile: ForwardProfile = {
     dispatches: 3,
+    copies: 0,
     submits: 1,
     writes: 3,
     passes: 1,

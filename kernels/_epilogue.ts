@@ -2,6 +2,52 @@
 import { type Activation, applyActivation } from "./activation.ts";
 import type { KernelSpec } from "../runtime/kernel.ts";
 
+/** Which of a Linear's operands the kernel reads through texel views (`runtime/texels.ts`). */
+export interface OperandTexels {
+  a: boolean;
+  w: boolean;
+}
+
+/** Both operands from buffers. */
+export const NO_TEXELS: OperandTexels = { a: false, w: false };
+
+/** Cache-key suffix of `texels`, e.g. `,tx=aw`. */
+export function texelsKey(texels: OperandTexels): string {
+  return `,tx=${texels.a ? "a" : ""}${texels.w ? "w" : ""}`;
+}
+
+/** The bindings of operands `a` and `w` with their element types, texel views where `texels` says. */
+export function operandBindings(
+  elements: { a: string; w: string },
+  texels: OperandTexels,
+): KernelSpec["storage"] {
+  return [
+    { name: "a", element: elements.a, access: "read", texels: texels.a },
+    { name: "w", element: elements.w, access: "read", texels: texels.w },
+  ];
+}
+
+/**
+ * WGSL `readA(i)` and `readW(i)`: element i of each operand, from its buffer
+ * or its texel view (a 16-byte element: `vec4<u32>` as is, `vec4<f32>` bitcast).
+ */
+export function operandReadersWgsl(
+  elements: { a: string; w: string },
+  texels: OperandTexels,
+): string {
+  const reader = (fn: string, name: string, element: string, fromTexels: boolean) => {
+    if (!fromTexels) return `fn ${fn}(i: u32) -> ${element} { return ${name}[i]; }`;
+    const value = `texel(${name}, i)`;
+    if (element === "vec4<u32>") return `fn ${fn}(i: u32) -> vec4<u32> { return ${value}; }`;
+    if (element === "vec4<f32>") {
+      return `fn ${fn}(i: u32) -> vec4<f32> { return bitcast<vec4<f32>>(${value}); }`;
+    }
+    throw new TypeError(`Operand "${name}" of element ${element} cannot be read from texels`);
+  };
+  return `${reader("readA", "a", elements.a, texels.a)}
+${reader("readW", "w", elements.w, texels.w)}`;
+}
+
 /**
  * Bindings `a`, `w`, `bias` (f32), `c` (and `r` with a residual) with the
  * given element types, and the uniforms every Linear dispatch passes; the
@@ -11,10 +57,10 @@ export function linearInterface(
   elements: { a: string; w: string; activation: string },
   residual: boolean,
   stride: string,
+  texels: OperandTexels = NO_TEXELS,
 ): Pick<KernelSpec, "storage" | "uniforms"> {
   const storage: KernelSpec["storage"] = [
-    { name: "a", element: elements.a, access: "read" },
-    { name: "w", element: elements.w, access: "read" },
+    ...operandBindings(elements, texels),
     { name: "bias", element: "f32", access: "read" },
     { name: "c", element: elements.activation, access: "read_write" },
   ];

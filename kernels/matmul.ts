@@ -17,6 +17,16 @@
  * 16 rows, so each step of 4 along K loads 16 vec4s of A and 12 vec4s of W
  * for 768 FMAs (0.15 loads per FMA, against 0.375 for an 8×4 block).
  *
+ * On software adapters both operands are read through texel views
+ * (`runtime/texels.ts`: read-only storage textures, whose loads llvmpipe
+ * vectorises, about 5× cheaper per vec4 than a storage load): weights are
+ * uploaded into one, and a dense A is copied into one before the product
+ * (`Dispatch.before`, a memcpy on llvmpipe). At the four ALBERT-base shapes
+ * on llvmpipe that made the `subgroup` GEMMs 13–22% faster in f16 and
+ * 21–46% in f32 (2026-11-23, `benchmarks/lab/matmul_variants.ts f16
+ * 1024x768x768,1024x2304x768,1024x3072x768,1024x768x3072
+ * subgroup/buffers,subgroup`, and the same for f32).
+ *
  * Every lane of that block loads the same rows of A. Where the device has
  * `subgroups` at a fixed size (llvmpipe: 8, one SIMD register), the
  * `subgroup` variant loads each row once per subgroup and hands it to the
@@ -32,7 +42,14 @@
  * `matmul_tiled.ts` instead (same bindings and epilogue; `MatmulVariant`).
  */
 import { type Activation, ACTIVATION_WGSL } from "./activation.ts";
-import { epilogueWgsl, linearInterface } from "./_epilogue.ts";
+import {
+  epilogueWgsl,
+  linearInterface,
+  NO_TEXELS,
+  operandReadersWgsl,
+  type OperandTexels,
+  texelsKey,
+} from "./_epilogue.ts";
 import { assertSubgroupDivides, ownedItemWgsl } from "./_subgroup.ts";
 import { blockColumns, type SimdBlock, upTo } from "./_block.ts";
 import {
@@ -59,11 +76,21 @@ import {
 import {
   type Dispatch,
   type Dtype,
+  dtypeBytes,
   grid1d,
   type KernelRuntime,
   type KernelSpec,
 } from "../runtime/kernel.ts";
 import { fixedSubgroupSize, isSoftwareAdapter, simdSubgroupSize } from "../runtime/device.ts";
+import {
+  fitsTexels,
+  prefersTexels,
+  TEXEL_BYTES,
+  type TexelCopy,
+  texelRows,
+  TEXELS_PER_ROW,
+  uploadTexels,
+} from "../runtime/texels.ts";
 
 export type { SimdBlock };
 
@@ -99,9 +126,10 @@ export interface PreparedLinear {
   dtype: Dtype;
   /**
    * Column chunks of the transposed weight, each within the binding limit:
-   * `[K, ceil(n / 4) · 4]` f32, or `[K, ceil(n / 8) · 8]` f16.
+   * `[K, ceil(n / 4) · 4]` f32, or `[K, ceil(n / 8) · 8]` f16, in a buffer or
+   * a texel view (`runtime/texels.ts`).
    */
-  chunks: { buffer: GPUBuffer; n0: number; n: number }[];
+  chunks: { weight: GPUBuffer | GPUTexture; n0: number; n: number }[];
   bias: GPUBuffer;
 }
 
@@ -113,9 +141,10 @@ export class BufferLimitError extends Error {
 
 /**
  * Upload a PyTorch `[N, K]` weight and `[N]` bias in the kernel's layout,
- * converting the weight to f16 when `dtype` is `f16`. `maxBindingBytes`
- * lowers the chunk size below the device limit (tests use it to exercise
- * chunking on small weights).
+ * converting the weight to f16 when `dtype` is `f16`, as texel views where
+ * `texels` (default: where the device prefers them, `prefersTexels`).
+ * `maxBindingBytes` lowers the chunk size below the device limit (tests use
+ * it to exercise chunking on small weights).
  */
 export function prepareLinear(
   device: GPUDevice,
@@ -127,6 +156,7 @@ export function prepareLinear(
     label: string;
     maxBindingBytes?: number;
     dtype?: Dtype;
+    texels?: boolean;
   },
 ): PreparedLinear {
   const { weight, bias, outFeatures: N, inFeatures: K, label } = args;
@@ -139,8 +169,10 @@ export function prepareLinear(
       `Tensor "${label}" has ${weight.length} weights and ${bias.length} biases, expected [${N}, ${K}] and [${N}]`,
     );
   }
+  const texels = args.texels ?? prefersTexels(device);
   const limit = Math.min(
     device.limits.maxStorageBufferBindingSize,
+    texels ? device.limits.maxTextureDimension2D * TEXELS_PER_ROW * TEXEL_BYTES : Infinity,
     args.maxBindingBytes ?? Infinity,
   );
   // Chunks are whole multiples of a workgroup block so a dispatch never straddles two.
@@ -163,7 +195,14 @@ export function prepareLinear(
       const row = (n0 + j) * K;
       for (let k = 0; k < K; k++) transposed[k * stride + j] = weight[row + k];
     }
-    chunks.push({ buffer: upload(device, transposed, `${label}[${n0}:]`), n0, n });
+    const chunkLabel = `${label}[${n0}:]`;
+    chunks.push({
+      weight: texels
+        ? uploadTexels(device, transposed, chunkLabel)
+        : upload(device, transposed, chunkLabel),
+      n0,
+      n,
+    });
   }
   const biasBuffer = upload(device, bias, `${label}.bias`);
   return { inFeatures: K, outFeatures: N, dtype, chunks, bias: biasBuffer };
@@ -203,6 +242,8 @@ export interface MatmulKernelOptions {
   subgroupSize?: number;
   /** The register block (default: `SUBGROUP_BLOCK` with subgroups, else `SIMD_BLOCK`). */
   block?: SimdBlock;
+  /** Operands read through texel views (default: neither; A only with `vectorA`). */
+  texels?: OperandTexels;
 }
 
 /**
@@ -212,6 +253,7 @@ export interface MatmulKernelOptions {
  */
 export function matmulKernel(options: MatmulKernelOptions): KernelSpec {
   const { activation, residual, vectorA, partial = false, subgroupSize } = options;
+  const texels = options.texels ?? NO_TEXELS;
   const block = options.block ?? (subgroupSize ? SUBGROUP_BLOCK : SIMD_BLOCK);
   const { rows: blockM, threads } = block;
   if (subgroupSize) {
@@ -231,8 +273,8 @@ export function matmulKernel(options: MatmulKernelOptions): KernelSpec {
   // A[row, k .. k + 3] as a vec4; rows past M were clamped to a valid one.
   const loadA = (p: number) =>
     vectorA
-      ? `a[ar${p} + k / 4u]`
-      : `vec4f(a[ar${p} + k], a[ar${p} + k + 1u], a[ar${p} + k + 2u], a[ar${p} + k + 3u])`;
+      ? `readA(ar${p} + k / 4u)`
+      : `vec4f(readA(ar${p} + k), readA(ar${p} + k + 1u), readA(ar${p} + k + 2u), readA(ar${p} + k + 3u))`;
   const variant = partial ? "partial" : `act=${activation},res=${residual}`;
   return {
     // The fused activation is part of the name so profiles tell the FFN's GEMM+GELU apart.
@@ -240,13 +282,14 @@ export function matmulKernel(options: MatmulKernelOptions): KernelSpec {
     key:
       `matmul,rows=${blockM},threads=${threads},groups=${block.groups},${variant},va=${vectorA},sg=${
         subgroupSize ?? 0
-      }`,
+      }${texelsKey(texels)}`,
     ...(partial
-      ? partialInterface({ a, w: "vec4<f32>" }, "wStride4")
-      : linearInterface({ a, w: "vec4<f32>", activation: "f32" }, residual, "wStride4")),
+      ? partialInterface({ a, w: "vec4<f32>" }, "wStride4", texels)
+      : linearInterface({ a, w: "vec4<f32>", activation: "f32" }, residual, "wStride4", texels)),
     workgroupSize: threads,
     // Naga in Deno 2.9.6 takes subgroup builtins without (and refuses) `enable subgroups;`.
     body: `${ACTIVATION_WGSL}
+${operandReadersWgsl({ a, w: "vec4<f32>" }, texels)}
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u${
       subgroupSize ? ", @builtin(subgroup_invocation_id) lane: u32" : ""
@@ -275,7 +318,9 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   var k = ${range.begin};
   for (; k < kMain; k += 4u) {
     ${
-      groups.map((g) => quad.map((q) => `let w${g}_${q} = w[(k + ${q}u) * ws + c4${g}];`).join(" "))
+      groups.map((g) =>
+        quad.map((q) => `let w${g}_${q} = readW((k + ${q}u) * ws + c4${g});`).join(" ")
+      )
         .join("\n    ")
     }
     ${own.map((p) => `let own${p} = ${loadA(p)};`).join("\n    ")}
@@ -293,8 +338,8 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   }${
       vectorA ? "" : `
   for (; k < ${range.end}; k++) {
-    ${groups.map((g) => `let wk${g} = w[k * ws + c4${g}];`).join(" ")}
-    ${own.map((p) => `let ownk${p} = a[ar${p} + k];`).join("\n    ")}
+    ${groups.map((g) => `let wk${g} = readW(k * ws + c4${g});`).join(" ")}
+    ${own.map((p) => `let ownk${p} = readA(ar${p} + k);`).join("\n    ")}
     ${
         rows.map((i) =>
           `let ak${i} = vec4f(${rowValue(i, "ownk")});
@@ -393,7 +438,13 @@ function linearKernel(
   dtype: Dtype,
   variant: MatmulVariant,
   { block }: Blocking,
-  options: { activation: Activation; residual: boolean; vectorA: boolean; partial?: boolean },
+  options: {
+    activation: Activation;
+    residual: boolean;
+    vectorA: boolean;
+    partial?: boolean;
+    texels?: OperandTexels;
+  },
 ): KernelSpec {
   if (variant === "tiled") return matmulTiledKernel({ ...options, dtype });
   const subgroupSize = variant === "subgroup" ? subgroupSizeFor(device) : undefined;
@@ -474,7 +525,22 @@ export async function dispatchMatmul(
     residual: args.residual !== undefined,
     vectorA: k % width === 0 && lda % width === 0,
   };
-  const spec = linearKernel(runtime.device, linear.dtype, variant, blocks, options);
+  // Texel-view weights bring A into a texel view too when it is dense and packed:
+  // one copy before the first dispatch, into the scratch pool's texture.
+  const wTexels = linear.chunks[0].weight instanceof GPUTexture;
+  const aBytes = m * k * dtypeBytes(linear.dtype);
+  const aTexels = wTexels && options.vectorA && lda === k && scratch?.texels !== undefined &&
+    fitsTexels(runtime.device, aBytes);
+  const texels = { a: aTexels, w: wTexels };
+  let a: GPUBuffer | GPUTexture = args.a;
+  let before: TexelCopy | undefined;
+  if (aTexels) {
+    // One view per power-of-two size class, like split-K's scratch: a plan's later,
+    // larger A must not replace the view its earlier dispatches are bound to.
+    a = scratch!.texels!(`texels.a.${2 ** Math.ceil(Math.log2(texelRows(aBytes)))}`, aBytes);
+    before = { source: args.a, bytes: aBytes, texels: a };
+  }
+  const spec = linearKernel(runtime.device, linear.dtype, variant, blocks, { ...options, texels });
   const forced = args.splitK?.splits;
   if (forced !== undefined && forced > 1 && !scratch) {
     throw new Error(`Split-K with ${forced} splits needs a scratch pool for its partial sums`);
@@ -482,7 +548,7 @@ export async function dispatchMatmul(
   const plan = scratch ? splitKPlan(runtime.device, { ...args, variant }) : undefined;
   const dispatches: Dispatch[] = [];
   for (const [index, chunk] of linear.chunks.entries()) {
-    const buffers = [args.a, chunk.buffer, linear.bias, args.c];
+    const buffers = [a, chunk.weight, linear.bias, args.c];
     if (args.residual) buffers.push(args.residual);
     const groups = Math.ceil(chunk.n / width);
     // The tiled kernel's x walks column blocks; the SIMD kernels' x walks row blocks.
@@ -493,7 +559,13 @@ export async function dispatchMatmul(
     const { splits, range } = plan?.[index] ?? { splits: 1, range: k };
     if (splits === 1) {
       dispatches.push(
-        await runtime.dispatch(spec, buffers, [m, chunk.n, k, lda, ldc, chunk.n0, groups], grid),
+        await runtime.dispatch(
+          spec,
+          buffers,
+          [m, chunk.n, k, lda, ldc, chunk.n0, groups],
+          grid,
+          index === 0 ? before : undefined,
+        ),
       );
       continue;
     }
@@ -502,14 +574,19 @@ export async function dispatchMatmul(
     const partial = scratch!.get(scratchRole(floats), floats, 4);
     dispatches.push(
       await runtime.dispatch(
-        linearKernel(runtime.device, linear.dtype, variant, blocks, { ...options, partial: true }),
-        [args.a, chunk.buffer, partial],
+        linearKernel(runtime.device, linear.dtype, variant, blocks, {
+          ...options,
+          partial: true,
+          texels,
+        }),
+        [a, chunk.weight, partial],
         [m, k, lda, range, n4, groups],
         [grid[0], grid[1], splits],
+        index === 0 ? before : undefined,
       ),
       await runtime.dispatch(
         splitKReduceKernel({ ...options, dtype: linear.dtype }),
-        [partial, ...buffers.slice(2)],
+        [partial, linear.bias, args.c, ...(args.residual ? [args.residual] : [])],
         [m, chunk.n, ldc, chunk.n0, n4, splits],
         grid1d(Math.ceil(m * n4 / REDUCE_THREADS)),
       ),

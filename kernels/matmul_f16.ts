@@ -20,7 +20,14 @@
  * unpacks of A (+2–4% GFLOP/s at the 24-row block of the time).
  */
 import { type Activation, ACTIVATION_WGSL } from "./activation.ts";
-import { epilogueWgsl, linearInterface } from "./_epilogue.ts";
+import {
+  epilogueWgsl,
+  linearInterface,
+  NO_TEXELS,
+  operandReadersWgsl,
+  type OperandTexels,
+  texelsKey,
+} from "./_epilogue.ts";
 import { assertSubgroupDivides, ownedItemWgsl } from "./_subgroup.ts";
 import { kRangeWgsl, PARTIAL_STORE_WGSL, partialInterface } from "./matmul_split_k.ts";
 import type { KernelSpec } from "../runtime/kernel.ts";
@@ -70,9 +77,12 @@ export function matmulF16Kernel(
     subgroupSize?: number;
     /** The register block (default: `F16_SUBGROUP_BLOCK` with subgroups, else `F16_SIMD_BLOCK`). */
     block?: SimdBlock;
+    /** Operands read through texel views (default: neither; A only with `vectorA`). */
+    texels?: OperandTexels;
   },
 ): KernelSpec {
   const { activation, residual, vectorA, partial = false, subgroupSize } = options;
+  const texels = options.texels ?? NO_TEXELS;
   const block = options.block ?? (subgroupSize ? F16_SUBGROUP_BLOCK : F16_SIMD_BLOCK);
   const { rows: blockM, threads } = block;
   if (subgroupSize) {
@@ -94,10 +104,10 @@ export function matmulF16Kernel(
   // vec4f: unpacked here, once, before any broadcast, or read element by element.
   const loadOwn = (p: number) =>
     vectorA
-      ? `let own${p} = a[ar${p} + k / 8u]; let ownlo${p} = lo(own${p}); let ownhi${p} = hi(own${p});`
+      ? `let own${p} = readA(ar${p} + k / 8u); let ownlo${p} = lo(own${p}); let ownhi${p} = hi(own${p});`
       : [0, 4].map((o) =>
         `let own${o ? "hi" : "lo"}${p} = vec4f(${
-          [0, 1, 2, 3].map((q) => `f32(a[ar${p} + k + ${o + q}u])`).join(", ")
+          [0, 1, 2, 3].map((q) => `f32(readA(ar${p} + k + ${o + q}u))`).join(", ")
         });`
       ).join(" ");
   // A[row i, k .. k + 7] as two vec4f.
@@ -108,13 +118,14 @@ export function matmulF16Kernel(
     key:
       `matmul-f16,rows=${blockM},threads=${threads},groups=${block.groups},${variant},va=${vectorA},sg=${
         subgroupSize ?? 0
-      }`,
+      }${texelsKey(texels)}`,
     dtype: "f16",
     ...(partial
-      ? partialInterface({ a, w: "vec4<u32>" }, "wStride8")
-      : linearInterface({ a, w: "vec4<u32>", activation: "act_t" }, residual, "wStride8")),
+      ? partialInterface({ a, w: "vec4<u32>" }, "wStride8", texels)
+      : linearInterface({ a, w: "vec4<u32>", activation: "act_t" }, residual, "wStride8", texels)),
     workgroupSize: threads,
     body: `${ACTIVATION_WGSL}
+${operandReadersWgsl({ a, w: "vec4<u32>" }, texels)}
 // Halves 0–3 and 4–7 of 8 packed f16 values.
 fn lo(p: vec4u) -> vec4f { return vec4f(unpack2x16float(p.x), unpack2x16float(p.y)); }
 fn hi(p: vec4u) -> vec4f { return vec4f(unpack2x16float(p.z), unpack2x16float(p.w)); }
@@ -150,7 +161,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     ${
       groups.map((g) =>
         octet.map((q) =>
-          `let p${g}_${q} = w[(k + ${q}u) * ws + c8${g}]; let wl${g}_${q} = lo(p${g}_${q}); let wh${g}_${q} = hi(p${g}_${q});`
+          `let p${g}_${q} = readW((k + ${q}u) * ws + c8${g}); let wl${g}_${q} = lo(p${g}_${q}); let wh${g}_${q} = hi(p${g}_${q});`
         ).join("\n    ")
       ).join("\n    ")
     }
@@ -172,10 +183,10 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   for (; k < ${range.end}; k++) {
     ${
         groups.map((g) =>
-          `let pk${g} = w[k * ws + c8${g}]; let wlk${g} = lo(pk${g}); let whk${g} = hi(pk${g});`
+          `let pk${g} = readW(k * ws + c8${g}); let wlk${g} = lo(pk${g}); let whk${g} = hi(pk${g});`
         ).join("\n    ")
       }
-    ${own.map((p) => `let ownk${p} = f32(a[ar${p} + k]);`).join(" ")}
+    ${own.map((p) => `let ownk${p} = f32(readA(ar${p} + k));`).join(" ")}
     ${
         rows.map((i) =>
           `let ak${i} = vec4f(${rowValue(i, "ownk")});

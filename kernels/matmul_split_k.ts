@@ -25,7 +25,7 @@
  * after another. The pool owns and frees it; plans own only their uniforms.
  */
 import { type Activation, ACTIVATION_WGSL } from "./activation.ts";
-import { epilogueWgsl } from "./_epilogue.ts";
+import { epilogueWgsl, NO_TEXELS, operandBindings, type OperandTexels } from "./_epilogue.ts";
 import type { Dtype, KernelSpec } from "../runtime/kernel.ts";
 import { isSoftwareAdapter } from "../runtime/device.ts";
 
@@ -43,6 +43,8 @@ export const GPU_PARALLELISM = 64;
 export interface ScratchPool {
   /** A storage buffer of at least `count` elements of `elementBytes` bytes for `role`. */
   get(role: string, count: number, elementBytes?: number): GPUBuffer;
+  /** A texel view (`runtime/texels.ts`) of at least `bytes` for `role`, where the pool keeps them. */
+  texels?(role: string, bytes: number): GPUTexture;
 }
 
 /** Caller's split-K settings: `splits` forces S (tests, benchmarks); `parallelism` overrides the target. */
@@ -109,17 +111,17 @@ export function kRangeWgsl(partial: boolean, step: number) {
 
 /**
  * Bindings and uniforms of a partial-sum kernel (`a` and `w` with the given
- * elements, f32 `partial`); `stride` is W's row length in its kernel's column
+ * elements, from texel views where `texels` says; f32 `partial`); `stride` is W's row length in its kernel's column
  * groups, `n4` a partial row's length in vec4s.
  */
 export function partialInterface(
   elements: { a: string; w: string },
   stride: string,
+  texels: OperandTexels = NO_TEXELS,
 ): Pick<KernelSpec, "storage" | "uniforms"> {
   return {
     storage: [
-      { name: "a", element: elements.a, access: "read" },
-      { name: "w", element: elements.w, access: "read" },
+      ...operandBindings(elements, texels),
       { name: "partial", element: "vec4<f32>", access: "read_write" },
     ],
     uniforms: ["m", "k", "lda", "kRange", "n4", stride].map((name) => ({ name, type: "u32" })),

@@ -150,7 +150,7 @@ gpuTest(
             shape,
           );
           for (const d of dispatches) d.uniformBuffer?.destroy();
-          for (const chunk of linear.chunks) chunk.buffer.destroy();
+          for (const chunk of linear.chunks) chunk.weight.destroy();
           linear.bias.destroy();
         }
       }
@@ -200,7 +200,7 @@ gpuTest("split-K: a forced S without a scratch pool is an error", async (gpu) =>
       /Split-K with 2 splits needs a scratch pool/,
     );
   } finally {
-    for (const b of [buffer, linear.bias, ...linear.chunks.map((c) => c.buffer)]) b.destroy();
+    for (const b of [buffer, linear.bias, ...linear.chunks.map((c) => c.weight)]) b.destroy();
   }
 });
 

@@ -3,7 +3,9 @@
  * multiples of the block or of 4), a strided A (`lda > K`), a strided C
  * (`ldc > N`), each activation, the residual, and weights split into several
  * column chunks; then split-K (`matmul_split_k.ts`) on the same cases with a
- * forced S. One tolerance for every case, llm.c style.
+ * forced S. Weights come from buffers and from texel views
+ * (`runtime/texels.ts`), and with an activation pool a dense A is copied into
+ * a texel view too. One tolerance for every case, llm.c style.
  */
 import assert from "node:assert/strict";
 import { type Activation, activationReference } from "./activation.ts";
@@ -46,11 +48,16 @@ interface Case {
   splits?: number;
   /** The kernel, whichever the device would pick (`subgroup` needs the `subgroups` feature). */
   variant?: MatmulVariant;
+  /** Weights as texel views (default: the device's preference). */
+  texels?: boolean;
+  /** An activation pool even without split-K, so a dense A can be copied into a texel view. */
+  pool?: boolean;
 }
 
 /**
  * Run one case on the GPU; returns the worst mismatch, the chunk count, the
- * S of each split-K dispatch (its grid z) and the values C got.
+ * S of each split-K dispatch (its grid z), the values C got and whether A was
+ * copied into a texel view.
  */
 async function check(device: GPUDevice, runtime: KernelRuntime, c: Case) {
   const { m, n, k } = c;
@@ -71,10 +78,11 @@ async function check(device: GPUDevice, runtime: KernelRuntime, c: Case) {
     label: "test",
     maxBindingBytes: c.maxBindingBytes,
     dtype,
+    texels: c.texels,
   });
   const aBuf = storageBuffer(device, a, dtype), cBuf = storageBuffer(device, c0, dtype);
   const rBuf = c.residual ? storageBuffer(device, r, dtype) : undefined;
-  const pool = c.splits === undefined ? undefined : new ActivationPool(device);
+  const pool = c.splits === undefined && !c.pool ? undefined : new ActivationPool(device);
   const dispatches = await dispatchMatmul(runtime, {
     linear,
     a: aBuf,
@@ -114,12 +122,13 @@ async function check(device: GPUDevice, runtime: KernelRuntime, c: Case) {
       }
     }
   }
-  for (const chunk of linear.chunks) chunk.buffer.destroy();
+  for (const chunk of linear.chunks) chunk.weight.destroy();
   for (const b of [linear.bias, aBuf, cBuf, rBuf]) b?.destroy();
   for (const d of dispatches) d.uniformBuffer?.destroy();
   pool?.destroy();
   const splits = dispatches.filter((d) => d.name === "matmul.partial").map((d) => d.workgroups[2]);
-  return { worst, chunks: linear.chunks.length, splits, got };
+  const copiedA = dispatches.some((d) => d.before);
+  return { worst, chunks: linear.chunks.length, splits, got, copiedA };
 }
 
 function describe(c: Case): string {
@@ -127,13 +136,19 @@ function describe(c: Case): string {
     c.lda ?? c.k
   } ldc=${c.ldc ?? c.n} act=${c.activation ?? "none"} residual=${c.residual ?? false} splits=${
     c.splits ?? "-"
-  }`;
+  } texels=${c.texels ?? "default"}`;
 }
 
 async function checkAll(device: GPUDevice, cases: Case[]): Promise<void> {
   const runtime = new KernelRuntime(device);
   for (const c of cases) {
-    const { worst } = await check(device, runtime, c);
+    const { worst, copiedA } = await check(device, runtime, c);
+    // A goes through a texel view exactly when W does, a pool holds it and it is dense and packed.
+    const step = c.dtype === "f16" ? 8 : 4;
+    const dense = c.k % step === 0 && (c.lda ?? c.k) === c.k;
+    if (c.texels !== undefined) {
+      assert.equal(copiedA, c.texels && (c.pool || c.splits !== undefined) && dense, describe(c));
+    }
     assert.ok(
       worst.excess <= 0,
       `${describe(c)}: worst mismatch at ${worst.at}: got ${worst.got}, expected ${worst.ref}`,
@@ -164,19 +179,27 @@ for (const { dtype, variant } of KERNELS) {
       for (
         const [n, k] of [[1, 17], [2, 34], [3, 64], [65, 100], [200, 768], [65, 17], [520, 36]]
       ) {
-        cases.push({ m, n, k, dtype, variant });
+        for (const texels of [false, true]) {
+          cases.push({ m, n, k, dtype, variant, texels, pool: true });
+        }
       }
     }
     await checkAll(ready(gpu), cases);
   });
 
   gpuTest(`matmul (${dtype}, ${variant}) reads a strided A and writes a strided C`, async (gpu) => {
-    await checkAll(ready(gpu), [
-      { m: 5, n: 65, k: 64, lda: 64 * 7, dtype, variant }, // the pooler: row b at b·T·H
-      { m: 5, n: 65, k: 64, lda: 68, dtype, variant }, // lda a multiple of 4, not of 8
-      { m: 3, n: 200, k: 34, lda: 37, dtype, variant }, // lda not a multiple of 4: scalar reads of A
-      { m: 9, n: 3, k: 100, lda: 101, ldc: 5, dtype, variant },
-    ]);
+    await checkAll(
+      ready(gpu),
+      [false, true].flatMap((texels) =>
+        [
+          { m: 5, n: 65, k: 64, lda: 64 * 7 }, // the pooler: row b at b·T·H
+          { m: 5, n: 65, k: 64, lda: 68 }, // lda a multiple of 4, not of 8
+          { m: 3, n: 200, k: 34, lda: 37 }, // lda not a multiple of 4: scalar reads of A
+          { m: 9, n: 3, k: 100, lda: 101, ldc: 5 },
+          { m: 9, n: 40, k: 96, ldc: 43 }, // dense A (a texel view with texels), strided C
+        ].map((c) => ({ ...c, dtype, variant, texels, pool: true }))
+      ),
+    );
   });
 
   gpuTest(`matmul (${dtype}, ${variant}) applies each activation and the residual`, async (gpu) => {
@@ -194,18 +217,22 @@ for (const { dtype, variant } of KERNELS) {
     const runtime = new KernelRuntime(device);
     // Chunks are whole workgroup blocks (768 columns f32, 256 f16): three chunks, the last partial.
     const [bytes, block, n] = dtype === "f16" ? [2, 256, 600] : [4, 768, 1800];
-    const c = {
-      m: 37,
-      n,
-      k: 34,
-      maxBindingBytes: 34 * bytes * block,
-      residual: true,
-      dtype,
-      variant,
-    };
-    const { worst, chunks } = await check(device, runtime, { ...c, activation: "gelu" });
-    assert.equal(chunks, 3);
-    assert.ok(worst.excess <= 0, `${describe(c)}: worst mismatch at ${worst.at}`);
+    for (const [k, texels] of [[34, false], [34, true], [96, true]] as const) {
+      const c = {
+        m: 37,
+        n,
+        k,
+        maxBindingBytes: k * bytes * block,
+        residual: true,
+        dtype,
+        variant,
+        texels,
+        pool: true,
+      };
+      const { worst, chunks } = await check(device, runtime, { ...c, activation: "gelu" });
+      assert.equal(chunks, 3);
+      assert.ok(worst.excess <= 0, `${describe(c)}: worst mismatch at ${worst.at}`);
+    }
     assert.throws(
       () =>
         prepareLinear(device, {
@@ -239,10 +266,21 @@ for (const { dtype, variant } of KERNELS) {
       const runtime = new KernelRuntime(device);
       const cases: Case[] = [];
       // K not a multiple of the range (102 and 770 not of the step either), odd M and N,
-      // bias + GELU + residual; M = 130 spans several row blocks.
+      // bias + GELU + residual; M = 130 spans several row blocks. S = 3 reads texel views.
       for (const splits of [2, 3]) {
         for (const [m, n, k] of [[1, 65, 100], [37, 65, 102], [3, 201, 768], [130, 40, 770]]) {
-          cases.push({ m, n, k, splits, activation: "gelu", residual: true, dtype, variant });
+          const texels = splits === 3;
+          cases.push({
+            m,
+            n,
+            k,
+            splits,
+            activation: "gelu",
+            residual: true,
+            dtype,
+            variant,
+            texels,
+          });
         }
       }
       for (const activation of ["none", "gelu_new", "tanh"] as const) {

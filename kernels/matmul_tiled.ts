@@ -20,7 +20,14 @@
  * Which one runs is chosen per adapter (`defaultMatmulVariant`).
  */
 import { type Activation, ACTIVATION_WGSL } from "./activation.ts";
-import { epilogueWgsl, linearInterface } from "./_epilogue.ts";
+import {
+  epilogueWgsl,
+  linearInterface,
+  NO_TEXELS,
+  operandReadersWgsl,
+  type OperandTexels,
+  texelsKey,
+} from "./_epilogue.ts";
 import { kRangeWgsl, PARTIAL_STORE_WGSL, partialInterface } from "./matmul_split_k.ts";
 import type { Dtype, KernelSpec } from "../runtime/kernel.ts";
 
@@ -59,7 +66,7 @@ function stageA(dtype: Dtype, vectorA: boolean): string {
     let r = index / 4u;
     let kk = (index % 4u) * 4u;
     var v = vec4f(0.0);
-    if (kt + kk < kLimit) { v = a[(${row("r")} + kt + kk) / 4u]; }
+    if (kt + kk < kLimit) { v = readA((${row("r")} + kt + kk) / 4u); }
     ${range(4).map((q) => put("r", `kk + ${q}u`, `v[${q}]`)).join(" ")}
   }`
     ).join("\n  ");
@@ -70,7 +77,7 @@ function stageA(dtype: Dtype, vectorA: boolean): string {
     let r = lid.x / 2u;
     let kk = (lid.x % 2u) * 8u;
     var p = vec4u(0u);
-    if (kt + kk < kLimit) { p = a[(${row("r")} + kt + kk) / 8u]; }
+    if (kt + kk < kLimit) { p = readA((${row("r")} + kt + kk) / 8u); }
     let v = array<vec2f, 4>(unpack2x16float(p.x), unpack2x16float(p.y), unpack2x16float(p.z), unpack2x16float(p.w));
     ${range(8).map((q) => put("r", `kk + ${q}u`, `v[${q >> 1}][${q & 1}]`)).join(" ")}
   }`;
@@ -82,7 +89,7 @@ function stageA(dtype: Dtype, vectorA: boolean): string {
     let r = index / ${TILE_K}u;
     let kk = index % ${TILE_K}u;
     var v = 0.0;
-    if (kt + kk < kLimit) { v = f32(a[${row("r")} + kt + kk]); }
+    if (kt + kk < kLimit) { v = f32(readA(${row("r")} + kt + kk)); }
     ${put("r", "kk", "v")}
   }`
   ).join("\n  ");
@@ -98,7 +105,7 @@ function stageW(dtype: Dtype): string {
     let kk = index / ${W_VEC4S}u;
     let c4 = index % ${W_VEC4S}u;
     var v = vec4f(0.0);
-    if (kt + kk < kLimit && col40 + c4 < params.wStride4) { v = w[(kt + kk) * params.wStride4 + col40 + c4]; }
+    if (kt + kk < kLimit && col40 + c4 < params.wStride4) { v = readW((kt + kk) * params.wStride4 + col40 + c4); }
     wTile[index] = v;
   }`
     ).join("\n  ");
@@ -108,7 +115,7 @@ function stageW(dtype: Dtype): string {
     let kk = lid.x / ${W_VEC4S / 2}u;
     let c8 = lid.x % ${W_VEC4S / 2}u;
     var p = vec4u(0u);
-    if (kt + kk < kLimit && col40 / 2u + c8 < params.wStride8) { p = w[(kt + kk) * params.wStride8 + col40 / 2u + c8]; }
+    if (kt + kk < kLimit && col40 / 2u + c8 < params.wStride8) { p = readW((kt + kk) * params.wStride8 + col40 / 2u + c8); }
     wTile[kk * ${W_VEC4S}u + 2u * c8] = vec4f(unpack2x16float(p.x), unpack2x16float(p.y));
     wTile[kk * ${W_VEC4S}u + 2u * c8 + 1u] = vec4f(unpack2x16float(p.z), unpack2x16float(p.w));
   }`;
@@ -126,9 +133,12 @@ export function matmulTiledKernel(
     residual: boolean;
     vectorA: boolean;
     partial?: boolean;
+    /** Operands read through texel views (default: neither; A only with `vectorA`). */
+    texels?: OperandTexels;
   },
 ): KernelSpec {
   const { dtype, activation, residual, vectorA, partial = false } = options;
+  const texels = options.texels ?? NO_TEXELS;
   const half = dtype === "f16";
   const kRange = kRangeWgsl(partial, half ? 8 : 4);
   const a = vectorA ? (half ? "vec4<u32>" : "vec4<f32>") : "act_t";
@@ -137,13 +147,14 @@ export function matmulTiledKernel(
   const variant = partial ? "partial" : `act=${activation},res=${residual}`;
   return {
     name: partial ? "matmul.partial" : activation === "none" ? "matmul" : `matmul+${activation}`,
-    key: `matmul-tiled,${variant},va=${vectorA}`,
+    key: `matmul-tiled,${variant},va=${vectorA}${texelsKey(texels)}`,
     dtype,
     ...(partial
-      ? partialInterface({ a, w }, stride)
-      : linearInterface({ a, w, activation: "act_t" }, residual, stride)),
+      ? partialInterface({ a, w }, stride, texels)
+      : linearInterface({ a, w, activation: "act_t" }, residual, stride, texels)),
     workgroupSize: THREADS,
     body: `${ACTIVATION_WGSL}
+${operandReadersWgsl({ a, w }, texels)}
 var<workgroup> aTile: array<vec4f, ${TILE_K * A_VEC4S}>;
 var<workgroup> wTile: array<vec4f, ${TILE_K * W_VEC4S}>;
 

@@ -177,6 +177,8 @@ function requestDevice(
       maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX,
       maxComputeWorkgroupSizeY: limits.maxComputeWorkgroupSizeY,
       maxStorageBuffersPerShaderStage: limits.maxStorageBuffersPerShaderStage,
+      // Texel views (`texels.ts`) hold up to this many rows of 64 KiB.
+      maxTextureDimension2D: limits.maxTextureDimension2D,
     },
   });
 }

@@ -5,12 +5,20 @@
  * cannot drift apart, and compiled pipelines are cached under a variant key.
  */
 
+import { encodeTexelCopy, TEXEL_BINDING_TYPE, TEXEL_WGSL, type TexelCopy } from "./texels.ts";
+
 /** One storage buffer binding; binding indices follow the array order. */
 export interface StorageBinding {
   name: string;
   /** WGSL element type of the runtime-sized array, e.g. `f32`, `vec4<f32>`, `u32`. */
   element: string;
   access: "read" | "read_write";
+  /**
+   * Bound as a texel view (`runtime/texels.ts`) instead of a buffer: a
+   * read-only storage texture the body reads with `texel(name, i)` (a
+   * `vec4<u32>`); `element` is then what the body makes of it.
+   */
+  texels?: boolean;
 }
 
 /** A scalar uniform field of the kernel's `Params` struct. */
@@ -55,6 +63,8 @@ export interface Dispatch {
   workgroups: [number, number, number];
   /** Uniform buffer owned by this dispatch (destroyed with its plan). */
   uniformBuffer?: GPUBuffer;
+  /** A buffer copied into a texel view just before this dispatch, outside any compute pass. */
+  before?: TexelCopy;
 }
 
 /** Raised when a kernel fails to compile; the message names the kernel. */
@@ -80,9 +90,12 @@ export function kernelSource(spec: KernelSpec): string {
   lines.push(`alias act_t = ${dtype};`);
   spec.storage.forEach((b, i) => {
     lines.push(
-      `@group(0) @binding(${i}) var<storage, ${b.access}> ${b.name}: array<${b.element}>;`,
+      b.texels
+        ? `@group(0) @binding(${i}) var ${b.name}: ${TEXEL_BINDING_TYPE};`
+        : `@group(0) @binding(${i}) var<storage, ${b.access}> ${b.name}: array<${b.element}>;`,
     );
   });
+  if (spec.storage.some((b) => b.texels)) lines.push(TEXEL_WGSL);
   if (spec.uniforms.length > 0) {
     lines.push(`struct Params { ${spec.uniforms.map((u) => `${u.name}: ${u.type},`).join(" ")} }`);
     lines.push(`@group(0) @binding(${spec.storage.length}) var<uniform> params: Params;`);
@@ -136,23 +149,37 @@ export class KernelRuntime {
     }
   }
 
-  /** Record a dispatch of `spec` over `buffers` (in binding order) with uniform values. */
+  /**
+   * Record a dispatch of `spec` over `buffers` (in binding order; a texel
+   * view for each `texels` binding) with uniform values, after `before`.
+   */
   async dispatch(
     spec: KernelSpec,
-    buffers: GPUBuffer[],
+    buffers: (GPUBuffer | GPUTexture)[],
     uniforms: number[],
     workgroups: [number, number, number],
+    before?: TexelCopy,
   ): Promise<Dispatch> {
     if (buffers.length !== spec.storage.length || uniforms.length !== spec.uniforms.length) {
       throw new Error(
         `Kernel "${spec.key}" expects ${spec.storage.length} buffers and ${spec.uniforms.length} uniforms, got ${buffers.length} and ${uniforms.length}`,
       );
     }
+    const entries: GPUBindGroupEntry[] = buffers.map((resource, binding) => {
+      const { name, texels = false } = spec.storage[binding];
+      if (texels !== resource instanceof GPUTexture) {
+        throw new TypeError(
+          `Kernel "${spec.key}" binds "${name}" as a ${texels ? "texel view" : "buffer"}, got a ${
+            texels ? "buffer" : "texture"
+          }`,
+        );
+      }
+      return {
+        binding,
+        resource: resource instanceof GPUTexture ? resource.createView() : { buffer: resource },
+      };
+    });
     const pipeline = await this.pipeline(spec);
-    const entries: GPUBindGroupEntry[] = buffers.map((buffer, binding) => ({
-      binding,
-      resource: { buffer },
-    }));
     let uniformBuffer: GPUBuffer | undefined;
     if (uniforms.length > 0) {
       uniformBuffer = this.device.createBuffer({
@@ -176,25 +203,50 @@ export class KernelRuntime {
       layout: pipeline.getBindGroupLayout(0),
       entries,
     });
-    return { name: spec.name, pipeline, bindGroup, workgroups, uniformBuffer };
+    return { name: spec.name, pipeline, bindGroup, workgroups, uniformBuffer, before };
   }
 }
 
-/** Encode dispatches into one compute pass (WebGPU orders storage accesses between them). */
-export function encodeDispatches(pass: GPUComputePassEncoder, dispatches: Dispatch[]): void {
+/**
+ * Encode dispatches into compute passes (WebGPU orders storage accesses
+ * between them): one pass, or a new one after each dispatch's `before` copy,
+ * which must sit outside a pass. `timestampWrites` marks the start of the
+ * first pass and the end of the last.
+ */
+export function encodeDispatches(
+  encoder: GPUCommandEncoder,
+  dispatches: Dispatch[],
+  timestampWrites?: { querySet: GPUQuerySet; begin: number; end: number },
+): void {
+  const passes: Dispatch[][] = [];
   for (const d of dispatches) {
-    pass.setPipeline(d.pipeline);
-    pass.setBindGroup(0, d.bindGroup);
-    pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1], d.workgroups[2]);
+    if (d.before || passes.length === 0) passes.push([]);
+    passes.at(-1)!.push(d);
   }
+  if (passes.length === 0) passes.push([]);
+  passes.forEach((list, i) => {
+    if (list[0]?.before) encodeTexelCopy(encoder, list[0].before);
+    const [first, last] = [i === 0, i === passes.length - 1];
+    // A pass in the middle writes no timestamps (WebGPU refuses writes with neither index).
+    const writes = timestampWrites && (first || last) && {
+      querySet: timestampWrites.querySet,
+      ...(first ? { beginningOfPassWriteIndex: timestampWrites.begin } : {}),
+      ...(last ? { endOfPassWriteIndex: timestampWrites.end } : {}),
+    };
+    const pass = encoder.beginComputePass(writes ? { timestampWrites: writes } : {});
+    for (const d of list) {
+      pass.setPipeline(d.pipeline);
+      pass.setBindGroup(0, d.bindGroup);
+      pass.dispatchWorkgroups(d.workgroups[0], d.workgroups[1], d.workgroups[2]);
+    }
+    pass.end();
+  });
 }
 
-/** Encode lists of dispatches into one compute pass and submit it. */
+/** Encode lists of dispatches (as `encodeDispatches`) and submit them. */
 export function submitDispatches(device: GPUDevice, ...lists: Dispatch[][]): void {
   const encoder = device.createCommandEncoder();
-  const pass = encoder.beginComputePass();
-  for (const list of lists) encodeDispatches(pass, list);
-  pass.end();
+  encodeDispatches(encoder, lists.flat());
   device.queue.submit([encoder.finish()]);
 }
 

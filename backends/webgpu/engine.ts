@@ -132,24 +132,18 @@ export class WebGpuBackend implements Backend {
       device.queue.writeBuffer(plan.inputs.types, 0, new Uint32Array(input.tokenTypeIds));
       device.queue.writeBuffer(plan.inputs.mask, 0, new Uint32Array(input.attentionMask));
 
+      // A plan that WebGPU rejects must fail here, not return whatever the outputs held.
+      device.pushErrorScope("validation");
       const encoder = device.createCommandEncoder();
       if (profiler) {
         profiler.encode(encoder, plan.dispatches);
         profiler.resolve(encoder);
       } else {
-        const pass = encoder.beginComputePass(
-          this.#querySet
-            ? {
-              timestampWrites: {
-                querySet: this.#querySet,
-                beginningOfPassWriteIndex: 0,
-                endOfPassWriteIndex: 1,
-              },
-            }
-            : {},
+        encodeDispatches(
+          encoder,
+          plan.dispatches,
+          this.#querySet && { querySet: this.#querySet, begin: 0, end: 1 },
         );
-        encodeDispatches(pass, plan.dispatches);
-        pass.end();
       }
 
       const reads: [OutputName | "timestamps", GPUBuffer][] = [];
@@ -172,6 +166,13 @@ export class WebGpuBackend implements Backend {
         copyOut("timestamps", this.#queryBuffer, 16);
       }
       device.queue.submit([encoder.finish()]);
+      const rejected = await device.popErrorScope();
+      if (rejected) {
+        for (const [, staging] of reads) staging.destroy();
+        throw new Error(
+          `WebGPU rejected the forward pass (batch ${input.batchSize}, sequence ${input.seqLen}): ${rejected.message}`,
+        );
+      }
       if (reads.length === 0) await device.queue.onSubmittedWorkDone();
 
       const result: EncoderOutput = {};

@@ -17,11 +17,13 @@ import { dispatchLayerNorm } from "../../kernels/layernorm.ts";
 import { dispatchMatmul, type MatmulArgs, type MatmulVariant } from "../../kernels/matmul.ts";
 import type { LayerNames, LinearNames, NormNames, TopLayerNames } from "../../models/layout.ts";
 import { type Dispatch, dtypeBytes, type KernelRuntime } from "../../runtime/kernel.ts";
+import { createTexels, texelRows } from "../../runtime/texels.ts";
 import type { GpuWeights } from "./weights.ts";
 
-/** Activation buffers by role, grown on demand and shared by all plans. */
+/** Activation buffers (and texel views) by role, grown on demand and shared by all plans. */
 export class ActivationPool {
   #buffers = new Map<string, GPUBuffer>();
+  #textures = new Map<string, GPUTexture>();
   /** Bumped whenever a buffer is replaced, which makes older plans stale. */
   generation = 0;
 
@@ -51,10 +53,33 @@ export class ActivationPool {
     return buffer;
   }
 
-  /** Free every buffer. */
+  /**
+   * A texel view of at least `bytes` for `role` (the Linear GEMMs' copy of
+   * A, `kernels/matmul.ts`), grown on demand like the buffers.
+   */
+  texels(role: string, bytes: number): GPUTexture {
+    const existing = this.#textures.get(role);
+    const rows = texelRows(bytes);
+    if (existing && existing.height >= rows) return existing;
+    existing?.destroy();
+    const limit = this.device.limits.maxTextureDimension2D;
+    const texture = createTexels(
+      this.device,
+      bytes,
+      role,
+      Math.min(limit, 2 ** Math.ceil(Math.log2(rows))),
+    );
+    this.#textures.set(role, texture);
+    this.generation++;
+    return texture;
+  }
+
+  /** Free every buffer and texture. */
   destroy(): void {
     for (const buffer of this.#buffers.values()) buffer.destroy();
+    for (const texture of this.#textures.values()) texture.destroy();
     this.#buffers.clear();
+    this.#textures.clear();
   }
 }
 

@@ -13,6 +13,7 @@
  */
 import type { Gpu } from "../../runtime/device.ts";
 import { type Dispatch, encodeDispatches } from "../../runtime/kernel.ts";
+import { encodeTexelCopy } from "../../runtime/texels.ts";
 
 /** Queries per query set: WebGPU allows at most 4096 in one set. */
 const QUERIES_PER_SET = 4096;
@@ -31,6 +32,8 @@ export interface KernelProfile {
 export interface ForwardProfile {
   /** Compute dispatches per forward pass. */
   dispatches: number;
+  /** Buffer-to-texel-view copies per forward pass (`Dispatch.before`), untimed. */
+  copies: number;
   /** Command-buffer submits per forward pass. */
   submits: number;
   /** `queue.writeBuffer` calls per forward pass (input uploads). */
@@ -50,6 +53,7 @@ export interface ForwardProfile {
 /** One profiled forward pass. */
 export interface PassProfile {
   dispatches: number;
+  copies: number;
   submits: number;
   writes: number;
   wallMs: number;
@@ -64,6 +68,7 @@ interface Pending {
   submits: number;
   writes: number;
   names: string[];
+  copies: number;
   staging?: GPUBuffer;
 }
 
@@ -87,7 +92,13 @@ export class ForwardProfiler {
   begin(): void {
     this.#pending?.staging?.destroy();
     this.#uncount?.();
-    const pending: Pending = { start: performance.now(), submits: 0, writes: 0, names: [] };
+    const pending: Pending = {
+      start: performance.now(),
+      submits: 0,
+      writes: 0,
+      names: [],
+      copies: 0,
+    };
     this.#pending = pending;
     const queue = this.device.queue;
     const { submit, writeBuffer } = queue;
@@ -106,14 +117,16 @@ export class ForwardProfiler {
     };
   }
 
-  /** Encode `dispatches`: one timed compute pass each with timestamps, else one pass. */
+  /**
+   * Encode `dispatches`: one timed compute pass each with timestamps (a
+   * dispatch's `before` copy goes untimed ahead of its pass), else as the engine does.
+   */
   encode(encoder: GPUCommandEncoder, dispatches: Dispatch[]): void {
     const pending = this.#current();
     pending.names.push(...dispatches.map((d) => d.name));
+    pending.copies += dispatches.filter((d) => d.before).length;
     if (!this.timestamps) {
-      const pass = encoder.beginComputePass();
-      encodeDispatches(pass, dispatches);
-      pass.end();
+      encodeDispatches(encoder, dispatches);
       return;
     }
     const offset = 2 * (pending.names.length - dispatches.length);
@@ -121,6 +134,7 @@ export class ForwardProfiler {
     this.#reserve(queries);
     dispatches.forEach((d, i) => {
       const q = offset + 2 * i;
+      if (d.before) encodeTexelCopy(encoder, d.before);
       const pass = encoder.beginComputePass({
         label: d.name,
         timestampWrites: {
@@ -129,7 +143,9 @@ export class ForwardProfiler {
           endOfPassWriteIndex: (q % QUERIES_PER_SET) + 1,
         },
       });
-      encodeDispatches(pass, [d]);
+      pass.setPipeline(d.pipeline);
+      pass.setBindGroup(0, d.bindGroup);
+      pass.dispatchWorkgroups(...d.workgroups);
       pass.end();
     });
   }
@@ -175,6 +191,7 @@ export class ForwardProfiler {
     }));
     const record: PassProfile = {
       dispatches: pending.names.length,
+      copies: pending.copies,
       submits: pending.submits,
       writes: pending.writes,
       wallMs,
@@ -266,6 +283,7 @@ export function summarizePasses(passes: PassProfile[], timestamps: boolean): For
     dispatches: mean((p) => p.dispatches),
     submits: mean((p) => p.submits),
     writes: mean((p) => p.writes),
+    copies: mean((p) => p.copies),
     passes: passes.length,
     timestamps: timed,
     wallMs: mean((p) => p.wallMs),

@@ -155,6 +155,7 @@ gpuTest("profiler without timestamps counts dispatches and reports no times", as
 Deno.test("summarizePasses averages per pass and sorts kernels by time", () => {
   const pass = (ns: [number, number, number]): PassProfile => ({
     dispatches: 3,
+    copies: 1,
     submits: 1,
     writes: 3,
     wallMs: 1,
@@ -168,6 +169,7 @@ Deno.test("summarizePasses averages per pass and sorts kernels by time", () => {
   const summary = summarizePasses([pass([1e5, 4e5, 1e5]), pass([3e5, 6e5, 1e5])], true);
   assert.equal(summary.passes, 2);
   assert.equal(summary.dispatches, 3);
+  assert.equal(summary.copies, 1);
   assert.deepEqual(summary.kernels, [
     { name: "layernorm", count: 1, ms: 0.5 },
     { name: "matmul", count: 2, ms: 0.3 },

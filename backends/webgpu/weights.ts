@@ -83,7 +83,7 @@ export class GpuWeights {
   destroy(): void {
     for (const buffer of this.#tensors.values()) buffer.destroy();
     for (const linear of this.#linears.values()) {
-      for (const chunk of linear.chunks) chunk.buffer.destroy();
+      for (const chunk of linear.chunks) chunk.weight.destroy();
       linear.bias.destroy();
     }
     this.#tensors.clear();

@@ -6,7 +6,9 @@
  * software adapter and `tiled` on a GPU; this lab checks that choice.
  * Run: `deno run -A benchmarks/lab/matmul_variants.ts [f32|f16] [MxNxK,...] [variant,...]`
  * (on a GPU, add 4096x4096x4096, the shape issue 6 measures against the fp32
- * peak; name variants, e.g. `subgroup`, to time only those).
+ * peak; name variants, e.g. `subgroup`, to time only those; a `/buffers`
+ * suffix, e.g. `subgroup/buffers`, reads both operands from storage buffers
+ * instead of the adapter's default, texel views on a software adapter).
  */
 import { gemmBenchmark, type GemmShape } from "../gemm.ts";
 import { defaultMatmulVariant, type MatmulVariant } from "../../kernels/matmul.ts";
@@ -27,12 +29,14 @@ console.log(
     defaultMatmulVariant(gpu.device)
   }; GFLOP/s, median (min–max) of 5`,
 );
-const variants = (Deno.args[2] ?? "simd,subgroup,tiled").split(",") as MatmulVariant[];
-for (const variant of variants) {
-  const results = await gemmBenchmark({ shapes, gpu, dtype, matmulVariant: variant });
+const variants = (Deno.args[2] ?? "simd,subgroup,tiled").split(",");
+for (const name of variants) {
+  const [variant, residency] = name.split("/") as [MatmulVariant, string?];
+  const texels = residency === "buffers" ? false : undefined;
+  const results = await gemmBenchmark({ shapes, gpu, dtype, matmulVariant: variant, texels });
   for (const r of results) {
     console.log(
-      `${variant.padEnd(6)} ${`${r.m}x${r.n}x${r.k}`.padEnd(16)} ours ${
+      `${name.padEnd(16)} ${`${r.m}x${r.n}x${r.k}`.padEnd(16)} ours ${
         formatMedianRange(r.webgpuGflops)
       }  ORT ${formatMedianRange(r.ortGflops)}  ours/ORT ${
         (r.webgpuGflops.median / r.ortGflops.median).toFixed(3)

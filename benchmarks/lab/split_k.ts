@@ -46,15 +46,7 @@ async function timePass(gpu: Gpu, dispatches: Dispatch[], query?: GPUQuerySet): 
   const { device } = gpu;
   const start = performance.now();
   const encoder = device.createCommandEncoder();
-  const pass = encoder.beginComputePass(
-    query
-      ? {
-        timestampWrites: { querySet: query, beginningOfPassWriteIndex: 0, endOfPassWriteIndex: 1 },
-      }
-      : {},
-  );
-  encodeDispatches(pass, dispatches);
-  pass.end();
+  encodeDispatches(encoder, dispatches, query && { querySet: query, begin: 0, end: 1 });
   let resolved: GPUBuffer | undefined;
   if (query) {
     resolved = device.createBuffer({
@@ -151,7 +143,7 @@ async function main(): Promise<void> {
         }`,
       );
       for (const d of [...single, ...split]) d.uniformBuffer?.destroy();
-      for (const chunk of linear.chunks) chunk.buffer.destroy();
+      for (const chunk of linear.chunks) chunk.weight.destroy();
       linear.bias.destroy();
     }
   }
