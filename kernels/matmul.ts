@@ -49,6 +49,7 @@ import {
   operandReadersWgsl,
   type OperandTexels,
   texelsKey,
+  vectorOutput,
 } from "./_epilogue.ts";
 import { assertSubgroupDivides, ownedItemWgsl } from "./_subgroup.ts";
 import { blockColumns, type SimdBlock, upTo } from "./_block.ts";
@@ -244,6 +245,8 @@ export interface MatmulKernelOptions {
   block?: SimdBlock;
   /** Operands read through texel views (default: neither; A only with `vectorA`). */
   texels?: OperandTexels;
+  /** Bias, C and R as vec4s (`vectorOutput`; default false). */
+  vectorC?: boolean;
 }
 
 /**
@@ -254,6 +257,7 @@ export interface MatmulKernelOptions {
 export function matmulKernel(options: MatmulKernelOptions): KernelSpec {
   const { activation, residual, vectorA, partial = false, subgroupSize } = options;
   const texels = options.texels ?? NO_TEXELS;
+  const vectorC = options.vectorC ?? false;
   const block = options.block ?? (subgroupSize ? SUBGROUP_BLOCK : SIMD_BLOCK);
   const { rows: blockM, threads } = block;
   if (subgroupSize) {
@@ -282,10 +286,10 @@ export function matmulKernel(options: MatmulKernelOptions): KernelSpec {
     key:
       `matmul,rows=${blockM},threads=${threads},groups=${block.groups},${variant},va=${vectorA},sg=${
         subgroupSize ?? 0
-      }${texelsKey(texels)}`,
+      }${texelsKey(texels)},vc=${vectorC}`,
     ...(partial
       ? partialInterface({ a, w: "vec4<f32>" }, "wStride4", texels)
-      : linearInterface({ a, w: "vec4<f32>", activation: "f32" }, residual, "wStride4", texels)),
+      : linearInterface({ a, w: "vec4<f32>" }, { residual, stride: "wStride4", texels, vectorC })),
     workgroupSize: threads,
     // Naga in Deno 2.9.6 takes subgroup builtins without (and refuses) `enable subgroups;`.
     body: `${ACTIVATION_WGSL}
@@ -354,7 +358,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     }
 }
 
-${partial ? PARTIAL_STORE_WGSL : epilogueWgsl(activation, residual)}`,
+${partial ? PARTIAL_STORE_WGSL : epilogueWgsl(activation, residual, vectorC)}`,
   };
 }
 
@@ -444,6 +448,7 @@ function linearKernel(
     vectorA: boolean;
     partial?: boolean;
     texels?: OperandTexels;
+    vectorC?: boolean;
   },
 ): KernelSpec {
   if (variant === "tiled") return matmulTiledKernel({ ...options, dtype });
@@ -524,6 +529,7 @@ export async function dispatchMatmul(
     activation: args.activation ?? "none",
     residual: args.residual !== undefined,
     vectorA: k % width === 0 && lda % width === 0,
+    vectorC: vectorOutput(linear.outFeatures, ldc),
   };
   // Texel-view weights bring A into a texel view too when it is dense and packed:
   // one copy before the first dispatch, into the scratch pool's texture.

@@ -79,10 +79,13 @@ export function matmulF16Kernel(
     block?: SimdBlock;
     /** Operands read through texel views (default: neither; A only with `vectorA`). */
     texels?: OperandTexels;
+    /** Bias, C and R as vec4s (`vectorOutput`; default false). */
+    vectorC?: boolean;
   },
 ): KernelSpec {
   const { activation, residual, vectorA, partial = false, subgroupSize } = options;
   const texels = options.texels ?? NO_TEXELS;
+  const vectorC = options.vectorC ?? false;
   const block = options.block ?? (subgroupSize ? F16_SUBGROUP_BLOCK : F16_SIMD_BLOCK);
   const { rows: blockM, threads } = block;
   if (subgroupSize) {
@@ -118,11 +121,11 @@ export function matmulF16Kernel(
     key:
       `matmul-f16,rows=${blockM},threads=${threads},groups=${block.groups},${variant},va=${vectorA},sg=${
         subgroupSize ?? 0
-      }${texelsKey(texels)}`,
+      }${texelsKey(texels)},vc=${vectorC}`,
     dtype: "f16",
     ...(partial
       ? partialInterface({ a, w: "vec4<u32>" }, "wStride8", texels)
-      : linearInterface({ a, w: "vec4<u32>", activation: "act_t" }, residual, "wStride8", texels)),
+      : linearInterface({ a, w: "vec4<u32>" }, { residual, stride: "wStride8", texels, vectorC })),
     workgroupSize: threads,
     body: `${ACTIVATION_WGSL}
 ${operandReadersWgsl({ a, w: "vec4<u32>" }, texels)}
@@ -207,6 +210,6 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       ).join("\n  ")
     }
 }
-${partial ? PARTIAL_STORE_WGSL : epilogueWgsl(activation, residual)}`,
+${partial ? PARTIAL_STORE_WGSL : epilogueWgsl(activation, residual, vectorC)}`,
   };
 }

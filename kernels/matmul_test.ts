@@ -3,7 +3,8 @@
  * multiples of the block or of 4), a strided A (`lda > K`), a strided C
  * (`ldc > N`), each activation, the residual, and weights split into several
  * column chunks; then split-K (`matmul_split_k.ts`) on the same cases with a
- * forced S. Weights come from buffers and from texel views
+ * forced S. C is written element by element or, where N and ldc are
+ * multiples of 4, as vec4s. Weights come from buffers and from texel views
  * (`runtime/texels.ts`), and with an activation pool a dense A is copied into
  * a texel view too. One tolerance for every case, llm.c style.
  */
@@ -197,6 +198,7 @@ for (const { dtype, variant } of KERNELS) {
           { m: 3, n: 200, k: 34, lda: 37 }, // lda not a multiple of 4: scalar reads of A
           { m: 9, n: 3, k: 100, lda: 101, ldc: 5 },
           { m: 9, n: 40, k: 96, ldc: 43 }, // dense A (a texel view with texels), strided C
+          { m: 9, n: 40, k: 96, ldc: 48 }, // C written as vec4s (N and ldc multiples of 4)
         ].map((c) => ({ ...c, dtype, variant, texels, pool: true }))
       ),
     );

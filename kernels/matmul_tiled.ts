@@ -135,10 +135,13 @@ export function matmulTiledKernel(
     partial?: boolean;
     /** Operands read through texel views (default: neither; A only with `vectorA`). */
     texels?: OperandTexels;
+    /** Bias, C and R as vec4s (`vectorOutput`; default false). */
+    vectorC?: boolean;
   },
 ): KernelSpec {
   const { dtype, activation, residual, vectorA, partial = false } = options;
   const texels = options.texels ?? NO_TEXELS;
+  const vectorC = options.vectorC ?? false;
   const half = dtype === "f16";
   const kRange = kRangeWgsl(partial, half ? 8 : 4);
   const a = vectorA ? (half ? "vec4<u32>" : "vec4<f32>") : "act_t";
@@ -147,11 +150,11 @@ export function matmulTiledKernel(
   const variant = partial ? "partial" : `act=${activation},res=${residual}`;
   return {
     name: partial ? "matmul.partial" : activation === "none" ? "matmul" : `matmul+${activation}`,
-    key: `matmul-tiled,${variant},va=${vectorA}${texelsKey(texels)}`,
+    key: `matmul-tiled,${variant},va=${vectorA}${texelsKey(texels)},vc=${vectorC}`,
     dtype,
     ...(partial
       ? partialInterface({ a, w }, stride, texels)
-      : linearInterface({ a, w, activation: "act_t" }, residual, stride, texels)),
+      : linearInterface({ a, w }, { residual, stride, texels, vectorC })),
     workgroupSize: THREADS,
     body: `${ACTIVATION_WGSL}
 ${operandReadersWgsl({ a, w }, texels)}
@@ -200,6 +203,6 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       ).join("\n  ")
     }
 }
-${partial ? PARTIAL_STORE_WGSL : epilogueWgsl(activation, residual)}`,
+${partial ? PARTIAL_STORE_WGSL : epilogueWgsl(activation, residual, vectorC)}`,
   };
 }
