@@ -39,11 +39,47 @@ fn workgroup_sum(value: f32, lid: u32) -> f32 {
  * Needs `workgroupSumWgsl` and bindings `out`, `gamma`, `beta` (of vec4s
  * with `width` 4: on llvmpipe each load is a loop over the lanes, so a vec4
  * load costs little more than a scalar one).
+ *
+ * With `cached` (`{ size, workgroupSize }`, at most `LAYER_NORM_CACHED`
+ * values per invocation) the row length is baked in and each invocation
+ * reads its values once into registers for all three passes, a third of the
+ * loads.
  */
-export function layerNormRowWgsl(width: 1 | 4): string {
+export function layerNormRowWgsl(
+  width: 1 | 4,
+  cached?: { size: number; workgroupSize: number },
+): string {
   const [vec, total, square, out] = width === 4
     ? ["vec4f", "dot(s, vec4f(1.0))", "dot(d, d)", "vec4<act_t>"]
     : ["f32", "s", "d * d", "act_t"];
+  if (cached) {
+    const n = Math.ceil(cached.size / width);
+    const slots = [...Array(Math.ceil(n / cached.workgroupSize)).keys()];
+    const at = (j: number) => `lid + ${j * cached.workgroupSize}u`;
+    // The last slot may run past the row: it reads a valid element and adds nothing.
+    const whole = (j: number) => (j + 1) * cached.workgroupSize <= n;
+    const squareOf = (d: string) => width === 4 ? `dot(${d}, ${d})` : `${d} * ${d}`;
+    const guard = (j: number, value: string, zero: string) =>
+      whole(j) ? value : `select(${zero}, ${value}, ${at(j)} < ${n}u)`;
+    return /* wgsl */ `
+fn layer_norm_row(base: u32, lid: u32) {
+  ${slots.map((j) => `let x${j} = ln_input(base, min(${at(j)}, ${n - 1}u));`).join("\n  ")}
+  let s = ${slots.map((j) => guard(j, `x${j}`, `${vec}(0.0)`)).join(" + ")};
+  let mean = workgroup_sum(${total}, lid) / ${cached.size}.0;
+  ${slots.map((j) => `let d${j} = x${j} - mean;`).join(" ")}
+  let q = ${slots.map((j) => guard(j, squareOf(`d${j}`), "0.0")).join(" + ")};
+  let inv = inverseSqrt(workgroup_sum(q, lid) / ${cached.size}.0 + params.eps);
+  ${
+      slots.map((j) => {
+        const store = `out[base + ${at(j)}] = ${out}(d${j} * inv * gamma[${at(j)}] + beta[${
+          at(j)
+        }]);`;
+        return whole(j) ? store : `if (${at(j)} < ${n}u) { ${store} }`;
+      }).join("\n  ")
+    }
+}
+`;
+  }
   return /* wgsl */ `
 fn layer_norm_row(base: u32, lid: u32) {
   let n = params.size / ${width}u;
@@ -62,6 +98,9 @@ fn layer_norm_row(base: u32, lid: u32) {
 }
 `;
 }
+
+/** Most values per invocation `layerNormRowWgsl` keeps in registers (`cached`). */
+export const LAYER_NORM_CACHED = 32;
 
 /** `layerNormRowWgsl` over scalars. */
 export const LAYER_NORM_ROW_WGSL = layerNormRowWgsl(1);

@@ -9,7 +9,7 @@
  * Used after attention (`LN(h + dense(ctx))`) and after the FFN
  * (`LN(ffn + a (+ PAL(h)))`).
  */
-import { layerNormRowWgsl, workgroupSumWgsl } from "./_reduce.ts";
+import { LAYER_NORM_CACHED, layerNormRowWgsl, workgroupSumWgsl } from "./_reduce.ts";
 import { type Dtype, grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
 import { simdSubgroupSize } from "../runtime/device.ts";
 
@@ -44,11 +44,19 @@ export function layerNormKernel(
   dtype: Dtype = "f32",
   subgroupSize?: number,
   width: 1 | 4 = 1,
+  /** Bake in this row length and keep each invocation's values in registers, when few enough. */
+  size?: number,
 ): KernelSpec {
   const { sum, sumType, storage } = layerNormInputs(residuals, width);
+  const workgroupSize = subgroupSize ?? WORKGROUP;
+  const cached = size !== undefined && size / width / workgroupSize <= LAYER_NORM_CACHED
+    ? { size, workgroupSize }
+    : undefined;
   return {
     name: "layernorm",
-    key: `layernorm,residuals=${residuals},sg=${subgroupSize ?? 0},width=${width}`,
+    key: `layernorm,residuals=${residuals},sg=${subgroupSize ?? 0},width=${width},size=${
+      cached?.size ?? "any"
+    }`,
     dtype,
     storage,
     uniforms: [
@@ -56,9 +64,9 @@ export function layerNormKernel(
       { name: "size", type: "u32" },
       { name: "eps", type: "f32" },
     ],
-    workgroupSize: subgroupSize ?? WORKGROUP,
-    body: `${workgroupSumWgsl(subgroupSize ?? WORKGROUP, subgroupSize !== undefined)}${
-      layerNormRowWgsl(width)
+    workgroupSize,
+    body: `${workgroupSumWgsl(workgroupSize, subgroupSize !== undefined)}${
+      layerNormRowWgsl(width, cached)
     }
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) nwg: vec3u,
@@ -98,6 +106,7 @@ export function dispatchLayerNorm(
       args.dtype,
       args.subgroups === false ? undefined : simdSubgroupSize(runtime.device),
       args.size % 4 === 0 ? 4 : 1,
+      args.size,
     ),
     [args.x, ...residuals, args.gamma, args.beta, args.out],
     [args.rows, args.size, args.eps],

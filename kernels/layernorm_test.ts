@@ -1,7 +1,8 @@
 /**
  * The inference LayerNorm against a float64 reference, with 0, 1 and 2
  * residual inputs, on rows shorter and longer than a workgroup and not a
- * multiple of it, of lengths that take the scalar and the vec4 kernel; with a
+ * multiple of it, of lengths that take the scalar and the vec4 kernel, kept
+ * in registers or re-read in each pass; with a
  * 64-invocation tree reduction and with one subgroup per row (`subgroupAdd`,
  * llvmpipe's default), in f32 and f16 storage.
  */
@@ -31,8 +32,11 @@ for (const [subgroups, dtype] of [[false, "f32"], [true, "f32"], [true, "f16"]] 
       const eps = 1e-12;
       // f16 stores the output rounded to 11 significant bits: half an ulp is 2⁻¹¹ relative.
       const tolerance = dtype === "f16" ? 2 ** -11 : 1e-5;
-      // Sizes 5 and 102 take the scalar kernel, 100 and 768 the vec4 one.
-      for (const [rows, size] of [[3, 5], [4, 102], [7, 100], [13, 768]]) {
+      // Sizes 5, 102 and 4102 take the scalar kernel, 100, 768 and 8200 the vec4 one; 4102
+      // and 8200 are too long to keep in registers (the looping kernel), the rest are kept.
+      for (
+        const [rows, size] of [[3, 5], [4, 102], [7, 100], [13, 768], [2, 4102], [2, 8200]]
+      ) {
         for (const residuals of [0, 1, 2]) {
           // Offset values so the mean is far from zero, as after a residual add; f16 inputs
           // are rounded first, so the reference sees the stored values.
