@@ -70,6 +70,23 @@
  * against 50.1 GFLOP/s for one (more live W values to spill); W read from an
  * rgba32f texture (98) at 35.2 against 38.8 for 87.
  *
+ * Texel views (2026-11-23, scratch probes of the `kernels/` sources, one run
+ * or two each): W, then A too, read from read-only `rgba32uint` storage
+ * textures (`runtime/texels.ts`), whose loads llvmpipe vectorises instead of
+ * looping over lanes (`load_cost.ts`: 4 against 22 core-ns per 8-lane vec4).
+ * At the f16 `subgroup` block and the four ALBERT-base shapes, against
+ * storage buffers: both folded 4096 texels wide +10–24%, both with one
+ * texture row per matrix row +4–24%, both as sampled `texture_2d` +1–5%, W
+ * alone folded +3–15%. With both folded, replacing the loads by register
+ * values ran at 83–118 GFLOP/s, and a stub epilogue 6–26% faster than the
+ * element-by-element one, hence the vec4 epilogue (`kernels/_epilogue.ts`).
+ * Tried and slower with texel views: C written through a write-only storage
+ * texture (56–69 against 65–73 f32), two K steps per loop iteration (41–49
+ * against 64–82). Block sweeps found nothing better at every shape than f32
+ * 64 × 2 at 32 lanes (64 × 1–3, 32 × 3–4, 48 × 2, 80 × 2, 96 × 1, 128 × 1 at
+ * 8–64 lanes: within 2% or slower) and f16 48 × 1 at 8 lanes (32 and 40 × 1
+ * up to 3% faster at three shapes, 4% slower at 1024×3072×768).
+ *
  * Ceiling: `alu_ceiling.ts` (register FMAs only) reaches about 100 GFLOP/s
  * with 12 vec4 accumulators once the dispatch is long enough to hide the
  * submit's fixed cost of about 10 ms. `block_breakdown.ts` splits variant 31's
