@@ -33,9 +33,18 @@ fn texel(t: texture_storage_2d<rgba32uint, read>, i: u32) -> vec4u {
 /** WGSL type of a texel-view binding. */
 export const TEXEL_BINDING_TYPE = "texture_storage_2d<rgba32uint, read>";
 
-/** Whether operands should be read through texel views on this device (software adapters). */
+/** WGSL language feature that read-only storage textures need. */
+const READ_ONLY_TEXTURES = "readonly_and_readwrite_storage_textures";
+
+/**
+ * Whether operands should be read through texel views on this device: on
+ * software adapters, where WGSL has read-only storage textures.
+ */
 export function prefersTexels(device: GPUDevice): boolean {
-  return isSoftwareAdapter(device);
+  // Deno's GPU type does not declare wgslLanguageFeatures, which its runtime has.
+  const features = (navigator.gpu as { wgslLanguageFeatures?: ReadonlySet<string> })
+    .wgslLanguageFeatures;
+  return isSoftwareAdapter(device) && (features?.has(READ_ONLY_TEXTURES) ?? false);
 }
 
 /** Texture rows holding `bytes`. */

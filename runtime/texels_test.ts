@@ -11,7 +11,14 @@ import {
   readFloats,
   submitDispatches,
 } from "./kernel.ts";
-import { createTexels, fitsTexels, texelRows, TEXELS_PER_ROW, uploadTexels } from "./texels.ts";
+import {
+  createTexels,
+  fitsTexels,
+  prefersTexels,
+  texelRows,
+  TEXELS_PER_ROW,
+  uploadTexels,
+} from "./texels.ts";
 import { storageBuffer } from "../tests/_buffers.ts";
 import { gpuTest } from "../tests/_gpu.ts";
 
@@ -133,5 +140,14 @@ gpuTest(
       /binds "t" as a texel view, got a buffer/,
     );
     buffer.destroy();
+  },
+);
+
+gpuTest(
+  "llvmpipe reads operands through texel views (it has read-only storage textures)",
+  (gpu) => {
+    // CI runs on lavapipe: a change that silently turned texel views off there would fail here.
+    if (/llvmpipe/.test(gpu.description)) assert.equal(prefersTexels(gpu.device), true);
+    return Promise.resolve();
   },
 );
