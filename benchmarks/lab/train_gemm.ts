@@ -9,6 +9,11 @@
  * at 64 lanes → 64 × 2 at 32 lanes (2026-11-23, one run each):
  * 128×3072×768 43.1/41.4/29.0 → 48.5/50.1/33.1; 128×1024×1024
  * 26.4/26.0/20.2 → 38.0/38.3/27.5; 128×768×768 27.9/27.7/22.3 → 30.0/30.3/22.9.
+ * Operands copied into texel views before each product, as the inference
+ * GEMM reads them (`runtime/texels.ts`), tried the same day at these three
+ * shapes: nt +3–10%, tn +4–8%, nn 4–17% slower. At 128 rows a product takes
+ * 5–20 ms and copying its weight each time costs about what the cheaper
+ * loads save, so the training GEMM keeps reading buffers.
  */
 import { acquireGpu } from "../../runtime/device.ts";
 import { KernelRuntime, submitDispatches } from "../../runtime/kernel.ts";
