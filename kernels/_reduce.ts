@@ -49,16 +49,17 @@ export function layerNormRowWgsl(
   width: 1 | 4,
   cached?: { size: number; workgroupSize: number },
 ): string {
-  const [vec, total, square, out] = width === 4
-    ? ["vec4f", "dot(s, vec4f(1.0))", "dot(d, d)", "vec4<act_t>"]
-    : ["f32", "s", "d * d", "act_t"];
+  const [vec, total, out] = width === 4
+    ? ["vec4f", "dot(s, vec4f(1.0))", "vec4<act_t>"]
+    : ["f32", "s", "act_t"];
+  // The squared length of a centred value (a vec4's, summed over its lanes).
+  const squareOf = (d: string) => width === 4 ? `dot(${d}, ${d})` : `${d} * ${d}`;
   if (cached) {
     const n = Math.ceil(cached.size / width);
     const slots = [...Array(Math.ceil(n / cached.workgroupSize)).keys()];
     const at = (j: number) => `lid + ${j * cached.workgroupSize}u`;
     // The last slot may run past the row: it reads a valid element and adds nothing.
     const whole = (j: number) => (j + 1) * cached.workgroupSize <= n;
-    const squareOf = (d: string) => width === 4 ? `dot(${d}, ${d})` : `${d} * ${d}`;
     const guard = (j: number, value: string, zero: string) =>
       whole(j) ? value : `select(${zero}, ${value}, ${at(j)} < ${n}u)`;
     return /* wgsl */ `
@@ -89,7 +90,7 @@ fn layer_norm_row(base: u32, lid: u32) {
   var q = 0.0;
   for (var i = lid; i < n; i += WORKGROUP_SIZE) {
     let d = ln_input(base, i) - mean;
-    q += ${square};
+    q += ${squareOf("d")};
   }
   let inv = inverseSqrt(workgroup_sum(q, lid) / f32(params.size) + params.eps);
   for (var i = lid; i < n; i += WORKGROUP_SIZE) {

@@ -42,17 +42,9 @@
  * `matmul_tiled.ts` instead (same bindings and epilogue; `MatmulVariant`).
  */
 import { type Activation, ACTIVATION_WGSL } from "./activation.ts";
-import {
-  epilogueWgsl,
-  linearInterface,
-  NO_TEXELS,
-  operandReadersWgsl,
-  type OperandTexels,
-  texelsKey,
-  vectorOutput,
-} from "./_epilogue.ts";
+import { type LinearKernelOptions, linearParts, vectorOutput } from "./_epilogue.ts";
 import { assertSubgroupDivides, ownedItemWgsl } from "./_subgroup.ts";
-import { blockColumns, type SimdBlock, upTo } from "./_block.ts";
+import { blockColumns, type SimdBlock, type SimdKernelOptions, upTo } from "./_block.ts";
 import {
   F16_CHUNK_COLUMNS,
   F16_SIMD_BLOCK,
@@ -66,8 +58,6 @@ import {
   defaultParallelism,
   kRangeWgsl,
   type KSplit,
-  PARTIAL_STORE_WGSL,
-  partialInterface,
   REDUCE_THREADS,
   type ScratchPool,
   scratchRole,
@@ -86,10 +76,8 @@ import { fixedSubgroupSize, isSoftwareAdapter, simdSubgroupSize } from "../runti
 import {
   fitsTexels,
   prefersTexels,
-  TEXEL_BYTES,
+  texelCapacity,
   type TexelCopy,
-  texelRows,
-  TEXELS_PER_ROW,
   uploadTexels,
 } from "../runtime/texels.ts";
 
@@ -173,7 +161,7 @@ export function prepareLinear(
   const texels = args.texels ?? prefersTexels(device);
   const limit = Math.min(
     device.limits.maxStorageBufferBindingSize,
-    texels ? device.limits.maxTextureDimension2D * TEXELS_PER_ROW * TEXEL_BYTES : Infinity,
+    texels ? texelCapacity(device) : Infinity,
     args.maxBindingBytes ?? Infinity,
   );
   // Chunks are whole multiples of a workgroup block so a dispatch never straddles two.
@@ -225,39 +213,13 @@ function upload(device: GPUDevice, data: Float32Array | Float16Array, label: str
 
 const quad = [0, 1, 2, 3];
 
-/** Options of one Linear kernel (or split-K partial pass) of the SIMD family. */
-export interface MatmulKernelOptions {
-  activation: Activation;
-  residual: boolean;
-  /** Whether K and lda are multiples of 4, so A is read as vec4s. */
-  vectorA: boolean;
-  /** Split-K's first pass: raw partial sums, no epilogue. */
-  partial?: boolean;
-  /**
-   * Share A's rows through subgroups of this many lanes (the `subgroup`
-   * variant): each lane loads 1/size of the block's rows and
-   * `subgroupBroadcast` hands them to the others. Needs the device's
-   * `subgroups` feature and a fixed subgroup size dividing the block's rows
-   * and lanes.
-   */
-  subgroupSize?: number;
-  /** The register block (default: `SUBGROUP_BLOCK` with subgroups, else `SIMD_BLOCK`). */
-  block?: SimdBlock;
-  /** Operands read through texel views (default: neither; A only with `vectorA`). */
-  texels?: OperandTexels;
-  /** Bias, C and R as vec4s (`vectorOutput`; default false). */
-  vectorC?: boolean;
-}
-
 /**
  * Kernel variant: vec4 reads of A need K and lda to be multiples of 4. With
  * `partial` it is split-K's first pass (`matmul_split_k.ts`): workgroup z sums
  * its K range into `partial` with no epilogue (activation and residual unused).
  */
-export function matmulKernel(options: MatmulKernelOptions): KernelSpec {
+export function matmulKernel(options: SimdKernelOptions): KernelSpec {
   const { activation, residual, vectorA, partial = false, subgroupSize } = options;
-  const texels = options.texels ?? NO_TEXELS;
-  const vectorC = options.vectorC ?? false;
   const block = options.block ?? (subgroupSize ? SUBGROUP_BLOCK : SIMD_BLOCK);
   const { rows: blockM, threads } = block;
   if (subgroupSize) {
@@ -280,20 +242,18 @@ export function matmulKernel(options: MatmulKernelOptions): KernelSpec {
       ? `readA(ar${p} + k / 4u)`
       : `vec4f(readA(ar${p} + k), readA(ar${p} + k + 1u), readA(ar${p} + k + 2u), readA(ar${p} + k + 3u))`;
   const variant = partial ? "partial" : `act=${activation},res=${residual}`;
+  const { wgsl, key, ...bindings } = linearParts({ a, w: "vec4<f32>" }, "wStride4", options);
   return {
     // The fused activation is part of the name so profiles tell the FFN's GEMM+GELU apart.
     name: partial ? "matmul.partial" : activation === "none" ? "matmul" : `matmul+${activation}`,
     key:
       `matmul,rows=${blockM},threads=${threads},groups=${block.groups},${variant},va=${vectorA},sg=${
         subgroupSize ?? 0
-      }${texelsKey(texels)},vc=${vectorC}`,
-    ...(partial
-      ? partialInterface({ a, w: "vec4<f32>" }, "wStride4", texels)
-      : linearInterface({ a, w: "vec4<f32>" }, { residual, stride: "wStride4", texels, vectorC })),
+      }${key}`,
+    ...bindings,
     workgroupSize: threads,
     // Naga in Deno 2.9.6 takes subgroup builtins without (and refuses) `enable subgroups;`.
     body: `${ACTIVATION_WGSL}
-${operandReadersWgsl({ a, w: "vec4<f32>" }, texels)}
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec3u${
       subgroupSize ? ", @builtin(subgroup_invocation_id) lane: u32" : ""
@@ -358,14 +318,14 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     }
 }
 
-${partial ? PARTIAL_STORE_WGSL : epilogueWgsl(activation, residual, vectorC)}`,
+${wgsl}`,
   };
 }
 
 /**
  * Which Linear kernel runs: `simd`, register-blocked for a CPU adapter's wide
  * SIMD lanes (`matmulKernel`, `matmulF16Kernel`); `subgroup`, the same with
- * A's rows shared through subgroups (`MatmulKernelOptions.subgroupSize`);
+ * A's rows shared through subgroups (`SimdKernelOptions.subgroupSize`);
  * or `tiled`, staging tiles through workgroup
  * memory as GPUs want (`matmul_tiled.ts`).
  */
@@ -442,14 +402,7 @@ function linearKernel(
   dtype: Dtype,
   variant: MatmulVariant,
   { block }: Blocking,
-  options: {
-    activation: Activation;
-    residual: boolean;
-    vectorA: boolean;
-    partial?: boolean;
-    texels?: OperandTexels;
-    vectorC?: boolean;
-  },
+  options: LinearKernelOptions,
 ): KernelSpec {
   if (variant === "tiled") return matmulTiledKernel({ ...options, dtype });
   const subgroupSize = variant === "subgroup" ? subgroupSizeFor(device) : undefined;
@@ -541,9 +494,7 @@ export async function dispatchMatmul(
   let a: GPUBuffer | GPUTexture = args.a;
   let before: TexelCopy | undefined;
   if (aTexels) {
-    // One view per power-of-two size class, like split-K's scratch: a plan's later,
-    // larger A must not replace the view its earlier dispatches are bound to.
-    a = scratch!.texels!(`texels.a.${2 ** Math.ceil(Math.log2(texelRows(aBytes)))}`, aBytes);
+    a = scratch!.texels!("texels.a", aBytes);
     before = { source: args.a, bytes: aBytes, texels: a };
   }
   const spec = linearKernel(runtime.device, linear.dtype, variant, blocks, { ...options, texels });

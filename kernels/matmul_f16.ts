@@ -19,19 +19,12 @@
  * f16`); unpacking before the broadcast rather than after saves 7 of every 8
  * unpacks of A (+2–4% GFLOP/s at the 24-row block of the time).
  */
-import { type Activation, ACTIVATION_WGSL } from "./activation.ts";
-import {
-  epilogueWgsl,
-  linearInterface,
-  NO_TEXELS,
-  operandReadersWgsl,
-  type OperandTexels,
-  texelsKey,
-} from "./_epilogue.ts";
+import { ACTIVATION_WGSL } from "./activation.ts";
+import { linearParts } from "./_epilogue.ts";
 import { assertSubgroupDivides, ownedItemWgsl } from "./_subgroup.ts";
-import { kRangeWgsl, PARTIAL_STORE_WGSL, partialInterface } from "./matmul_split_k.ts";
+import { kRangeWgsl } from "./matmul_split_k.ts";
 import type { KernelSpec } from "../runtime/kernel.ts";
-import { type SimdBlock, upTo } from "./_block.ts";
+import { type SimdBlock, type SimdKernelOptions, upTo } from "./_block.ts";
 
 /** Without subgroups: 16 rows × 2 groups of 8 columns, 16 lanes (256 columns per workgroup). */
 export const F16_SIMD_BLOCK: SimdBlock = { rows: 16, threads: 16, groups: 2 };
@@ -67,25 +60,8 @@ const octet = [...Array(8).keys()];
  * `partial` it is split-K's first pass (`matmul_split_k.ts`): workgroup z sums
  * its K range into `partial` (f32) with no epilogue.
  */
-export function matmulF16Kernel(
-  options: {
-    activation: Activation;
-    residual: boolean;
-    vectorA: boolean;
-    partial?: boolean;
-    /** Share A's rows through subgroups of this size, as `MatmulKernelOptions.subgroupSize`. */
-    subgroupSize?: number;
-    /** The register block (default: `F16_SUBGROUP_BLOCK` with subgroups, else `F16_SIMD_BLOCK`). */
-    block?: SimdBlock;
-    /** Operands read through texel views (default: neither; A only with `vectorA`). */
-    texels?: OperandTexels;
-    /** Bias, C and R as vec4s (`vectorOutput`; default false). */
-    vectorC?: boolean;
-  },
-): KernelSpec {
+export function matmulF16Kernel(options: SimdKernelOptions): KernelSpec {
   const { activation, residual, vectorA, partial = false, subgroupSize } = options;
-  const texels = options.texels ?? NO_TEXELS;
-  const vectorC = options.vectorC ?? false;
   const block = options.block ?? (subgroupSize ? F16_SUBGROUP_BLOCK : F16_SIMD_BLOCK);
   const { rows: blockM, threads } = block;
   if (subgroupSize) {
@@ -116,19 +92,17 @@ export function matmulF16Kernel(
   // A[row i, k .. k + 7] as two vec4f.
   const loadA = (i: number) =>
     `let a${i} = array<vec4f, 2>(${rowValue(i, "ownlo")}, ${rowValue(i, "ownhi")});`;
+  const { wgsl, key, ...bindings } = linearParts({ a, w: "vec4<u32>" }, "wStride8", options);
   return {
     name: partial ? "matmul.partial" : activation === "none" ? "matmul" : `matmul+${activation}`,
     key:
       `matmul-f16,rows=${blockM},threads=${threads},groups=${block.groups},${variant},va=${vectorA},sg=${
         subgroupSize ?? 0
-      }${texelsKey(texels)},vc=${vectorC}`,
+      }${key}`,
     dtype: "f16",
-    ...(partial
-      ? partialInterface({ a, w: "vec4<u32>" }, "wStride8", texels)
-      : linearInterface({ a, w: "vec4<u32>" }, { residual, stride: "wStride8", texels, vectorC })),
+    ...bindings,
     workgroupSize: threads,
     body: `${ACTIVATION_WGSL}
-${operandReadersWgsl({ a, w: "vec4<u32>" }, texels)}
 // Halves 0–3 and 4–7 of 8 packed f16 values.
 fn lo(p: vec4u) -> vec4f { return vec4f(unpack2x16float(p.x), unpack2x16float(p.y)); }
 fn hi(p: vec4u) -> vec4f { return vec4f(unpack2x16float(p.z), unpack2x16float(p.w)); }
@@ -210,6 +184,6 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       ).join("\n  ")
     }
 }
-${partial ? PARTIAL_STORE_WGSL : epilogueWgsl(activation, residual, vectorC)}`,
+${wgsl}`,
   };
 }

@@ -25,7 +25,7 @@
  * after another. The pool owns and frees it; plans own only their uniforms.
  */
 import { type Activation, ACTIVATION_WGSL } from "./activation.ts";
-import { epilogueWgsl, NO_TEXELS, operandBindings, type OperandTexels } from "./_epilogue.ts";
+import { epilogueWgsl } from "./_epilogue.ts";
 import type { Dtype, KernelSpec } from "../runtime/kernel.ts";
 import { isSoftwareAdapter } from "../runtime/device.ts";
 
@@ -43,7 +43,11 @@ export const GPU_PARALLELISM = 64;
 export interface ScratchPool {
   /** A storage buffer of at least `count` elements of `elementBytes` bytes for `role`. */
   get(role: string, count: number, elementBytes?: number): GPUBuffer;
-  /** A texel view (`runtime/texels.ts`) of at least `bytes` for `role`, where the pool keeps them. */
+  /**
+   * A texel view (`runtime/texels.ts`) of at least `bytes` for `role`, where
+   * the pool keeps them; a later, larger request must not replace a view
+   * earlier dispatches are bound to.
+   */
   texels?(role: string, bytes: number): GPUTexture;
 }
 
@@ -108,38 +112,6 @@ export function kRangeWgsl(partial: boolean, step: number) {
     }
     : { setup: "", main: `params.k & ~${step - 1}u`, begin: "0u", end: "params.k" };
 }
-
-/**
- * Bindings and uniforms of a partial-sum kernel (`a` and `w` with the given
- * elements, from texel views where `texels` says; f32 `partial`); `stride` is W's row length in its kernel's column
- * groups, `n4` a partial row's length in vec4s.
- */
-export function partialInterface(
-  elements: { a: string; w: string },
-  stride: string,
-  texels: OperandTexels = NO_TEXELS,
-): Pick<KernelSpec, "storage" | "uniforms"> {
-  return {
-    storage: [
-      ...operandBindings(elements, texels),
-      { name: "partial", element: "vec4<f32>", access: "read_write" },
-    ],
-    uniforms: ["m", "k", "lda", "kRange", "n4", stride].map((name) => ({ name, type: "u32" })),
-  };
-}
-
-/**
- * Declares `store(row, col4, acc)` for a partial-sum kernel: writes the vec4
- * of range `split` unchanged to `partial[split, row, col4]`, skipping rows and
- * column groups out of range.
- */
-export const PARTIAL_STORE_WGSL = /* wgsl */ `
-var<private> split: u32;
-fn store(row: u32, col4: u32, acc: vec4f) {
-  if (row >= params.m || col4 >= params.n4) { return; }
-  partial[(split * params.m + row) * params.n4 + col4] = acc;
-}
-`;
 
 /** Invocations per workgroup of the reduce kernel; each sums one vec4 of C over the ranges. */
 export const REDUCE_THREADS = 64;

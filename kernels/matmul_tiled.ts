@@ -19,16 +19,9 @@
  * register-blocked kernels', so `dispatchMatmul` swaps one for the other.
  * Which one runs is chosen per adapter (`defaultMatmulVariant`).
  */
-import { type Activation, ACTIVATION_WGSL } from "./activation.ts";
-import {
-  epilogueWgsl,
-  linearInterface,
-  NO_TEXELS,
-  operandReadersWgsl,
-  type OperandTexels,
-  texelsKey,
-} from "./_epilogue.ts";
-import { kRangeWgsl, PARTIAL_STORE_WGSL, partialInterface } from "./matmul_split_k.ts";
+import { ACTIVATION_WGSL } from "./activation.ts";
+import { type LinearKernelOptions, linearParts } from "./_epilogue.ts";
+import { kRangeWgsl } from "./matmul_split_k.ts";
 import type { Dtype, KernelSpec } from "../runtime/kernel.ts";
 
 /** Rows and columns of C per workgroup. */
@@ -126,38 +119,22 @@ function stageW(dtype: Dtype): string {
  * (f32) or 8 (f16); with `partial` it is split-K's first pass
  * (`matmul_split_k.ts`), summing the K range `wg.z` into `partial`.
  */
-export function matmulTiledKernel(
-  options: {
-    dtype: Dtype;
-    activation: Activation;
-    residual: boolean;
-    vectorA: boolean;
-    partial?: boolean;
-    /** Operands read through texel views (default: neither; A only with `vectorA`). */
-    texels?: OperandTexels;
-    /** Bias, C and R as vec4s (`vectorOutput`; default false). */
-    vectorC?: boolean;
-  },
-): KernelSpec {
+export function matmulTiledKernel(options: LinearKernelOptions & { dtype: Dtype }): KernelSpec {
   const { dtype, activation, residual, vectorA, partial = false } = options;
-  const texels = options.texels ?? NO_TEXELS;
-  const vectorC = options.vectorC ?? false;
   const half = dtype === "f16";
   const kRange = kRangeWgsl(partial, half ? 8 : 4);
   const a = vectorA ? (half ? "vec4<u32>" : "vec4<f32>") : "act_t";
   const w = half ? "vec4<u32>" : "vec4<f32>";
   const stride = half ? "wStride8" : "wStride4";
   const variant = partial ? "partial" : `act=${activation},res=${residual}`;
+  const { wgsl, key, ...bindings } = linearParts({ a, w }, stride, options);
   return {
     name: partial ? "matmul.partial" : activation === "none" ? "matmul" : `matmul+${activation}`,
-    key: `matmul-tiled,${variant},va=${vectorA}${texelsKey(texels)},vc=${vectorC}`,
+    key: `matmul-tiled,${variant},va=${vectorA}${key}`,
     dtype,
-    ...(partial
-      ? partialInterface({ a, w }, stride, texels)
-      : linearInterface({ a, w }, { residual, stride, texels, vectorC })),
+    ...bindings,
     workgroupSize: THREADS,
     body: `${ACTIVATION_WGSL}
-${operandReadersWgsl({ a, w }, texels)}
 var<workgroup> aTile: array<vec4f, ${TILE_K * A_VEC4S}>;
 var<workgroup> wTile: array<vec4f, ${TILE_K * W_VEC4S}>;
 
@@ -203,6 +180,6 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
       ).join("\n  ")
     }
 }
-${partial ? PARTIAL_STORE_WGSL : epilogueWgsl(activation, residual, vectorC)}`,
+${wgsl}`,
   };
 }

@@ -233,7 +233,10 @@ export function encodeDispatches(
       ...(first ? { beginningOfPassWriteIndex: timestampWrites.begin } : {}),
       ...(last ? { endOfPassWriteIndex: timestampWrites.end } : {}),
     };
-    const pass = encoder.beginComputePass(writes ? { timestampWrites: writes } : {});
+    const pass = encoder.beginComputePass({
+      label: list[0]?.name,
+      ...(writes ? { timestampWrites: writes } : {}),
+    });
     for (const d of list) {
       pass.setPipeline(d.pipeline);
       pass.setBindGroup(0, d.bindGroup);

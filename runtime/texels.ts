@@ -52,9 +52,14 @@ export function texelRows(bytes: number): number {
   return Math.max(1, Math.ceil(bytes / ROW_BYTES));
 }
 
+/** Bytes one texel view holds at most on this device. */
+export function texelCapacity(device: GPUDevice): number {
+  return device.limits.maxTextureDimension2D * ROW_BYTES;
+}
+
 /** Whether `bytes` (a whole number of texels) fit one texel view on this device. */
 export function fitsTexels(device: GPUDevice, bytes: number): boolean {
-  return bytes % TEXEL_BYTES === 0 && texelRows(bytes) <= device.limits.maxTextureDimension2D;
+  return bytes % TEXEL_BYTES === 0 && bytes <= texelCapacity(device);
 }
 
 /** An empty texel view of at least `bytes`, `rows` tall if given (which may exceed `bytes`'). */

@@ -55,22 +55,21 @@ export class ActivationPool {
 
   /**
    * A texel view of at least `bytes` for `role` (the Linear GEMMs' copy of
-   * A, `kernels/matmul.ts`), grown on demand like the buffers.
+   * A, `kernels/matmul.ts`): one per power-of-two size class of the role,
+   * allocated once at the class's size and never replaced, so a plan's
+   * earlier dispatches stay bound to live views and no plan goes stale.
    */
   texels(role: string, bytes: number): GPUTexture {
-    const existing = this.#textures.get(role);
-    const rows = texelRows(bytes);
-    if (existing && existing.height >= rows) return existing;
-    existing?.destroy();
-    const limit = this.device.limits.maxTextureDimension2D;
-    const texture = createTexels(
-      this.device,
-      bytes,
-      role,
-      Math.min(limit, 2 ** Math.ceil(Math.log2(rows))),
+    const rows = Math.min(
+      2 ** Math.ceil(Math.log2(texelRows(bytes))),
+      this.device.limits.maxTextureDimension2D,
     );
-    this.#textures.set(role, texture);
-    this.generation++;
+    const key = `${role}@${rows}`;
+    let texture = this.#textures.get(key);
+    if (!texture) {
+      texture = createTexels(this.device, bytes, key, rows);
+      this.#textures.set(key, texture);
+    }
     return texture;
   }
 

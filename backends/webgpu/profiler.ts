@@ -13,7 +13,6 @@
  */
 import type { Gpu } from "../../runtime/device.ts";
 import { type Dispatch, encodeDispatches } from "../../runtime/kernel.ts";
-import { encodeTexelCopy } from "../../runtime/texels.ts";
 
 /** Queries per query set: WebGPU allows at most 4096 in one set. */
 const QUERIES_PER_SET = 4096;
@@ -134,19 +133,11 @@ export class ForwardProfiler {
     this.#reserve(queries);
     dispatches.forEach((d, i) => {
       const q = offset + 2 * i;
-      if (d.before) encodeTexelCopy(encoder, d.before);
-      const pass = encoder.beginComputePass({
-        label: d.name,
-        timestampWrites: {
-          querySet: this.#sets[Math.floor(q / QUERIES_PER_SET)],
-          beginningOfPassWriteIndex: q % QUERIES_PER_SET,
-          endOfPassWriteIndex: (q % QUERIES_PER_SET) + 1,
-        },
+      encodeDispatches(encoder, [d], {
+        querySet: this.#sets[Math.floor(q / QUERIES_PER_SET)],
+        begin: q % QUERIES_PER_SET,
+        end: (q % QUERIES_PER_SET) + 1,
       });
-      pass.setPipeline(d.pipeline);
-      pass.setBindGroup(0, d.bindGroup);
-      pass.dispatchWorkgroups(...d.workgroups);
-      pass.end();
     });
   }
 
