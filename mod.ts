@@ -31,11 +31,8 @@ export {
 } from "./backends/webgpu/engine.ts";
 export { createOnnxBackend, OnnxBackend, type OnnxBackendOptions } from "./backends/onnx/engine.ts";
 export { buildOnnxModel, type BuildOptions } from "./backends/onnx/graph.ts";
-export {
-  BufferLimitError,
-  type MatmulVariant,
-  SubgroupUnsupportedError,
-} from "./kernels/matmul.ts";
+export { type MatmulVariant, SubgroupUnsupportedError } from "./kernels/matmul.ts";
+export { BufferLimitError } from "./kernels/linear_weights.ts";
 export type { Dtype } from "./runtime/kernel.ts";
 export * from "./runtime/device.ts";
 export * from "./runtime/fingerprint.ts";

@@ -20,12 +20,8 @@
 import * as ort from "onnxruntime-node";
 import { DataType, GraphBuilder } from "../backends/onnx/_builder.ts";
 import { ActivationPool } from "../backends/webgpu/plan.ts";
-import {
-  defaultMatmulVariant,
-  dispatchMatmul,
-  type MatmulVariant,
-  prepareLinear,
-} from "../kernels/matmul.ts";
+import { defaultMatmulVariant, dispatchMatmul, type MatmulVariant } from "../kernels/matmul.ts";
+import { prepareLinear } from "../kernels/linear_weights.ts";
 import { acquireGpu, assertDtypeSupported, type Gpu } from "../runtime/device.ts";
 import { xoshiro128ss } from "../models/init.ts";
 import { type Dtype, dtypeBytes, KernelRuntime, submitDispatches } from "../runtime/kernel.ts";

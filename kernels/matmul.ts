@@ -11,7 +11,8 @@
  * loaded component for 8 lanes, while an FMA costs well under 1 ns even when
  * its accumulator lives on the stack. So the kernel maximises FMAs per loaded
  * component with a large register block and lets the compiler spill:
- * weights are re-laid out once at upload as `[K, N]` padded to whole vec4s; a
+ * weights are re-laid out once at upload (`linear_weights.ts`) as `[K, N]`
+ * padded to whole vec4s; a
  * workgroup is 64 invocations in a row, each owning 3 vec4s of output
  * columns 64 vec4s apart (adjacent invocations read adjacent addresses) and
  * 16 rows, so each step of 4 along K loads 16 vec4s of A and 12 vec4s of W
@@ -36,7 +37,7 @@
  * llvmpipe.
  *
  * Weights larger than the device's binding limit are split into column
- * chunks, one dispatch each. A chunk with fewer output tiles than the device runs at once
+ * chunks (`linear_weights.ts`), one dispatch each. A chunk with fewer output tiles than the device runs at once
  * (few rows: the pooler, batch 1) may split K instead (`matmul_split_k.ts`).
  * On a hardware GPU, `dispatchMatmul` runs the workgroup-tiled kernel of
  * `matmul_tiled.ts` instead (same bindings and epilogue; `MatmulVariant`).
@@ -46,7 +47,6 @@ import { type LinearKernelOptions, linearParts, vectorOutput } from "./_epilogue
 import { assertSubgroupDivides, ownedItemWgsl } from "./_subgroup.ts";
 import { blockColumns, type SimdBlock, type SimdKernelOptions, upTo } from "./_block.ts";
 import {
-  F16_CHUNK_COLUMNS,
   F16_SIMD_BLOCK,
   F16_SUBGROUP_BLOCK,
   f16SubgroupBlock,
@@ -73,13 +73,8 @@ import {
   type KernelSpec,
 } from "../runtime/kernel.ts";
 import { fixedSubgroupSize, isSoftwareAdapter, simdSubgroupSize } from "../runtime/device.ts";
-import {
-  fitsTexels,
-  prefersTexels,
-  texelCapacity,
-  type TexelCopy,
-  uploadTexels,
-} from "../runtime/texels.ts";
+import { fitsTexels, type TexelCopy } from "../runtime/texels.ts";
+import type { PreparedLinear } from "./linear_weights.ts";
 
 export type { SimdBlock };
 
@@ -104,112 +99,8 @@ export function subgroupBlock(m: number): SimdBlock {
   if (m > 32) return SUBGROUP_BLOCK;
   return { rows: m <= 8 ? 8 : m <= 16 ? 16 : 32, threads: 64, groups: 3 };
 }
-/** Weight chunks are whole multiples of this many columns, which every f32 block divides. */
-const CHUNK_COLUMNS = 768;
-
-/** A Linear layer's weight on the device, in the kernel's layout. */
-export interface PreparedLinear {
-  inFeatures: number;
-  outFeatures: number;
-  /** Storage of the weight and of the activations it reads and writes (the bias stays f32). */
-  dtype: Dtype;
-  /**
-   * Column chunks of the transposed weight, each within the binding limit:
-   * `[K, ceil(n / 4) · 4]` f32, or `[K, ceil(n / 8) · 8]` f16, in a buffer or
-   * a texel view (`runtime/texels.ts`).
-   */
-  chunks: { weight: GPUBuffer | GPUTexture; n0: number; n: number }[];
-  bias: GPUBuffer;
-}
-
-/** Raised when a tensor cannot fit in one buffer binding of this device. */
-export class BufferLimitError extends Error {
-  /** Always `"BufferLimitError"`, so `error.name` and stack traces tell it apart. */
-  override name = "BufferLimitError";
-}
-
-/**
- * Upload a PyTorch `[N, K]` weight and `[N]` bias in the kernel's layout,
- * converting the weight to f16 when `dtype` is `f16`, as texel views where
- * `texels` (default: where the device prefers them, `prefersTexels`).
- * `maxBindingBytes` lowers the chunk size below the device limit (tests use
- * it to exercise chunking on small weights).
- */
-export function prepareLinear(
-  device: GPUDevice,
-  args: {
-    weight: Float32Array;
-    bias: Float32Array;
-    outFeatures: number;
-    inFeatures: number;
-    label: string;
-    maxBindingBytes?: number;
-    dtype?: Dtype;
-    texels?: boolean;
-  },
-): PreparedLinear {
-  const { weight, bias, outFeatures: N, inFeatures: K, label } = args;
-  const dtype = args.dtype ?? "f32";
-  const [bytes, blockN, columnAlign] = dtype === "f16"
-    ? [2, F16_CHUNK_COLUMNS, 8]
-    : [4, CHUNK_COLUMNS, 4];
-  if (weight.length !== N * K || bias.length !== N) {
-    throw new RangeError(
-      `Tensor "${label}" has ${weight.length} weights and ${bias.length} biases, expected [${N}, ${K}] and [${N}]`,
-    );
-  }
-  const texels = args.texels ?? prefersTexels(device);
-  const limit = Math.min(
-    device.limits.maxStorageBufferBindingSize,
-    texels ? texelCapacity(device) : Infinity,
-    args.maxBindingBytes ?? Infinity,
-  );
-  // Chunks are whole multiples of a workgroup block so a dispatch never straddles two.
-  const columnsPerChunk = Math.floor(limit / (K * bytes) / blockN) * blockN;
-  if (columnsPerChunk === 0) {
-    throw new BufferLimitError(
-      `Tensor "${label}" [${N}, ${K}] does not fit this device: one column block needs ${
-        K * bytes * blockN
-      } bytes, the device allows ${limit} per binding`,
-    );
-  }
-  const chunks: PreparedLinear["chunks"] = [];
-  for (let n0 = 0; n0 < N; n0 += columnsPerChunk) {
-    const n = Math.min(columnsPerChunk, N - n0);
-    const stride = Math.ceil(n / columnAlign) * columnAlign;
-    const transposed = dtype === "f16"
-      ? new Float16Array(K * stride)
-      : new Float32Array(K * stride);
-    for (let j = 0; j < n; j++) {
-      const row = (n0 + j) * K;
-      for (let k = 0; k < K; k++) transposed[k * stride + j] = weight[row + k];
-    }
-    const chunkLabel = `${label}[${n0}:]`;
-    chunks.push({
-      weight: texels
-        ? uploadTexels(device, transposed, chunkLabel)
-        : upload(device, transposed, chunkLabel),
-      n0,
-      n,
-    });
-  }
-  const biasBuffer = upload(device, bias, `${label}.bias`);
-  return { inFeatures: K, outFeatures: N, dtype, chunks, bias: biasBuffer };
-}
-
-function upload(device: GPUDevice, data: Float32Array | Float16Array, label: string): GPUBuffer {
-  const buffer = device.createBuffer({
-    label,
-    size: Math.max(16, Math.ceil(data.byteLength / 16) * 16),
-    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
-    mappedAtCreation: true,
-  });
-  new Uint8Array(buffer.getMappedRange(), 0, data.byteLength).set(
-    new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-  );
-  buffer.unmap();
-  return buffer;
-}
+/** f32 weight chunks (`linear_weights.ts`) are whole multiples of this many columns, which every f32 block divides. */
+export const F32_CHUNK_COLUMNS = 768;
 
 const quad = [0, 1, 2, 3];
 

@@ -15,10 +15,10 @@ import {
   defaultMatmulVariant,
   dispatchMatmul,
   type MatmulVariant,
-  prepareLinear,
   splitKPlan,
   subgroupBlock,
 } from "./matmul.ts";
+import { prepareLinear } from "./linear_weights.ts";
 import {
   chooseSplits,
   defaultParallelism,

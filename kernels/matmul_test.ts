@@ -14,9 +14,9 @@ import {
   defaultMatmulVariant,
   dispatchMatmul,
   type MatmulVariant,
-  prepareLinear,
   SubgroupUnsupportedError,
 } from "./matmul.ts";
+import { prepareLinear } from "./linear_weights.ts";
 import { type Dtype, KernelRuntime, submitDispatches } from "../runtime/kernel.ts";
 import { readValues, roundTo, storageBuffer, uniformValues } from "../tests/_buffers.ts";
 import { gpuTest } from "../tests/_gpu.ts";

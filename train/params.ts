@@ -17,7 +17,7 @@ import type { Model, Weights } from "../models/model.ts";
 import type { TensorRole } from "../models/layout.ts";
 import { dispatchToF16 } from "../kernels/elementwise.ts";
 import { type Dtype, type KernelRuntime, submitDispatches } from "../runtime/kernel.ts";
-import { BufferLimitError } from "../kernels/matmul.ts";
+import { BufferLimitError } from "../kernels/linear_weights.ts";
 
 /** One trainable tensor and its state buffers. */
 export interface TrainableTensor {

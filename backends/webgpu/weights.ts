@@ -6,7 +6,11 @@
  * With `dtype` f16, Linear weights are converted to f16 at upload; embedding
  * tables, LayerNorm parameters and biases stay f32 (small, and read once).
  */
-import { BufferLimitError, type PreparedLinear, prepareLinear } from "../../kernels/matmul.ts";
+import {
+  BufferLimitError,
+  type PreparedLinear,
+  prepareLinear,
+} from "../../kernels/linear_weights.ts";
 import type { LinearNames } from "../../models/layout.ts";
 import type { Model } from "../../models/model.ts";
 import type { Dtype } from "../../runtime/kernel.ts";

@@ -12,7 +12,8 @@
  */
 import { parseArgs } from "node:util";
 import { ActivationPool } from "../../backends/webgpu/plan.ts";
-import { dispatchMatmul, prepareLinear, splitKPlan } from "../../kernels/matmul.ts";
+import { dispatchMatmul, splitKPlan } from "../../kernels/matmul.ts";
+import { prepareLinear } from "../../kernels/linear_weights.ts";
 import { defaultParallelism } from "../../kernels/matmul_split_k.ts";
 import { xoshiro128ss } from "../../models/init.ts";
 import { acquireGpu, type Gpu } from "../../runtime/device.ts";
