@@ -13,8 +13,10 @@
  * 100–112 GFLOP/s: it lowers `fma` to a multiply and an add (Mesa's
  * `lower_ffma32`), and 30% of ONNX Runtime's 286–302 GFLOP/s at
  * 1024×768×3072 is 86–91, some 80% of that ceiling before any load. (24
- * accumulators at exactly 32768 iterations timed 168 in three runs, against
- * 104 at 16384: an artefact of that build we did not explain.) f16
+ * accumulators at exactly 32768 iterations timed 168 in three runs, with
+ * correct results, against 104 at 16384; with other constants for `m` and
+ * `b` the same shape ran at 108, so that figure is a data-dependent artefact,
+ * not a faster code path.) f16
  * accumulators run at 13.5: llvmpipe converts every f16 operation to f32 and
  * back, though the CPU has AVX512-FP16, so f16 only pays as storage.
  * Run: `deno run -A benchmarks/lab/alu_ceiling.ts [accumulators] [iterations] [f32|f16]`.
