@@ -34,8 +34,11 @@ let recording = false;
 // While recording, a pass is a recorder: each dispatch becomes its own timed pass.
 const beginComputePass = GPUCommandEncoder.prototype.beginComputePass;
 GPUCommandEncoder.prototype.beginComputePass = function (descriptor) {
-  if (!recording) return beginComputePass.call(this, descriptor);
-  const encoder = this;
+  return recording ? recorder(this) : beginComputePass.call(this, descriptor);
+};
+
+/** A stand-in compute pass that encodes each of its dispatches in a timed pass of `encoder`. */
+function recorder(encoder: GPUCommandEncoder): GPUComputePassEncoder {
   let pipeline: GPUComputePipeline;
   const groups: [number, GPUBindGroup][] = [];
   return {
@@ -60,7 +63,7 @@ GPUCommandEncoder.prototype.beginComputePass = function (descriptor) {
     },
     end() {},
   } as unknown as GPUComputePassEncoder;
-};
+}
 
 // One warm-up step, then the second step is recorded.
 let steps = 0;
