@@ -32,27 +32,47 @@ export const ADAMW_STEP_SLOTS = {
 
 const S = ADAMW_STEP_SLOTS;
 
+/** Elements each invocation of the AdamW and LAMB-moments kernels updates. */
+export const ELEMENTS_PER_INVOCATION = 4;
+
 /**
- * WGSL shared by AdamW and LAMB: update the moments of element `i` and return
- * its bias-corrected Adam direction, plus decoupled weight decay where set.
+ * WGSL shared by AdamW and LAMB: `adam_hyper()` reads the step's values once
+ * (on llvmpipe every storage load is a loop over the lanes, so an invocation
+ * reads them once for `ELEMENTS_PER_INVOCATION` elements), and
+ * `adam_direction(i, h)` updates the moments of element `i` and returns its
+ * bias-corrected Adam direction, plus decoupled weight decay where set.
  * Needs bindings `param`, `grad`, `m` (read_write), `v` (read_write) and
  * `hyper` (`ADAMW_STEP_SLOTS`), and uniform `decay`.
  */
 export function adamDirectionWgsl(): string {
   return `
-fn adam_direction(i: u32) -> f32 {
-  let beta1 = hyper[${S.beta1}];
-  let beta2 = hyper[${S.beta2}];
-  let g = grad[i] * hyper[${S.clipScale}];
-  let mi = beta1 * m[i] + (1.0 - beta1) * g;
-  let vi = beta2 * v[i] + (1.0 - beta2) * g * g;
+struct AdamHyper { beta1: f32, beta2: f32, clipScale: f32, bc1: f32, bc2: f32, eps: f32, decay: f32 }
+fn adam_hyper() -> AdamHyper {
+  return AdamHyper(hyper[${S.beta1}], hyper[${S.beta2}], hyper[${S.clipScale}],
+    hyper[${S.biasCorrection1}], hyper[${S.biasCorrection2}], hyper[${S.eps}], hyper[${S.weightDecay}]);
+}
+fn adam_direction(i: u32, h: AdamHyper) -> f32 {
+  let g = grad[i] * h.clipScale;
+  let mi = h.beta1 * m[i] + (1.0 - h.beta1) * g;
+  let vi = h.beta2 * v[i] + (1.0 - h.beta2) * g * g;
   m[i] = mi;
   v[i] = vi;
-  var u = (mi / hyper[${S.biasCorrection1}]) / (sqrt(vi / hyper[${S.biasCorrection2}]) + hyper[${S.eps}]);
-  if (params.decay != 0u) { u += hyper[${S.weightDecay}] * param[i]; }
+  var u = (mi / h.bc1) / (sqrt(vi / h.bc2) + h.eps);
+  if (params.decay != 0u) { u += h.decay * param[i]; }
   return u;
 }
+// The elements of invocation gid: i0 .. i0 + ${
+    ELEMENTS_PER_INVOCATION - 1
+  }, those below params.size.
+fn first_element(gid: vec3u, nwg: vec3u) -> u32 {
+  return (gid.x + gid.y * nwg.x * WORKGROUP_SIZE) * ${ELEMENTS_PER_INVOCATION}u;
+}
 `;
+}
+
+/** Workgroups of a kernel that updates `size` elements, `ELEMENTS_PER_INVOCATION` per invocation. */
+export function elementGrid(size: number, workgroupSize: number) {
+  return grid1d(Math.ceil(size / (workgroupSize * ELEMENTS_PER_INVOCATION)));
 }
 
 /** Number of f32 values in the per-step buffer. */
@@ -84,11 +104,15 @@ export function adamWKernel(half = false): KernelSpec {
     body: `${adamDirectionWgsl()}
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * WORKGROUP_SIZE;
-  if (i >= params.size || hyper[${S.apply}] == 0.0) { return; }
-  let p = param[i] - hyper[${S.lr}] * adam_direction(i);
-  param[i] = p;
-  ${half ? "half[i] = f16(p);" : ""}
+  let i0 = first_element(gid, nwg);
+  if (i0 >= params.size || hyper[${S.apply}] == 0.0) { return; }
+  let h = adam_hyper();
+  let lr = hyper[${S.lr}];
+  for (var i = i0; i < min(i0 + ${ELEMENTS_PER_INVOCATION}u, params.size); i++) {
+    let p = param[i] - lr * adam_direction(i, h);
+    param[i] = p;
+    ${half ? "half[i] = f16(p);" : ""}
+  }
 }
 `,
   };
@@ -115,7 +139,7 @@ export function dispatchAdamW(
     adamWKernel(args.half !== undefined),
     buffers,
     [args.size, args.decay ? 1 : 0],
-    grid1d(Math.ceil(args.size / WORKGROUP)),
+    elementGrid(args.size, WORKGROUP),
   );
 }
 

@@ -37,18 +37,20 @@ for (const [decay, half] of [[true, false], [false, false], [true, true]]) {
   gpuTest(`AdamW kernel matches float64 over three steps (decay ${decay}${copy})`, async (gpu) => {
     const { device } = gpu;
     const runtime = new KernelRuntime(device);
-    const size = 1000; // not a multiple of the workgroup
+    // Not a multiple of the workgroup, nor of the 4 elements an invocation updates.
+    const size = 1001;
     const p0 = Array.from({ length: size }, (_, i) => Math.sin(i) * 0.5);
     const grads = [1, 2, 3].map((s) => p0.map((_, i) => Math.cos(i * s) * 0.1 * s));
     const lrs = [1e-3, 5e-4, 2e-4];
     const clipScale = 0.5;
     const make = (data: Float32Array<ArrayBuffer>) => storageBuffer(device, data);
-    const param = make(Float32Array.from(p0));
+    // One element past the end (the buffer's 16-byte padding holds three) must stay untouched.
+    const param = make(Float32Array.from([...p0, 7]));
     const grad = make(new Float32Array(size));
     const m = make(new Float32Array(size));
     const v = make(new Float32Array(size));
     const hyper = make(new Float32Array(ADAMW_STEP_SIZE));
-    const halfCopy = half ? make(new Float32Array(size / 2)) : undefined;
+    const halfCopy = half ? make(new Float32Array(Math.ceil(size / 2))) : undefined;
     const dispatch = await dispatchAdamW(runtime, {
       param,
       grad,
@@ -65,6 +67,7 @@ for (const [decay, half] of [[true, false], [false, false], [true, true]]) {
       submitDispatches(device, [dispatch]);
     }
     const got = await readFloats(device, param, size);
+    assert.equal((await readFloats(device, param, 1, size))[0], 7, "wrote past the tensor");
     const want = reference(p0, grads, lrs, decay, clipScale);
     let worst = 0;
     for (let i = 0; i < size; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));

@@ -20,9 +20,14 @@
  * AdamW's buffer layout (`ADAMW_STEP_SLOTS`, filled by `adamWStepValues`), so
  * the trainer and global-norm clipping work unchanged, and nothing is read back.
  */
-import { adamDirectionWgsl, ADAMW_STEP_SLOTS } from "./adamw.ts";
+import {
+  adamDirectionWgsl,
+  ADAMW_STEP_SLOTS,
+  elementGrid,
+  ELEMENTS_PER_INVOCATION,
+} from "./adamw.ts";
 import { workgroupSumWgsl } from "./_reduce.ts";
-import { type Dispatch, grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
+import type { Dispatch, KernelRuntime, KernelSpec } from "../runtime/kernel.ts";
 
 const WORKGROUP = 256;
 const S = ADAMW_STEP_SLOTS;
@@ -47,9 +52,12 @@ export const LAMB_MOMENTS_KERNEL: KernelSpec = {
   body: `${adamDirectionWgsl()}
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * WORKGROUP_SIZE;
-  if (i >= params.size || hyper[${S.apply}] == 0.0) { return; }
-  update[i] = adam_direction(i);
+  let i0 = first_element(gid, nwg);
+  if (i0 >= params.size || hyper[${S.apply}] == 0.0) { return; }
+  let h = adam_hyper();
+  for (var i = i0; i < min(i0 + ${ELEMENTS_PER_INVOCATION}u, params.size); i++) {
+    update[i] = adam_direction(i, h);
+  }
 }
 `,
 };
@@ -122,7 +130,7 @@ export async function dispatchLamb(
       LAMB_MOMENTS_KERNEL,
       [args.param, args.grad, args.m, args.v, args.update, args.hyper],
       [args.size, args.decay ? 1 : 0],
-      grid1d(Math.ceil(args.size / WORKGROUP)),
+      elementGrid(args.size, WORKGROUP),
     ),
     await runtime.dispatch(
       lambApplyKernel(args.half !== undefined),

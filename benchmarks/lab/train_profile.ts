@@ -14,6 +14,8 @@
  * `kernels/attention_train.ts` (4 positions per invocation, head unrolled
  * into vec4 registers) they sum to 1,821–1,866 ms over three runs, attention
  * 91 (forward 33, backward 28 + 31); in f16, 1,690 ms with the GEMM at 1,330.
+ * Reading AdamW's step values once per 4 elements then took AdamW from 97
+ * to 80 ms (f32) and from 115 to 90 (f16).
  */
 import { acquireGpu } from "../../runtime/device.ts";
 import { resolveModel } from "../../models/resolve.ts";
