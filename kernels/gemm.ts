@@ -58,6 +58,13 @@ export function gemmKernel(options: {
   layout: GemmLayout;
   vecA: boolean;
   vecB: boolean;
+  /**
+   * C (and the bias) read and written as vec4s: N, ldc and C's offset are
+   * multiples of 4. On llvmpipe each storage access is a loop over the
+   * lanes, and the weight gradient's short reduction (the batch's rows)
+   * leaves the epilogue a large share of the work.
+   */
+  vecC?: boolean;
   bias: boolean;
   accumulate: boolean;
   dtypes?: GemmDtypes;
@@ -68,7 +75,7 @@ export function gemmKernel(options: {
    */
   subgroupSize?: number;
 }): KernelSpec {
-  const { layout, vecA, vecB, bias, accumulate, subgroupSize: sg } = options;
+  const { layout, vecA, vecB, bias, accumulate, subgroupSize: sg, vecC = false } = options;
   const dtypes = options.dtypes ?? F32_OPERANDS;
   const block = sg ? SUBGROUP_BLOCK : BLOCK;
   const { rows: blockM, threads } = block;
@@ -81,9 +88,9 @@ export function gemmKernel(options: {
   const storage: KernelSpec["storage"] = [
     { name: "a", element: vecA ? vecElement(dtypes.a) : dtypes.a, access: "read" },
     { name: "b", element: vecB ? vecElement(dtypes.b) : dtypes.b, access: "read" },
-    { name: "c", element: dtypes.c, access: "read_write" },
+    { name: "c", element: vecC ? `vec4<${dtypes.c}>` : dtypes.c, access: "read_write" },
   ];
-  if (bias) storage.push({ name: "bias", element: "f32", access: "read" });
+  if (bias) storage.push({ name: "bias", element: vecC ? "vec4<f32>" : "f32", access: "read" });
   const packed = { a: dtypes.a === "f16", b: dtypes.b === "f16" };
   // Four consecutive elements from element index `e` of an operand, as a vec4f.
   const load4 = (name: "a" | "b", vec: boolean, e: string) =>
@@ -194,7 +201,7 @@ export function gemmKernel(options: {
   return {
     name: "gemm",
     key:
-      `gemm,${layout},rows=${blockM},threads=${threads},groups=${block.groups},va=${vecA},vb=${vecB},bias=${bias},acc=${accumulate},${dtypes.a}${dtypes.b}${dtypes.c},sg=${
+      `gemm,${layout},rows=${blockM},threads=${threads},groups=${block.groups},va=${vecA},vb=${vecB},vc=${vecC},bias=${bias},acc=${accumulate},${dtypes.a}${dtypes.b}${dtypes.c},sg=${
         sg ?? 0
       }`,
     dtype: Object.values(dtypes).includes("f16") ? "f16" : "f32",
@@ -251,7 +258,17 @@ fn unpack4(v: vec2<u32>) -> vec4f { return vec4f(unpack2x16float(v.x), unpack2x1
 // Element index of row i of A ("nn", "nt"), clamped to the last row.
 fn rowA(i: u32) -> u32 { return params.aOff + min(i, params.m - 1u) * params.lda; }
 
-fn store(i: u32, j0: u32, acc: vec4f) {
+${
+      vecC
+        ? `fn store(i: u32, j0: u32, acc: vec4f) {
+  if (i >= params.m || j0 >= params.n) { return; }
+  let index = (params.cOff + i * params.ldc + j0) / 4u;
+  var v = acc;
+  ${bias ? "v += bias[j0 / 4u];" : ""}
+  ${accumulate ? "v += vec4f(c[index]);" : ""}
+  c[index] = vec4<${dtypes.c}>(v);
+}`
+        : `fn store(i: u32, j0: u32, acc: vec4f) {
   if (i >= params.m) { return; }
   for (var q = 0u; q < 4u; q++) {
     let j = j0 + q;
@@ -262,7 +279,8 @@ fn store(i: u32, j0: u32, acc: vec4f) {
     ${accumulate ? "v += f32(c[index]);" : ""}
     c[index] = ${dtypes.c}(v);
   }
-}
+}`
+    }
 `,
   };
 }
@@ -318,10 +336,12 @@ export function dispatchGemm(
   if (args.subgroups && subgroupSize === undefined) {
     throw new Error("gemm: this device cannot share A through subgroups");
   }
+  const ldc = c.ld ?? n;
   const spec = gemmKernel({
     layout,
     vecA: aligned(lda, aOff, transA ? m : k),
     vecB: aligned(ldb, bOff, transB ? k : n),
+    vecC: aligned(ldc, c.offset ?? 0, n),
     bias: args.bias !== undefined,
     accumulate: args.accumulate ?? false,
     dtypes: args.dtypes,
@@ -333,7 +353,7 @@ export function dispatchGemm(
   return runtime.dispatch(
     spec,
     buffers,
-    [m, n, k, lda, ldb, c.ld ?? n, aOff, bOff, c.offset ?? 0],
+    [m, n, k, lda, ldb, ldc, aOff, bOff, c.offset ?? 0],
     [Math.ceil(n / blockColumns(block, 4)), Math.ceil(m / block.rows), 1],
   );
 }

@@ -15,7 +15,9 @@
  * into vec4 registers) they sum to 1,821–1,866 ms over three runs, attention
  * 91 (forward 33, backward 28 + 31); in f16, 1,690 ms with the GEMM at 1,330.
  * Reading AdamW's step values once per 4 elements then took AdamW from 97
- * to 80 ms (f32) and from 115 to 90 (f16).
+ * to 80 ms (f32) and from 115 to 90 (f16), and a vec4 epilogue in the
+ * training GEMM (`kernels/gemm.ts`) its total from 1,468–1,510 to 1,332 ms
+ * (f32) and from 1,345 to 1,284 (f16).
  */
 import { acquireGpu } from "../../runtime/device.ts";
 import { resolveModel } from "../../models/resolve.ts";
