@@ -32,19 +32,28 @@ function reference(
   return out;
 }
 
-for (const [decay, half] of [[true, false], [false, false], [true, true]]) {
+// 1000 takes the vec4 kernel; 1001, not a multiple of 4, the one with 4 elements per invocation.
+for (
+  const [decay, half, size] of [
+    [true, false, 1000],
+    [false, false, 1000],
+    [true, true, 1000],
+    [true, false, 1001],
+    [true, true, 1001],
+  ] as const
+) {
   const copy = half ? ", refreshing an f16 copy" : "";
-  gpuTest(`AdamW kernel matches float64 over three steps (decay ${decay}${copy})`, async (gpu) => {
+  const name =
+    `AdamW kernel matches float64 over three steps (size ${size}, decay ${decay}${copy})`;
+  gpuTest(name, async (gpu) => {
     const { device } = gpu;
     const runtime = new KernelRuntime(device);
-    // Not a multiple of the workgroup, nor of the 4 elements an invocation updates.
-    const size = 1001;
     const p0 = Array.from({ length: size }, (_, i) => Math.sin(i) * 0.5);
     const grads = [1, 2, 3].map((s) => p0.map((_, i) => Math.cos(i * s) * 0.1 * s));
     const lrs = [1e-3, 5e-4, 2e-4];
     const clipScale = 0.5;
     const make = (data: Float32Array<ArrayBuffer>) => storageBuffer(device, data);
-    // One element past the end (the buffer's 16-byte padding holds three) must stay untouched.
+    // One element past the end (in the buffer's 16-byte padding, or a whole vec4) must stay untouched.
     const param = make(Float32Array.from([...p0, 7]));
     const grad = make(new Float32Array(size));
     const m = make(new Float32Array(size));
