@@ -8,21 +8,25 @@ import { type Dtype, grid1d, type KernelRuntime, type KernelSpec } from "../runt
 
 const WORKGROUP = 256;
 
-/** `out[i] = 0` over elements of `dtype`. */
-export function zeroKernel(dtype: Dtype = "f32"): KernelSpec {
+/**
+ * `out[i] = 0` over elements of `dtype`; with `vector` (a count that is a
+ * multiple of 4) four at a time, as on llvmpipe every store is a loop over
+ * the lanes whatever its width.
+ */
+export function zeroKernel(dtype: Dtype = "f32", vector = false): KernelSpec {
   return {
     name: "zero",
-    key: `zero`,
+    key: `zero,vec4=${vector}`,
     dtype,
-    storage: [{ name: "out", element: "act_t", access: "read_write" }],
+    storage: [{ name: "out", element: vector ? "vec4<act_t>" : "act_t", access: "read_write" }],
     uniforms: [{ name: "count", type: "u32" }],
     workgroupSize: WORKGROUP,
     body: `
 @compute @workgroup_size(WORKGROUP_SIZE)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let i = gid.x + gid.y * nwg.x * WORKGROUP_SIZE;
-  if (i >= params.count) { return; }
-  out[i] = act_t(0.0);
+  if (i >= params.count${vector ? " / 4u" : ""}) { return; }
+  out[i] = ${vector ? "vec4<act_t>" : "act_t"}(0.0);
 }
 `,
   };
@@ -33,11 +37,12 @@ export function dispatchZero(
   runtime: KernelRuntime,
   args: { out: GPUBuffer; count: number; dtype?: Dtype },
 ) {
+  const vector = args.count % 4 === 0;
   return runtime.dispatch(
-    zeroKernel(args.dtype),
+    zeroKernel(args.dtype, vector),
     [args.out],
     [args.count],
-    grid1d(Math.ceil(args.count / WORKGROUP)),
+    grid1d(Math.ceil(args.count / (vector ? 4 : 1) / WORKGROUP)),
   );
 }
 
