@@ -62,9 +62,7 @@ fn adam_direction(i: u32, h: AdamHyper) -> ${element} {
   if (params.decay != 0u) { u += h.decay * param[i]; }
   return u;
 }
-// The elements of invocation gid: i0 .. i0 + ${
-    ELEMENTS_PER_INVOCATION - 1
-  }, those below params.size.
+// Invocation gid updates the elements from first_element(gid, nwg) on, those below params.size.
 fn first_element(gid: vec3u, nwg: vec3u) -> u32 {
   return (gid.x + gid.y * nwg.x * WORKGROUP_SIZE) * ${ELEMENTS_PER_INVOCATION}u;
 }
@@ -96,41 +94,14 @@ export function adamWKernel(half = false, vector = false): KernelSpec {
     { name: "hyper", element: "f32", access: "read" },
   ];
   if (half) storage.push({ name: "half", element: f16, access: "read_write" });
-  const uniforms: KernelSpec["uniforms"] = [
-    { name: "size", type: "u32" },
-    { name: "decay", type: "u32" },
-  ];
-  if (vector) {
-    return {
-      name: "adamw",
-      key: `adamw,half=${half},vec4`,
-      dtype: half ? "f16" : "f32",
-      storage,
-      uniforms,
-      workgroupSize: WORKGROUP,
-      body: `${adamDirectionWgsl("vec4f")}
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i = gid.x + gid.y * nwg.x * WORKGROUP_SIZE;
+  // One vec4 per invocation, or ELEMENTS_PER_INVOCATION scalars with the step's values read once.
+  const main = vector
+    ? `let i = gid.x + gid.y * nwg.x * WORKGROUP_SIZE;
   if (i >= params.size / 4u || hyper[${S.apply}] == 0.0) { return; }
   let p = param[i] - hyper[${S.lr}] * adam_direction(i, adam_hyper());
   param[i] = p;
-  ${half ? "half[i] = vec4<f16>(p);" : ""}
-}
-`,
-    };
-  }
-  return {
-    name: "adamw",
-    key: `adamw,half=${half}`,
-    dtype: half ? "f16" : "f32",
-    storage,
-    uniforms,
-    workgroupSize: WORKGROUP,
-    body: `${adamDirectionWgsl()}
-@compute @workgroup_size(WORKGROUP_SIZE)
-fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
-  let i0 = first_element(gid, nwg);
+  ${half ? "half[i] = vec4<f16>(p);" : ""}`
+    : `let i0 = first_element(gid, nwg);
   if (i0 >= params.size || hyper[${S.apply}] == 0.0) { return; }
   let h = adam_hyper();
   let lr = hyper[${S.lr}];
@@ -138,7 +109,21 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg:
     let p = param[i] - lr * adam_direction(i, h);
     param[i] = p;
     ${half ? "half[i] = f16(p);" : ""}
-  }
+  }`;
+  return {
+    name: "adamw",
+    key: `adamw,half=${half}${vector ? ",vec4" : ""}`,
+    dtype: half ? "f16" : "f32",
+    storage,
+    uniforms: [
+      { name: "size", type: "u32" },
+      { name: "decay", type: "u32" },
+    ],
+    workgroupSize: WORKGROUP,
+    body: `${adamDirectionWgsl(vector ? "vec4f" : "f32")}
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  ${main}
 }
 `,
   };
