@@ -69,20 +69,12 @@ export function attentionKernel(
         chunks.map((c) => `let ${name}${c} = ${ownedItemWgsl(`${name}Own`, c, S)};`).join(" ")
       : chunks.map((c) => `let ${name}${c} = ${load(base, c)};`).join(" ");
   const dot = (a: string, b: string) => (vector ? `dot(${a}, ${b})` : `${a} * ${b}`);
-  const element: Record<Dtype, string> = vector
-    ? { f32: "vec4<f32>", f16: "vec2<u32>" }
-    : { f32: "act_t", f16: "act_t" };
-  const ld4: Record<Dtype, string> = {
-    f32: "fn ld4(i: u32) -> vec4f { return qkv[i]; }",
-    f16: "fn ld4(i: u32) -> vec4f { let p = qkv[i]; " +
-      "return vec4f(unpack2x16float(p.x), unpack2x16float(p.y)); }",
-  };
   return {
     name: "attention",
     key: `attention,d=${D},q=${QUERIES},sg=${S ?? 0}`,
     dtype,
     storage: [
-      { name: "qkv", element: element[dtype], access: "read" },
+      { name: "qkv", element: vector ? rowElement(dtype) : "act_t", access: "read" },
       { name: "mask", element: "u32", access: "read" },
       { name: "out", element: "act_t", access: "read_write" },
     ],
@@ -95,7 +87,7 @@ export function attentionKernel(
     ],
     workgroupSize: WORKGROUP,
     body: /* wgsl */ `
-${vector ? ld4[dtype] : ""}
+${vector ? rowLoaderWgsl("ld4", "qkv", dtype) : ""}
 const D = ${D}u;
 const QUERIES = ${QUERIES}u;
 @compute @workgroup_size(WORKGROUP_SIZE)
@@ -175,6 +167,23 @@ fn main(${
 }
 `,
   };
+}
+
+/**
+ * Element type of an activation read 4 values at a time: `vec4<f32>`, or in
+ * f16 4 packed halves in a `vec2<u32>` (half the loaded components of a
+ * `vec4<f16>`; llvmpipe's loads cost per component).
+ */
+export function rowElement(dtype: Dtype): string {
+  return dtype === "f16" ? "vec2<u32>" : "vec4<f32>";
+}
+
+/** WGSL `fn <fn>(i: u32) -> vec4f`: group i of 4 values of `buffer`, bound as `rowElement(dtype)`. */
+export function rowLoaderWgsl(fn: string, buffer: string, dtype: Dtype): string {
+  return dtype === "f16"
+    ? `fn ${fn}(i: u32) -> vec4f { let p = ${buffer}[i]; ` +
+      "return vec4f(unpack2x16float(p.x), unpack2x16float(p.y)); }"
+    : `fn ${fn}(i: u32) -> vec4f { return ${buffer}[i]; }`;
 }
 
 /** Record attention over `batch × seqLen` tokens with `heads` heads of `headSize`. */

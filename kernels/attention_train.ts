@@ -25,6 +25,8 @@
  * llvmpipe (batch 2 × 64: 581 of 2,338 ms).
  */
 import { DROPOUT_WGSL, dropoutThreshold } from "./dropout.ts";
+import { rowElement, rowLoaderWgsl } from "./attention.ts";
+import { upTo } from "./_block.ts";
 import { type Dtype, grid1d, type KernelRuntime, type KernelSpec } from "../runtime/kernel.ts";
 
 const WORKGROUP = 32;
@@ -54,14 +56,12 @@ interface HeadLayout {
   store: (buffer: string, base: string, c: number, value: string) => string;
   /** Element type of a bound activation that is read (`qkv`, `dout`). */
   element: string;
-  /** WGSL helpers the loads need. */
-  helpers: string;
   dot: (a: string, b: string) => string;
 }
 
 function headLayout(headSize: number, dtype: Dtype): HeadLayout {
   const vector = headSize % 4 === 0;
-  const chunks = [...Array(vector ? headSize / 4 : headSize).keys()];
+  const chunks = upTo(vector ? headSize / 4 : headSize);
   if (!vector) {
     return {
       chunks,
@@ -70,16 +70,9 @@ function headLayout(headSize: number, dtype: Dtype): HeadLayout {
       load: (buffer, base, c) => `f32(${buffer}[${base} + ${c}u])`,
       store: (buffer, base, c, value) => `${buffer}[${base} + ${c}u] = act_t(${value});`,
       element: "act_t",
-      helpers: "",
       dot: (a, b) => `${a} * ${b}`,
     };
   }
-  // f16 rows are read as 4 packed halves (vec2<u32>), as in the inference kernel.
-  const read = dtype === "f16"
-    ? (buffer: string) =>
-      `fn ld_${buffer}(i: u32) -> vec4f { let p = ${buffer}[i]; ` +
-      `return vec4f(unpack2x16float(p.x), unpack2x16float(p.y)); }`
-    : (buffer: string) => `fn ld_${buffer}(i: u32) -> vec4f { return ${buffer}[i]; }`;
   return {
     chunks,
     vector,
@@ -88,13 +81,12 @@ function headLayout(headSize: number, dtype: Dtype): HeadLayout {
     store: (buffer, base, c, value) =>
       [0, 1, 2, 3].map((e) => `${buffer}[${base} + ${4 * c + e}u] = act_t((${value})[${e}]);`)
         .join(" "),
-    element: dtype === "f16" ? "vec2<u32>" : "vec4<f32>",
-    helpers: `${read("qkv")}\n${read("dout")}`,
+    // f16 rows are read as 4 packed halves, as in the inference kernel.
+    element: rowElement(dtype),
     dot: (a, b) => `dot(${a}, ${b})`,
   };
 }
 
-const upTo = (n: number) => [...Array(n).keys()];
 const each = (f: (r: number) => string, separator = "\n    ") => upTo(ROWS).map(f).join(separator);
 
 function spec(
@@ -105,14 +97,12 @@ function spec(
   body: (layout: HeadLayout) => string,
 ): KernelSpec {
   const layout = headLayout(headSize, dtype);
-  const used = storage.map((s) => ({
-    ...s,
-    element: s.element === "row" ? layout.element : s.element,
-  }));
-  const helpers = layout.helpers
-    .split("\n")
-    .filter((line) => used.some((s) => line.includes(`ld_${s.name}(`)))
-    .join("\n");
+  // Bindings marked "row" are activations read a chunk at a time: `ld_<name>(i)` on the vec4 path.
+  const rows = storage.filter((s) => s.element === "row").map((s) => s.name);
+  const used = storage.map((s) => rows.includes(s.name) ? { ...s, element: layout.element } : s);
+  const helpers = layout.vector
+    ? rows.map((name) => rowLoaderWgsl(`ld_${name}`, name, dtype)).join("\n")
+    : "";
   return {
     name,
     key: `${name},d=${headSize},rows=${ROWS}`,
